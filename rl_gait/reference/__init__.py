@@ -1,0 +1,5 @@
+"""Reference motions: the per-task joint-angle targets derived from a trial and the atlas."""
+
+from rl_gait.reference.motion import ReferenceMotion
+
+__all__ = ["ReferenceMotion"]

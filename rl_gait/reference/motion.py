@@ -1,0 +1,161 @@
+"""``ReferenceMotion``: one periodic gait cycle that an env tracks and a learner imitates.
+
+A reference is stored as ``N`` joint-angle samples at uniform gait phase ``k / N`` (``k = 0 … N-1``,
+phase 1 ≡ phase 0, so the end point is not repeated) and evaluated at any phase through its
+truncated Fourier series. That makes the target smooth, exactly periodic (continuous across the
+cycle boundary, with continuous velocity) and cheap to evaluate inside the env step.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rl_gait.errors import InputFormatError
+from rl_gait.joints import JOINT_NAMES
+from rl_gait.tasks import Task
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ReferenceMotion:
+    """A periodic joint-angle target over one gait cycle.
+
+    Attributes:
+        joint_names: names from :data:`rl_gait.joints.JOINT_NAMES`, one per column.
+        joint_angles_rad: float array ``[N, J]``, radians, at phase ``k / N``; clinical signs
+            (flexion / dorsiflexion positive).
+        cycle_duration_s: duration of one gait cycle (stride time) in seconds.
+        speed_m_s: mean walking speed over the cycle, m/s, along the path.
+        stride_length_m: distance covered per cycle along the path, m.
+        task: the task this reference is made for.
+        paretic_side: ``"left"``, ``"right"`` or ``"none"``.
+        phase_zero: the gait event at phase 0 (``"right_initial_contact"`` by convention).
+        n_harmonics: Fourier harmonics used by :meth:`angles_at` / :meth:`velocities_at`.
+        joint_angles_sd_rad: optional ``[N, J]`` between-stride SD (radians), for uncertainty.
+        source: free-text provenance (what produced it).
+    """
+
+    joint_names: tuple[str, ...]
+    joint_angles_rad: np.ndarray
+    cycle_duration_s: float
+    speed_m_s: float
+    stride_length_m: float
+    task: Task = field(default_factory=Task)
+    paretic_side: str = "none"
+    phase_zero: str = "right_initial_contact"
+    n_harmonics: int = 8
+    joint_angles_sd_rad: np.ndarray | None = None
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        q = np.asarray(self.joint_angles_rad, dtype=np.float64)
+        if q.ndim != 2 or q.shape[1] != len(self.joint_names):
+            raise ValueError(f"joint_angles_rad must be [N, {len(self.joint_names)}], got {q.shape}")
+        if q.shape[0] < 2 * self.n_harmonics + 1:
+            raise ValueError(f"need at least {2 * self.n_harmonics + 1} samples per cycle, got {q.shape[0]}")
+        if not np.all(np.isfinite(q)):
+            raise ValueError("joint_angles_rad contains NaN or inf")
+        unknown = set(self.joint_names) - set(JOINT_NAMES)
+        if unknown:
+            raise ValueError(f"unknown joint names {sorted(unknown)}; valid: {JOINT_NAMES}")
+        if np.abs(q).max() > np.pi:
+            raise ValueError("joint_angles_rad exceeds π in magnitude: are the angles in degrees?")
+        if not (self.cycle_duration_s > 0 and self.speed_m_s >= 0 and self.stride_length_m >= 0):
+            raise ValueError("cycle_duration_s must be > 0 and speed/stride length >= 0")
+        if self.paretic_side not in ("left", "right", "none"):
+            raise ValueError(f"paretic_side must be left/right/none, got {self.paretic_side!r}")
+        q.setflags(write=False)
+        object.__setattr__(self, "joint_angles_rad", q)
+        object.__setattr__(self, "joint_names", tuple(self.joint_names))
+        coeffs = np.fft.rfft(q, axis=0) / q.shape[0]  # [N//2+1, J]
+        coeffs = coeffs[: self.n_harmonics + 1].copy()
+        coeffs[1:] *= 2.0
+        object.__setattr__(self, "_coeffs", coeffs)
+        object.__setattr__(self, "_harmonics", np.arange(self.n_harmonics + 1, dtype=np.float64))
+
+    # ---------------------------------------------------------------- evaluation
+    @property
+    def n_samples(self) -> int:
+        return int(self.joint_angles_rad.shape[0])
+
+    @property
+    def rate_hz(self) -> float:
+        """Samples per second of the stored cycle."""
+        return self.n_samples / self.cycle_duration_s
+
+    @property
+    def phase(self) -> np.ndarray:
+        """Phase of each stored sample, ``[N]`` in [0, 1)."""
+        return np.arange(self.n_samples) / self.n_samples
+
+    def column(self, name: str) -> int:
+        return self.joint_names.index(name)
+
+    def angles_at(self, phase: float | np.ndarray) -> np.ndarray:
+        """Joint angles (rad) at ``phase`` (cycles; any real, wrapped). Shape ``[..., J]``."""
+        ph = np.asarray(phase, dtype=np.float64)[..., None] * (2 * np.pi) * self._harmonics  # [..., H]
+        return np.cos(ph) @ self._coeffs.real - np.sin(ph) @ self._coeffs.imag
+
+    def velocities_at(self, phase: float | np.ndarray) -> np.ndarray:
+        """Joint angular velocities (rad/s) at ``phase``. Shape ``[..., J]``."""
+        w = 2 * np.pi * self._harmonics  # d(angle)/d(phase) factors
+        ph = np.asarray(phase, dtype=np.float64)[..., None] * w
+        dq_dphase = -(np.sin(ph) * w) @ self._coeffs.real - (np.cos(ph) * w) @ self._coeffs.imag
+        return dq_dphase / self.cycle_duration_s
+
+    def curves_101(self) -> np.ndarray:
+        """Stride-normalised curves ``[101, J]`` in radians at 0, 1, …, 100 % of the cycle."""
+        return self.angles_at(np.linspace(0.0, 1.0, 101))
+
+    # ---------------------------------------------------------------- persistence (npz + JSON, no pickle)
+    def save(self, path: str | Path) -> Path:
+        """Write ``path`` (``.npz``) with a JSON sidecar ``path.with_suffix('.json')``."""
+        path = Path(path).with_suffix(".npz")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {"joint_angles_rad": self.joint_angles_rad}
+        if self.joint_angles_sd_rad is not None:
+            arrays["joint_angles_sd_rad"] = np.asarray(self.joint_angles_sd_rad)
+        np.savez(path, **arrays)
+        meta = {
+            "format": "rl_gait.ReferenceMotion",
+            "format_version": FORMAT_VERSION,
+            "joint_names": list(self.joint_names),
+            "units": {"joint_angles_rad": "rad", "cycle_duration_s": "s", "speed_m_s": "m/s"},
+            "cycle_duration_s": self.cycle_duration_s,
+            "rate_hz": self.rate_hz,
+            "speed_m_s": self.speed_m_s,
+            "stride_length_m": self.stride_length_m,
+            "task": self.task.to_dict(),
+            "paretic_side": self.paretic_side,
+            "phase_zero": self.phase_zero,
+            "n_harmonics": self.n_harmonics,
+            "source": self.source,
+        }
+        path.with_suffix(".json").write_text(json.dumps(meta, indent=2))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> ReferenceMotion:
+        path = Path(path).with_suffix(".npz")
+        meta_path = path.with_suffix(".json")
+        if not path.exists() or not meta_path.exists():
+            raise InputFormatError("reference motion not found (need .npz and .json)", path=path,
+                                   fix="write it with ReferenceMotion.save or rl-gait commands")
+        meta = json.loads(meta_path.read_text())
+        if meta.get("format") != "rl_gait.ReferenceMotion":
+            raise InputFormatError("not an rl_gait reference motion sidecar", path=meta_path)
+        with np.load(path, allow_pickle=False) as z:
+            q = z["joint_angles_rad"]
+            sd = z["joint_angles_sd_rad"] if "joint_angles_sd_rad" in z else None
+        return cls(
+            joint_names=tuple(meta["joint_names"]), joint_angles_rad=q,
+            cycle_duration_s=float(meta["cycle_duration_s"]), speed_m_s=float(meta["speed_m_s"]),
+            stride_length_m=float(meta["stride_length_m"]), task=Task.from_dict(meta["task"]),
+            paretic_side=meta["paretic_side"], phase_zero=meta["phase_zero"],
+            n_harmonics=int(meta["n_harmonics"]), joint_angles_sd_rad=sd, source=meta.get("source", ""),
+        )
