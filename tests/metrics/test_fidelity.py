@@ -1,0 +1,91 @@
+"""Fidelity metrics against numbers worked by hand (in the comments)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rl_gait.metrics import fidelity as F
+
+
+def test_initial_contacts_are_rising_edges():
+    # contact: 1 1 0 0 1 1 0 1 -> rising edges at 4 and 7; sample 0 is not an observed touch-down
+    c = np.array([1, 1, 0, 0, 1, 1, 0, 1], dtype=bool)
+    np.testing.assert_array_equal(F.initial_contact_indices(c), [4, 7])
+
+
+def test_stride_normalise_linear_ramp():
+    # samples 2..6 of t*10 = 20,30,40,50,60 -> 3 points at 0, 50, 100 % = 20, 40, 60
+    x = np.arange(10) * 10.0
+    np.testing.assert_allclose(F.stride_normalise(x, 2, 6, n_points=3), [20.0, 40.0, 60.0])
+    # 2-D signal keeps its trailing shape
+    x2 = np.stack([x, -x], axis=1)
+    np.testing.assert_allclose(F.stride_normalise(x2, 2, 6, n_points=3), [[20, -20], [40, -40], [60, -60]])
+    with pytest.raises(ValueError):
+        F.stride_normalise(x, 5, 5)
+
+
+def test_stride_curves_counts_strides():
+    x = np.arange(20.0)
+    curves = F.stride_curves(x, np.array([0, 5, 15]), n_points=3)
+    # strides 0..5 -> 0, 2.5, 5 and 5..15 -> 5, 10, 15
+    np.testing.assert_allclose(curves, [[0, 2.5, 5], [5, 10, 15]])
+    assert F.stride_curves(x, np.array([3]), n_points=3).shape == (0, 3)
+
+
+def test_rmse_deg_and_pearson():
+    # difference 0.1 rad everywhere -> RMSE 0.1 rad = 5.7296 deg
+    ref = np.sin(np.linspace(0, 2 * np.pi, 101))
+    assert F.rmse_deg(ref + 0.1, ref) == pytest.approx(np.rad2deg(0.1))
+    # a = [1,2,3], b = [2,4,7]: da = [-1,0,1], db = [-2.333,-0.333,2.667]; num = 5,
+    # |da| = sqrt2, |db| = sqrt(5.444+0.111+7.111) = sqrt(12.667) -> r = 5 / sqrt(25.333) = 0.99340
+    assert F.pearson_r(np.array([1.0, 2, 3]), np.array([2.0, 4, 7])) == pytest.approx(0.99340, abs=1e-5)
+    assert np.isnan(F.pearson_r(np.ones(5), np.arange(5.0)))
+    # column-wise on [N, J]
+    r = F.pearson_r(np.stack([ref, ref], 1), np.stack([ref, -ref], 1))
+    np.testing.assert_allclose(r, [1.0, -1.0])
+
+
+def test_endpoint_error_cm():
+    # offsets (3,4) cm and (0,0): distances 5 cm and 0 -> mean 2.5 cm
+    sim = np.array([[0.03, 0.04], [0.0, 0.0]])
+    assert F.endpoint_error_cm(sim, np.zeros((2, 2))) == pytest.approx(2.5)
+
+
+def test_dtw_distance_hand_example():
+    # x = [0, 1, 2], y = [0, 2]: cost matrix |x_i - y_j| = [[0,2],[1,1],[2,0]]
+    # acc: row0: 0, 2 ; row1: 1, min(2,1,0)+1 = 1 ; row2: 3, min(1,3,1)+0 = 1 -> DTW = 1
+    assert F.dtw_distance(np.array([0.0, 1, 2]), np.array([0.0, 2])) == pytest.approx(1.0)
+    # a time-shifted copy has DTW << sum of |differences|
+    t = np.linspace(0, 1, 101)
+    a, b = np.sin(2 * np.pi * t), np.sin(2 * np.pi * (t - 0.05))
+    assert F.dtw_distance(a, b) < 0.3 * np.sum(np.abs(a - b))
+    assert F.dtw_distance(a, a) == 0.0
+
+
+def test_spatiotemporal():
+    assert F.cadence_steps_per_min(1.2) == pytest.approx(100.0)  # 120 / 1.2
+    # contacts at 0 and 10; in contact for samples 0..5 (6 of 10) -> 60 %
+    c = np.zeros(11, dtype=bool)
+    c[0:6] = True
+    assert F.stance_pct(c, np.array([0, 10])) == pytest.approx(60.0)
+    assert np.isnan(F.stance_pct(c, np.array([0])))
+    # SI(66, 60) = 100 * 6 / 63 = 9.5238 %
+    assert F.symmetry_index_pct(66.0, 60.0) == pytest.approx(9.5238, abs=1e-4)
+    assert F.symmetry_index_pct(60.0, 60.0) == 0.0
+    assert F.fall_rate(np.array([True, False, False, False])) == 0.25
+    assert F.relative_error_pct(1.1, 1.0) == pytest.approx(10.0)
+    assert np.isnan(F.relative_error_pct(1.0, 0.0))
+
+
+def test_curve_fidelity_keys_and_values():
+    names = ("hip_r", "knee_r")
+    t = np.linspace(0, 1, 101)
+    ref = np.stack([0.3 * np.sin(2 * np.pi * t), 0.5 * (1 - np.cos(2 * np.pi * t))], axis=1)
+    out = F.curve_fidelity(ref + np.deg2rad(2.0), ref, names)
+    assert out["rmse_deg_hip_r"] == pytest.approx(2.0)
+    assert out["rmse_deg_mean"] == pytest.approx(2.0)
+    assert out["pearson_r_knee_r"] == pytest.approx(1.0)
+    assert out["dtw_deg_hip_r"] <= 2.0 + 1e-9  # alignment can only reduce a constant offset's cost
+    with pytest.raises(ValueError):
+        F.curve_fidelity(ref[:, :1], ref, names)
