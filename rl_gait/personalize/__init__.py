@@ -1,0 +1,1 @@
+"""Personalization: Ray Tune search of the patient-specific body, controller and learner parameters."""

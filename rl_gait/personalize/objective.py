@@ -1,0 +1,110 @@
+"""The personalization objective: one number per trial, lower is better (Tune ``mode="min"``).
+
+A personalized policy is good when the simulated patient walks like the recorded patient on level
+ground. The objective sums four fidelity errors of the policy's level walk, each divided by a scale
+that makes one unit of the sum mean "one clinically noticeable error":
+
+    J = joint_rmse_deg / joint_rmse_scale_deg               (5°: about the IMU angle error itself)
+      + endpoint_error_cm / endpoint_scale_cm               (10 cm: foot placement within a shoe)
+      + spatiotemporal_error_pct / spatiotemporal_scale_pct (10 %: a minimal detectable change in
+                                                             stride time / stance / cadence / speed)
+      + fall_penalty * fall_rate                            (fall_rate in [0, 1])
+
+``fall_penalty`` is large (default 5) because a policy that falls is not a prediction of the
+patient, however well its joints track before the fall: a policy falling in every rollout must lose
+to any policy that tracks within ~5 scaled units without falling. The inputs are means over the
+evaluation rollouts; ``joint_rmse_deg`` is the mean over joints and sides of the per-joint RMSE.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rl_gait.errors import RlGaitError
+
+
+@dataclass(frozen=True)
+class ObjectiveWeights:
+    """Scales of the objective's terms (see the module docstring). All must be > 0."""
+
+    joint_rmse_scale_deg: float = 5.0
+    endpoint_scale_cm: float = 10.0
+    spatiotemporal_scale_pct: float = 10.0
+    fall_penalty: float = 5.0
+
+    def __post_init__(self) -> None:
+        for name in ("joint_rmse_scale_deg", "endpoint_scale_cm", "spatiotemporal_scale_pct", "fall_penalty"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"ObjectiveWeights.{name} must be > 0, got {getattr(self, name)}")
+
+
+def personalization_objective(
+    joint_rmse_deg: float,
+    endpoint_error_cm: float,
+    spatiotemporal_error_pct: float,
+    fall_rate: float,
+    weights: ObjectiveWeights = ObjectiveWeights(),
+) -> float:
+    """Objective ``J`` (dimensionless, lower is better) from the four fidelity errors.
+
+    Args:
+        joint_rmse_deg: mean per-joint RMSE between simulated and reference joint angles, degrees.
+        endpoint_error_cm: mean foot (end-point) position error relative to the pelvis, cm.
+        spatiotemporal_error_pct: mean absolute relative error of the spatio-temporal parameters, %.
+        fall_rate: fraction of evaluation rollouts that ended in a fall, in [0, 1].
+
+    Non-finite errors (a rollout that produced no gait cycle to compare) count as a fall: ``inf``
+    would break Optuna and ASHA, so they are replaced by the value of a fully failed rollout.
+    """
+    if not 0.0 <= fall_rate <= 1.0:
+        raise ValueError(f"fall_rate must be within [0, 1], got {fall_rate}")
+    terms = (
+        (joint_rmse_deg, weights.joint_rmse_scale_deg),
+        (endpoint_error_cm, weights.endpoint_scale_cm),
+        (spatiotemporal_error_pct, weights.spatiotemporal_scale_pct),
+    )
+    total = 0.0
+    for value, scale in terms:
+        if not math.isfinite(value):
+            return failed_objective(weights)
+        if value < 0:
+            raise ValueError(f"fidelity errors must be >= 0, got {value}")
+        total += value / scale
+    return total + weights.fall_penalty * fall_rate
+
+
+FAILED_ERROR_UNITS = 20.0
+"""Scaled units charged per error term when a trial has no usable gait to compare (see below)."""
+
+
+def failed_objective(weights: ObjectiveWeights = ObjectiveWeights()) -> float:
+    """The objective of a trial whose policy produced nothing to compare (e.g. fell at once).
+
+    Each of the three error terms is charged ``FAILED_ERROR_UNITS`` scaled units (20 × 5° = 100° RMSE)
+    plus the full fall penalty, so it is finite but worse than any real walk.
+    """
+    return 3 * FAILED_ERROR_UNITS + weights.fall_penalty
+
+
+# keys of ``rl_gait.learner.evaluate``'s result that feed the objective
+METRIC_KEYS: dict[str, str] = {
+    "joint_rmse_deg": "joint_rmse_deg_mean",
+    "endpoint_error_cm": "endpoint_error_cm",
+    "spatiotemporal_error_pct": "spatiotemporal_error_pct_mean",
+    "fall_rate": "fall_rate",
+}
+
+
+def objective_from_metrics(metrics: Mapping[str, float], weights: ObjectiveWeights = ObjectiveWeights()) -> float:
+    """:func:`personalization_objective` of an evaluation result dict (keys in :data:`METRIC_KEYS`)."""
+    missing = [key for key in METRIC_KEYS.values() if key not in metrics]
+    if missing:
+        raise RlGaitError(
+            f"fidelity metrics lack {missing} (have {sorted(metrics)})",
+            fix="evaluate the policy with rl_gait.learner.evaluate",
+        )
+    return personalization_objective(
+        **{arg: float(metrics[key]) for arg, key in METRIC_KEYS.items()}, weights=weights
+    )
