@@ -1,0 +1,70 @@
+"""Gymnasium (and, on demand, Ray Tune) registration of the walking envs.
+
+``import rl_gait`` calls :func:`register_envs` (cheap: no MuJoCo import). RLlib code calls
+:func:`register_with_ray` to register the same ids with ``ray.tune.registry.register_env``; only
+that function touches Ray, so a researcher can use the envs without RLlib.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+
+ENV_IDS: dict[str, str] = {
+    "rl_gait/LevelWalk-v0": "rl_gait.envs.registration:make_level",
+    "rl_gait/SlopeWalk-v0": "rl_gait.envs.registration:make_slope",
+    "rl_gait/StairWalk-v0": "rl_gait.envs.registration:make_stairs",
+}
+
+
+def make_level(speed_m_s: float | None = None, **kwargs: Any):
+    from rl_gait.envs.walk import WalkEnv
+    from rl_gait.tasks import Task
+
+    kwargs.setdefault("task", Task("level", speed_m_s=speed_m_s))
+    return WalkEnv(**kwargs)
+
+
+def make_slope(grade_deg: float = 5.0, speed_m_s: float | None = None, **kwargs: Any):
+    from rl_gait.envs.walk import WalkEnv
+    from rl_gait.tasks import Task
+
+    kwargs.setdefault("task", Task("slope", grade_deg=grade_deg, speed_m_s=speed_m_s))
+    return WalkEnv(**kwargs)
+
+
+def make_stairs(step_height_m: float = 0.15, step_depth_m: float = 0.30, ascending: bool = True,
+                speed_m_s: float | None = None, **kwargs: Any):
+    from rl_gait.envs.walk import WalkEnv
+    from rl_gait.tasks import Task
+
+    kwargs.setdefault("task", Task("stairs", step_height_m=step_height_m, step_depth_m=step_depth_m,
+                                   ascending=ascending, speed_m_s=speed_m_s))
+    return WalkEnv(**kwargs)
+
+
+def register_envs() -> None:
+    """Register the Gymnasium ids (idempotent)."""
+    for env_id, entry in ENV_IDS.items():
+        if env_id not in gym.registry:
+            gym.register(id=env_id, entry_point=entry, disable_env_checker=True)
+
+
+def _ray_creator(entry: str):
+    module, fn = entry.split(":")
+
+    def create(env_config: dict):
+        import importlib
+
+        return getattr(importlib.import_module(module), fn)(**dict(env_config))
+
+    return create
+
+
+def register_with_ray() -> None:
+    """Register the same ids with ``ray.tune.registry.register_env`` (imports Ray)."""
+    from ray.tune.registry import register_env
+
+    for env_id, entry in ENV_IDS.items():
+        register_env(env_id, _ray_creator(entry))

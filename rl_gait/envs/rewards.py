@@ -1,0 +1,90 @@
+"""Reward terms of the walking envs: pure functions, DeepMimic-style exponential kernels.
+
+``r = w · exp(−k · e²)`` per term (Peng et al. 2018, *DeepMimic*, eq. 5–9; the paper's code follows it):
+each term is in ``[0, w]``; the env reports every weighted term as ``info["reward_<name>"]`` and the
+reward is their sum. Tracking terms compare the simulated state with the reference at the same phase;
+goal terms reward the task (speed toward the target, an upright trunk, the reference step length).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RewardWeights:
+    """Weights ``w`` and kernel scales ``k`` of each term (the tracking + goal weights sum to 1)."""
+
+    pose: float = 0.40
+    joint_velocity: float = 0.05
+    feet: float = 0.15
+    com_height: float = 0.10
+    speed: float = 0.20
+    upright: float = 0.05
+    step_length: float = 0.05
+    k_pose_per_rad2: float = 2.0
+    k_joint_velocity_s2_per_rad2: float = 0.05
+    k_feet_per_m2: float = 40.0
+    k_com_height_per_m2: float = 40.0
+    k_speed_s2_per_m2: float = 4.0
+    k_upright_per_rad2: float = 5.0
+    k_step_length_per_m2: float = 40.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def term_names(self) -> tuple[str, ...]:
+        return ("pose", "joint_velocity", "feet", "com_height", "speed", "upright", "step_length")
+
+
+def exp_kernel(squared_error: np.ndarray | float, k: float) -> np.ndarray | float:
+    """``exp(−k · e²)`` given ``e²`` (any units, ``k`` in the inverse units)."""
+    return np.exp(-k * squared_error)
+
+
+def pose_reward(q_rad: np.ndarray, q_ref_rad: np.ndarray, weight: float, k_per_rad2: float) -> float:
+    """Joint-angle tracking: ``w·exp(−k·Σ_j (q_j − q_ref_j)²)``; ``q`` [J] rad."""
+    d = q_rad - q_ref_rad
+    return weight * float(np.exp(-k_per_rad2 * float(d @ d)))
+
+
+def joint_velocity_reward(qd_rad_s: np.ndarray, qd_ref_rad_s: np.ndarray, weight: float, k: float) -> float:
+    """Joint-velocity tracking: ``w·exp(−k·Σ_j (q̇_j − q̇_ref_j)²)``; ``q̇`` [J] rad/s."""
+    d = qd_rad_s - qd_ref_rad_s
+    return weight * float(np.exp(-k * float(d @ d)))
+
+
+def feet_reward(feet_m: np.ndarray, feet_ref_m: np.ndarray, weight: float, k_per_m2: float) -> float:
+    """End-effector tracking: feet positions relative to the pelvis, ``[4]`` (x, z of r and l) m."""
+    d = feet_m - feet_ref_m
+    return weight * float(np.exp(-k_per_m2 * float(d @ d)))
+
+
+def com_height_reward(h_m: float, h_ref_m: float, weight: float, k_per_m2: float) -> float:
+    """Centre-of-mass height above the ground vs the reference's, m."""
+    return weight * float(np.exp(-k_per_m2 * (h_m - h_ref_m) ** 2))
+
+
+def speed_reward(v_m_s: float, v_target_m_s: float, weight: float, k_s2_per_m2: float) -> float:
+    """Forward speed toward the target, m/s."""
+    return weight * float(np.exp(-k_s2_per_m2 * (v_m_s - v_target_m_s) ** 2))
+
+
+def upright_reward(pitch_rad: float, weight: float, k_per_rad2: float) -> float:
+    """Trunk pitch (forward lean positive) near zero."""
+    return weight * float(np.exp(-k_per_rad2 * pitch_rad**2))
+
+
+def step_length_reward(step_m: float | None, step_ref_m: float, weight: float, k_per_m2: float) -> float:
+    """Paid at foot touchdown only (``step_m`` not ``None``): step length vs the reference's, m.
+
+    ``weight`` is per step; steps happen about every ``1 / (2 · f_stride)`` s, so on average it adds
+    ``weight × control_dt × 2 f_stride`` per control step; the env rescales so its mean matches its
+    share of the weights.
+    """
+    if step_m is None:
+        return 0.0
+    return weight * float(np.exp(-k_per_m2 * (step_m - step_ref_m) ** 2))

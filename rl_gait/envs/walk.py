@@ -1,0 +1,382 @@
+"""``WalkEnv``: a personalized planar biped tracking a reference gait on level ground, slopes or stairs.
+
+## Description
+A sagittal-plane lower-limb + trunk body (:mod:`rl_gait.body.planar`) scaled to a person, driven by
+per-joint, per-side PD controllers, walks on the terrain of a :class:`~rl_gait.tasks.Task` while
+tracking a :class:`~rl_gait.reference.ReferenceMotion` (DeepMimic-style imitation + task goals).
+The env is goal-conditioned: the task (terrain kind, grade, step height, target speed) is part of the
+observation, and ``reset(options={"task": ..., "reference": ...})`` switches task in place, so one
+policy can learn all tasks. Registered as ``rl_gait/LevelWalk-v0``, ``rl_gait/SlopeWalk-v0`` and
+``rl_gait/StairWalk-v0`` (see :mod:`rl_gait.envs.registration`).
+
+## Action Space
+``Box(-1, 1, (6,))``: residual joint targets, ``q_target = q_ref(phase) + action_scale_rad · a``
+(clipped to the joint ranges), order :data:`rl_gait.joints.JOINT_NAMES`. ``a = 0`` plays the
+reference through the PD body.
+
+## Observation Space
+``Box(-inf, inf, (D,), float32)``; ``observation_structure`` names the blocks:
+``root`` (pelvis height above the ground under it m, trunk pitch rad, forward & vertical velocity m/s,
+pitch rate rad/s), ``style`` (joint angles rad [6], joint velocities rad/s [6], feet (ankle) positions
+relative to the pelvis in the pelvis frame, x/z for r and l, m [4] — the discriminator's features,
+computed by :meth:`style_features` for simulated and reference states alike), ``contact`` (heel or
+toe on the ground, r/l), ``phase`` (sin, cos of 2π·phase), ``ref_next`` (reference joint angles at
+the next control step, rad), ``task`` (one-hot terrain [3], grade rad, signed step height m, target
+speed m/s), ``terrain`` (ground height relative to the ground under the pelvis at
+``HEIGHT_SAMPLES_X_M`` ahead/behind, m). Angles are relative to gravity; heights to the terrain.
+
+## Rewards
+Weighted exponential kernels (:mod:`rl_gait.envs.rewards`): ``pose``, ``joint_velocity``, ``feet``,
+``com_height`` (tracking) and ``speed``, ``upright``, ``step_length`` (goal). Each is reported as
+``info["reward_<name>"]`` and they sum to the reward. The step that falls earns 0.
+
+## Starting State
+Reference state initialisation: a random phase (seeded), joint angles and velocities of the reference
+there plus small noise, trunk upright, forward speed = target speed, lowest foot point on the ground.
+
+## Episode End
+Terminated on a fall (pelvis lower than ``FALL_HEIGHT_FRAC`` × leg length above the ground, or trunk
+pitch beyond ``FALL_PITCH_RAD``); truncated after ``episode_duration_s``. ``info["success"]`` (final
+step): no fall and at least ``goal_distance_m`` covered.
+
+## Arguments
+``task``, ``reference`` (default: the healthy atlas reference for the task), ``body``, ``pd``,
+``reward_weights``, ``terrain_layout``, ``episode_duration_s``, ``action_scale_rad``,
+``init_noise_rad``, ``render_mode`` (``"rgb_array"``), ``render_size``.
+
+## Version History
+v0: initial release.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import gymnasium as gym
+import mujoco
+import numpy as np
+
+from rl_gait.body.params import BodyParams, PDParams
+from rl_gait.body.planar import FRAME_SKIP, apply_pd, body_layout, build_planar_spec
+from rl_gait.envs import rewards as R
+from rl_gait.joints import JOINT_NAMES
+from rl_gait.reference.motion import ReferenceMotion
+from rl_gait.tasks import TERRAIN_KINDS, Task
+from rl_gait.terrain.terrain import TerrainLayout, add_terrain, apply_task, feature_end_x_m, ground_height_m
+
+FALL_HEIGHT_FRAC = 0.55
+FALL_PITCH_RAD = 0.9
+CONTACT_TOL_M = 0.006
+HEIGHT_SAMPLES_X_M = np.array([-0.3, -0.15, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 1.05, 1.2])
+PHASE_TABLE_SIZE = 1000
+LEVEL_GOAL_DISTANCE_M = 3.0
+FEATURE_GOAL_MARGIN_M = 1.0
+
+
+def _compile(body: BodyParams, pd: PDParams) -> mujoco.MjModel:
+    spec = build_planar_spec(body, pd)
+    add_terrain(spec)
+    return spec.compile()
+
+
+class ReferenceTables:
+    """The reference evaluated once on a fine phase grid, in this body's kinematics.
+
+    ``q``/``qd`` [P, 6]; ``feet`` [P, 4] ankle x/z relative to the pelvis (pelvis frame, upright
+    trunk); ``pelvis_height`` [P] hip height above the lowest foot point; ``com_height`` [P];
+    ``natural_speed_m_s``: the no-slip forward speed that the reference kinematics imply on this body
+    (mean backward speed of the lower foot relative to the pelvis).
+    """
+
+    def __init__(self, ref: ReferenceMotion, model: mujoco.MjModel, env: WalkEnv):
+        cols = [ref.column(n) for n in JOINT_NAMES]
+        phase = np.arange(PHASE_TABLE_SIZE) / PHASE_TABLE_SIZE
+        self.q = ref.angles_at(phase)[:, cols]
+        self.qd = ref.velocities_at(phase)[:, cols]
+        data = mujoco.MjData(model)
+        lay = env.layout
+        feet, low_z, low_x_by_foot, com = [], [], [], []
+        for i in range(PHASE_TABLE_SIZE):
+            data.qpos[:] = 0.0
+            data.qpos[lay.joint_qpos] = self.q[i]
+            mujoco.mj_kinematics(model, data)
+            mujoco.mj_comPos(model, data)
+            feet.append(env._feet_rel_pelvis(data))
+            pts = data.geom_xpos[lay.contact_geoms]  # [2, 2, 3]
+            z = pts[..., 2] - env._contact_radius
+            low_z.append(z.min())
+            low_x_by_foot.append([pts[s, np.argmin(z[s]), 0] for s in range(2)])
+            com.append(data.subtree_com[lay.pelvis_body, 2])
+            low_foot = np.argmin(z.min(axis=1))
+            low_x_by_foot[-1].append(low_foot)
+        self.feet = np.asarray(feet)
+        self.pelvis_height = -np.asarray(low_z)
+        self.com_height = np.asarray(com) + self.pelvis_height
+        lx = np.asarray(low_x_by_foot)
+        dt_phase = ref.cycle_duration_s / PHASE_TABLE_SIZE
+        vel = np.gradient(lx[:, :2], axis=0) / dt_phase  # [P, 2] foot x velocity rel pelvis
+        stance = lx[:, 2].astype(int)
+        self.natural_speed_m_s = float(np.mean(-vel[np.arange(PHASE_TABLE_SIZE), stance]))
+        self.step_length_m = 0.5 * self.natural_speed_m_s * ref.cycle_duration_s
+
+
+class WalkEnv(gym.Env):
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 30}
+
+    def __init__(
+        self,
+        task: Task | None = None,
+        reference: ReferenceMotion | None = None,
+        body: BodyParams | None = None,
+        pd: PDParams | None = None,
+        reward_weights: R.RewardWeights | None = None,
+        terrain_layout: TerrainLayout | None = None,
+        episode_duration_s: float = 10.0,
+        action_scale_rad: float = 0.5,
+        init_noise_rad: float = 0.02,
+        render_mode: str | None = None,
+        render_size: tuple[int, int] = (240, 320),
+    ):
+        self.task = task or Task()
+        self.body = body or BodyParams()
+        self.pd = pd or PDParams.default_for(self.body)
+        self.weights = reward_weights or R.RewardWeights()
+        self.terrain_layout = terrain_layout or TerrainLayout()
+        self.episode_duration_s = float(episode_duration_s)
+        self.action_scale_rad = float(action_scale_rad)
+        self.init_noise_rad = float(init_noise_rad)
+        if render_mode not in (None, "rgb_array"):
+            raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+        self.render_mode = render_mode
+        self.render_size = render_size
+        self._renderer = None
+
+        self.model = _compile(self.body, self.pd)
+        self.data = mujoco.MjData(self.model)
+        self.layout = body_layout(self.model, self.body)
+        self.control_dt = self.model.opt.timestep * FRAME_SKIP
+        self._contact_radius = float(self.model.geom_size[self.layout.contact_geoms[0, 0], 0])
+        self._leg_length = self.layout.anthro.leg_length_m
+        self._scratch = mujoco.MjData(self.model)
+        apply_task(self.model, self.task, self.terrain_layout)
+        self._set_reference(reference if reference is not None else _default_reference(self.task))
+
+        sizes = {"root": 5, "style": 16, "contact": 2, "phase": 2, "ref_next": 6, "task": 6,
+                 "terrain": len(HEIGHT_SAMPLES_X_M)}
+        self.observation_structure: dict[str, slice] = {}
+        start = 0
+        for name, n in sizes.items():
+            self.observation_structure[name] = slice(start, start + n)
+            start += n
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (start,), np.float32)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (len(JOINT_NAMES),), np.float32)
+        self._phase = 0.0
+        self._t = 0.0
+        self._x_start = 0.0
+        self._last_contact = np.zeros(2, dtype=bool)
+        self._fell = False
+
+    # ------------------------------------------------------------------ configuration
+    def _set_reference(self, reference: ReferenceMotion) -> None:
+        missing = set(JOINT_NAMES) - set(reference.joint_names)
+        if missing:
+            raise ValueError(f"reference lacks joints {sorted(missing)}; the env needs all of {JOINT_NAMES}")
+        self.reference = reference
+        self.ref = ReferenceTables(reference, self.model, self)
+        self._dphase = self.control_dt / reference.cycle_duration_s
+        self.target_speed_m_s = (self.task.speed_m_s if self.task.speed_m_s is not None
+                                 else self.ref.natural_speed_m_s)
+
+    def set_task(self, task: Task | None = None, reference: ReferenceMotion | None = None) -> None:
+        """Switch terrain and/or reference in place (no recompile)."""
+        if task is not None:
+            self.task = task
+            apply_task(self.model, task, self.terrain_layout)
+        if reference is not None or task is not None:
+            self._set_reference(reference if reference is not None else self.reference)
+
+    def set_pd(self, pd: PDParams) -> None:
+        self.pd = pd
+        apply_pd(self.model, self.layout, pd)
+
+    @property
+    def goal_distance_m(self) -> float:
+        """Distance (m) to cover without falling for ``success``."""
+        if self.task.terrain == "level":
+            return LEVEL_GOAL_DISTANCE_M
+        end = feature_end_x_m(self.task, self.terrain_layout) + FEATURE_GOAL_MARGIN_M
+        if self.task.terrain == "slope":
+            end += 2.0  # walk 2 m on the slope itself
+        return end - self._x_start
+
+    # ------------------------------------------------------------------ state features
+    def _feet_rel_pelvis(self, data: mujoco.MjData) -> np.ndarray:
+        """Ankle positions relative to the pelvis in the pelvis (trunk) frame, [4]: x_r, z_r, x_l, z_l."""
+        lay = self.layout
+        d = data.xpos[lay.foot_bodies][:, (0, 2)] - data.xpos[lay.pelvis_body, (0, 2)]
+        pitch = data.qpos[lay.root_qpos[2]]
+        c, s = np.cos(pitch), np.sin(pitch)
+        # pelvis frame: rotate world vectors by −pitch about y (x' = c·x − s·z, z' = s·x + c·z)
+        return np.stack([c * d[:, 0] - s * d[:, 1], s * d[:, 0] + c * d[:, 1]], axis=1).reshape(-1)
+
+    def style_features(self, data: mujoco.MjData | None = None) -> np.ndarray:
+        """Discriminator / style features [16] of a state: joint angles, joint velocities, feet."""
+        data = self.data if data is None else data
+        lay = self.layout
+        return np.concatenate([data.qpos[lay.joint_qpos], data.qvel[lay.joint_qvel], self._feet_rel_pelvis(data)])
+
+    def _foot_contacts(self) -> np.ndarray:
+        pts = self.data.geom_xpos[self.layout.contact_geoms]  # [2, 2, 3]
+        gap = pts[..., 2] - self._contact_radius - ground_height_m(self.task, self.terrain_layout, pts[..., 0])
+        return (gap < CONTACT_TOL_M).any(axis=1)
+
+    def _ground(self, x: float | np.ndarray) -> np.ndarray:
+        return ground_height_m(self.task, self.terrain_layout, x)
+
+    def _task_features(self) -> np.ndarray:
+        onehot = np.array([self.task.terrain == k for k in TERRAIN_KINDS], dtype=np.float64)
+        grade = np.deg2rad(self.task.grade_deg) if self.task.terrain == "slope" else 0.0
+        step = self.task.signed_rise if self.task.terrain == "stairs" else 0.0
+        return np.concatenate([onehot, [grade, step, self.target_speed_m_s]])
+
+    def _obs(self, contacts: np.ndarray) -> np.ndarray:
+        d, lay = self.data, self.layout
+        x, z, pitch = d.qpos[lay.root_qpos]
+        vx, vz, wp = d.qvel[lay.root_qvel]
+        g0 = float(self._ground(x))
+        i_next = int(((self._phase + self._dphase) % 1.0) * PHASE_TABLE_SIZE)
+        ph = 2 * np.pi * self._phase
+        return np.concatenate([
+            [z - g0, pitch, vx, vz, wp],
+            self.style_features(),
+            contacts.astype(np.float64),
+            [np.sin(ph), np.cos(ph)],
+            self.ref.q[i_next],
+            self._task_features(),
+            self._ground(x + HEIGHT_SAMPLES_X_M) - g0,
+        ]).astype(np.float32)
+
+    # ------------------------------------------------------------------ gym API
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        options = options or {}
+        if "task" in options or "reference" in options:
+            self.set_task(options.get("task"), options.get("reference"))
+        phase = float(options.get("phase", self.np_random.uniform(0.0, 1.0)))
+        self._set_reference_state(self.data, phase, noise_rad=self.init_noise_rad, rng=self.np_random)
+        self._phase = phase
+        self._t = 0.0
+        self._x_start = float(self.data.qpos[self.layout.root_qpos[0]])
+        self._fell = False
+        contacts = self._foot_contacts()
+        self._last_contact = contacts
+        self._last_touchdown_x = np.full(2, np.nan)
+        return self._obs(contacts), {"phase": self._phase, "task": self.task.name}
+
+    def _set_reference_state(self, data: mujoco.MjData, phase: float, x_m: float = 0.0, noise_rad: float = 0.0,
+                             rng: np.random.Generator | None = None) -> None:
+        """Put ``data`` at the reference pose of ``phase``: upright, lowest foot point on the ground."""
+        lay, i = self.layout, int((phase % 1.0) * PHASE_TABLE_SIZE)
+        mujoco.mj_resetData(self.model, data)
+        q = self.ref.q[i].copy()
+        if noise_rad > 0 and rng is not None:
+            q += rng.normal(0.0, noise_rad, size=q.shape)
+        q = np.clip(q, lay.joint_range_rad[:, 0], lay.joint_range_rad[:, 1])
+        data.qpos[lay.joint_qpos] = q
+        data.qvel[lay.joint_qvel] = self.ref.qd[i]
+        data.qpos[lay.root_qpos] = (x_m, 0.0, 0.0)
+        data.qvel[lay.root_qvel] = (self.target_speed_m_s, 0.0, 0.0)
+        mujoco.mj_kinematics(self.model, data)
+        pts = data.geom_xpos[lay.contact_geoms].reshape(-1, 3)
+        gap = pts[:, 2] - self._contact_radius - self._ground(pts[:, 0])
+        data.qpos[lay.root_qpos[1]] = -gap.min() + 0.001
+        data.ctrl[lay.actuators] = q
+        mujoco.mj_forward(self.model, data)
+
+    def step(self, action: np.ndarray):
+        d, lay, w = self.data, self.layout, self.weights
+        a = np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0)
+        self._phase = (self._phase + self._dphase) % 1.0
+        i = int(self._phase * PHASE_TABLE_SIZE)
+        q_ref = self.ref.q[i]
+        target = np.clip(q_ref + self.action_scale_rad * a, lay.joint_range_rad[:, 0], lay.joint_range_rad[:, 1])
+        d.ctrl[lay.actuators] = target
+        mujoco.mj_step(self.model, d, nstep=FRAME_SKIP)
+        self._t += self.control_dt
+
+        x, z, pitch = d.qpos[lay.root_qpos]
+        vx = d.qvel[lay.root_qvel[0]]
+        g0 = float(self._ground(x))
+        contacts = self._foot_contacts()
+        q, qd = d.qpos[lay.joint_qpos], d.qvel[lay.joint_qvel]
+        feet = self._feet_rel_pelvis(d)
+        com_h = d.subtree_com[lay.pelvis_body, 2] - g0
+
+        step_m = None
+        touchdown = contacts & ~self._last_contact
+        for s in np.flatnonzero(touchdown):
+            foot_x = d.xpos[lay.foot_bodies[s], 0]
+            step_m = float(foot_x - d.xpos[lay.foot_bodies[1 - s], 0])
+        self._last_contact = contacts
+
+        terms = {
+            "pose": R.pose_reward(q, q_ref, w.pose, w.k_pose_per_rad2),
+            "joint_velocity": R.joint_velocity_reward(qd, self.ref.qd[i], w.joint_velocity,
+                                                      w.k_joint_velocity_s2_per_rad2),
+            "feet": R.feet_reward(feet, self.ref.feet[i], w.feet, w.k_feet_per_m2),
+            "com_height": R.com_height_reward(com_h, self.ref.com_height[i], w.com_height, w.k_com_height_per_m2),
+            "speed": R.speed_reward(vx, self.target_speed_m_s * self._speed_along_x, w.speed, w.k_speed_s2_per_m2),
+            "upright": R.upright_reward(pitch, w.upright, w.k_upright_per_rad2),
+            # per-touchdown weight chosen so that its mean per control step is about w.step_length
+            "step_length": R.step_length_reward(step_m, self.ref.step_length_m,
+                                                w.step_length * self._steps_per_touchdown, w.k_step_length_per_m2),
+        }
+        fell = bool((z - g0) < FALL_HEIGHT_FRAC * self._leg_length or abs(pitch) > FALL_PITCH_RAD
+                    or not np.isfinite(d.qpos).all())
+        if fell:
+            terms = dict.fromkeys(terms, 0.0)
+        reward = float(sum(terms.values()))
+        truncated = (not fell) and self._t >= self.episode_duration_s - 1e-9
+        distance = float(x - self._x_start)
+        info = {f"reward_{k}": v for k, v in terms.items()}
+        info.update(
+            fell=fell, distance_m=distance, speed_m_s=float(vx), phase=self._phase,
+            joint_angles_rad=q.copy(), foot_contact=contacts, torques_nm=d.actuator_force[lay.actuators].copy(),
+            foot_pos_rel_pelvis_m=feet.reshape(2, 2), time_s=self._t,
+            success=bool(truncated and distance >= self.goal_distance_m),
+        )
+        self._fell = fell
+        return self._obs(contacts), reward, fell, truncated, info
+
+    @property
+    def _speed_along_x(self) -> float:
+        """Horizontal share of the path speed (cos of the grade on slopes)."""
+        return float(np.cos(np.deg2rad(self.task.grade_deg))) if self.task.terrain == "slope" else 1.0
+
+    @property
+    def _steps_per_touchdown(self) -> float:
+        """Control steps between two touchdowns (two steps per gait cycle)."""
+        return 0.5 * self.reference.cycle_duration_s / self.control_dt
+
+    # ------------------------------------------------------------------ rendering
+    def render(self):
+        if self.render_mode != "rgb_array":
+            return None
+        if self._renderer is None:
+            h, w = self.render_size
+            self._renderer = mujoco.Renderer(self.model, height=h, width=w)
+        self._renderer.update_scene(self.data, camera="side")
+        return self._renderer.render()
+
+    def close(self):
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+
+
+def _default_reference(task: Task) -> ReferenceMotion:
+    """The healthy atlas reference for ``task`` (the shipped Healthy Motion Atlas)."""
+    from rl_gait.reference import healthy_reference
+
+    return healthy_reference(replace(task, speed_m_s=None))
