@@ -1,0 +1,78 @@
+"""The Ray cluster-launcher YAMLs pass Ray's own validation and keep the house rules."""
+
+import copy
+import re
+from pathlib import Path
+
+import pytest
+import ray
+import yaml
+from ray.autoscaler._private.util import prepare_config, validate_config
+
+CLUSTER = Path(__file__).resolve().parents[2] / "cluster"
+LAUNCHER_CONFIGS = ["aws.yaml", "onprem.yaml"]
+
+
+def _load(name: str) -> dict:
+    return yaml.safe_load((CLUSTER / name).read_text())
+
+
+def _commands(config: dict) -> str:
+    keys = ("initialization_commands", "setup_commands", "head_setup_commands", "worker_setup_commands",
+            "head_start_ray_commands", "worker_start_ray_commands")
+    return "\n".join(cmd for k in keys for cmd in config.get(k, []))
+
+
+@pytest.mark.parametrize("name", LAUNCHER_CONFIGS)
+def test_ray_validates_launcher_config(name):
+    config = _load(name)
+    prepared = prepare_config(copy.deepcopy(config))
+    validate_config(prepared)  # raises on a schema violation
+    assert prepared["head_node_type"] in prepared["available_node_types"]
+
+
+def test_validation_rejects_a_broken_config():
+    """The check above can fail: an unknown top-level field is a schema error."""
+    config = _load("aws.yaml")
+    config["max_wrokers"] = 3
+    with pytest.raises(Exception, match="max_wrokers"):
+        validate_config(prepare_config(config))
+
+
+@pytest.mark.parametrize("name", LAUNCHER_CONFIGS)
+def test_launcher_config_pins_ray_and_installs_the_package(name):
+    config = _load(name)
+    text = _commands(config) + "\n" + str(config.get("docker", {}).get("image", ""))
+    pins = set(re.findall(r"ray(?:\[[a-z,]+\])?==([0-9.]+)", text)) | set(re.findall(r"ray:([0-9.]+)-", text))
+    assert ray.__version__ == "2.60.0"
+    assert pins == {"2.60.0"}
+    assert re.search(r"pip install -q -e ~/rl_gait", text), "setup must install this package"
+    assert config["file_mounts"]["~/rl_gait"] == "."
+    assert "~/.ray/auth_token" in config["file_mounts"], "workers need the cluster's auth token"
+    for exclude in ("**/runs", "**/.venv", "**/ray_tmp"):
+        assert exclude in config["rsync_exclude"]
+
+
+@pytest.mark.parametrize("name", LAUNCHER_CONFIGS)
+def test_dashboard_private_and_token_auth(name):
+    config = _load(name)
+    head = " ".join(config["head_start_ray_commands"])
+    assert "--dashboard-host=127.0.0.1" in head
+    assert "0.0.0.0" not in yaml.safe_dump(config)
+    for cmd in config["head_start_ray_commands"] + config["worker_start_ray_commands"]:
+        if "ray start" in cmd:
+            assert "RAY_AUTH_MODE=token" in cmd
+
+
+def test_aws_security_group_and_shared_storage():
+    config = _load("aws.yaml")
+    perms = config["provider"]["security_group"]["IpPermissions"]
+    assert [p["FromPort"] for p in perms] == [22], "only SSH may be opened to an outside range"
+    for node_type in config["available_node_types"].values():
+        assert "IamInstanceProfile" in node_type["node_config"], "nodes need S3 access for storage_path"
+
+
+def test_onprem_shared_storage_mounted():
+    config = _load("onprem.yaml")
+    assert any("mount -t nfs" in cmd and "/mnt/rl_gait" in cmd for cmd in config["initialization_commands"])
+    assert config["provider"]["type"] == "local"
