@@ -1,0 +1,144 @@
+"""One Tune sweep over many patients: each patient has its own Optuna study and its own ASHA.
+
+Objectives of different patients are not comparable (a stiff-kneed patient is harder to track than
+a mild one), so a cohort sweep must neither let Optuna model them jointly nor let ASHA stop one
+patient's trial because another patient's trials score better. :class:`PerPatientSearcher` keeps
+one :class:`~ray.tune.search.optuna.OptunaSearch` per patient (each seeded by the patient's prior
+point) and hands out suggestions round-robin until every patient has ``samples_per_patient`` trials;
+:class:`PerPatientScheduler` routes each trial's results to its patient's own ASHA. The trials of all
+patients share the cluster through one Tune controller, so a free CPU always gets the next trial of
+any patient. A single patient is a cohort of one.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Mapping
+from typing import Any
+
+from ray.tune.schedulers import AsyncHyperBandScheduler, FIFOScheduler
+from ray.tune.search import Searcher
+from ray.tune.search.optuna import OptunaSearch
+
+from rl_gait.personalize.space import SearchSpace
+
+PATIENT_KEY = "patient_id"
+METRIC = "objective"
+MODE = "min"
+TIME_ATTR = "algo_iteration"
+"""ASHA's time axis: the learner's own iteration count, restored with the algorithm after a resume
+(Tune's ``training_iteration`` counts reports of the current process)."""
+
+class PerPatientSearcher(Searcher):
+    """Round-robin over patients, each with its own Optuna (TPE) study over its own space.
+
+    Args:
+        spaces: patient id → that patient's :class:`SearchSpace`.
+        samples_per_patient: trials per patient.
+        seed: seeds every patient's TPE sampler (``seed + index``).
+    """
+
+    def __init__(self, spaces: Mapping[str, SearchSpace], samples_per_patient: int, seed: int = 0):
+        super().__init__(metric=METRIC, mode=MODE)
+        if not spaces or samples_per_patient < 1:
+            raise ValueError("need at least one patient and samples_per_patient >= 1")
+        self._order = list(spaces)
+        self._samples_per_patient = int(samples_per_patient)
+        self._searchers: dict[str, OptunaSearch] = {}
+        for i, (patient_id, space) in enumerate(spaces.items()):
+            self._searchers[patient_id] = OptunaSearch(
+                space=space.to_tune(), metric=METRIC, mode=MODE, seed=seed + i,
+                points_to_evaluate=[space.centre().to_dict()],
+            )
+        self._suggested = dict.fromkeys(self._order, 0)
+        self._trial_patient: dict[str, str] = {}
+        self._next = 0
+
+    @property
+    def total_samples(self) -> int:
+        return self._samples_per_patient * len(self._order)
+
+    def set_search_properties(self, metric: str | None, mode: str | None, config: dict, **spec: Any) -> bool:
+        return (metric in (None, METRIC)) and (mode in (None, MODE))
+
+    def suggest(self, trial_id: str) -> dict | None:
+        for _ in range(len(self._order)):
+            patient_id = self._order[self._next]
+            self._next = (self._next + 1) % len(self._order)
+            if self._suggested[patient_id] >= self._samples_per_patient:
+                continue
+            config = self._searchers[patient_id].suggest(trial_id)
+            if config is None or config == Searcher.FINISHED:
+                continue
+            self._suggested[patient_id] += 1
+            self._trial_patient[trial_id] = patient_id
+            return {**config, PATIENT_KEY: patient_id}
+        return Searcher.FINISHED
+
+    def on_trial_result(self, trial_id: str, result: dict) -> None:
+        patient_id = self._trial_patient.get(trial_id)
+        if patient_id is not None:
+            self._searchers[patient_id].on_trial_result(trial_id, result)
+
+    def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
+        patient_id = self._trial_patient.get(trial_id)
+        if patient_id is not None:
+            self._searchers[patient_id].on_trial_complete(trial_id, result=result, error=error)
+
+    # Tune saves the searcher into the experiment folder after every step and restores it on
+    # ``Tuner.restore``: without this, a resumed sweep would suggest the already-run trials again.
+    def save(self, checkpoint_path: str) -> None:
+        with open(checkpoint_path, "wb") as f:
+            pickle.dump(self.__dict__, f)
+
+    def restore(self, checkpoint_path: str) -> None:
+        with open(checkpoint_path, "rb") as f:
+            self.__dict__.update(pickle.load(f))
+
+class PerPatientScheduler(FIFOScheduler):
+    """One :class:`AsyncHyperBandScheduler` (ASHA) per patient, chosen by the trial's patient id.
+
+    Args:
+        patient_ids: the cohort.
+        max_t: iterations of a trial that runs to the end (ASHA ``max_t``).
+        grace_period: iterations before ASHA may stop a trial.
+        reduction_factor: ASHA's η: the top 1/η of a rung continues.
+    """
+
+    def __init__(self, patient_ids: list[str], *, max_t: int, grace_period: int, reduction_factor: float = 3):
+        super().__init__()
+        self._metric, self._mode = METRIC, MODE
+        # one bracket: ASHA picks brackets with the global numpy RNG otherwise
+        self._asha = {
+            p: AsyncHyperBandScheduler(time_attr=TIME_ATTR, metric=METRIC, mode=MODE, max_t=max_t,
+                                       grace_period=min(grace_period, max_t), reduction_factor=reduction_factor,
+                                       brackets=1)
+            for p in patient_ids
+        }
+
+    def set_search_properties(self, metric: str | None, mode: str | None, **spec: Any) -> bool:
+        return (metric in (None, METRIC)) and (mode in (None, MODE))
+
+    def _for(self, trial: Any) -> AsyncHyperBandScheduler:
+        return self._asha[trial.config[PATIENT_KEY]]
+
+    def on_trial_add(self, tune_controller: Any, trial: Any) -> None:
+        self._for(trial).on_trial_add(tune_controller, trial)
+
+    def on_trial_result(self, tune_controller: Any, trial: Any, result: dict) -> str:
+        return self._for(trial).on_trial_result(tune_controller, trial, result)
+
+    def on_trial_complete(self, tune_controller: Any, trial: Any, result: dict) -> None:
+        asha = self._for(trial)
+        if trial.trial_id in asha._trial_info:
+            asha.on_trial_complete(tune_controller, trial, result)
+
+    def on_trial_error(self, tune_controller: Any, trial: Any) -> None:
+        self._for(trial)._trial_info.pop(trial.trial_id, None)
+
+    def on_trial_remove(self, tune_controller: Any, trial: Any) -> None:
+        self._for(trial)._trial_info.pop(trial.trial_id, None)
+
+    def debug_string(self) -> str:
+        stopped = sum(a._num_stopped for a in self._asha.values())
+        return f"Per-patient ASHA over {len(self._asha)} patient(s): {stopped} trial(s) stopped early"

@@ -1,0 +1,60 @@
+"""The cohort searcher and scheduler keep patients apart (no Ray cluster needed)."""
+
+from types import SimpleNamespace
+
+import pytest
+from ray.tune.schedulers import AsyncHyperBandScheduler, TrialScheduler
+from ray.tune.search import Searcher
+
+from rl_gait.personalize.search import METRIC, PATIENT_KEY, TIME_ATTR, PerPatientScheduler, PerPatientSearcher
+from rl_gait.personalize.space import PatientPrior, search_space_for
+
+SPACES = {"p1": search_space_for(PatientPrior("p1", "l", 0.4)),
+          "p2": search_space_for(PatientPrior("p2", "r", 0.9))}
+
+
+def test_searcher_round_robin_starts_at_each_prior_and_finishes():
+    searcher = PerPatientSearcher(SPACES, samples_per_patient=2, seed=0)
+    configs = [searcher.suggest(f"t{i}") for i in range(4)]
+    assert [c[PATIENT_KEY] for c in configs] == ["p1", "p2", "p1", "p2"]
+    # the first trial of each patient is that patient's prior centre
+    assert configs[0]["kp_scale_l"] == pytest.approx(SPACES["p1"].centre().kp_scale_l)
+    assert configs[1]["kp_scale_r"] == pytest.approx(SPACES["p2"].centre().kp_scale_r)
+    # later suggestions stay within the patient's own ranges
+    assert SPACES["p1"].kp_scale_l.contains(configs[2]["kp_scale_l"])
+    assert searcher.suggest("t4") == Searcher.FINISHED
+    searcher.on_trial_complete("t0", {METRIC: 1.0, TIME_ATTR: 1})
+
+
+def test_searcher_state_survives_save_restore(tmp_path):
+    searcher = PerPatientSearcher(SPACES, samples_per_patient=2, seed=0)
+    for i in range(3):
+        searcher.suggest(f"t{i}")
+    searcher.save(str(tmp_path / "s.pkl"))
+    restored = PerPatientSearcher(SPACES, samples_per_patient=2, seed=0)
+    restored.restore(str(tmp_path / "s.pkl"))
+    assert restored.suggest("t3")[PATIENT_KEY] == "p2"  # only p2's second trial was left
+    assert restored.suggest("t4") == Searcher.FINISHED
+
+
+def _trial(trial_id, patient_id):
+    return SimpleNamespace(trial_id=trial_id, config={PATIENT_KEY: patient_id})
+
+
+def test_scheduler_never_compares_patients():
+    # p1's trial reaches the grace rung with a good objective (1.0), then p2's with a bad one (10.0).
+    results = [(_trial("a", "p1"), {METRIC: 1.0, TIME_ATTR: 2}), (_trial("b", "p2"), {METRIC: 10.0, TIME_ATTR: 2})]
+    per_patient = PerPatientScheduler(["p1", "p2"], max_t=10, grace_period=2, reduction_factor=2)
+    shared = AsyncHyperBandScheduler(time_attr=TIME_ATTR, metric=METRIC, mode="min", max_t=10,
+                                     grace_period=2, reduction_factor=2, brackets=1)
+    actions = {}
+    for name, sched in (("per_patient", per_patient), ("shared", shared)):
+        for trial, _ in results:
+            sched.on_trial_add(None, trial)
+        actions[name] = [sched.on_trial_result(None, trial, result) for trial, result in results]
+    assert actions["shared"] == [TrialScheduler.CONTINUE, TrialScheduler.STOP]  # what we avoid
+    assert actions["per_patient"] == [TrialScheduler.CONTINUE, TrialScheduler.CONTINUE]
+    # within one patient ASHA does stop the worse trial
+    worse = _trial("c", "p1")
+    per_patient.on_trial_add(None, worse)
+    assert per_patient.on_trial_result(None, worse, {METRIC: 5.0, TIME_ATTR: 2}) == TrialScheduler.STOP
