@@ -1,5 +1,6 @@
 """Reference motions: the per-task joint-angle targets derived from a trial and the atlas."""
 
+from rl_gait.reference.healthy import healthy_reference
 from rl_gait.reference.motion import ReferenceMotion
 
-__all__ = ["ReferenceMotion"]
+__all__ = ["ReferenceMotion", "healthy_reference"]

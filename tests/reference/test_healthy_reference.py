@@ -1,0 +1,46 @@
+"""healthy_reference: the envs' default target from the atlas (+ literature task priors)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rl_gait.joints import JOINT_NAMES
+from rl_gait.reference import ReferenceMotion, healthy_reference
+from rl_gait.reference.healthy import side_curves_to_samples
+from rl_gait.tasks import Task
+
+TASKS = [Task(), Task("slope", grade_deg=10), Task("slope", grade_deg=-15),
+         Task("stairs", step_height_m=0.17), Task("stairs", step_height_m=0.15, ascending=False)]
+
+
+def test_side_curves_to_samples_shifts_left_side():
+    curves = np.zeros((6, 101))
+    curves[:, :] = np.linspace(0, 1, 101)  # ramp in own phase (discontinuous, easy to locate)
+    q = side_curves_to_samples(curves, 0.5, n_samples=100)
+    assert q[0, 0] == pytest.approx(0.0) and q[25, 0] == pytest.approx(0.25)
+    assert q[50, 3] == pytest.approx(0.0) and q[75, 3] == pytest.approx(0.25)  # left contact at 50 %
+
+
+@pytest.mark.parametrize("task", TASKS, ids=lambda t: t.name)
+def test_healthy_reference_is_valid_and_continuous(task):
+    ref = healthy_reference(task)
+    assert isinstance(ref, ReferenceMotion) and ref.joint_names == JOINT_NAMES
+    assert ref.task.terrain == task.terrain and ref.phase_zero == "right_initial_contact"
+    assert 0.8 < ref.cycle_duration_s < 1.6 and 0.3 < ref.speed_m_s < 2.0
+    # continuous across the cycle boundary: the wrap step is no larger than a typical in-cycle step
+    q = ref.joint_angles_rad
+    steps = np.abs(np.diff(q, axis=0)).max(axis=0)
+    wrap = np.abs(q[0] - q[-1])
+    assert np.all(wrap <= 1.5 * steps + 1e-9)
+    np.testing.assert_allclose(ref.angles_at(1.0 - 1e-9), ref.angles_at(0.0), atol=1e-6)
+
+
+def test_healthy_reference_speed_and_task_effects():
+    slow, fast = healthy_reference(speed_m_s=0.8), healthy_reference(speed_m_s=1.6)
+    assert fast.cycle_duration_s < slow.cycle_duration_s and fast.stride_length_m > slow.stride_length_m
+    assert healthy_reference(Task(speed_m_s=0.8)).speed_m_s == pytest.approx(slow.speed_m_s)
+    level, stairs = healthy_reference(), healthy_reference(Task("stairs", step_height_m=0.17))
+    k = JOINT_NAMES.index("knee_r")
+    assert np.rad2deg(stairs.joint_angles_rad[:, k].max()) > np.rad2deg(level.joint_angles_rad[:, k].max()) + 20
+    assert stairs.stride_length_m == pytest.approx(2 * np.hypot(0.30, 0.17))
