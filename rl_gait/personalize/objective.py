@@ -13,7 +13,9 @@ that makes one unit of the sum mean "one clinically noticeable error":
 ``fall_penalty`` is large (default 5) because a policy that falls is not a prediction of the
 patient, however well its joints track before the fall: a policy falling in every rollout must lose
 to any policy that tracks within ~5 scaled units without falling. The inputs are means over the
-evaluation rollouts; ``joint_rmse_deg`` is the mean over joints and sides of the per-joint RMSE.
+evaluation rollouts; ``joint_rmse_deg`` is the mean over joints and sides of the per-joint RMSE of
+the stride-normalised curves, ``spatiotemporal_error_pct`` the mean relative error of cadence,
+stride length and speed (:func:`spatiotemporal_error_pct`).
 """
 
 from __future__ import annotations
@@ -89,22 +91,29 @@ def failed_objective(weights: ObjectiveWeights = ObjectiveWeights()) -> float:
 
 
 # keys of ``rl_gait.learner.evaluate``'s result that feed the objective
-METRIC_KEYS: dict[str, str] = {
-    "joint_rmse_deg": "joint_rmse_deg_mean",
-    "endpoint_error_cm": "endpoint_error_cm",
-    "spatiotemporal_error_pct": "spatiotemporal_error_pct_mean",
-    "fall_rate": "fall_rate",
-}
+JOINT_RMSE_KEY = "rmse_deg_mean"
+ENDPOINT_KEY = "endpoint_error_cm"
+FALL_RATE_KEY = "fall_rate"
+SPATIOTEMPORAL_KEYS: tuple[str, ...] = ("cadence_error_pct", "stride_length_error_pct", "speed_error_pct")
+"""Relative errors (%) of cadence, stride length and speed vs the patient's reference."""
+
+
+def spatiotemporal_error_pct(metrics: Mapping[str, float]) -> float:
+    """Mean of the :data:`SPATIOTEMPORAL_KEYS` relative errors (%); ``nan`` if any is ``nan``."""
+    return float(sum(float(metrics[k]) for k in SPATIOTEMPORAL_KEYS) / len(SPATIOTEMPORAL_KEYS))
 
 
 def objective_from_metrics(metrics: Mapping[str, float], weights: ObjectiveWeights = ObjectiveWeights()) -> float:
-    """:func:`personalization_objective` of an evaluation result dict (keys in :data:`METRIC_KEYS`)."""
-    missing = [key for key in METRIC_KEYS.values() if key not in metrics]
+    """:func:`personalization_objective` of a ``rl_gait.learner.evaluate`` result dict."""
+    needed = (JOINT_RMSE_KEY, ENDPOINT_KEY, FALL_RATE_KEY, *SPATIOTEMPORAL_KEYS)
+    missing = [key for key in needed if key not in metrics]
     if missing:
         raise RlGaitError(
             f"fidelity metrics lack {missing} (have {sorted(metrics)})",
             fix="evaluate the policy with rl_gait.learner.evaluate",
         )
     return personalization_objective(
-        **{arg: float(metrics[key]) for arg, key in METRIC_KEYS.items()}, weights=weights
+        joint_rmse_deg=float(metrics[JOINT_RMSE_KEY]), endpoint_error_cm=float(metrics[ENDPOINT_KEY]),
+        spatiotemporal_error_pct=spatiotemporal_error_pct(metrics), fall_rate=float(metrics[FALL_RATE_KEY]),
+        weights=weights,
     )

@@ -47,7 +47,7 @@ class PerPatientSearcher(Searcher):
         self._searchers: dict[str, OptunaSearch] = {}
         for i, (patient_id, space) in enumerate(spaces.items()):
             self._searchers[patient_id] = OptunaSearch(
-                space=space.to_tune(), metric=METRIC, mode=MODE, seed=seed + i,
+                space=OptunaSearch.convert_search_space(space.to_tune()), metric=METRIC, mode=MODE, seed=seed + i,
                 points_to_evaluate=[space.centre().to_dict()],
             )
         self._suggested = dict.fromkeys(self._order, 0)

@@ -4,11 +4,11 @@ import pytest
 
 from rl_gait.errors import RlGaitError
 from rl_gait.personalize.objective import (
-    METRIC_KEYS,
     ObjectiveWeights,
     failed_objective,
     objective_from_metrics,
     personalization_objective,
+    spatiotemporal_error_pct,
 )
 
 
@@ -46,9 +46,12 @@ def test_objective_rejects_bad_input():
         ObjectiveWeights(fall_penalty=0.0)
 
 
-def test_objective_from_metrics_dict():
-    metrics = {METRIC_KEYS["joint_rmse_deg"]: 5.0, METRIC_KEYS["endpoint_error_cm"]: 10.0,
-               METRIC_KEYS["spatiotemporal_error_pct"]: 10.0, METRIC_KEYS["fall_rate"]: 0.0, "other": 3.0}
-    assert objective_from_metrics(metrics) == pytest.approx(3.0)
+def test_objective_from_learner_metrics_dict():
+    metrics = {"rmse_deg_mean": 5.0, "endpoint_error_cm": 10.0, "fall_rate": 0.0, "cadence_error_pct": 5.0,
+               "stride_length_error_pct": 10.0, "speed_error_pct": 15.0, "pearson_r_mean": 0.9}
+    assert spatiotemporal_error_pct(metrics) == pytest.approx(10.0)  # (5 + 10 + 15) / 3
+    assert objective_from_metrics(metrics) == pytest.approx(3.0)  # 5/5 + 10/10 + 10/10 + 0
+    # no stride found → nan curve metrics → the finite failure value
+    assert objective_from_metrics({**metrics, "rmse_deg_mean": math.nan, "fall_rate": 1.0}) == failed_objective()
     with pytest.raises(RlGaitError, match="lack"):
         objective_from_metrics({"fall_rate": 0.0})

@@ -1,0 +1,101 @@
+"""A patient as personalization sees it: id, level-walk reference, body size and prior.
+
+``load_patient(path)`` accepts what the earlier stages write: a saved ``GaitTrial`` folder (or a
+wearable file, ingested on the fly) — its level reference then comes from
+``rl_gait.reference.reference_for`` — or a saved :class:`~rl_gait.reference.ReferenceMotion`
+(``.npz`` + ``.json``). Everything here runs on the driver; trials get the :class:`PatientSpec`
+through the Ray object store, so worker nodes need no access to the patient's files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rl_gait.body import BodyParams
+from rl_gait.errors import InputFormatError
+from rl_gait.joints import JOINT_NAMES
+from rl_gait.personalize.space import PatientPrior, prior_from_trial, rom_ratio
+from rl_gait.reference import ReferenceMotion
+from rl_gait.tasks import Task
+
+
+@dataclass(frozen=True)
+class PatientSpec:
+    """Everything a personalization trial needs to know about one patient.
+
+    Attributes:
+        patient_id: pseudonymous id (file and folder names use it).
+        reference: the level-ground reference the policy imitates and is scored against.
+        body: height and mass (passive joint properties are set per candidate).
+        prior: what the trial says before simulation (drives the search space).
+        source: the file or folder it was loaded from.
+    """
+
+    patient_id: str
+    reference: ReferenceMotion
+    body: BodyParams
+    prior: PatientPrior
+    source: str = ""
+
+
+_SIDE = {"right": "r", "left": "l", "none": "none"}
+
+
+def patient_from_reference(patient_id: str, reference: ReferenceMotion, body: BodyParams | None = None,
+                           source: str = "") -> PatientSpec:
+    """A :class:`PatientSpec` whose prior is read off the reference's own curves and paretic side."""
+    side = _SIDE[reference.paretic_side]
+    curves = reference.curves_101().T  # [J, 101]
+    prior = PatientPrior(patient_id, side, rom_ratio(curves, tuple(reference.joint_names), side))
+    return PatientSpec(patient_id, reference, body or BodyParams(), prior, source)
+
+
+def patient_from_trial(trial: Any, source: str = "") -> PatientSpec:
+    """A :class:`PatientSpec` of a :class:`rl_gait.ingest.GaitTrial`: its level reference and prior."""
+    try:
+        from rl_gait.reference import reference_for
+    except ImportError:
+        raise InputFormatError("this installation has no rl_gait.reference.reference_for", path=source,
+                               fix="pass a saved ReferenceMotion (.npz) instead of a trial") from None
+    reference = reference_for(trial, Task())
+    body = BodyParams(height_m=trial.height_m or BodyParams().height_m, mass_kg=trial.mass_kg or BodyParams().mass_kg)
+    return PatientSpec(trial.subject_id, reference, body, prior_from_trial(trial), source)
+
+
+def load_patient(path: str | Path) -> PatientSpec:
+    """The patient in ``path``: a ReferenceMotion ``.npz``, a saved GaitTrial folder or a wearable file."""
+    p = Path(path).expanduser().resolve()
+    if not p.exists():
+        raise InputFormatError("patient input not found", path=p,
+                               fix="pass a GaitTrial folder (rl-gait ingest --out), a wearable file or a reference .npz")
+    if p.suffix == ".npz" and p.with_suffix(".json").is_file():
+        reference = ReferenceMotion.load(p)
+        missing = set(JOINT_NAMES) - set(reference.joint_names)
+        if missing:
+            raise InputFormatError(f"reference lacks joints {sorted(missing)}", path=p,
+                                   fix="make the reference with rl_gait.reference.reference_for")
+        return patient_from_reference(p.stem, reference, source=str(p))
+    from rl_gait import ingest as ingest_stage
+
+    if p.is_dir() and hasattr(ingest_stage, "GaitTrial") and hasattr(ingest_stage.GaitTrial, "load"):
+        return patient_from_trial(ingest_stage.GaitTrial.load(p), source=str(p))
+    if hasattr(ingest_stage, "ingest"):
+        return patient_from_trial(ingest_stage.ingest([p]), source=str(p))
+    raise InputFormatError("cannot read this patient input with the installed stages", path=p,
+                           fix="pass a reference .npz written by ReferenceMotion.save")
+
+
+def discover_patients(folder: str | Path) -> list[Path]:
+    """Patient inputs directly inside ``folder``: sub-folders and reference ``.npz`` files, sorted."""
+    root = Path(folder).expanduser().resolve()
+    if not root.is_dir():
+        raise InputFormatError("cohort folder not found", path=root, fix="pass a folder with one entry per patient")
+    entries = sorted(e for e in root.iterdir()
+                     if (e.is_dir() and not e.name.startswith(".")) or (e.suffix == ".npz" and e.with_suffix(".json").is_file())
+                     or e.suffix.lower() in (".json", ".txt", ".csv", ".mot") and not e.with_suffix(".npz").exists())
+    if not entries:
+        raise InputFormatError("no patient inputs in the cohort folder", path=root,
+                               fix="put one GaitTrial folder, wearable file or reference .npz per patient there")
+    return entries
