@@ -2,5 +2,6 @@
 
 from rl_gait.reference.healthy import healthy_reference
 from rl_gait.reference.motion import ReferenceMotion
+from rl_gait.reference.patient import patient_rom_limits_rad, reference_for
 
-__all__ = ["ReferenceMotion", "healthy_reference"]
+__all__ = ["ReferenceMotion", "healthy_reference", "patient_rom_limits_rad", "reference_for"]
