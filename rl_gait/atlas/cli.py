@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import sys
 from pathlib import Path
 
 
 def _build(args: argparse.Namespace) -> int:
     from rl_gait.atlas.build import build_atlas
 
-    command = "rl-gait " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if args.command_line is None else args.command_line
+    command = args.command_line or (f"rl-gait atlas build --source {shlex.quote(str(args.source))} "
+                                    f"--out {shlex.quote(str(args.out))}")
     atlas = build_atlas(args.source, command=command)
     path = atlas.save(args.out)
     c = atlas.meta["counts"]
