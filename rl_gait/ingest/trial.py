@@ -7,9 +7,13 @@ all angles in radians with the signs of :mod:`rl_gait.joints`; joint names from
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+
+from rl_gait.joints import JOINT_NAMES, N_CURVE_POINTS
 
 
 @dataclass(frozen=True)
@@ -65,3 +69,122 @@ class GaitTrial:
     height_m: float | None = None
     mass_kg: float | None = None
     provenance: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        t = len(self.time_s)
+        problems = []
+        if self.joint_angles_rad.shape != (t, len(self.joint_names)):
+            problems.append(f"joint_angles_rad {self.joint_angles_rad.shape} != ({t}, {len(self.joint_names)})")
+        if self.segment_quat_wxyz.shape != (t, len(self.segment_names), 4):
+            problems.append(f"segment_quat_wxyz {self.segment_quat_wxyz.shape} != ({t}, {len(self.segment_names)}, 4)")
+        if self.curves_mean_rad.shape != (len(self.joint_names), N_CURVE_POINTS) or \
+                self.curves_sd_rad.shape != self.curves_mean_rad.shape:
+            problems.append(f"curves {self.curves_mean_rad.shape} != ({len(self.joint_names)}, {N_CURVE_POINTS})")
+        if unknown := [j for j in self.joint_names if j not in JOINT_NAMES]:
+            problems.append(f"unknown joints {unknown}")
+        if self.paretic_side not in ("left", "right", "none"):
+            problems.append(f"paretic_side {self.paretic_side!r}")
+        if set(self.events) != {"r", "l"} or set(self.strides) != {"r", "l"}:
+            problems.append("events/strides need keys 'r' and 'l'")
+        if problems:
+            raise ValueError("invalid GaitTrial: " + "; ".join(problems))
+
+    def angle(self, joint: str) -> np.ndarray:
+        """``[T]`` angle (rad) of ``joint``."""
+        return self.joint_angles_rad[:, self.joint_names.index(joint)]
+
+    def summary(self) -> dict:
+        """The ``trial.json`` content: headline numbers (degrees at this file edge) and metadata."""
+        sp = self.spatiotemporal
+        peak_knee = {}
+        for s in ("r", "l"):
+            if f"knee_{s}" in self.joint_names:
+                c = self.curves_mean_rad[self.joint_names.index(f"knee_{s}")]
+                peak_knee[s] = round(float(np.degrees(np.nanmax(c))), 2) if np.isfinite(c).any() else None
+        ranges = {j: round(float(np.degrees(np.nanmax(c) - np.nanmin(c))), 2)
+                  for j, c in zip(self.joint_names, self.curves_mean_rad, strict=True) if np.isfinite(c).any()}
+        return _jsonable({
+            "schema": "rl_gait.trial/1",
+            "subject_id": self.subject_id,
+            "sample_rate_hz": self.sample_rate_hz,
+            "duration_s": float(self.time_s[-1] - self.time_s[0]) if len(self.time_s) else 0.0,
+            "joint_names": list(self.joint_names),
+            "segment_names": list(self.segment_names),
+            "n_strides": {s: int(len(self.strides[s])) for s in ("r", "l")},
+            "cadence_steps_per_min": sp.get("cadence_steps_per_min"),
+            "stride_time_s": {s: sp.get(f"stride_time_s_{s}") for s in ("r", "l")},
+            "stance_pct": {s: sp.get(f"stance_pct_{s}") for s in ("r", "l")},
+            "double_support_pct": sp.get("double_support_pct"),
+            "speed_m_s": sp.get("speed_m_s"),
+            "peak_knee_flexion_deg": peak_knee,
+            "range_of_motion_deg": ranges,
+            "paretic_side": self.paretic_side,
+            "paretic_confidence": self.paretic_confidence,
+            "spatiotemporal": self.spatiotemporal,
+            "symmetry_pct": self.symmetry,
+            "height_m": self.height_m,
+            "mass_kg": self.mass_kg,
+            "provenance": self.provenance,
+        })
+
+    def save(self, directory: str | Path) -> Path:
+        """Write ``trial.npz`` (arrays) and ``trial.json`` (summary + everything non-array); returns the dir."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        arrays = {
+            "time_s": self.time_s, "joint_angles_rad": self.joint_angles_rad,
+            "segment_quat_wxyz": self.segment_quat_wxyz, "curves_mean_rad": self.curves_mean_rad,
+            "curves_sd_rad": self.curves_sd_rad,
+        }
+        for s in ("r", "l"):
+            arrays[f"initial_contact_s_{s}"] = self.events[s].initial_contact_s
+            arrays[f"foot_off_s_{s}"] = self.events[s].foot_off_s
+            arrays[f"strides_s_{s}"] = np.asarray(self.strides[s], float).reshape(-1, 2)
+        np.savez_compressed(d / "trial.npz", **arrays)
+        summary = self.summary()
+        try:  # the atlas owns the gait profile score; optional
+            from rl_gait.atlas import gait_profile_score  # type: ignore[attr-defined]
+
+            summary["gait_profile_score_deg"] = _jsonable(gait_profile_score(self))
+        except ImportError:  # atlas not built (or no gait_profile_score yet)
+            summary["gait_profile_score_deg"] = None
+        (d / "trial.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
+        return d
+
+    @classmethod
+    def load(cls, directory: str | Path) -> GaitTrial:
+        """Read a trial written by :meth:`save`."""
+        d = Path(directory)
+        meta = json.loads((d / "trial.json").read_text())
+        with np.load(d / "trial.npz", allow_pickle=False) as z:
+            a = {k: z[k] for k in z.files}
+        events = {s: GaitEvents(a[f"initial_contact_s_{s}"], a[f"foot_off_s_{s}"]) for s in ("r", "l")}
+        nan = float("nan")
+        return cls(
+            subject_id=meta["subject_id"], sample_rate_hz=float(meta["sample_rate_hz"]), time_s=a["time_s"],
+            joint_names=tuple(meta["joint_names"]), joint_angles_rad=a["joint_angles_rad"],
+            segment_names=tuple(meta["segment_names"]), segment_quat_wxyz=a["segment_quat_wxyz"],
+            events=events, strides={s: a[f"strides_s_{s}"] for s in ("r", "l")},
+            curves_mean_rad=a["curves_mean_rad"], curves_sd_rad=a["curves_sd_rad"],
+            spatiotemporal={k: (nan if v is None else float(v)) for k, v in meta["spatiotemporal"].items()},
+            symmetry={k: (nan if v is None else float(v)) for k, v in meta["symmetry_pct"].items()},
+            paretic_side=meta["paretic_side"], paretic_confidence=float(meta["paretic_confidence"]),
+            height_m=meta.get("height_m"), mass_kg=meta.get("mass_kg"), provenance=meta.get("provenance", {}),
+        )
+
+
+def _jsonable(x):
+    """NaN/inf → None, numpy scalars → Python, tuples → lists (strict JSON)."""
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _jsonable(x.tolist())
+    if isinstance(x, (np.floating, float)):
+        return float(x) if np.isfinite(x) else None
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, Path):
+        return str(x)
+    return x

@@ -1,0 +1,101 @@
+"""Xsens text exports: MT Manager ``.txt`` files and the gaittoolbox-style per-sensor ``.csv``.
+
+MT Manager (e.g. MTw Awinda, as in ``movingreality``): ``//`` header lines (``DeviceId``, ``Coordinate
+system``), a tab-separated column header, then one row per packet. Columns used: ``PacketCounter``
+(wraps 65535 → 0), ``SampleTimeFine`` (10 kHz ticks, often empty), ``Acc_X/Y/Z`` (m/s²),
+``Gyr_X/Y/Z`` (rad/s), ``Mag_X/Y/Z`` (a.u.), ``Quat_q0..q3`` (w, x, y, z; sensor→ENU/NWU, z up). The
+sample rate is not written in the file: it is taken from ``SampleTimeFine`` when filled, else from the
+``sample_rate_hz`` argument (default 100 Hz, the MTw default; recorded as ``assumed``).
+
+gaittoolbox CSV: ``// fs=100 nSamples=955`` header, comma-separated ``ori_1..4`` (w, x, y, z,
+sensor→world, z up), ``acc_1..3`` (m/s²), ``gyr_1..3`` (rad/s), ``mag_1..3``. The body segment comes
+from the file name suffix (``...-L_LowLeg.csv`` → ``shank_l``); ``*LowLeg2`` extra sensors are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from rl_gait.errors import InputFormatError
+from rl_gait.ingest.formats.table import Table, read_table
+from rl_gait.ingest.sensors import ImuRecording, canonical_segment, unwrap_counter
+
+DEFAULT_XSENS_RATE_HZ = 100.0
+_FIX = "export from MT Manager with Acc, Gyr (and Quat) columns, tab separated"
+
+
+def is_mt_manager(path: Path) -> bool:
+    with open(path, encoding="utf-8", errors="replace") as f:
+        head = f.read(4096)
+    return "MT Manager" in head or ("PacketCounter" in head and "Acc_X" in head)
+
+
+def is_gaittoolbox_csv(path: Path) -> bool:
+    with open(path, encoding="utf-8", errors="replace") as f:
+        head = f.read(1024)
+    return "ori_1" in head or ("acc_1" in head and "gyr_1" in head)
+
+
+def _xyz(t: Table, prefix: str, axes: tuple[str, ...] = ("X", "Y", "Z")) -> np.ndarray | None:
+    names = [f"{prefix}{a}" for a in axes]
+    if not t.has(*names):
+        return None
+    return np.stack([t.col(n) for n in names], axis=1)
+
+
+def read_mt_manager(path: str | Path, *, sample_rate_hz: float | None = None) -> ImuRecording:
+    """Read one MT Manager text export (one sensor). The segment is left ``None`` (see the sensor map)."""
+    path = Path(path)
+    t = read_table(path, comment_prefixes=("//",), delimiter="\t", fix=_FIX)
+    acc, gyr = _xyz(t, "Acc_"), _xyz(t, "Gyr_")
+    quat = _xyz(t, "Quat_q", ("0", "1", "2", "3"))
+    if gyr is None and quat is None:
+        raise InputFormatError("missing columns Gyr_X/Y/Z (and no Quat_q0..3)", path=path, fix=_FIX)
+    if acc is None and quat is None:
+        raise InputFormatError("missing columns Acc_X/Y/Z (and no Quat_q0..3)", path=path, fix=_FIX)
+    sensor_id = next((c.split(":", 1)[1].strip() for c in t.comments if c.startswith("DeviceId")), None)
+    if sensor_id is None:
+        m = re.search(r"_([0-9A-Fa-f]{8})$", path.stem)
+        sensor_id = m.group(1) if m else path.stem
+    counter = None
+    if t.has("PacketCounter") and np.all(np.isfinite(t.col("PacketCounter"))):
+        counter = unwrap_counter(t.col("PacketCounter").astype(np.int64))
+    source = "argument" if sample_rate_hz else "assumed"
+    fs = float(sample_rate_hz or DEFAULT_XSENS_RATE_HZ)
+    if t.has("SampleTimeFine") and np.all(np.isfinite(t.col("SampleTimeFine"))) and len(t.data) > 10:
+        ticks = np.diff(t.col("SampleTimeFine"))
+        ticks = ticks[ticks > 0]
+        if ticks.size:
+            fs_file = 1e4 / float(np.median(ticks))
+            if sample_rate_hz is None:
+                fs, source = round(fs_file, 3), "timestamps"
+    return ImuRecording(path=path, sensor_id=sensor_id, segment=None, sample_rate_hz=fs, acc_m_s2=acc,
+                        gyr_rad_s=gyr, mag=_xyz(t, "Mag_"), quat_wxyz=quat, counter=counter,
+                        sample_rate_source=source)
+
+
+def read_gaittoolbox_csv(path: str | Path, *, sample_rate_hz: float | None = None) -> ImuRecording:
+    """Read one gaittoolbox-style per-sensor CSV; the segment comes from the file name suffix."""
+    path = Path(path)
+    fix = "pass a CSV with ori_1..4, acc_1..3, gyr_1..3 columns and a '// fs=<Hz>' header"
+    t = read_table(path, comment_prefixes=("//",), delimiter=",", fix=fix)
+    fs = sample_rate_hz
+    for c in t.comments:
+        m = re.search(r"fs=([0-9.]+)", c)
+        if m and fs is None:
+            fs = float(m.group(1))
+    if fs is None:
+        raise InputFormatError("no sample rate ('// fs=100' header line)", path=path,
+                               fix="add the header line or pass --sample-rate-hz")
+    acc = _xyz(t, "acc_", ("1", "2", "3"))
+    gyr = _xyz(t, "gyr_", ("1", "2", "3"))
+    quat = _xyz(t, "ori_", ("1", "2", "3", "4"))
+    if gyr is None and quat is None:
+        raise InputFormatError("missing columns gyr_1..3 and ori_1..4", path=path, fix=fix)
+    label = path.stem.rsplit("-", 1)[-1]
+    return ImuRecording(path=path, sensor_id=label, segment=canonical_segment(label), sample_rate_hz=float(fs),
+                        acc_m_s2=acc, gyr_rad_s=gyr, mag=_xyz(t, "mag_", ("1", "2", "3")), quat_wxyz=quat,
+                        sample_rate_source="file" if sample_rate_hz is None else "argument")
