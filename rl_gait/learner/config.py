@@ -1,0 +1,237 @@
+"""Typed RLlib configuration of the learner: :class:`ImitationPPOConfig` and :func:`build_config`.
+
+One function builds both modes, so the physics-only baseline and the hybrid learner differ only in
+what the hybrid adds: ``mode="physics-only"`` is PPO on the env's tracking reward (no BC, no
+discriminator, no warm start); ``mode="hybrid"`` adds BC, the GAIL discriminator module and the style
+reward, and may warm-start the policy from a checkpoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+from typing import Any, Literal
+
+import gymnasium as gym
+import numpy as np
+from ray.rllib.algorithms.ppo import PPOConfig
+from ray.rllib.core import DEFAULT_MODULE_ID
+from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
+from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+
+from rl_gait.errors import CheckpointError, RlGaitError
+from rl_gait.learner.discriminator import DISCRIMINATOR_MODULE_ID, StyleDiscriminator
+from rl_gait.learner.imitation_learner import ImitationPPOTorchLearner, load_demonstration_arrays
+from rl_gait.learner.params import ImitationParams
+
+Mode = Literal["hybrid", "physics-only"]
+MODES: tuple[str, ...] = ("hybrid", "physics-only")
+
+# PPO hyper-parameters that made a planar biped walk in ~1.5 min on 2 cores (shared/docs/SIM_NOTES.md).
+PPO_DEFAULTS: dict[str, Any] = dict(
+    train_batch_size_per_learner=4000, minibatch_size=500, num_epochs=5, gamma=0.98, lambda_=0.95,
+    clip_param=0.2,
+)
+POLICY_MODEL: dict[str, Any] = dict(fcnet_hiddens=[256, 256], fcnet_activation="tanh",
+                                    head_fcnet_hiddens=[], vf_share_layers=False)
+ENV_IDS: dict[str, str] = {"level": "rl_gait/LevelWalk-v0", "slope": "rl_gait/SlopeWalk-v0",
+                           "stairs": "rl_gait/StairWalk-v0"}
+
+
+class ImitationPPOConfig(PPOConfig):
+    """``PPOConfig`` with a typed :meth:`imitation` builder and the imitation learner as default.
+
+    Attributes beyond PPO: ``imitation_params`` (:class:`ImitationParams` or ``None`` = plain PPO),
+    ``imitation_demos`` (absolute path of the demonstrations ``.npz``), ``rl_gait_mode``,
+    ``rl_gait_env_kwargs`` (the WalkEnv kwargs, for the sidecar and evaluation).
+    """
+
+    def __init__(self, algo_class=None):
+        super().__init__(algo_class=algo_class)
+        self.imitation_params: ImitationParams | None = None
+        self.imitation_demos: str | None = None
+        self.rl_gait_mode: str = "physics-only"
+        self.rl_gait_env_kwargs: dict[str, Any] = {}
+        self.learners(learner_class=ImitationPPOTorchLearner)
+
+    def imitation(
+        self,
+        *,
+        bc_coeff: float | None = None,
+        style_reward_weight: float | None = None,
+        task_reward_weight: float | None = None,
+        disc_lr: float | None = None,
+        grad_penalty: float | None = None,
+        bc_batch_size: int | None = None,
+        demos: str | Path | None = None,
+        params: ImitationParams | None = None,
+    ) -> ImitationPPOConfig:
+        """Turn on BC + GAIL with these weights (unspecified ones keep their current/default value).
+
+        ``params`` sets all weights at once (e.g. from Tune); explicit keywords override it.
+        ``demos`` is the demonstrations ``.npz`` (``obs``, ``next_obs``, ``actions``), stored as an
+        absolute path because Tune changes the working directory of each trial.
+        """
+        base = params or self.imitation_params or ImitationParams()
+        updates = {k: v for k, v in dict(bc_coeff=bc_coeff, style_reward_weight=style_reward_weight,
+                                          task_reward_weight=task_reward_weight, disc_lr=disc_lr,
+                                          grad_penalty=grad_penalty, bc_batch_size=bc_batch_size).items()
+                   if v is not None}
+        self.imitation_params = ImitationParams(**{**base.to_dict(), "disc_hidden": base.disc_hidden, **updates})
+        if demos is not None:
+            self.imitation_demos = str(Path(demos).resolve())
+        return self
+
+
+def env_id_for(env_kwargs: dict[str, Any]) -> str:
+    """Gymnasium id of the WalkEnv for the task in ``env_kwargs`` (level when no task is given)."""
+    task = env_kwargs.get("task")
+    return ENV_IDS[getattr(task, "terrain", "level")]
+
+
+def _demo_cache_path(env_kwargs: dict[str, Any], n_samples: int, seed: int) -> Path:
+    key = hashlib.sha256(repr((sorted((k, repr(v)) for k, v in env_kwargs.items()), n_samples, seed)).encode())
+    return Path(tempfile.gettempdir()) / "rl_gait_demos" / f"{key.hexdigest()[:16]}.npz"
+
+
+def make_demonstrations_file(env_id: str, env_kwargs: dict[str, Any], *, n_samples: int = 4096,
+                             seed: int = 0, path: str | Path | None = None) -> Path:
+    """Demonstrations of ``env_kwargs``' reference played through its PD body, saved as ``.npz``.
+
+    Cached by content under the temp dir when ``path`` is ``None`` (the same env kwargs give the same
+    file). Uses ``rl_gait.envs.demonstrations.make_demonstrations``.
+    """
+    from rl_gait.envs.demonstrations import make_demonstrations
+
+    out = Path(path) if path is not None else _demo_cache_path(env_kwargs, n_samples, seed)
+    if out.is_file():
+        return out.resolve()
+    env = gym.make(env_id, **env_kwargs)
+    try:
+        demos = make_demonstrations(env, n_samples=n_samples, seed=seed)
+    finally:
+        env.close()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.stem + f".tmp{np.random.default_rng(seed).integers(1 << 30)}.npz")
+    demos.save(tmp)
+    tmp.replace(out)
+    return out.resolve()
+
+
+def _style_slice(env_id: str, env_kwargs: dict[str, Any]) -> tuple[slice, gym.Space, gym.Space]:
+    env = gym.make(env_id, **env_kwargs)
+    try:
+        structure = getattr(env.unwrapped, "observation_structure", None)
+        if not structure or "style" not in structure:
+            raise RlGaitError(f"env {env_id} has no 'style' block in observation_structure; "
+                              "the hybrid mode needs it for the discriminator")
+        return structure["style"], env.observation_space, env.action_space
+    finally:
+        env.close()
+
+
+def build_config(
+    *,
+    mode: Mode,
+    env_kwargs: dict[str, Any],
+    imitation: ImitationParams | None = None,
+    lr: float = 3e-4,
+    num_env_runners: int = 0,
+    num_envs_per_env_runner: int = 4,
+    num_learners: int = 0,
+    seed: int = 0,
+    warm_start: str | Path | None = None,
+    env_id: str | None = None,
+    demos: str | Path | None = None,
+    train_batch_size: int | None = None,
+    minibatch_size: int | None = None,
+    num_epochs: int | None = None,
+) -> ImitationPPOConfig:
+    """The RLlib config for one patient's learner, in either mode.
+
+    Args:
+        mode: ``"hybrid"`` (PPO + BC + GAIL) or ``"physics-only"`` (PPO on the env reward only; ``imitation``,
+            ``warm_start`` and ``demos`` must then be ``None``).
+        env_kwargs: WalkEnv keyword arguments (task, reference, body, pd, reward_weights, ...).
+        imitation: hybrid weights (default :class:`ImitationParams`).
+        lr: policy learning rate.
+        num_env_runners, num_envs_per_env_runner, num_learners: RLlib parallelism (``num_learners >= 2``
+            is DDP).
+        seed: seeds RLlib, the envs and the demonstration sampling.
+        warm_start: checkpoint directory (an ``rl_gait`` training output or an RLlib algorithm
+            checkpoint) whose policy weights initialise this one (hybrid only).
+        env_id: Gymnasium id; default from the task's terrain (``rl_gait/LevelWalk-v0`` ...).
+        demos: demonstrations ``.npz``; default: made from ``env_kwargs`` and cached.
+        train_batch_size, minibatch_size, num_epochs: override the PPO defaults (4000, 500, 5).
+    """
+    if mode not in MODES:
+        raise RlGaitError(f"mode must be one of {MODES}, got {mode!r}")
+    if mode == "physics-only" and (imitation is not None or warm_start is not None or demos is not None):
+        raise RlGaitError("physics-only mode takes no imitation weights, demonstrations or warm start")
+    env_kwargs = dict(env_kwargs)
+    env_id = env_id or env_id_for(env_kwargs)
+    ppo = dict(PPO_DEFAULTS)
+    if train_batch_size is not None:
+        ppo["train_batch_size_per_learner"] = int(train_batch_size)
+    if minibatch_size is not None:
+        ppo["minibatch_size"] = int(minibatch_size)
+    if num_epochs is not None:
+        ppo["num_epochs"] = int(num_epochs)
+    if num_learners > 1:  # the batch size is per learner: keep the total the same
+        ppo["train_batch_size_per_learner"] = max(ppo["train_batch_size_per_learner"] // num_learners,
+                                                  ppo["minibatch_size"])
+
+    config = (
+        ImitationPPOConfig()
+        .environment(env=env_id, env_config=env_kwargs)
+        .env_runners(num_env_runners=num_env_runners, num_envs_per_env_runner=num_envs_per_env_runner,
+                     num_cpus_per_env_runner=1, rollout_fragment_length="auto")
+        .learners(num_learners=num_learners, num_cpus_per_learner=1 if num_learners > 0 else "auto")
+        .training(lr=lr, **ppo)
+        .debugging(seed=seed)
+        .reporting(metrics_num_episodes_for_smoothing=20)
+        .python_environment(extra_python_environs_for_worker={"OMP_NUM_THREADS": "1"})
+    )
+    config.rl_gait_mode = mode
+    config.rl_gait_env_kwargs = env_kwargs
+    policy_spec = RLModuleSpec(model_config=dict(POLICY_MODEL))
+    if warm_start is not None:
+        policy_spec.load_state_path = str(policy_state_dir(warm_start))
+
+    if mode == "physics-only":
+        config.rl_module(rl_module_spec=policy_spec)
+        return config
+
+    params = imitation or ImitationParams()
+    demos_path = Path(demos) if demos is not None else make_demonstrations_file(env_id, env_kwargs, seed=seed)
+    arrays = load_demonstration_arrays(demos_path)
+    style, obs_space, act_space = _style_slice(env_id, env_kwargs)
+    if arrays["obs"].shape[1] != obs_space.shape[0] or arrays["actions"].shape[1] != act_space.shape[0]:
+        raise RlGaitError(f"{demos_path}: demonstrations have obs/action sizes {arrays['obs'].shape[1]}/"
+                          f"{arrays['actions'].shape[1]} but {env_id} has {obs_space.shape[0]}/{act_space.shape[0]}"
+                          " — fix: rebuild the demonstrations for this env")
+    feats = np.concatenate([arrays["obs"][:, style], arrays["next_obs"][:, style]], axis=1)
+    disc_spec = RLModuleSpec(
+        module_class=StyleDiscriminator, observation_space=obs_space, action_space=act_space, learner_only=True,
+        model_config=dict(style_start=int(style.start), style_stop=int(style.stop),
+                          feature_mean=feats.mean(axis=0).tolist(), feature_std=feats.std(axis=0).tolist(),
+                          hidden=list(params.disc_hidden)),
+    )
+    config.rl_module(rl_module_spec=MultiRLModuleSpec(
+        rl_module_specs={DEFAULT_MODULE_ID: policy_spec, DISCRIMINATOR_MODULE_ID: disc_spec}))
+    config.imitation(params=params, demos=demos_path)
+    return config
+
+
+def policy_state_dir(checkpoint_dir: str | Path) -> Path:
+    """The policy ``RLModule`` folder inside a training output or an RLlib algorithm checkpoint."""
+    root = Path(checkpoint_dir)
+    for candidate in (root / "algorithm" / "learner_group" / "learner" / "rl_module" / DEFAULT_MODULE_ID,
+                      root / "learner_group" / "learner" / "rl_module" / DEFAULT_MODULE_ID,
+                      root / "rl_module" / DEFAULT_MODULE_ID, root):
+        if (candidate / "module_state.pt").exists() or (candidate / "module_state.pkl").exists() or (
+                candidate / "module_state").exists():
+            return candidate.resolve()
+    raise CheckpointError("no policy module found in checkpoint", path=root,
+                          fix="pass the --out folder of `rl-gait train` or an RLlib algorithm checkpoint")

@@ -1,0 +1,185 @@
+"""PPO + behaviour cloning + GAIL discriminator on RLlib's new API stack (torch).
+
+How demonstrations are made from kinematics (IMU data has no actions)
+--------------------------------------------------------------------
+The patient's trial becomes a :class:`~rl_gait.reference.ReferenceMotion` (joint angles over one
+cycle). The env plays that reference through the patient's PD body (``rl_gait.envs.demonstrations``)
+and records, per control step, the observation ``s``, the next observation ``s'`` and the action that
+reproduces the reference — for the env's residual action space that is the normalised offset between
+the PD target and the reference angle, i.e. the BC target is "the PD target that reproduces the
+reference". Two losses use them:
+
+- **BC**: ``bc_coeff ×`` the MSE between the policy's mean action at ``s`` and that action
+  (:func:`~rl_gait.learner.losses.bc_mse_loss`), added to PPO's loss for the policy module.
+- **GAIL**: a learner-only discriminator (:mod:`rl_gait.learner.discriminator`) sees only the
+  ``"style"`` block of ``(s, s')`` — joint angles, joint velocities, feet relative to the pelvis, computed
+  by ONE env function for simulated and reference states — never the actions (which do not exist in
+  the data) nor the task block (so the style transfers across terrains). It is trained with binary
+  cross-entropy (expert = 1) plus a gradient penalty; its ``softplus(logit)`` becomes a style reward
+  mixed with the env reward *before* advantages are computed.
+
+Why a connector after ``NumpyToTensor``: PPO appends GAE last in the learner pipeline, so a reward
+rewritten there feeds the advantages, and the batch is already a tensor on the learner's device.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from ray.rllib.algorithms.ppo.torch.ppo_torch_learner import PPOTorchLearner
+from ray.rllib.connectors.common.add_observations_from_episodes_to_batch import (
+    AddObservationsFromEpisodesToBatch,
+)
+from ray.rllib.connectors.common.numpy_to_tensor import NumpyToTensor
+from ray.rllib.connectors.connector_v2 import ConnectorV2
+from ray.rllib.connectors.learner.add_next_observations_from_episodes_to_train_batch import (
+    AddNextObservationsFromEpisodesToTrainBatch,
+)
+from ray.rllib.core import DEFAULT_MODULE_ID
+from ray.rllib.core.columns import Columns
+
+from rl_gait.errors import InputFormatError
+from rl_gait.learner import losses
+from rl_gait.learner.discriminator import DISCRIMINATOR_MODULE_ID, LOGITS_KEY
+from rl_gait.learner.params import ImitationParams
+
+# logged metric names (under the module id in RLlib's learner results)
+BC_LOSS = "bc_loss"
+DISC_LOSS = "disc_loss"
+DISC_GRAD_PENALTY = "disc_grad_penalty"
+DISC_ACC_EXPERT = "disc_accuracy_expert"
+DISC_ACC_POLICY = "disc_accuracy_policy"
+STYLE_REWARD_MEAN = "style_reward_mean"
+ENV_REWARD_MEAN = "env_reward_mean"
+
+
+def load_demonstration_arrays(path: str | Path) -> dict[str, np.ndarray]:
+    """``obs [N, D]``, ``next_obs [N, D]``, ``actions [N, A]`` (float32) from a demonstrations ``.npz``."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputFormatError("demonstrations file not found", path=p,
+                               fix="build it with rl_gait.envs.demonstrations.make_demonstrations(...).save(path)")
+    with np.load(p, allow_pickle=False) as z:
+        missing = {"obs", "next_obs", "actions"} - set(z.files)
+        if missing:
+            raise InputFormatError(f"demonstrations lack arrays {sorted(missing)}", path=p,
+                                   fix="save them with Demonstrations.save")
+        out = {k: np.asarray(z[k], dtype=np.float32) for k in ("obs", "next_obs", "actions")}
+    if not (out["obs"].shape == out["next_obs"].shape and out["obs"].shape[0] == out["actions"].shape[0]):
+        raise InputFormatError(f"inconsistent demonstration shapes {[v.shape for v in out.values()]}", path=p)
+    return out
+
+
+class StyleRewardConnector(ConnectorV2):
+    """Learner connector piece: replaces the policy batch's rewards by the mixed reward.
+
+    ``r ← task_weight · r_env + style_weight · softplus(D(s, s'))`` on the policy module's batch, and
+    copies that batch to the discriminator module so it trains on the same policy transitions.
+    Must sit after ``NumpyToTensor`` (tensors) and before PPO's GAE (last piece).
+    """
+
+    def __init__(self, input_observation_space=None, input_action_space=None, *,
+                 task_weight: float, style_weight: float, **kwargs):
+        super().__init__(input_observation_space, input_action_space, **kwargs)
+        self.task_weight = float(task_weight)
+        self.style_weight = float(style_weight)
+
+    def __call__(self, *, rl_module, batch: dict[str, Any], episodes, explore=None, shared_data=None,
+                 metrics=None, **kwargs) -> Any:
+        policy_batch = batch[DEFAULT_MODULE_ID]
+        disc = rl_module[DISCRIMINATOR_MODULE_ID].unwrapped()
+        with torch.no_grad():
+            logits = disc.forward_train(policy_batch)[LOGITS_KEY]
+            style = losses.gail_style_reward(logits)
+        env_reward = policy_batch[Columns.REWARDS]
+        mask = policy_batch.get(Columns.LOSS_MASK)
+        mixed = losses.mix_rewards(env_reward, style.to(env_reward.dtype),
+                                   task_weight=self.task_weight, style_weight=self.style_weight)
+        if mask is not None:  # PPO's artificial bootstrap timesteps keep their (zero) env reward
+            mixed = torch.where(mask, mixed, env_reward)
+        policy_batch[Columns.REWARDS] = mixed
+        if metrics is not None:
+            valid = style[mask] if mask is not None else style
+            env_valid = env_reward[mask] if mask is not None else env_reward
+            metrics.log_value((DEFAULT_MODULE_ID, STYLE_REWARD_MEAN), float(valid.mean()), window=1)
+            metrics.log_value((DEFAULT_MODULE_ID, ENV_REWARD_MEAN), float(env_valid.mean()), window=1)
+        batch[DISCRIMINATOR_MODULE_ID] = dict(policy_batch)
+        return batch
+
+
+class ImitationPPOTorchLearner(PPOTorchLearner):
+    """``PPOTorchLearner`` with BC on the policy and a GAIL discriminator as a second module.
+
+    Reads its settings from ``config.imitation_params`` / ``config.imitation_demos`` (set by
+    :meth:`rl_gait.learner.ImitationPPOConfig.imitation`). With ``imitation_params is None`` it is plain
+    PPO (physics-only mode builds the same learner class).
+    """
+
+    def build(self) -> None:
+        super().build()
+        params: ImitationParams | None = getattr(self.config, "imitation_params", None)
+        self._imitation = params
+        if params is None:
+            return
+        demos = load_demonstration_arrays(self.config.imitation_demos)
+        self._demo = {k: torch.as_tensor(v, device=self._device) for k, v in demos.items()}
+        seed = (self.config.seed or 0) * 1000 + int(getattr(self, "_learner_index", 0) or 0)
+        self._demo_rng = torch.Generator(device="cpu").manual_seed(seed)
+        if self._learner_connector is not None and self.config.add_default_connectors_to_learner_pipeline:
+            self._learner_connector.insert_after(AddObservationsFromEpisodesToBatch,
+                                                 AddNextObservationsFromEpisodesToTrainBatch())
+            self._learner_connector.insert_after(
+                NumpyToTensor,
+                StyleRewardConnector(task_weight=params.task_reward_weight,
+                                     style_weight=params.style_reward_weight),
+            )
+
+    def configure_optimizers_for_module(self, module_id, config=None) -> None:
+        if module_id != DISCRIMINATOR_MODULE_ID:
+            return super().configure_optimizers_for_module(module_id, config)
+        module = self._module[module_id]
+        params = self.get_parameters(module)
+        lr = self.config.imitation_params.disc_lr
+        self.register_optimizer(module_id=module_id, optimizer=torch.optim.Adam(params), params=params,
+                                lr_or_lr_schedule=lr)
+
+    def _sample_demo(self, n: int) -> dict[str, torch.Tensor]:
+        idx = torch.randint(0, self._demo["obs"].shape[0], (n,), generator=self._demo_rng).to(self._device)
+        return {k: v[idx] for k, v in self._demo.items()}
+
+    def compute_loss_for_module(self, *, module_id, config, batch, fwd_out):
+        if module_id == DISCRIMINATOR_MODULE_ID:
+            return self._discriminator_loss(batch, fwd_out)
+        total = super().compute_loss_for_module(module_id=module_id, config=config, batch=batch, fwd_out=fwd_out)
+        if self._imitation is None or self._imitation.bc_coeff == 0.0:
+            return total
+        demo = self._sample_demo(self._imitation.bc_batch_size)
+        policy = self.module[module_id].unwrapped()
+        dist_inputs = policy.forward_train({Columns.OBS: demo["obs"]})[Columns.ACTION_DIST_INPUTS]
+        n_act = demo["actions"].shape[-1]
+        bc = losses.bc_mse_loss(dist_inputs[..., :n_act], demo["actions"])
+        self.metrics.log_value((module_id, BC_LOSS), bc.detach(), window=1)
+        return total + self._imitation.bc_coeff * bc
+
+    def _discriminator_loss(self, batch, fwd_out) -> torch.Tensor:
+        disc = self.module[DISCRIMINATOR_MODULE_ID].unwrapped()
+        logits_policy = fwd_out[LOGITS_KEY]
+        mask = batch.get(Columns.LOSS_MASK)
+        if mask is not None:
+            logits_policy = logits_policy[mask]
+        demo = self._sample_demo(min(self._imitation.bc_batch_size, max(int(logits_policy.shape[0]), 1)))
+        feats_expert = disc.transition_features(demo["obs"], demo["next_obs"]).requires_grad_(True)
+        logits_expert = disc.logits_from_features(feats_expert)
+        bce = losses.discriminator_bce_loss(logits_expert, logits_policy)
+        gp = losses.gradient_penalty(logits_expert, feats_expert)
+        mid = DISCRIMINATOR_MODULE_ID
+        self.metrics.log_dict({
+            DISC_LOSS: bce.detach(),
+            DISC_GRAD_PENALTY: gp.detach(),
+            DISC_ACC_EXPERT: losses.discriminator_accuracy(logits_expert.detach(), labels_expert_is_one=True),
+            DISC_ACC_POLICY: losses.discriminator_accuracy(logits_policy.detach(), labels_expert_is_one=False),
+        }, key=mid, window=1)
+        return bce + self._imitation.grad_penalty * gp

@@ -1,0 +1,85 @@
+"""Pure loss and reward functions of the hybrid learner (torch; no RLlib, no env).
+
+Sign conventions live in the names: the discriminator's logits are **high for expert**
+(demonstration) transitions, its labels are **expert = 1, policy = 0**.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def bc_mse_loss(policy_mean_actions: torch.Tensor, expert_actions: torch.Tensor) -> torch.Tensor:
+    """Behaviour-cloning loss: mean squared error of the policy's mean action on demonstrations.
+
+    Args:
+        policy_mean_actions: float tensor ``[B, A]``, the mean of the policy's Gaussian at the
+            demonstration observations (normalised action units, the env's ``Box(-1, 1)``).
+        expert_actions: float tensor ``[B, A]``, the BC targets in the same units.
+
+    Returns:
+        scalar, ``mean over B of sum over A of (mean − target)²``.
+
+    Why MSE on the mean and not ``−log π(a_expert | s)``: the likelihood also rewards shrinking the
+    Gaussian's standard deviation towards zero around the demonstrations, which removes the exploration
+    PPO needs; the mean-squared error leaves the standard deviation to PPO's own objective.
+    """
+    return torch.mean(torch.sum((policy_mean_actions - expert_actions) ** 2, dim=-1))
+
+
+def discriminator_bce_loss(logits_expert: torch.Tensor, logits_policy: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy of a discriminator whose logits are high for expert transitions.
+
+    Args:
+        logits_expert: ``[Be]`` logits on demonstration transitions (label 1).
+        logits_policy: ``[Bp]`` logits on policy transitions (label 0).
+
+    Returns:
+        scalar ``0.5 · (mean softplus(−l_e) + mean softplus(l_p))``: with ``D = sigmoid(l)``,
+        ``−log D(e) = softplus(−l_e)`` and ``−log(1 − D(p)) = softplus(l_p)``; the two halves are
+        averaged separately so a larger policy batch does not outweigh the expert one.
+    """
+    return 0.5 * (F.softplus(-logits_expert).mean() + F.softplus(logits_policy).mean())
+
+
+def gradient_penalty(logits_expert: torch.Tensor, expert_inputs: torch.Tensor) -> torch.Tensor:
+    """Zero-centred gradient penalty on expert inputs: ``mean over B of ‖∂l/∂x‖²``.
+
+    Args:
+        logits_expert: ``[B]`` discriminator logits computed from ``expert_inputs``.
+        expert_inputs: ``[B, F]`` the (normalised) discriminator inputs, ``requires_grad=True``.
+
+    Returns:
+        scalar; differentiable (``create_graph=True``) so it can be minimised. Keeps the
+        discriminator smooth around the data, which keeps the style reward informative (AMP, R1).
+    """
+    (grad,) = torch.autograd.grad(logits_expert.sum(), expert_inputs, create_graph=True)
+    return torch.mean(torch.sum(grad**2, dim=-1))
+
+
+def gail_style_reward(logits_policy: torch.Tensor) -> torch.Tensor:
+    """Per-transition style reward from discriminator logits (high = looks like the demonstrations).
+
+    GAIL's policy cost is ``log(1 − D(s, s'))`` with ``D = sigmoid(l)`` the probability of "expert", so
+    the reward is ``r = −log(1 − sigmoid(l))``. Since ``1 − sigmoid(l) = sigmoid(−l)`` and
+    ``−log sigmoid(−l) = softplus(l)``: ``r = softplus(l)`` — positive, ``log 2`` at ``l = 0``, growing
+    linearly for transitions the discriminator takes for expert ones, near 0 for obvious fakes.
+
+    Args:
+        logits_policy: ``[B]`` logits on policy transitions. Returns ``[B]``.
+    """
+    return F.softplus(logits_policy)
+
+
+def mix_rewards(
+    env_reward: torch.Tensor, style_reward: torch.Tensor, *, task_weight: float, style_weight: float
+) -> torch.Tensor:
+    """Reward used for advantages: ``task_weight · env_reward + style_weight · style_reward`` (``[B]``)."""
+    return task_weight * env_reward + style_weight * style_reward
+
+
+def discriminator_accuracy(logits: torch.Tensor, *, labels_expert_is_one: bool) -> torch.Tensor:
+    """Fraction (0…1) of ``logits`` (``[B]``) classified correctly: ``l > 0`` means "expert"."""
+    correct = logits > 0 if labels_expert_is_one else logits < 0
+    return correct.float().mean()

@@ -1,0 +1,89 @@
+"""Typed parameters of the learner: imitation weights (searched by Tune) and training budgets."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Literal
+
+BudgetName = Literal["smoke", "quick", "standard"]
+
+
+@dataclass(frozen=True)
+class ImitationParams:
+    """Weights of the hybrid (PPO + BC + GAIL) objective. Tune searches these fields.
+
+    Attributes:
+        bc_coeff: weight of the behaviour-cloning MSE (``rl_gait.learner.losses.bc_mse_loss``) added to
+            the PPO loss of the policy.
+        style_reward_weight: weight of the GAIL style reward ``softplus(logit)`` in the reward used for
+            advantages.
+        task_reward_weight: weight of the env's own reward (tracking + goal terms).
+        disc_lr: Adam learning rate of the discriminator.
+        grad_penalty: weight of the zero-centred gradient penalty on expert inputs.
+        bc_batch_size: demonstration samples per BC / discriminator minibatch.
+        disc_hidden: discriminator MLP layer sizes.
+    """
+
+    bc_coeff: float = 0.5
+    style_reward_weight: float = 0.5
+    task_reward_weight: float = 1.0
+    disc_lr: float = 1e-4
+    grad_penalty: float = 5.0
+    bc_batch_size: int = 512
+    disc_hidden: tuple[int, ...] = (256, 256)
+
+    def __post_init__(self) -> None:
+        for f in ("bc_coeff", "style_reward_weight", "task_reward_weight", "grad_penalty"):
+            if getattr(self, f) < 0:
+                raise ValueError(f"ImitationParams.{f} must be >= 0, got {getattr(self, f)}")
+        if not self.disc_lr > 0:
+            raise ValueError(f"ImitationParams.disc_lr must be > 0, got {self.disc_lr}")
+        if self.bc_batch_size < 1:
+            raise ValueError(f"ImitationParams.bc_batch_size must be >= 1, got {self.bc_batch_size}")
+        object.__setattr__(self, "disc_hidden", tuple(int(h) for h in self.disc_hidden))
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["disc_hidden"] = list(self.disc_hidden)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ImitationParams:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: (tuple(v) if k == "disc_hidden" else v) for k, v in d.items() if k in names})
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long to train and how often to measure fidelity.
+
+    Attributes:
+        name: preset label.
+        env_steps: stop after this many sampled env steps (lifetime).
+        wall_time_s: stop after this much training wall time (s), whichever comes first.
+        eval_every_iters: measure fidelity every N iterations (0 = only at the end).
+        eval_rollouts: seeded rollouts per fidelity measurement.
+        eval_duration_s: simulated seconds per evaluation rollout.
+    """
+
+    name: str
+    env_steps: int
+    wall_time_s: float
+    eval_every_iters: int
+    eval_rollouts: int
+    eval_duration_s: float
+
+    @classmethod
+    def preset(cls, name: BudgetName) -> Budget:
+        """``smoke`` (~1 min on 2 cores incl. Ray start), ``quick`` (~5 min), ``standard`` (~30 min)."""
+        presets = {
+            "smoke": cls("smoke", env_steps=8_000, wall_time_s=45.0, eval_every_iters=0,
+                         eval_rollouts=1, eval_duration_s=4.0),
+            "quick": cls("quick", env_steps=400_000, wall_time_s=300.0, eval_every_iters=10,
+                         eval_rollouts=3, eval_duration_s=10.0),
+            "standard": cls("standard", env_steps=3_000_000, wall_time_s=1800.0, eval_every_iters=25,
+                            eval_rollouts=5, eval_duration_s=20.0),
+        }
+        if name not in presets:
+            raise ValueError(f"unknown budget {name!r}; choose one of {sorted(presets)}")
+        return presets[name]

@@ -1,0 +1,48 @@
+"""Typed parameters and the config builder (no Ray start needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rl_gait.errors import RlGaitError
+from rl_gait.learner.params import Budget, ImitationParams
+
+
+def test_imitation_params_validate_and_round_trip():
+    p = ImitationParams(bc_coeff=0.2, disc_hidden=[64, 64])
+    assert p.disc_hidden == (64, 64)
+    assert ImitationParams.from_dict(p.to_dict()) == p
+    with pytest.raises(ValueError, match="bc_coeff"):
+        ImitationParams(bc_coeff=-1.0)
+    with pytest.raises(ValueError, match="disc_lr"):
+        ImitationParams(disc_lr=0.0)
+
+
+def test_budget_presets_are_ordered():
+    s, q, st = (Budget.preset(n) for n in ("smoke", "quick", "standard"))
+    assert s.env_steps < q.env_steps < st.env_steps
+    assert s.wall_time_s <= 60.0
+    with pytest.raises(ValueError, match="unknown budget"):
+        Budget.preset("huge")  # type: ignore[arg-type]
+
+
+def test_imitation_builder_is_typed_and_keeps_unset_fields(tmp_path):
+    from rl_gait.learner.config import ImitationPPOConfig
+
+    demos = tmp_path / "d.npz"
+    cfg = ImitationPPOConfig().imitation(bc_coeff=0.3, demos=demos)
+    assert cfg.imitation_params == ImitationParams(bc_coeff=0.3)
+    cfg.imitation(style_reward_weight=0.9)
+    assert cfg.imitation_params.bc_coeff == 0.3 and cfg.imitation_params.style_reward_weight == 0.9
+    assert cfg.imitation_demos == str(demos.resolve())
+    with pytest.raises(ValueError):
+        cfg.imitation(disc_lr=-1.0)
+
+
+def test_physics_only_refuses_imitation_inputs():
+    from rl_gait.learner.config import build_config
+
+    with pytest.raises(RlGaitError, match="physics-only"):
+        build_config(mode="physics-only", env_kwargs={}, imitation=ImitationParams())
+    with pytest.raises(RlGaitError, match="mode must be"):
+        build_config(mode="gail", env_kwargs={})  # type: ignore[arg-type]
