@@ -16,7 +16,7 @@ from rl_gait.joints import JOINT_NAMES, JOINT_TYPES, SIDES
 # Per-kg defaults for a healthy adult, scaled by mass × height / 1.70 m (torque ~ m g L). Peak sagittal
 # joint moments in level walking are ~1.0 (hip), ~0.8 (knee), ~1.5 (ankle) N·m/kg (Winter 2009, ch. 5);
 # limits leave headroom for slopes and stairs (stair ascent knee ~1.2 N·m/kg, Riener et al. 2002).
-_KP_PER_KG = {"hip": 5.0, "knee": 5.0, "ankle": 3.5}  # N·m/rad per kg
+_KP_PER_KG = {"hip": 6.0, "knee": 8.0, "ankle": 12.0}  # N·m/rad per kg: the lowest that stands 5 s (tests)
 _KD_OVER_KP_S = 0.1  # kd = 0.1 s × kp: critically damped-ish at the control rate
 _TORQUE_PER_KG = {"hip": 2.5, "knee": 2.5, "ankle": 2.2}  # N·m per kg
 

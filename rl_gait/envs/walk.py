@@ -86,7 +86,7 @@ class ReferenceTables:
     ``q``/``qd`` [P, 6]; ``feet`` [P, 4] ankle x/z relative to the pelvis (pelvis frame, upright
     trunk); ``pelvis_height`` [P] hip height above the lowest foot point; ``com_height`` [P];
     ``natural_speed_m_s``: the no-slip forward speed that the reference kinematics imply on this body
-    (mean backward speed of the lower foot relative to the pelvis).
+    (mean over the cycle of the faster backward ankle speed relative to the pelvis: the stance foot's).
     """
 
     def __init__(self, ref: ReferenceMotion, model: mujoco.MjModel, env: WalkEnv):
@@ -96,28 +96,24 @@ class ReferenceTables:
         self.qd = ref.velocities_at(phase)[:, cols]
         data = mujoco.MjData(model)
         lay = env.layout
-        feet, low_z, low_x_by_foot, com = [], [], [], []
+        feet, low_z, com = [], [], []
         for i in range(PHASE_TABLE_SIZE):
             data.qpos[:] = 0.0
             data.qpos[lay.joint_qpos] = self.q[i]
             mujoco.mj_kinematics(model, data)
             mujoco.mj_comPos(model, data)
             feet.append(env._feet_rel_pelvis(data))
-            pts = data.geom_xpos[lay.contact_geoms]  # [2, 2, 3]
-            z = pts[..., 2] - env._contact_radius
+            z = data.geom_xpos[lay.contact_geoms][..., 2].min(axis=1) - env._contact_radius  # [2] per foot
             low_z.append(z.min())
-            low_x_by_foot.append([pts[s, np.argmin(z[s]), 0] for s in range(2)])
             com.append(data.subtree_com[lay.pelvis_body, 2])
-            low_foot = np.argmin(z.min(axis=1))
-            low_x_by_foot[-1].append(low_foot)
         self.feet = np.asarray(feet)
         self.pelvis_height = -np.asarray(low_z)
         self.com_height = np.asarray(com) + self.pelvis_height
-        lx = np.asarray(low_x_by_foot)
         dt_phase = ref.cycle_duration_s / PHASE_TABLE_SIZE
-        vel = np.gradient(lx[:, :2], axis=0) / dt_phase  # [P, 2] foot x velocity rel pelvis
-        stance = lx[:, 2].astype(int)
-        self.natural_speed_m_s = float(np.mean(-vel[np.arange(PHASE_TABLE_SIZE), stance]))
+        ankle_x = self.feet[:, (0, 2)]  # [P, 2] ankle x relative to the pelvis, r and l
+        vel = (np.roll(ankle_x, -1, axis=0) - np.roll(ankle_x, 1, axis=0)) / (2 * dt_phase)  # periodic
+        # the stance foot moves backward relative to the pelvis at the walking speed, the swing foot forward
+        self.natural_speed_m_s = float(np.mean(np.max(-vel, axis=1)))
         self.step_length_m = 0.5 * self.natural_speed_m_s * ref.cycle_duration_s
 
 

@@ -82,6 +82,8 @@ def _set_box(model: mujoco.MjModel, gid: int, center: tuple[float, float, float]
              half: tuple[float, float, float], pitch_rad: float = 0.0) -> None:
     model.geom_pos[gid] = center
     model.geom_quat[gid] = (np.cos(pitch_rad / 2), 0.0, np.sin(pitch_rad / 2), 0.0)
+    # the compiler marks unrotated world geoms "same frame as the body" and then ignores geom_quat
+    model.geom_sameframe[gid] = 0
     model.geom_size[gid] = half
     # broad-phase bounds follow the new size
     model.geom_rbound[gid] = float(np.linalg.norm(half))
