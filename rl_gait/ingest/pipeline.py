@@ -58,6 +58,7 @@ class IngestOptions:
         max_gap_s: NaN runs / dropped packets up to this long are interpolated, longer ones refused.
         sample_rate_hz: overrides the file's (or the assumed Xsens 100 Hz) sample rate.
         walk_distance_m: distance of the walk (e.g. 20 m) — gives speed from the walking duration.
+        speed_m_s: walking speed when known (e.g. treadmill belt speed); overrides the others.
         priors: offsets when no standing period exists.
         events: event-detector settings.
         paretic: paretic-side evidence weights.
@@ -67,6 +68,7 @@ class IngestOptions:
     max_gap_s: float = 0.1
     sample_rate_hz: float | None = None
     walk_distance_m: float | None = None
+    speed_m_s: float | None = None
     priors: WalkingPriors = field(default_factory=WalkingPriors)
     events: EventParams = field(default_factory=EventParams)
     paretic: PareticEvidence = field(default_factory=PareticEvidence)
@@ -386,6 +388,8 @@ def trial_from_kinematics(kin: Kinematics, *, subject_id: str, height_m: float |
     if opts.walk_distance_m:
         ics = np.concatenate([events["r"].initial_contact_s, events["l"].initial_contact_s])
         speed = opts.walk_distance_m / float(ics.max() - ics.min())
+    if opts.speed_m_s:
+        speed = opts.speed_m_s
     params = spatiotemporal_parameters(strides, events, speed_m_s=speed)
     ranges = joint_ranges_rad(mean, joint_names)
     sym = symmetry_indices(params, ranges)
@@ -398,7 +402,7 @@ def trial_from_kinematics(kin: Kinematics, *, subject_id: str, height_m: float |
         "paretic_evidence": evidence,
         "notes": list(kin.notes),
         "options": {"orientation": opts.orientation, "max_gap_s": opts.max_gap_s,
-                    "walk_distance_m": opts.walk_distance_m, "sample_rate_hz": opts.sample_rate_hz},
+                    "walk_distance_m": opts.walk_distance_m, "speed_m_s": opts.speed_m_s, "sample_rate_hz": opts.sample_rate_hz},
     }
     return GaitTrial(
         subject_id=subject_id, sample_rate_hz=float(fs), time_s=kin.time_s, joint_names=joint_names,

@@ -1,0 +1,83 @@
+"""``rl-gait ingest FILE_OR_DIR... --out DIR``: wearable files → trial.json, trial.npz, kinematics.png."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "ingest", help="wearable recording of one level walk -> validated gait kinematics (GaitTrial)",
+        description="Read one level-ground walking trial (Xsens text, generic CSV, StrokeAvatar JSON, OpenSim "
+                    ".mot) and write DIR/trial.json, DIR/trial.npz and DIR/kinematics.png.",
+    )
+    p.add_argument("paths", nargs="+", metavar="FILE_OR_DIR", help="sensor files, a trial folder or clips")
+    p.add_argument("--format", default="auto", choices=("auto", "xsens", "csv", "strokeavatar", "mot"))
+    p.add_argument("--height-m", type=float, default=None, help="subject height (m)")
+    p.add_argument("--mass-kg", type=float, default=None, help="subject body mass (kg)")
+    p.add_argument("--sensor-map", default=None,
+                   help="sensorspec.json-style map {segment: sensor id}; default: sensorspec* in the folder")
+    p.add_argument("--subject-id", default=None, help="pseudonymous id (default: derived from the file names)")
+    p.add_argument("--sample-rate-hz", type=float, default=None, help="override the sample rate")
+    p.add_argument("--walk-distance-m", type=float, default=None, help="walked distance, gives the speed")
+    p.add_argument("--speed-m-s", type=float, default=None, help="walking speed if known (e.g. treadmill)")
+    p.add_argument("--orientation", default="vendor", choices=("vendor", "madgwick", "mahony"),
+                   help="vendor quaternions when present (default) or an ahrs filter on acc + gyro")
+    p.add_argument("--out", required=True, type=Path, help="output folder")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rl_gait.ingest.pipeline import IngestOptions, ingest
+    from rl_gait.ingest.plot import plot_kinematics
+
+    opts = IngestOptions(orientation=args.orientation, sample_rate_hz=args.sample_rate_hz,
+                         walk_distance_m=args.walk_distance_m, speed_m_s=args.speed_m_s)
+    trial = ingest(args.paths, format=args.format, height_m=args.height_m, mass_kg=args.mass_kg,
+                   sensor_map=args.sensor_map, subject_id=args.subject_id, options=opts)
+    trial.save(args.out)
+    plot_kinematics(trial, args.out / "kinematics.png")
+    print_summary(trial, args.out)
+    return 0
+
+
+def _fmt(x, unit: str = "", nd: int = 1) -> str:
+    if x is None or (isinstance(x, float) and x != x):
+        return "—"
+    return f"{x:.{nd}f}{unit}"
+
+
+def print_summary(trial, out: Path) -> None:
+    """The trial summary as a rich table (right | left columns)."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    s = json.loads((out / "trial.json").read_text())
+    t = Table(title=f"{s['subject_id']} — {s['provenance']['format']}, {s['sample_rate_hz']:g} Hz, "
+                    f"{s['duration_s']:.1f} s")
+    t.add_column("parameter")
+    t.add_column("right", justify="right")
+    t.add_column("left", justify="right")
+    t.add_row("strides", str(s["n_strides"]["r"]), str(s["n_strides"]["l"]))
+    t.add_row("stride time (s)", _fmt(s["stride_time_s"]["r"], nd=2), _fmt(s["stride_time_s"]["l"], nd=2))
+    t.add_row("stance (%)", _fmt(s["stance_pct"]["r"]), _fmt(s["stance_pct"]["l"]))
+    for jt in ("hip", "knee", "ankle"):
+        r, l_ = s["range_of_motion_deg"].get(f"{jt}_r"), s["range_of_motion_deg"].get(f"{jt}_l")
+        if r is not None or l_ is not None:
+            t.add_row(f"{jt} range (deg)", _fmt(r), _fmt(l_))
+    if s["peak_knee_flexion_deg"]:
+        t.add_row("peak knee flexion (deg)", _fmt(s["peak_knee_flexion_deg"].get("r")),
+                  _fmt(s["peak_knee_flexion_deg"].get("l")))
+    t.add_row("cadence (steps/min)", _fmt(s["cadence_steps_per_min"]), "")
+    t.add_row("double support (%)", _fmt(s["double_support_pct"]), "")
+    t.add_row("speed (m/s)", _fmt(s["speed_m_s"], nd=2), "")
+    t.add_row("paretic side", f"{s['paretic_side']} (confidence {s['paretic_confidence']:.2f})", "")
+    gps = s.get("gait_profile_score_deg")
+    if isinstance(gps, dict):
+        t.add_row("gait profile score (deg)", _fmt(gps.get("r")), _fmt(gps.get("l")))
+    Console().print(t)
+    Console().print(f"calibration: {s['provenance']['calibration']}")
+    Console().print(f"wrote {out / 'trial.json'}, {out / 'trial.npz'}, {out / 'kinematics.png'}")
