@@ -55,7 +55,7 @@ def test_same_seed_same_trajectory(env):
 def test_reward_terms_sum_to_reward(env):
     env.reset(seed=0)
     names = env.unwrapped.weights.term_names
-    for k in range(100):
+    for _ in range(100):
         _, r, term, trunc, info = env.step(np.zeros(6, np.float32))
         terms = [info[f"reward_{n}"] for n in names]
         assert r == pytest.approx(sum(terms), abs=1e-12)
