@@ -209,13 +209,16 @@ def imu_kinematics(recs: list[ImuRecording], opts: IngestOptions, notes: list[st
     static = alignment.detect_static_period([np.linalg.norm(g, axis=1) for g in gyrs.values()], fs)
     axes = {s: alignment.segment_axes(quats[s], gyrs[s], static=static, is_foot=s.startswith("foot"),
                                       is_pelvis=s == "pelvis") for s in quats}
-    # foot sign: the foot swings with its shank
+    # thigh and foot signs: they swing forward (and rotate back in stance) with their shank, whose
+    # mid-swing peak fixes its own sign robustly; a thigh's swing/stance peaks can be of similar size
     for side in ("r", "l"):
-        f, sh = f"foot_{side}", f"shank_{side}"
-        if f in axes and sh in axes:
-            c = np.corrcoef(gyrs[f] @ axes[f].flexion_axis, gyrs[sh] @ axes[sh].flexion_axis)[0, 1]
-            if c < 0:
-                axes[f] = alignment.SegmentAxes(axes[f].long_axis, -axes[f].flexion_axis, axes[f].source)
+        sh = f"shank_{side}"
+        for seg in (f"thigh_{side}", f"foot_{side}"):
+            if seg in axes and sh in axes:
+                c = np.corrcoef(gyrs[seg] @ axes[seg].flexion_axis, gyrs[sh] @ axes[sh].flexion_axis)[0, 1]
+                if c < 0:
+                    a = axes[seg]
+                    axes[seg] = alignment.SegmentAxes(a.long_axis, -a.flexion_axis, a.source)
     omega = {s: gyrs[s] @ axes[s].flexion_axis for s in quats if s != "pelvis"}
     if suspects := alignment.side_swap_suspects(omega):
         raise DataQualityError(

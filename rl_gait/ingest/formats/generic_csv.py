@@ -177,3 +177,30 @@ def read_joint_angle_csv(path: str | Path, *, sample_rate_hz: float | None = Non
         raise InputFormatError("no joint-angle columns (e.g. knee_r_deg)", path=path, fix=fix)
     return JointAngleTable(path=path, sample_rate_hz=fs, time_s=time, joint_names=tuple(names),
                            angles_rad=np.stack(cols, axis=1))
+
+
+def write_generic_imu_csv(path: str | Path, sample_rate_hz: float, sensors: dict[str, dict[str, np.ndarray]],
+                          *, time_s: np.ndarray | None = None) -> Path:
+    """Write a wide generic IMU CSV (see README): ``sensors = {segment: {"acc": [T,3] m/s², "gyr": [T,3]
+    rad/s, optional "mag": [T,3], "quat": [T,4] wxyz}}``. Returns the path."""
+    path = Path(path)
+    cols, data = [], []
+    n = None
+    for seg, q in sensors.items():
+        for name, axes in (("acc", "xyz"), ("gyr", "xyz"), ("mag", "xyz"), ("quat", "wxyz")):
+            if name in q:
+                arr = np.asarray(q[name], float)
+                n = len(arr) if n is None else n
+                if arr.shape != (n, len(axes)):
+                    raise ValueError(f"{seg} {name}: shape {arr.shape}, expected ({n}, {len(axes)})")
+                cols += [f"{seg}_{name}_{a}" for a in axes]
+                data.append(arr)
+    if n is None:
+        raise ValueError("no sensor data")
+    t = np.arange(n) / sample_rate_hz if time_s is None else np.asarray(time_s, float)
+    table = np.column_stack([t] + data)
+    header = f"# rl_gait imu csv v1\n# sample_rate_hz: {sample_rate_hz:g}\n# units: acc=m/s^2 gyr=rad/s\n"
+    with open(path, "w") as f:
+        f.write(header + ",".join(["time_s"] + cols) + "\n")
+        np.savetxt(f, table, delimiter=",", fmt="%.7g")
+    return path
