@@ -1,0 +1,52 @@
+"""A 2-trial sweep on a real 2-node Ray cluster (head + worker as separate `ray start` processes)."""
+
+import csv
+import subprocess
+import sys
+import textwrap
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from rl_gait.personalize.local_cluster import LocalRayCluster
+
+DRIVER = textwrap.dedent("""
+    import sys, ray
+    from rl_gait.personalize.local_cluster import wait_for_nodes
+    from rl_gait.personalize.patients import load_patient
+    from rl_gait.personalize.sweep import SweepBudget, run_sweep
+
+    ref, out, address = sys.argv[1:4]
+    ray.init(address=address, log_to_driver=False)
+    wait_for_nodes(2)
+    budget = SweepBudget.preset("smoke").with_trial(
+        max_iterations=1, train_batch_size=200, minibatch_size=100, num_epochs=1, eval_duration_s=1.0,
+        episode_duration_s=2.0)
+    run_sweep([load_patient(ref)], out, budget, max_concurrent=2, command="test_multinode")
+""")
+
+
+@pytest.fixture()
+def patient_reference(tmp_path):
+    """The atlas' healthy level reference with the left knee's range shrunk to 40 % (paretic left)."""
+    from rl_gait.reference import healthy_reference
+
+    ref = healthy_reference()
+    q = np.array(ref.joint_angles_rad)
+    k = ref.column("knee_l")
+    q[:, k] = q[:, k].mean() + 0.4 * (q[:, k] - q[:, k].mean())
+    return replace(ref, joint_angles_rad=q, paretic_side="left").save(tmp_path / "p1.npz")
+
+
+def test_two_trial_sweep_runs_on_both_nodes(tmp_path, patient_reference):
+    out = tmp_path / "out"
+    with LocalRayCluster(n_nodes=2, cpus_per_node=1) as cluster:
+        proc = subprocess.run([sys.executable, "-c", DRIVER, str(patient_reference), str(out), cluster.address],
+                              env=cluster.env, cwd=tmp_path, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = list(csv.DictReader(open(out / "trials.csv")))
+    assert len(rows) == 2
+    assert {r["status"] for r in rows} == {"completed"}
+    assert len({r["node_id"] for r in rows}) == 2, "each 1-CPU node should have run one trial"
+    assert (out / "p1" / "checkpoint" / "rl_gait.json").is_file()
