@@ -63,7 +63,7 @@ from rl_gait.envs import rewards as R
 from rl_gait.joints import JOINT_NAMES
 from rl_gait.reference.motion import ReferenceMotion
 from rl_gait.tasks import TERRAIN_KINDS, Task
-from rl_gait.terrain.terrain import TerrainLayout, add_terrain, apply_task, feature_end_x_m, ground_height_m
+from rl_gait.terrain.terrain import GroundProfile, TerrainLayout, add_terrain, apply_task, feature_end_x_m
 
 FALL_HEIGHT_FRAC = 0.55
 FALL_PITCH_RAD = 0.9
@@ -154,8 +154,10 @@ class WalkEnv(gym.Env):
         self.control_dt = self.model.opt.timestep * FRAME_SKIP
         self._contact_radius = float(self.model.geom_size[self.layout.contact_geoms[0, 0], 0])
         self._leg_length = self.layout.anthro.leg_length_m
-        self._scratch = mujoco.MjData(self.model)
+        self._q_lo = self.layout.joint_range_rad[:, 0].copy()
+        self._q_hi = self.layout.joint_range_rad[:, 1].copy()
         apply_task(self.model, self.task, self.terrain_layout)
+        self._ground = GroundProfile(self.task, self.terrain_layout)
         self._set_reference(reference if reference is not None else _default_reference(self.task))
 
         sizes = {"root": 5, "style": 16, "contact": 2, "phase": 2, "ref_next": 6, "task": 6,
@@ -183,12 +185,15 @@ class WalkEnv(gym.Env):
         self._dphase = self.control_dt / reference.cycle_duration_s
         self.target_speed_m_s = (self.task.speed_m_s if self.task.speed_m_s is not None
                                  else self.ref.natural_speed_m_s)
+        self._task_obs = self._task_features()
+        self._target_vx_m_s = self.target_speed_m_s * self._speed_along_x
 
     def set_task(self, task: Task | None = None, reference: ReferenceMotion | None = None) -> None:
         """Switch terrain and/or reference in place (no recompile)."""
         if task is not None:
             self.task = task
             apply_task(self.model, task, self.terrain_layout)
+            self._ground = GroundProfile(task, self.terrain_layout)
         if reference is not None or task is not None:
             self._set_reference(reference if reference is not None else self.reference)
 
@@ -210,25 +215,25 @@ class WalkEnv(gym.Env):
     def _feet_rel_pelvis(self, data: mujoco.MjData) -> np.ndarray:
         """Ankle positions relative to the pelvis in the pelvis (trunk) frame, [4]: x_r, z_r, x_l, z_l."""
         lay = self.layout
-        d = data.xpos[lay.foot_bodies][:, (0, 2)] - data.xpos[lay.pelvis_body, (0, 2)]
+        d = data.xpos[lay.foot_bodies] - data.xpos[lay.pelvis_body]  # [2, 3]
         pitch = data.qpos[lay.root_qpos[2]]
         c, s = np.cos(pitch), np.sin(pitch)
         # pelvis frame: rotate world vectors by −pitch about y (x' = c·x − s·z, z' = s·x + c·z)
-        return np.stack([c * d[:, 0] - s * d[:, 1], s * d[:, 0] + c * d[:, 1]], axis=1).reshape(-1)
+        return (d[:, (0, 2)] @ np.array([[c, s], [-s, c]])).reshape(-1)
 
     def style_features(self, data: mujoco.MjData | None = None) -> np.ndarray:
         """Discriminator / style features [16] of a state: joint angles, joint velocities, feet."""
         data = self.data if data is None else data
+        return self._style(data, self._feet_rel_pelvis(data))
+
+    def _style(self, data: mujoco.MjData, feet: np.ndarray) -> np.ndarray:
         lay = self.layout
-        return np.concatenate([data.qpos[lay.joint_qpos], data.qvel[lay.joint_qvel], self._feet_rel_pelvis(data)])
+        return np.concatenate([data.qpos[lay.joint_qpos], data.qvel[lay.joint_qvel], feet])
 
     def _foot_contacts(self) -> np.ndarray:
         pts = self.data.geom_xpos[self.layout.contact_geoms]  # [2, 2, 3]
-        gap = pts[..., 2] - self._contact_radius - ground_height_m(self.task, self.terrain_layout, pts[..., 0])
+        gap = pts[..., 2] - self._contact_radius - self._ground(pts[..., 0])
         return (gap < CONTACT_TOL_M).any(axis=1)
-
-    def _ground(self, x: float | np.ndarray) -> np.ndarray:
-        return ground_height_m(self.task, self.terrain_layout, x)
 
     def _task_features(self) -> np.ndarray:
         onehot = np.array([self.task.terrain == k for k in TERRAIN_KINDS], dtype=np.float64)
@@ -236,8 +241,9 @@ class WalkEnv(gym.Env):
         step = self.task.signed_rise if self.task.terrain == "stairs" else 0.0
         return np.concatenate([onehot, [grade, step, self.target_speed_m_s]])
 
-    def _obs(self, contacts: np.ndarray) -> np.ndarray:
+    def _obs(self, contacts: np.ndarray, feet: np.ndarray | None = None) -> np.ndarray:
         d, lay = self.data, self.layout
+        feet = self._feet_rel_pelvis(d) if feet is None else feet
         x, z, pitch = d.qpos[lay.root_qpos]
         vx, vz, wp = d.qvel[lay.root_qvel]
         g0 = float(self._ground(x))
@@ -245,11 +251,11 @@ class WalkEnv(gym.Env):
         ph = 2 * np.pi * self._phase
         return np.concatenate([
             [z - g0, pitch, vx, vz, wp],
-            self.style_features(),
-            contacts.astype(np.float64),
-            [np.sin(ph), np.cos(ph)],
+            self._style(d, feet),
+            contacts,
+            (np.sin(ph), np.cos(ph)),
             self.ref.q[i_next],
-            self._task_features(),
+            self._task_obs,
             self._ground(x + HEIGHT_SAMPLES_X_M) - g0,
         ]).astype(np.float32)
 
@@ -292,11 +298,11 @@ class WalkEnv(gym.Env):
 
     def step(self, action: np.ndarray):
         d, lay, w = self.data, self.layout, self.weights
-        a = np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0)
+        a = np.minimum(np.maximum(np.asarray(action, dtype=np.float64), -1.0), 1.0)
         self._phase = (self._phase + self._dphase) % 1.0
         i = int(self._phase * PHASE_TABLE_SIZE)
         q_ref = self.ref.q[i]
-        target = np.clip(q_ref + self.action_scale_rad * a, lay.joint_range_rad[:, 0], lay.joint_range_rad[:, 1])
+        target = np.minimum(np.maximum(q_ref + self.action_scale_rad * a, self._q_lo), self._q_hi)
         d.ctrl[lay.actuators] = target
         mujoco.mj_step(self.model, d, nstep=FRAME_SKIP)
         self._t += self.control_dt
@@ -322,7 +328,7 @@ class WalkEnv(gym.Env):
                                                       w.k_joint_velocity_s2_per_rad2),
             "feet": R.feet_reward(feet, self.ref.feet[i], w.feet, w.k_feet_per_m2),
             "com_height": R.com_height_reward(com_h, self.ref.com_height[i], w.com_height, w.k_com_height_per_m2),
-            "speed": R.speed_reward(vx, self.target_speed_m_s * self._speed_along_x, w.speed, w.k_speed_s2_per_m2),
+            "speed": R.speed_reward(vx, self._target_vx_m_s, w.speed, w.k_speed_s2_per_m2),
             "upright": R.upright_reward(pitch, w.upright, w.k_upright_per_rad2),
             # per-touchdown weight chosen so that its mean per control step is about w.step_length
             "step_length": R.step_length_reward(step_m, self.ref.step_length_m,
@@ -343,7 +349,7 @@ class WalkEnv(gym.Env):
             success=bool(truncated and distance >= self.goal_distance_m),
         )
         self._fell = fell
-        return self._obs(contacts), reward, fell, truncated, info
+        return self._obs(contacts, feet), reward, fell, truncated, info
 
     @property
     def _speed_along_x(self) -> float:

@@ -52,6 +52,35 @@ def ground_height_m(task: Task, layout: TerrainLayout, x_m: np.ndarray | float) 
     return np.zeros_like(x)
 
 
+class GroundProfile:
+    """:func:`ground_height_m` of one task as a piecewise-linear table: one ``np.interp`` per call.
+
+    Stair risers are vertical jumps (repeated breakpoints); equal to :func:`ground_height_m` everywhere
+    except exactly on a riser. Used in the env's hot path.
+    """
+
+    def __init__(self, task: Task, layout: TerrainLayout, far_m: float = 200.0):
+        x0 = layout.approach_end_x_m
+        if task.terrain == "stairs":
+            d, n = task.step_depth_m, layout.n_steps
+            edges = x0 + d * np.arange(n + 1)
+            xp = np.repeat(edges, 2)[:-1]
+            xp = np.append(xp, x0 + far_m)
+            levels = (1.0 if task.ascending else -1.0) * task.step_height_m * np.arange(n + 1)
+            fp = np.empty(2 * n + 2)
+            fp[0::2] = levels
+            fp[1:-1:2] = levels[1:]
+            fp[-1] = levels[-1]
+            self.xp, self.fp = xp, fp
+        else:
+            slope = np.tan(np.deg2rad(task.grade_deg)) if task.terrain == "slope" else 0.0
+            self.xp = np.array([x0, x0 + far_m])
+            self.fp = np.array([0.0, slope * far_m])
+
+    def __call__(self, x_m: np.ndarray | float) -> np.ndarray:
+        return np.interp(x_m, self.xp, self.fp)
+
+
 def feature_end_x_m(task: Task, layout: TerrainLayout) -> float:
     """Forward position where the task's feature ends (stairs: the first landing edge)."""
     if task.terrain == "stairs":
