@@ -15,6 +15,8 @@ ENV_IDS: dict[str, str] = {
     "rl_gait/LevelWalk-v0": "rl_gait.envs.registration:make_level",
     "rl_gait/SlopeWalk-v0": "rl_gait.envs.registration:make_slope",
     "rl_gait/StairWalk-v0": "rl_gait.envs.registration:make_stairs",
+    # one goal-conditioned env whose task is drawn per episode from a curriculum (rl_gait.curriculum)
+    "rl_gait/MultiTaskWalk-v0": "rl_gait.curriculum.env:make_multitask",
 }
 
 

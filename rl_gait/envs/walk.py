@@ -154,6 +154,7 @@ class WalkEnv(gym.Env):
         self.control_dt = self.model.opt.timestep * FRAME_SKIP
         self._contact_radius = float(self.model.geom_size[self.layout.contact_geoms[0, 0], 0])
         self._leg_length = self.layout.anthro.leg_length_m
+        self._tables_cache: dict[int, tuple[ReferenceMotion, ReferenceTables]] = {}
         self._q_lo = self.layout.joint_range_rad[:, 0].copy()
         self._q_hi = self.layout.joint_range_rad[:, 1].copy()
         apply_task(self.model, self.task, self.terrain_layout)
@@ -181,7 +182,10 @@ class WalkEnv(gym.Env):
         if missing:
             raise ValueError(f"reference lacks joints {sorted(missing)}; the env needs all of {JOINT_NAMES}")
         self.reference = reference
-        self.ref = ReferenceTables(reference, self.model, self)
+        key = id(reference)
+        if key not in self._tables_cache:  # multi-task envs switch between a few references
+            self._tables_cache[key] = (reference, ReferenceTables(reference, self.model, self))
+        self.ref = self._tables_cache[key][1]
         self._dphase = self.control_dt / reference.cycle_duration_s
         self.target_speed_m_s = (self.task.speed_m_s if self.task.speed_m_s is not None
                                  else self.ref.natural_speed_m_s)

@@ -1,0 +1,135 @@
+"""Task families, difficulty levels and the success-driven curriculum (pure Python, no Ray).
+
+Five task families, five difficulty levels each (the paper's design): level walking at rising speed,
+slopes up and down at rising grade, stairs up and down at rising step height. A family advances one
+level when the success rate of the episodes at its current level (at least ``min_episodes`` of the
+last ``window``) reaches ``advance_threshold``; it never skips a level and never goes back.
+Success = the env's ``info["success"]``: the goal distance covered without a fall.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rl_gait.tasks import Task
+
+FAMILIES: tuple[str, ...] = ("level", "slope_up", "slope_down", "stairs_up", "stairs_down")
+
+
+def default_levels(level_speeds_m_s: tuple[float | None, ...] = (None,) * 5) -> dict[str, tuple[Task, ...]]:
+    """The default five levels per family (grades 2.5…12.5°, step heights 8…20 cm, depth 30 cm).
+
+    ``level_speeds_m_s``: target speeds of the five level-walking levels (``None`` = the reference's own).
+    """
+    grades = (2.5, 5.0, 7.5, 10.0, 12.5)
+    heights = (0.08, 0.12, 0.15, 0.17, 0.20)
+    return {
+        "level": tuple(Task("level", speed_m_s=v) for v in level_speeds_m_s),
+        "slope_up": tuple(Task("slope", grade_deg=g) for g in grades),
+        "slope_down": tuple(Task("slope", grade_deg=-g) for g in grades),
+        "stairs_up": tuple(Task("stairs", step_height_m=h, step_depth_m=0.30, ascending=True) for h in heights),
+        "stairs_down": tuple(Task("stairs", step_height_m=h, step_depth_m=0.30, ascending=False) for h in heights),
+    }
+
+
+@dataclass(frozen=True)
+class CurriculumConfig:
+    """Which tasks, how often, and when to advance.
+
+    Attributes:
+        levels: family → its difficulty levels, easiest first.
+        family_weights: family → sampling probability (normalised).
+        advance_threshold: success rate at the current level needed to advance (0–1).
+        window: number of most recent episodes at the current level that count.
+        min_episodes: episodes at the current level needed before advancing.
+        review_prob: probability that an episode replays an easier, already passed level.
+    """
+
+    levels: dict[str, tuple[Task, ...]] = field(default_factory=default_levels)
+    family_weights: dict[str, float] = field(default_factory=lambda: dict.fromkeys(FAMILIES, 1.0))
+    advance_threshold: float = 0.8
+    window: int = 20
+    min_episodes: int = 10
+    review_prob: float = 0.2
+
+    def __post_init__(self) -> None:
+        if set(self.family_weights) - set(self.levels):
+            raise ValueError("family_weights names a family without levels")
+        if not 0 < self.advance_threshold <= 1 or self.min_episodes > self.window:
+            raise ValueError("need 0 < advance_threshold <= 1 and min_episodes <= window")
+        if any(w < 0 for w in self.family_weights.values()) or sum(self.family_weights.values()) <= 0:
+            raise ValueError("family_weights must be >= 0 with a positive sum")
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        return tuple(f for f in self.levels if self.family_weights.get(f, 0.0) > 0)
+
+    def all_tasks(self) -> list[Task]:
+        return [t for f in self.families for t in self.levels[f]]
+
+
+class Curriculum:
+    """Per-family current level, advanced from episode outcomes (state is JSON-serialisable)."""
+
+    def __init__(self, config: CurriculumConfig, levels: dict[str, int] | None = None):
+        self.config = config
+        self.levels = {f: 0 for f in config.families} | dict(levels or {})
+        self._recent = {f: deque(maxlen=config.window) for f in config.families}
+
+    def record(self, family: str, level: int, success: bool) -> bool:
+        """Count one finished episode; returns ``True`` if ``family`` advanced a level.
+
+        Episodes at a level other than the family's current one (reviews, or stale runners) don't count.
+        """
+        if family not in self.levels or level != self.levels[family]:
+            return False
+        self._recent[family].append(bool(success))
+        return self._maybe_advance(family)
+
+    def record_many(self, family: str, level: int, episodes: int, successes: int) -> bool:
+        """Count a batch of ``episodes`` outcomes with ``successes`` among them (one iteration's worth),
+        spread evenly in time; advancement is checked once, after the batch. Returns ``True`` if advanced."""
+        if family not in self.levels or level != self.levels[family] or episodes <= 0:
+            return False
+        recent = self._recent[family]
+        recent.extend(bool((i + 1) * successes // episodes - i * successes // episodes) for i in range(episodes))
+        return self._maybe_advance(family)
+
+    def _maybe_advance(self, family: str) -> bool:
+        recent = self._recent[family]
+        top = len(self.config.levels[family]) - 1
+        if (self.levels[family] < top and len(recent) >= self.config.min_episodes
+                and np.mean(recent) >= self.config.advance_threshold):
+            self.levels[family] += 1
+            recent.clear()
+            return True
+        return False
+
+    def success_rate(self, family: str) -> float:
+        r = self._recent[family]
+        return float(np.mean(r)) if r else float("nan")
+
+    def state(self) -> dict:
+        return {"levels": dict(self.levels), "recent": {f: [bool(x) for x in d] for f, d in self._recent.items()}}
+
+    @classmethod
+    def from_state(cls, config: CurriculumConfig, state: dict) -> Curriculum:
+        c = cls(config, state.get("levels"))
+        for f, xs in state.get("recent", {}).items():
+            if f in c._recent:
+                c._recent[f].extend(xs)
+        return c
+
+
+def sample_task(config: CurriculumConfig, levels: dict[str, int], rng: np.random.Generator) -> tuple[str, int, Task]:
+    """Draw (family, level, task): family by ``family_weights``; the family's current level, or with
+    ``review_prob`` a uniformly drawn easier level."""
+    fams = config.families
+    w = np.array([config.family_weights[f] for f in fams], dtype=np.float64)
+    fam = fams[int(rng.choice(len(fams), p=w / w.sum()))]
+    cur = int(levels.get(fam, 0))
+    level = int(rng.integers(0, cur)) if cur > 0 and rng.random() < config.review_prob else cur
+    return fam, level, config.levels[fam][level]

@@ -1,0 +1,76 @@
+"""``MultiTaskWalk``: one WalkEnv that draws its task per episode from a curriculum.
+
+Each reset samples (family, level, task) with :func:`sample_task` from the env's own seeded generator
+and switches the WalkEnv's terrain and reference in place (references are precomputed per task:
+the patient's own, or the healthy atlas's). The driver moves the curriculum on; it pushes the new
+levels into every env with :meth:`MultiTaskWalk.set_levels` (see :mod:`rl_gait.curriculum.callbacks`).
+``info`` carries ``task_family`` and ``task_level`` so episode outcomes can be attributed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from rl_gait.curriculum.curriculum import CurriculumConfig, sample_task
+from rl_gait.reference.motion import ReferenceMotion
+
+
+class MultiTaskWalk(gym.Wrapper):
+    """Curriculum task sampling around a :class:`~rl_gait.envs.walk.WalkEnv` (same spaces)."""
+
+    def __init__(self, env: gym.Env, curriculum: CurriculumConfig, references: dict[str, ReferenceMotion],
+                 levels: dict[str, int] | None = None):
+        super().__init__(env)
+        missing = [t.name for t in curriculum.all_tasks() if t.name not in references]
+        if missing:
+            raise ValueError(f"no reference for tasks {missing}")
+        self.curriculum = curriculum
+        self.references = dict(references)
+        self.levels = {f: 0 for f in curriculum.families} | dict(levels or {})
+        self._rng = np.random.default_rng(0)
+        self.family, self.level = "level", 0
+
+    def set_levels(self, levels: dict[str, int]) -> None:
+        self.levels.update({f: int(v) for f, v in levels.items() if f in self.levels})
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        if seed is not None:
+            self._rng = np.random.default_rng(seed)
+        options = dict(options or {})
+        if "task" not in options:
+            self.family, self.level, task = sample_task(self.curriculum, self.levels, self._rng)
+            options["task"] = task
+            options["reference"] = self.references[task.name]
+        obs, info = self.env.reset(seed=seed, options=options)
+        info.update(task_family=self.family, task_level=self.level)
+        return obs, info
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        info.update(task_family=self.family, task_level=self.level)
+        return obs, reward, terminated, truncated, info
+
+
+def task_references(curriculum: CurriculumConfig, reference_for_task) -> dict[str, ReferenceMotion]:
+    """``{task.name: reference_for_task(task)}`` for every task of the curriculum."""
+    return {t.name: reference_for_task(t) for t in curriculum.all_tasks()}
+
+
+def make_multitask(curriculum: CurriculumConfig | None = None, references: dict[str, ReferenceMotion] | None = None,
+                   levels: dict[str, int] | None = None, **walk_kwargs: Any) -> MultiTaskWalk:
+    """Factory of ``rl_gait/MultiTaskWalk-v0``; references default to the healthy atlas per task."""
+    from rl_gait.envs.walk import WalkEnv
+    from rl_gait.reference import healthy_reference
+
+    curriculum = curriculum or CurriculumConfig()
+    if references is None:
+        references = task_references(curriculum, lambda t: healthy_reference(t))
+    first = curriculum.levels[curriculum.families[0]][0]
+    walk_kwargs.setdefault("task", first)
+    walk_kwargs.setdefault("reference", references[first.name] if first.name in references else None)
+    return MultiTaskWalk(WalkEnv(**walk_kwargs), curriculum, references, levels)
+
+
