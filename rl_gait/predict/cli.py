@@ -1,0 +1,59 @@
+"""``rl-gait predict --checkpoint DIR [--trial DIR] [--tasks ...] --out DIR``: task predictions."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rl_gait.predict.settings import FAMILIES
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "predict", help="seeded rollouts per task & difficulty -> predictions.json, verdicts",
+        description="Roll a patient's policy out on level ground, slopes and stairs at several difficulty levels "
+                    "with small perturbations; write OUT/predictions.json (schema rl_gait.predictions/1) and "
+                    "OUT/curves.npz and print a summary table.",
+    )
+    p.add_argument("--checkpoint", required=True, type=Path, help="a training output (or its checkpoint/)")
+    p.add_argument("--trial", type=Path, default=None,
+                   help="the patient's GaitTrial folder (rl-gait ingest --out); default: healthy references")
+    p.add_argument("--tasks", nargs="+", default=list(FAMILIES), choices=FAMILIES, metavar="FAMILY",
+                   help=f"task families (default: all of {', '.join(FAMILIES)})")
+    p.add_argument("--slopes-deg", nargs="+", type=float, default=None, help="slope grades (default 2.5 … 12.5)")
+    p.add_argument("--stairs-cm", nargs="+", type=float, default=None, help="stair rises in cm (default 8 … 20)")
+    p.add_argument("--n-rollouts", type=int, default=20)
+    p.add_argument("--duration-s", type=float, default=10.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--push-n", type=float, default=None, help="push force on the pelvis (N); 0 disables")
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=run)
+
+
+def settings_from_args(args: argparse.Namespace):
+    from dataclasses import replace
+
+    from rl_gait.predict.settings import Perturbations, PredictionSettings
+
+    s = PredictionSettings(families=tuple(args.tasks), n_rollouts=args.n_rollouts, duration_s=args.duration_s,
+                           seed=args.seed)
+    if args.slopes_deg:
+        s = replace(s, slope_grades_deg=tuple(args.slopes_deg))
+    if args.stairs_cm:
+        s = replace(s, stair_heights_m=tuple(h / 100.0 for h in args.stairs_cm))
+    if args.push_n is not None:
+        s = replace(s, perturbations=replace(Perturbations(), push_force_n=args.push_n))
+    return s
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from rl_gait.predict.predict import predict_from_checkpoint
+    from rl_gait.predict.table import print_predictions
+
+    doc = predict_from_checkpoint(args.checkpoint, trial_dir=args.trial, settings=settings_from_args(args),
+                                  out_dir=args.out, command="rl-gait " + " ".join(sys.argv[1:]))
+    print_predictions(doc)
+    print(f"wrote {args.out / 'predictions.json'}")
+    return 0

@@ -1,0 +1,130 @@
+"""Pure gait metrics of one recorded rollout (arrays in, floats out; units in the names).
+
+Contacts are boolean ``[T, 2]`` (right, left) per control step of ``dt_s`` seconds. An initial contact
+(IC) is a False → True transition (:func:`rl_gait.metrics.fidelity.initial_contact_indices`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from rl_gait.metrics import fidelity as F
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval (default 95 %) of a binomial proportion ``successes / n``.
+
+    ``centre = (p + z²/2n) / (1 + z²/n)``, ``half = z·sqrt(p(1−p)/n + z²/4n²) / (1 + z²/n)``.
+    ``n = 0`` gives ``(0, 1)``.
+    """
+    if n <= 0:
+        return 0.0, 1.0
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must be within 0..{n}, got {successes}")
+    p = successes / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def cadence_steps_per_min(contact: np.ndarray, dt_s: float) -> float:
+    """Steps per minute from all ICs of both feet: ``60 · (n_IC − 1) / (t_last_IC − t_first_IC)``;
+    nan with fewer than 3 ICs."""
+    ics = np.sort(np.concatenate([F.initial_contact_indices(contact[:, s]) for s in range(2)]))
+    if ics.size < 3 or ics[-1] == ics[0]:
+        return math.nan
+    return 60.0 * (ics.size - 1) / ((ics[-1] - ics[0]) * dt_s)
+
+
+def step_lengths_m(contact: np.ndarray, foot_x_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Step lengths (m) per side: at each IC of a foot, its forward position minus the other foot's.
+    ``foot_x_m`` is ``[T, 2]``. Returns ``(right [n_r], left [n_l])``."""
+    out = []
+    for s in range(2):
+        ic = F.initial_contact_indices(contact[:, s])
+        out.append(np.asarray([foot_x_m[i, s] - foot_x_m[i, 1 - s] for i in ic], float))
+    return out[0], out[1]
+
+
+def stance_pct_per_side(contact: np.ndarray) -> tuple[float, float]:
+    """Stance % of the gait cycle per side (nan with < 2 ICs on that side)."""
+    vals = []
+    for s in range(2):
+        ic = F.initial_contact_indices(contact[:, s])
+        vals.append(F.stance_pct(contact[:, s], ic) if ic.size >= 2 else math.nan)
+    return vals[0], vals[1]
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``[start, stop)`` index runs where ``mask`` is True."""
+    padded = np.concatenate([[False], np.asarray(mask, bool), [False]])
+    d = np.diff(padded.astype(np.int8))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
+
+
+def min_toe_clearance_m(toe_clearance_m: np.ndarray, contact: np.ndarray) -> float:
+    """Minimum toe clearance (m) over both feet: for every complete swing (a run of no contact that
+    starts after and ends before a contact), the minimum toe height above the ground in the middle half
+    of that swing (where the clinical MTC lies); then the minimum over swings. ``toe_clearance_m`` is
+    ``[T, 2]``. nan without complete swings."""
+    vals = []
+    n = len(contact)
+    for s in range(2):
+        for a, b in _runs(~contact[:, s]):
+            if a == 0 or b == n or b - a < 4:
+                continue
+            q = (b - a) // 4
+            vals.append(float(np.min(toe_clearance_m[a + q:b - q, s])))
+    return float(min(vals)) if vals else math.nan
+
+
+def edge_clearances_m(toe_x_m: np.ndarray, toe_z_m: np.ndarray, edges_x_m: np.ndarray, edges_z_m: np.ndarray
+                      ) -> np.ndarray:
+    """Toe clearance over each stair edge (m): for every edge, over both feet and every forward
+    crossing of the edge (toe x goes from ``< x_e`` to ``>= x_e`` between two steps), the toe's lowest
+    point linearly interpolated at ``x_e`` minus the edge's height; the minimum per edge. ``toe_x_m``/``toe_z_m`` are ``[T, 2]``;
+    edges ``[E]``. Edges never crossed are nan. Negative = the toe would have hit the edge."""
+    out = np.full(len(edges_x_m), np.nan)
+    for e, (xe, ze) in enumerate(zip(edges_x_m, edges_z_m, strict=True)):
+        for s in range(2):
+            x = toe_x_m[:, s]
+            idx = np.flatnonzero((x[:-1] < xe) & (x[1:] >= xe))
+            for i in idx:
+                w = (xe - x[i]) / (x[i + 1] - x[i])
+                c = float((1 - w) * toe_z_m[i, s] + w * toe_z_m[i + 1, s] - ze)
+                out[e] = c if np.isnan(out[e]) else min(out[e], c)
+    return out
+
+
+def trunk_sway_deg(trunk_pitch_rad: np.ndarray) -> float:
+    """Trunk sway: SD of the trunk pitch over the rollout, degrees."""
+    p = np.asarray(trunk_pitch_rad, float)
+    return float(np.degrees(np.std(p))) if p.size else math.nan
+
+
+def peak_deg(angles_rad: np.ndarray) -> np.ndarray:
+    """Peak (maximum) of each column of ``[T, J]`` angles, degrees ``[J]`` (flexion/dorsiflexion)."""
+    return np.degrees(np.max(angles_rad, axis=0))
+
+
+def peak_abs(values: np.ndarray) -> np.ndarray:
+    """Peak absolute value of each column of ``[T, J]`` (e.g. joint torques in N·m) ``[J]``."""
+    return np.max(np.abs(values), axis=0)
+
+
+def walking_speed_m_s(distance_m: float, duration_s: float) -> float:
+    """Average speed along the path: distance / duration (nan for zero duration)."""
+    return distance_m / duration_s if duration_s > 0 else math.nan
+
+
+def fall_phase_pct(phase_at_fall: float) -> float:
+    """Gait-cycle phase of a fall, % (phase 0 = right initial contact of the reference cycle)."""
+    return 100.0 * (phase_at_fall % 1.0)
+
+
+def symmetry_index_pct(right: float, left: float) -> float:
+    """Symmetry index (%) ``100·(R − L)/(0.5·(R + L))``; 0 = symmetric (see rl_gait.metrics.fidelity)."""
+    return F.symmetry_index_pct(right, left)

@@ -1,0 +1,312 @@
+"""``predict_tasks``: every task family and level → rollouts → metrics → verdicts → ``predictions.json``.
+
+The document's layout is the versioned JSON Schema :data:`rl_gait.predict.schema.SCHEMA` (degrees and
+centimetres only at this file edge). Mean stride-normalised joint curves per level (simulated and
+atlas) go to ``curves.npz`` beside it, for the report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rl_gait._version import __version__
+from rl_gait.joints import JOINT_NAMES, N_CURVE_POINTS
+from rl_gait.metrics import fidelity as F
+from rl_gait.predict import metrics as M
+from rl_gait.predict.rollouts import RolloutRecord, record_rollout, stair_edges
+from rl_gait.predict.settings import PredictionSettings, difficulty_label, difficulty_value, task_levels
+from rl_gait.predict.verdict import (
+    SAFE,
+    SUPERVISED,
+    VerdictThresholds,
+    family_verdict,
+    highest_level,
+    verdict,
+)
+from rl_gait.tasks import Task
+
+SCHEMA_ID = "rl_gait.predictions/1"
+
+
+def _nanmean(xs) -> float | None:
+    a = np.asarray([x for x in xs if x is not None], float)
+    a = a[np.isfinite(a)]
+    return float(a.mean()) if a.size else None
+
+
+def _num(x: float) -> float | None:
+    return float(x) if x is not None and np.isfinite(x) else None
+
+
+FALL_EXCLUDE_S = 0.5  # clearances of the last 0.5 s before a fall describe the fall, not the gait
+
+
+def rollout_metrics(r: RolloutRecord, edges_x: np.ndarray, edges_z: np.ndarray) -> dict[str, Any]:
+    """The per-rollout metrics (SI units; degrees for angles). Toe clearances ignore the last
+    :data:`FALL_EXCLUDE_S` before a fall."""
+    keep = len(r.phase) - (int(round(FALL_EXCLUDE_S / r.dt_s)) if r.fell else 0)
+    keep = max(keep, 0)
+    sl_r, sl_l = M.step_lengths_m(r.contact, r.foot_x_m)
+    st_r, st_l = M.stance_pct_per_side(r.contact)
+    slr, sll = (float(np.mean(x)) if x.size else math.nan for x in (sl_r, sl_l))
+    edge = (M.edge_clearances_m(r.toe_x_m[:keep], r.toe_z_m[:keep], edges_x, edges_z) if edges_x.size
+            else np.zeros(0))
+    return {
+        "speed_m_s": M.walking_speed_m_s(r.distance_m, r.duration_s),
+        "cadence_steps_per_min": M.cadence_steps_per_min(r.contact, r.dt_s),
+        "step_length_m_r": slr, "step_length_m_l": sll,
+        "stance_pct_r": st_r, "stance_pct_l": st_l,
+        "symmetry_step_length_pct": M.symmetry_index_pct(slr, sll) if np.isfinite(slr + sll) else math.nan,
+        "symmetry_stance_pct": M.symmetry_index_pct(st_r, st_l) if np.isfinite(st_r + st_l) else math.nan,
+        "min_toe_clearance_m": M.min_toe_clearance_m(r.toe_clearance_m[:keep], r.contact[:keep]),
+        "edge_clearance_m": edge,
+        "trunk_sway_deg": M.trunk_sway_deg(r.trunk_pitch_rad),
+        "peak_angle_deg": M.peak_deg(r.q_rad) if len(r.q_rad) else np.full(6, np.nan),
+        "peak_torque_nm": M.peak_abs(r.torque_nm) if len(r.torque_nm) else np.full(6, np.nan),
+    }
+
+
+def mean_stride_curves(records: list[RolloutRecord]) -> np.ndarray | None:
+    """``[101, 6]`` mean joint curves (rad) over all right-IC-to-right-IC strides of ``records``."""
+    strides = []
+    for r in records:
+        ic = F.initial_contact_indices(r.contact[:, 0])
+        if ic.size >= 2:
+            strides.append(F.stride_curves(r.q_rad, ic))
+    return np.concatenate(strides).mean(axis=0) if strides else None
+
+
+def summarise_level(task: Task, records: list[RolloutRecord], thresholds: VerdictThresholds,
+                    edges_x: np.ndarray, edges_z: np.ndarray, patient_peaks_deg: dict[str, float],
+                    atlas_peaks_deg: dict[str, float], level_sim_peaks: dict[str, float] | None) -> dict[str, Any]:
+    """One level's entry of ``predictions.json``."""
+    n = len(records)
+    k = sum(r.success for r in records)
+    falls = sum(r.fell for r in records)
+    per = [rollout_metrics(r, edges_x, edges_z) for r in records]
+    low, high = M.wilson_interval(k, n, thresholds.ci_z)
+    edge = None
+    if edges_x.size:
+        stack = np.stack([p["edge_clearance_m"] for p in per])
+        with np.errstate(all="ignore"):
+            edge = [None if np.all(np.isnan(c)) else float(np.nanmin(c)) for c in stack.T]
+    mtc = _nanmean(p["min_toe_clearance_m"] for p in per)
+    clearance = min([c for c in (edge or []) if c is not None], default=math.nan) if edges_x.size else \
+        (mtc if mtc is not None else math.nan)
+    peaks = np.nanmean(np.stack([p["peak_angle_deg"] for p in per]), axis=0)
+    torques = np.nanmean(np.stack([p["peak_torque_nm"] for p in per]), axis=0)
+    joints = {}
+    for j, name in enumerate(JOINT_NAMES):
+        joints[name] = {
+            "peak_angle_deg": _num(peaks[j]), "peak_torque_nm": _num(torques[j]),
+            "patient_level_peak_angle_deg": _num(patient_peaks_deg.get(name, math.nan)),
+            "atlas_peak_angle_deg": _num(atlas_peaks_deg.get(name, math.nan)),
+            "sim_level_peak_angle_deg": _num((level_sim_peaks or {}).get(name, math.nan)),
+        }
+    v = verdict(k, falls, n, clearance, thresholds)
+    return {
+        "task": task.name, "task_spec": task.to_dict(), "difficulty": difficulty_value(task),
+        "difficulty_label": difficulty_label(task), "n_rollouts": n, "successes": int(k), "falls": int(falls),
+        "success_rate": k / n, "success_ci95": [low, high], "fall_rate": falls / n,
+        "fall_phase_pct": [M.fall_phase_pct(r.fall_phase) for r in records if r.fell],
+        "distance_m_mean": _nanmean(r.distance_m for r in records),
+        "metrics": {key: _nanmean(p[key] for p in per) for key in (
+            "speed_m_s", "cadence_steps_per_min", "step_length_m_r", "step_length_m_l", "stance_pct_r",
+            "stance_pct_l", "symmetry_step_length_pct", "symmetry_stance_pct", "min_toe_clearance_m",
+            "trunk_sway_deg")},
+        "edge_clearance_m": edge,
+        "toe_clearance_for_verdict_m": _num(clearance),
+        "joints": joints,
+        "verdict": v,
+    }
+
+
+def patient_peaks(trial) -> dict[str, float]:
+    """Peak (max) of the patient's measured level-walk mean curves, degrees, per joint."""
+    if trial is None:
+        return {}
+    return {n: float(np.degrees(np.nanmax(c))) for n, c in zip(trial.joint_names, trial.curves_mean_rad, strict=True)
+            if np.isfinite(c).any()}
+
+
+def predict_tasks(
+    policy: Any,
+    *,
+    body: Any,
+    pd: Any,
+    reference_for_task: Callable[[Task], Any],
+    settings: PredictionSettings = PredictionSettings(),  # noqa: B008 (frozen)
+    thresholds: VerdictThresholds = VerdictThresholds(),  # noqa: B008
+    trial: Any = None,
+    patient_id: str = "anonymous",
+    checkpoint: str = "",
+    out_dir: str | Path | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    command: str = "",
+) -> dict[str, Any]:
+    """Roll ``policy`` out on every task level of ``settings`` and build the predictions document.
+
+    Args:
+        policy: ``act(obs) -> action`` (a :class:`rl_gait.learner.Policy`).
+        body, pd: the personalized :class:`~rl_gait.body.BodyParams` / :class:`~rl_gait.body.PDParams`.
+        reference_for_task: the reference motion for a task (``reference_for(trial, task)``).
+        trial: the patient's :class:`~rl_gait.ingest.GaitTrial` (for "vs the patient's level walk").
+        out_dir: when given, ``predictions.json`` and ``curves.npz`` are written there.
+        progress: called as ``progress(task_name, done_levels, total_levels)``.
+    """
+    from rl_gait.envs.walk import WalkEnv
+    from rl_gait.reference import healthy_reference
+
+    families = task_levels(settings)
+    total = sum(len(v) for v in families.values())
+    env = WalkEnv(task=Task(), reference=reference_for_task(Task()), body=body, pd=pd,
+                  episode_duration_s=settings.duration_s, init_noise_rad=settings.perturbations.init_noise_rad)
+    pat_peaks = patient_peaks(trial)
+    curves: dict[str, np.ndarray] = {}
+    out_families: dict[str, Any] = {}
+    level_sim_peaks: dict[str, float] | None = None
+    done = 0
+    t0 = time.perf_counter()
+    try:
+        for fam, tasks in families.items():
+            levels = []
+            for task in tasks:
+                ref = reference_for_task(task)
+                env.set_task(task, ref)
+                atlas_ref = healthy_reference(task.with_speed(None))
+                atlas_curves = atlas_ref.curves_101()[:, [atlas_ref.column(n) for n in JOINT_NAMES]]
+                atlas_peaks = {n: float(np.degrees(atlas_curves[:, j].max())) for j, n in enumerate(JOINT_NAMES)}
+                records = [record_rollout(policy, env, seed=settings.seed + i, perturb=settings.perturbations,
+                                          duration_s=settings.duration_s) for i in range(settings.n_rollouts)]
+                ex, ez = stair_edges(task, env.terrain_layout)
+                entry = summarise_level(task, records, thresholds, ex, ez, pat_peaks, atlas_peaks, level_sim_peaks)
+                entry["goal_distance_m"] = float(env.goal_distance_m)
+                entry["reference_speed_m_s"] = float(ref.speed_m_s)
+                if task.terrain == "level":
+                    level_sim_peaks = {n: j["peak_angle_deg"] for n, j in entry["joints"].items()
+                                       if j["peak_angle_deg"] is not None}
+                sim = mean_stride_curves(records)
+                curves[f"{task.name}__sim_rad"] = sim if sim is not None else np.full((N_CURVE_POINTS, 6), np.nan)
+                curves[f"{task.name}__atlas_rad"] = atlas_curves
+                curves[f"{task.name}__reference_rad"] = ref.curves_101()[:, [ref.column(n) for n in JOINT_NAMES]]
+                levels.append(entry)
+                done += 1
+                if progress is not None:
+                    progress(task.name, done, total)
+            verdicts = [lv["verdict"] for lv in levels]
+            labels = [lv["difficulty_label"] for lv in levels]
+            out_families[fam] = {
+                "verdict": family_verdict(verdicts),
+                "highest_safe_level": highest_level(verdicts, labels, SAFE),
+                "highest_recommended_level": highest_level(verdicts, labels, SUPERVISED),
+                "levels": levels,
+            }
+    finally:
+        env.close()
+    doc = {
+        "schema": SCHEMA_ID,
+        "package_version": __version__,
+        "patient_id": patient_id,
+        "checkpoint": str(checkpoint),
+        "command": command,
+        "created_unix_s": time.time(),
+        "wall_s": time.perf_counter() - t0,
+        "settings": _jsonable(asdict(settings)),
+        "thresholds": asdict(thresholds),
+        "joint_names": list(JOINT_NAMES),
+        "patient_level_walk": _patient_summary(trial),
+        "families": out_families,
+    }
+    if out_dir is not None:
+        write_predictions(doc, curves, out_dir)
+    return doc
+
+
+def _patient_summary(trial) -> dict[str, Any] | None:
+    if trial is None:
+        return None
+    sp = trial.spatiotemporal
+    return {"speed_m_s": _num(sp.get("speed_m_s", math.nan)),
+            "cadence_steps_per_min": _num(sp.get("cadence_steps_per_min", math.nan)),
+            "stance_pct_r": _num(sp.get("stance_pct_r", math.nan)), "stance_pct_l": _num(sp.get("stance_pct_l", math.nan)),
+            "paretic_side": trial.paretic_side,
+            "peak_angle_deg": {k: _num(v) for k, v in patient_peaks(trial).items()}}
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, float) and not np.isfinite(x):
+        return None
+    return x
+
+
+def write_predictions(doc: dict[str, Any], curves: dict[str, np.ndarray], out_dir: str | Path) -> Path:
+    """Validate ``doc`` against the schema and write ``predictions.json`` + ``curves.npz``."""
+    from rl_gait.predict.schema import validate
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    validate(doc)
+    path = out / "predictions.json"
+    path.write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+    np.savez_compressed(out / "curves.npz", **curves)
+    return path
+
+
+def load_predictions(path: str | Path) -> dict[str, Any]:
+    """Read and validate a ``predictions.json`` (a file or its folder)."""
+    from rl_gait.errors import InputFormatError
+    from rl_gait.predict.schema import validate
+
+    p = Path(path)
+    p = p / "predictions.json" if p.is_dir() else p
+    if not p.is_file():
+        raise InputFormatError("predictions.json not found", path=p, fix="run `rl-gait predict` first")
+    doc = json.loads(p.read_text())
+    validate(doc, path=p)
+    return doc
+
+
+def predict_from_checkpoint(checkpoint: str | Path, *, trial_dir: str | Path | None = None,
+                            settings: PredictionSettings = PredictionSettings(),  # noqa: B008
+                            thresholds: VerdictThresholds = VerdictThresholds(),  # noqa: B008
+                            out_dir: str | Path | None = None, command: str = "",
+                            progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """Load a checkpoint (policy + the body/PD in its sidecar) and, if given, the patient's trial;
+    run :func:`predict_tasks`. Without a trial the healthy atlas references are used."""
+    from rl_gait.body import BodyParams, PDParams
+    from rl_gait.learner import load_policy
+    from rl_gait.reference import healthy_reference, reference_for
+
+    policy = load_policy(checkpoint)
+    kw = policy.meta.get("env_kwargs") or {}
+    body = BodyParams.from_dict(kw["body"]) if isinstance(kw.get("body"), dict) else BodyParams()
+    pd = PDParams.from_dict(kw["pd"]) if isinstance(kw.get("pd"), dict) else PDParams.default_for(body)
+    trial = None
+    if trial_dir is not None:
+        from rl_gait.ingest import GaitTrial
+
+        trial = GaitTrial.load(trial_dir)
+    cache: dict[Task, Any] = {}
+
+    def ref_for(task: Task):
+        if task not in cache:
+            cache[task] = reference_for(trial, task) if trial is not None else healthy_reference(task)
+        return cache[task]
+
+    doc = predict_tasks(policy, body=body, pd=pd, reference_for_task=ref_for, settings=settings,
+                        thresholds=thresholds, trial=trial, patient_id=str(policy.meta.get("patient_id") or
+                                                                         (trial.subject_id if trial else "anonymous")),
+                        checkpoint=str(checkpoint), out_dir=out_dir, progress=progress, command=command)
+    return doc

@@ -1,0 +1,104 @@
+"""Pure prediction metrics and verdict thresholds, against numbers worked by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from rl_gait.predict import metrics as M
+from rl_gait.predict.settings import PredictionSettings, task_levels
+from rl_gait.predict.verdict import (
+    NOT_RECOMMENDED,
+    SAFE,
+    SUPERVISED,
+    VerdictThresholds,
+    highest_level,
+    verdict,
+)
+
+
+def test_wilson_interval_hand_values():
+    # 20/20, z = 1.96: centre = (1 + 0.09604)/(1.19208) = 0.91942, half = 1.96·sqrt(0.0024010)/1.19208 = 0.08057
+    lo, hi = M.wilson_interval(20, 20)
+    assert lo == pytest.approx(0.8389, abs=1e-4) and hi == pytest.approx(1.0)
+    # 10/20: centre 0.5, half = 1.96·sqrt(0.0125 + 0.0024010)/1.19208 = 0.20070
+    lo, hi = M.wilson_interval(10, 20)
+    assert (lo, hi) == (pytest.approx(0.2993, abs=1e-4), pytest.approx(0.7007, abs=1e-4))
+    assert M.wilson_interval(0, 0) == (0.0, 1.0)
+    with pytest.raises(ValueError):
+        M.wilson_interval(3, 2)
+
+
+def test_cadence_steps_and_stance():
+    dt = 0.1
+    # right contact on for 6 of every 10 steps starting at 0; left shifted by 5
+    c = np.zeros((40, 2), bool)
+    for k in range(40):
+        c[k, 0] = (k % 10) < 6
+        c[k, 1] = ((k - 5) % 10) < 6
+    # right in contact at sample 0 (not an IC): right ICs 10, 20, 30, left 5, 15, 25, 35 → 7 ICs over 3.0 s: 60·6/3.0 = 120 steps/min
+    assert M.cadence_steps_per_min(c, dt) == pytest.approx(120.0)
+    st_r, st_l = M.stance_pct_per_side(c)
+    assert st_r == pytest.approx(60.0) and st_l == pytest.approx(60.0)
+    foot_x = np.zeros((40, 2))
+    foot_x[:, 0] = 0.1 * np.arange(40)  # right foot ahead of the left by 0.1·k
+    r, l_ = M.step_lengths_m(c, foot_x)
+    np.testing.assert_allclose(r, [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(l_, [-0.5, -1.5, -2.5, -3.5])
+
+
+def test_min_toe_clearance_uses_the_middle_of_complete_swings():
+    contact = np.array([[1, 1]] * 2 + [[0, 1]] * 8 + [[1, 1]] * 2, bool)
+    clear = np.full((12, 2), 0.5)
+    clear[2:10, 0] = [0.001, 0.05, 0.03, 0.02, 0.04, 0.06, 0.08, 0.002]  # swing of 8: middle = idx 4..7
+    assert M.min_toe_clearance_m(clear, contact) == pytest.approx(0.02)
+    # an incomplete swing (runs to the end) does not count
+    assert math.isnan(M.min_toe_clearance_m(clear[:8], contact[:8]))
+
+
+def test_edge_clearance_interpolates_at_the_edge():
+    toe_x = np.array([[0.8, 0.0], [1.0, 0.0], [1.2, 0.0]])
+    toe_z = np.array([[0.20, 0.0], [0.30, 0.0], [0.40, 0.0]])
+    # edge at x = 1.1, z = 0.15: toe at 0.35 there → 0.20; edge at 2.0 never crossed → nan
+    out = M.edge_clearances_m(toe_x, toe_z, np.array([1.1, 2.0]), np.array([0.15, 0.3]))
+    assert out[0] == pytest.approx(0.20) and np.isnan(out[1])
+
+
+def test_trunk_sway_peaks_speed_fall_phase():
+    assert M.trunk_sway_deg(np.deg2rad([-2.0, 2.0])) == pytest.approx(2.0)
+    np.testing.assert_allclose(M.peak_deg(np.deg2rad([[10.0, -5.0], [20.0, -30.0]])), [20.0, -5.0])
+    np.testing.assert_allclose(M.peak_abs(np.array([[10.0, -5.0], [20.0, -30.0]])), [20.0, 30.0])
+    assert M.walking_speed_m_s(6.0, 10.0) == pytest.approx(0.6)
+    assert M.fall_phase_pct(1.25) == pytest.approx(25.0)
+    assert M.symmetry_index_pct(0.6, 0.4) == pytest.approx(40.0)
+
+
+@pytest.mark.parametrize(("k", "falls", "n", "clear", "expected"), [
+    (20, 0, 20, 0.05, SAFE),               # Wilson low 0.839 ≥ 0.80
+    (19, 1, 20, 0.05, SUPERVISED),          # Wilson low 0.764 < 0.80
+    (20, 0, 20, 0.005, SUPERVISED),         # toe skims the edge (< 1 cm)
+    (20, 0, 20, float("nan"), SAFE),        # clearance not measurable: not held against the level
+    (10, 6, 20, 0.05, SUPERVISED),          # 50 % success, 30 % falls: the supervised boundary
+    (10, 7, 20, 0.05, NOT_RECOMMENDED),     # 35 % falls
+    (9, 0, 20, 0.05, NOT_RECOMMENDED),      # 45 % success
+    (2, 0, 2, 0.05, SUPERVISED),            # few rollouts never earn "safe" (Wilson low 0.34)
+    (0, 0, 0, 0.05, NOT_RECOMMENDED),
+])
+def test_verdict_thresholds_on_constructed_rollouts(k, falls, n, clear, expected):
+    assert verdict(k, falls, n, clear, VerdictThresholds()) == expected
+
+
+def test_highest_level_is_monotone():
+    labels = ["2.5°", "5°", "7.5°", "10°"]
+    assert highest_level([SAFE, SAFE, SUPERVISED, SAFE], labels, SAFE) == "5°"
+    assert highest_level([SAFE, SAFE, SUPERVISED, SAFE], labels, SUPERVISED) == "10°"
+    assert highest_level([NOT_RECOMMENDED, SAFE, SAFE, SAFE], labels, SUPERVISED) is None
+
+
+def test_default_levels():
+    fams = task_levels(PredictionSettings())
+    assert [t.name for t in fams["slope_down"]][:2] == ["slope_down_2.5deg", "slope_down_5deg"]
+    assert [t.step_height_m for t in fams["stairs_up"]] == [0.08, 0.12, 0.15, 0.17, 0.20]
+    assert len(fams["level"]) == 1 and sum(map(len, fams.values())) == 21
