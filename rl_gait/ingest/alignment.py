@@ -8,7 +8,7 @@ Sensors sit on the body in any orientation. Per segment we need, in the sensor f
   segments) or over foot-flat samples (feet) — then the absolute offsets come from walking priors.
 - the **flexion axis** ``m`` (medio-lateral, unit, ⟂ ``l``): the principal axis of the angular
   velocity after removing its long-axis part (sagittal rotation dominates walking), signed so that
-  the mid-swing peak is positive: a positive rotation about ``m`` moves the segment's distal end
+  swing is positive (median negative, see :func:`swing_positive_sign`): a positive rotation about ``m`` moves the segment's distal end
   forward (thigh, shank) or lifts the toes (foot).
 """
 
@@ -58,17 +58,22 @@ def detect_static_period(gyr_norms_rad_s: list[np.ndarray], sample_rate_hz: floa
 
 
 def flexion_axis(gyr_rad_s: np.ndarray, long_axis: np.ndarray) -> np.ndarray:
-    """Principal axis of ``[T, 3]`` angular velocity ⟂ ``long_axis``, signed so its largest excursions
-    (mid-swing) are positive. Returns a unit ``[3]``."""
+    """Principal axis of ``[T, 3]`` angular velocity ⟂ ``long_axis``, signed so that swing is positive.
+    Returns a unit ``[3]``."""
     g = np.asarray(gyr_rad_s, float)
     g = g[np.all(np.isfinite(g), axis=1)]
     gp = g - np.outer(g @ long_axis, long_axis)
     _, vecs = np.linalg.eigh(gp.T @ gp)
     m = unit(vecs[:, -1] - (vecs[:, -1] @ long_axis) * long_axis)
-    p = g @ m
-    if np.percentile(p, 99.5) < -np.percentile(p, 0.5):
-        m = -m
-    return m
+    return m * swing_positive_sign(g @ m)
+
+
+def swing_positive_sign(omega: np.ndarray) -> float:
+    """+1 or −1 so that ``sign · omega`` is positive in swing: a leg segment rotates backward (distal
+    end back, ω < 0) through the whole stance, which lasts more than half the cycle, and forward in a
+    short swing — so the median of a correctly signed ω is negative. (Peak size is no guide: a stiff
+    paretic shank has a contact dip as deep as its swing peak.)"""
+    return -1.0 if np.nanmedian(omega) > 0 else 1.0
 
 
 def minor_flexion_axis(gyr_rad_s: np.ndarray, long_axis: np.ndarray) -> np.ndarray:
@@ -148,24 +153,22 @@ def sagittal_inclination_rad(quat_wxyz: np.ndarray, axes: SegmentAxes) -> np.nda
 
 
 def side_swap_suspects(omega_by_segment: dict[str, np.ndarray]) -> list[str]:
-    """Pairs of adjacent segments whose sagittal angular velocities match the *other* leg better.
+    """Shank/foot pairs that move with the *other* leg: a left/right mix-up in the sensor map.
 
-    On one leg thigh, shank and foot swing forward together, so ``corr(thigh_r, shank_r)`` exceeds
-    ``corr(thigh_r, shank_l)``. Returns human-readable suspects such as ``"shank_r/shank_l"`` when the
-    cross-side correlation of both pairs is higher by more than 0.2 (a swap of one segment's sides).
+    Shank and foot of one leg rotate together, so their sagittal angular velocities correlate far
+    better on the same side (|r| ≈ 0.9) than across (|r| ≈ 0.1–0.3 on gaittoolbox and MovingReality;
+    magnitudes, since the foot's sign is fixed only later). Suspect when the cross-side sum beats the
+    same-side sum by 0.6. Thigh/shank pairs are not checked: a thigh's sagittal motion is nearly
+    sinusoidal, so the other thigh with its sign flipped looks the same (undetectable without feet).
     """
     def corr(a: np.ndarray, b: np.ndarray) -> float:
         n = min(len(a), len(b))
-        return float(np.corrcoef(np.nan_to_num(a[:n]), np.nan_to_num(b[:n]))[0, 1])
+        return abs(float(np.corrcoef(np.nan_to_num(a[:n]), np.nan_to_num(b[:n]))[0, 1]))
 
-    suspects = []
-    for prox, dist in (("thigh", "shank"), ("shank", "foot")):
-        names = [f"{prox}_r", f"{prox}_l", f"{dist}_r", f"{dist}_l"]
-        if not all(n in omega_by_segment for n in names):
-            continue
-        pr, pl, dr, dl = (omega_by_segment[n] for n in names)
-        same = corr(pr, dr) + corr(pl, dl)
-        cross = corr(pr, dl) + corr(pl, dr)
-        if cross > same + 0.4:
-            suspects.append(f"{dist}_r/{dist}_l (or {prox}_r/{prox}_l)")
-    return suspects
+    names = ["shank_r", "shank_l", "foot_r", "foot_l"]
+    if not all(n in omega_by_segment for n in names):
+        return []
+    sr, sl, fr, fl = (omega_by_segment[n] for n in names)
+    if corr(sr, fl) + corr(sl, fr) > corr(sr, fr) + corr(sl, fl) + 0.6:
+        return ["shank_r/shank_l (or foot_r/foot_l)"]
+    return []

@@ -209,23 +209,23 @@ def imu_kinematics(recs: list[ImuRecording], opts: IngestOptions, notes: list[st
     static = alignment.detect_static_period([np.linalg.norm(g, axis=1) for g in gyrs.values()], fs)
     axes = {s: alignment.segment_axes(quats[s], gyrs[s], static=static, is_foot=s.startswith("foot"),
                                       is_pelvis=s == "pelvis") for s in quats}
-    # thigh and foot signs: they swing forward (and rotate back in stance) with their shank, whose
-    # mid-swing peak fixes its own sign robustly; a thigh's swing/stance peaks can be of similar size
-    for side in ("r", "l"):
-        sh = f"shank_{side}"
-        for seg in (f"thigh_{side}", f"foot_{side}"):
-            if seg in axes and sh in axes:
-                c = np.corrcoef(gyrs[seg] @ axes[seg].flexion_axis, gyrs[sh] @ axes[sh].flexion_axis)[0, 1]
-                if c < 0:
-                    a = axes[seg]
-                    axes[seg] = alignment.SegmentAxes(a.long_axis, -a.flexion_axis, a.source)
+    # left/right check first, on the independently signed axes (mid-swing peak positive)
     omega = {s: gyrs[s] @ axes[s].flexion_axis for s in quats if s != "pelvis"}
+    theta = {s: alignment.sagittal_inclination_rad(quats[s], axes[s]) for s in quats}
     if suspects := alignment.side_swap_suspects(omega):
         raise DataQualityError(
             f"left/right sensors look swapped: {'; '.join(suspects)} move with the other leg",
-            path=recs[0].path.parent, fix="correct the sensor-to-segment map (sensorspec.json / --sensor-map)",
+            path=_where(recs), fix="correct the sensor-to-segment map (sensorspec.json / --sensor-map)",
         )
-    theta = {s: alignment.sagittal_inclination_rad(quats[s], axes[s]) for s in quats}
+    # then the signs that the swing peak alone cannot fix robustly: a foot rotates with its shank
+    # (angular velocities correlate), a thigh leans with its shank (inclinations correlate)
+    for side in ("r", "l"):
+        sh = f"shank_{side}"
+        for seg, a, b in ((f"foot_{side}", omega, omega), (f"thigh_{side}", theta, theta)):
+            if seg in axes and sh in axes and np.corrcoef(a[seg], b[sh])[0, 1] < 0:
+                ax = axes[seg]
+                axes[seg] = alignment.SegmentAxes(ax.long_axis, -ax.flexion_axis, ax.source)
+                omega[seg], theta[seg] = -omega[seg], -theta[seg]
     if "pelvis" in theta:
         thighs = [s for s in ("thigh_r", "thigh_l") if s in axes]
         agree = [alignment.heading_agreement(quats["pelvis"], axes["pelvis"].flexion_axis, quats[t],
@@ -256,6 +256,11 @@ def imu_kinematics(recs: list[ImuRecording], opts: IngestOptions, notes: list[st
         segment_quat_wxyz=np.stack([quats[s] for s in seg_names], axis=1), omega_sagittal=omega_side,
         omega_source=source, breaks_s=np.zeros(0), speed_m_s=None, notes=tuple(notes), calibration=calibration,
     )
+
+
+def _where(recs: list[ImuRecording]) -> Path:
+    paths = {r.path for r in recs}
+    return paths.pop() if len(paths) == 1 else recs[0].path.parent
 
 
 # ---------------------------------------------------------------- orientation / joint-angle front ends
@@ -340,9 +345,7 @@ def strokeavatar_kinematics(files: list[Path], notes: list[str]) -> Kinematics:
             # the sagittal axis is the principal rotation axis of the shank during walking
             _, vecs = np.linalg.eigh(w3.T @ w3)
             m = vecs[:, -1]
-            p = w3 @ m
-            if np.percentile(p, 99.5) < -np.percentile(p, 0.5):
-                m = -m
+            m = m * alignment.swing_positive_sign(w3 @ m)
             omega[s], source[s] = w3 @ m, f"shank_{s} orientation (differentiated)"
         else:
             w = _shank_omega_from_angles(angles, fs, s)
