@@ -1,0 +1,115 @@
+"""Validation of ingestion on the real recordings in ../shared/data (figures printed with -s)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+
+from rl_gait.ingest import ingest
+from rl_gait.ingest.formats.table import read_table
+
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+if not DATA.is_dir():
+    pytest.skip(f"real data folder {DATA} is absent", allow_module_level=True)
+S02 = DATA / "gaittoolbox_S02"
+
+
+@pytest.fixture(scope="module")
+def s02():
+    return ingest(S02 / "imu")
+
+
+def _vicon_sagittal_deg() -> dict[str, np.ndarray]:
+    """Vicon ground truth: flexion = first angle of intrinsic 'YXZ' of conj(proximal)·distal (knee +Y, hip −Y)."""
+    v = read_table(S02 / "vicon" / "S02-Trial-Walk-1.csv")
+
+    def q(name: str) -> Rotation:
+        return Rotation.from_quat(np.stack([v.col(f"{name}_{i}") for i in (2, 3, 4, 1)], axis=1))
+
+    pelvis = q("qRPV")
+    out = {}
+    for s, side in (("r", "R"), ("l", "L")):
+        thigh, shank = q(f"q{side}TH"), q(f"q{side}SK")
+        out[f"hip_{s}"] = -np.degrees((pelvis.inv() * thigh).as_euler("YXZ")[:, 0])
+        out[f"knee_{s}"] = np.degrees((thigh.inv() * shank).as_euler("YXZ")[:, 0])
+    return out
+
+
+def test_s02_hip_knee_vs_vicon(s02):
+    ref = _vicon_sagittal_deg()
+    assert len(s02.time_s) == len(ref["hip_r"]) == 955
+    for joint, x in ref.items():
+        err = np.degrees(s02.angle(joint)) - x
+        rmse, shape = float(np.sqrt(np.mean(err**2))), float(np.std(err))
+        print(f"S02 {joint}: RMSE {rmse:.1f} deg, offset-removed {shape:.1f} deg, mean offset {err.mean():+.1f} deg")
+        # waveform (offset-removed) within the 5 deg target; absolute needs a standing calibration the
+        # trial does not have (hip meets 5 deg; knee offset from the walking prior is 6-9 deg)
+        assert shape <= 5.0, joint
+        assert rmse <= (5.0 if joint.startswith("hip") else 10.5), joint
+
+
+def test_s02_steps_vs_step_detection_file(s02):
+    """The file marks foot-flat (stationary) periods; each begins shortly after an initial contact."""
+    ref = read_table(S02 / "step-detect" / "S02-Trial-Walk-1-revStepDetect.csv").data
+    matched, total, lags = 0, 0, []
+    for col, s in ((0, "l"), (1, "r")):
+        onsets = (np.flatnonzero(np.diff(ref[:, col]) > 0) + 1) / 100.0
+        onsets = onsets[onsets < s02.time_s[-1] - 0.5]
+        ic = s02.events[s].initial_contact_s
+        for t in onsets:
+            total += 1
+            before = t - ic[(ic <= t) & (ic > t - 0.4)]
+            if before.size:
+                matched += 1
+                lags.append(before.min())
+        # no detected IC without a foot-flat period after it
+        for x in ic:
+            assert np.any((onsets >= x) & (onsets < x + 0.4)), (s, x)
+    print(f"S02 steps: {matched}/{total} foot-flat onsets preceded by a detected IC, "
+          f"IC→foot-flat {np.mean(lags):.2f} ± {np.std(lags):.2f} s")
+    assert matched >= 0.8 * total  # the misses are in the 180° turn
+
+
+@pytest.mark.parametrize("pp", ["pp01", "pp02", "pp04", "pp05"])
+def test_movingreality_strides_consistent(pp):
+    trial = ingest(DATA / "movingreality" / pp)
+    n_r, n_l = len(trial.strides["r"]), len(trial.strides["l"])
+    duration = float(trial.time_s[-1])
+    stride = trial.spatiotemporal["stride_time_s"]
+    cadence = trial.spatiotemporal["cadence_steps_per_min"]
+    print(f"{pp}: strides R {n_r} / L {n_l}, {duration:.0f} s, cadence {cadence:.0f}/min, stance "
+          f"R {trial.spatiotemporal['stance_pct_r']:.0f}% L {trial.spatiotemporal['stance_pct_l']:.0f}%, "
+          f"ankle range R {np.degrees(np.ptp(trial.curves_mean_rad[0])):.0f} L "
+          f"{np.degrees(np.ptp(trial.curves_mean_rad[1])):.0f} deg, paretic {trial.paretic_side} "
+          f"({trial.paretic_confidence:.2f})")
+    assert trial.joint_names == ("ankle_r", "ankle_l")
+    assert abs(n_r - n_l) <= 3
+    assert 40 <= cadence <= 140
+    # the strides kept cover most of the trial (the ramp-up at the start is the rest)
+    assert 0.6 * duration / stride <= min(n_r, n_l) <= duration / stride + 1
+    for s in ("r", "l"):
+        assert 45 <= trial.spatiotemporal[f"stance_pct_{s}"] <= 80
+    for k in range(2):
+        assert 8 <= np.degrees(np.ptp(trial.curves_mean_rad[k])) <= 45
+
+
+def test_strokeavatar_patient_paretic_side():
+    trial = ingest(DATA / "strokeavatar" / "imu_patient")
+    ranges = {j: float(np.degrees(np.ptp(c))) for j, c in zip(trial.joint_names, trial.curves_mean_rad, strict=True)}
+    print(f"strokeavatar patient: {trial.paretic_side} ({trial.paretic_confidence:.2f}), ranges {ranges}")
+    assert trial.paretic_side == "left" and trial.paretic_confidence > 0.8
+    assert ranges["knee_l"] < 20 < 40 < ranges["knee_r"] < 75
+    assert 10 < ranges["hip_r"] < 45 and 10 < ranges["hip_l"] < 45
+
+
+def test_strokeavatar_healthy_no_paretic_side():
+    trial = ingest(DATA / "strokeavatar" / "imu_healthy")
+    ranges = {j: float(np.degrees(np.ptp(c))) for j, c in zip(trial.joint_names, trial.curves_mean_rad, strict=True)}
+    print(f"strokeavatar healthy: {trial.paretic_side} ({trial.paretic_confidence:.2f}), ranges {ranges}, "
+          f"strides {len(trial.strides['r'])}/{len(trial.strides['l'])}")
+    assert trial.paretic_side == "none" and trial.paretic_confidence < 0.5
+    assert 40 < ranges["knee_r"] < 75 and 40 < ranges["knee_l"] < 75
+    assert len(trial.strides["r"]) >= 15 and len(trial.strides["l"]) >= 15
