@@ -66,7 +66,7 @@ class SweepBudget:
         presets = {
             "smoke": cls("smoke", samples_per_patient=2, grace_period=1, trial=TrialSettings(
                 max_iterations=2, report_every=1, train_batch_size=500, minibatch_size=250, num_epochs=2,
-                eval_rollouts=1, eval_duration_s=3.0, episode_duration_s=5.0)),
+                eval_rollouts=1, eval_duration_s=3.0, episode_duration_s=5.0, demo_samples=2_000)),
             "quick": cls("quick", samples_per_patient=8, grace_period=10, trial=TrialSettings(
                 max_iterations=40, report_every=5, train_batch_size=2000, minibatch_size=500, num_epochs=4,
                 eval_rollouts=2, eval_duration_s=6.0)),

@@ -42,6 +42,7 @@ class TrialSettings:
         episode_duration_s: training episode length (s).
         mode: learner mode (``"hybrid"`` = PPO + BC + GAIL).
         seed: learner seed.
+        demo_samples: demonstration transitions per trial (made from the trial's own body and PD).
         warm_start: checkpoint whose policy initialises every trial, or ``None``.
         objective: the objective's scales.
     """
@@ -59,6 +60,7 @@ class TrialSettings:
     episode_duration_s: float = 10.0
     mode: str = "hybrid"
     seed: int = 0
+    demo_samples: int = 20_000
     warm_start: str | None = None
     objective: ObjectiveWeights = field(default_factory=ObjectiveWeights)
 
@@ -92,11 +94,16 @@ def trial_env_kwargs(patient: PatientSpec, candidate: Candidate, settings: Trial
 def learner_config(patient: PatientSpec, candidate: Candidate, settings: TrialSettings) -> Any:
     """The learner's RLlib config (``ImitationPPOConfig``) for one candidate."""
     from rl_gait.learner import ImitationParams, build_config
+    from rl_gait.learner.config import env_id_for, make_demonstrations_file
 
     hybrid = settings.mode == "hybrid"
+    env_kwargs = trial_env_kwargs(patient, candidate, settings)
+    demos = (make_demonstrations_file(env_id_for(env_kwargs), env_kwargs, n_samples=settings.demo_samples,
+                                      seed=settings.seed) if hybrid else None)
     return build_config(
         mode=settings.mode,
-        env_kwargs=trial_env_kwargs(patient, candidate, settings),
+        env_kwargs=env_kwargs,
+        demos=demos,
         imitation=candidate.imitation(ImitationParams()) if hybrid else None,
         lr=candidate.lr,
         num_env_runners=settings.num_env_runners,

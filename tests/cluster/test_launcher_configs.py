@@ -76,3 +76,32 @@ def test_onprem_shared_storage_mounted():
     config = _load("onprem.yaml")
     assert any("mount -t nfs" in cmd and "/mnt/rl_gait" in cmd for cmd in config["initialization_commands"])
     assert config["provider"]["type"] == "local"
+
+
+def _cohort_parser():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("personalize_cohort", CLUSTER.parent / "experiments" / "personalize_cohort.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build_parser()
+
+
+@pytest.mark.parametrize("name", LAUNCHER_CONFIGS)
+def test_documented_ray_submit_command_parses(name):
+    """The `ray submit ... -- ARGS` line in each config's header is accepted by the cohort script."""
+    header = (CLUSTER / name).read_text().split("cluster_name")[0]
+    lines = [ln.lstrip("# ").rstrip("\\ ") for ln in header.splitlines()]
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("ray submit"))
+    args = " ".join(lines[start + 1:start + 3]).split()
+    parsed = _cohort_parser().parse_args(args)
+    assert parsed.budget == "standard" and parsed.storage_path and parsed.trials_dir
+
+
+def test_rayjob_entrypoint_parses_and_job_upload_excludes_outputs():
+    (job,) = [d for d in yaml.safe_load_all((CLUSTER / "kuberay" / "rayjob.yaml").read_text()) if d]
+    parsed = _cohort_parser().parse_args(job["spec"]["entrypoint"].split()[2:])
+    assert str(parsed.storage_path).startswith("/mnt/rl_gait")
+    runtime_env = yaml.safe_load((CLUSTER / "job_runtime_env.yaml").read_text())
+    for pattern in (".venv/", "runs/", "**/ray_results/", "**/ray_tmp/", "**/session_*/"):
+        assert pattern in runtime_env["excludes"]

@@ -22,7 +22,7 @@ DRIVER = textwrap.dedent("""
     wait_for_nodes(2)
     budget = SweepBudget.preset("smoke").with_trial(
         max_iterations=1, train_batch_size=200, minibatch_size=100, num_epochs=1, eval_duration_s=1.0,
-        episode_duration_s=2.0)
+        episode_duration_s=2.0, demo_samples=500)
     run_sweep([load_patient(ref)], out, budget, max_concurrent=2, command="test_multinode")
 """)
 
