@@ -227,11 +227,10 @@ def build_config(
 def policy_state_dir(checkpoint_dir: str | Path) -> Path:
     """The policy ``RLModule`` folder inside a training output or an RLlib algorithm checkpoint."""
     root = Path(checkpoint_dir)
-    for candidate in (root / "algorithm" / "learner_group" / "learner" / "rl_module" / DEFAULT_MODULE_ID,
+    for candidate in (root / "checkpoint" / "learner_group" / "learner" / "rl_module" / DEFAULT_MODULE_ID,
                       root / "learner_group" / "learner" / "rl_module" / DEFAULT_MODULE_ID,
                       root / "rl_module" / DEFAULT_MODULE_ID, root):
-        if (candidate / "module_state.pt").exists() or (candidate / "module_state.pkl").exists() or (
-                candidate / "module_state").exists():
+        if any(candidate.glob("module_state*")):
             return candidate.resolve()
     raise CheckpointError("no policy module found in checkpoint", path=root,
                           fix="pass the --out folder of `rl-gait train` or an RLlib algorithm checkpoint")

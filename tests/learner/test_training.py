@@ -107,3 +107,21 @@ def test_physics_only_iteration_has_no_discriminator(ray_session, tmp_path):
     row = dict(zip(header, result.training_csv.read_text().splitlines()[1].split(","), strict=True))
     assert math.isnan(float(row["disc_loss"])) and math.isnan(float(row["bc_loss"]))
     assert load_policy(tmp_path).meta["mode"] == "physics-only"
+
+
+def test_warm_start_initialises_the_policy_from_a_checkpoint(hybrid_run):
+    from rl_gait.learner import build_config, load_policy
+
+    _, out = hybrid_run
+    cfg = build_config(mode="hybrid", env_kwargs={"task": Task()}, warm_start=out, seed=9,
+                       imitation=ImitationParams(bc_batch_size=64, disc_hidden=(32, 32)), **TINY)
+    algo = cfg.build_algo()
+    try:
+        started = algo.learner_group.get_state(components="learner/rl_module/default_policy")
+        started = started["learner"]["rl_module"]["default_policy"]
+    finally:
+        algo.stop()
+    saved = load_policy(out).get_state()
+    assert started.keys() == saved.keys()
+    for k in saved:
+        np.testing.assert_array_equal(np.asarray(started[k]), np.asarray(saved[k]), err_msg=k)
