@@ -16,6 +16,7 @@ import numpy as np
 
 from rl_gait.joints import JOINT_NAMES, N_CURVE_POINTS
 from rl_gait.metrics import fidelity as F
+from rl_gait.reference.motion import ReferenceMotion
 
 # documented keys of the dict returned by evaluate() (besides the per-joint keys of curve_fidelity)
 METRIC_KEYS: dict[str, str] = {
@@ -93,14 +94,42 @@ def evaluate(
     try:
         runs = [rollout(policy, env, seed=seed + i, duration_s=duration_s) for i in range(n_rollouts)]
         u = env.unwrapped
-        ref = u.reference
-        dt = u.control_dt
-        ref_q = ref.angles_at(np.linspace(0.0, 1.0, N_CURVE_POINTS))[:, [ref.column(n) for n in JOINT_NAMES]]
-        table_idx = (np.linspace(0.0, 1.0, N_CURVE_POINTS) * u.ref.feet.shape[0]).astype(int) % u.ref.feet.shape[0]
-        ref_feet = u.ref.feet[table_idx].reshape(N_CURVE_POINTS, 2, 2)
-        target_speed = float(u.target_speed_m_s)
+        phases = np.linspace(0.0, 1.0, N_CURVE_POINTS)
+        table = u.ref.feet.shape[0]
+        ref_feet = u.ref.feet[(phases * table).astype(int) % table].reshape(N_CURVE_POINTS, 2, 2)
+        return fidelity_from_rollouts(runs, u.reference, ref_feet, control_dt=u.control_dt,
+                                      target_speed_m_s=float(u.target_speed_m_s),
+                                      target_spatiotemporal=target_spatiotemporal)
     finally:
         env.close()
+
+
+def fidelity_from_rollouts(
+    runs: list[dict[str, np.ndarray]],
+    reference: ReferenceMotion,
+    ref_feet_m: np.ndarray,
+    *,
+    control_dt: float,
+    target_speed_m_s: float,
+    target_spatiotemporal: dict[str, float] | None = None,
+) -> dict[str, float]:
+    """The metrics of :data:`METRIC_KEYS` from recorded rollouts (pure; no simulator).
+
+    Args:
+        runs: per rollout, the arrays of :func:`rollout`: ``q [T, 6]`` rad, ``contact [T, 2]`` bool (r, l),
+            ``feet [T, 2, 2]`` m, ``distance_m [T]``, ``foot_x_m [T, 2]`` (world ankle x, r, l), ``fell``,
+            ``success``.
+        reference: the measured target; its curves at 0…100 % (phase 0 = right initial contact).
+        ref_feet_m: ``[101, 2, 2]`` reference ankles relative to the pelvis over the cycle (m).
+        control_dt: seconds per recorded step.
+        target_speed_m_s: the env's target walking speed.
+    """
+    ref = reference
+    dt = control_dt
+    target_speed = target_speed_m_s
+    n_rollouts = len(runs)
+    ref_q = ref.angles_at(np.linspace(0.0, 1.0, N_CURVE_POINTS))[:, [ref.column(n) for n in JOINT_NAMES]]
+    ref_feet = np.asarray(ref_feet_m, dtype=np.float64).reshape(N_CURVE_POINTS, 2, 2)
 
     out: dict[str, float] = {"n_rollouts": float(n_rollouts)}
     out["fall_rate"] = F.fall_rate(np.array([bool(r["fell"]) for r in runs]))
