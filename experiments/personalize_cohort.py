@@ -30,8 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials-dir", type=Path, default=None,
                         help="folder with one patient input per entry (GaitTrial folder, wearable file, reference .npz)")
-    parser.add_argument("--trial", action="append", type=Path, default=[], metavar="PATH",
-                        help="one patient input (repeatable; added to --trials-dir)")
+    parser.add_argument("--trial", action="append", nargs="+", type=Path, default=[], metavar="PATH",
+                        help="one patient's input file(s) (repeatable; added to --trials-dir)")
     parser.add_argument("--address", default="auto",
                         help="'auto' = the running cluster (default; ray submit / ray job), host:port, or 'local'")
     add_sweep_arguments(parser)

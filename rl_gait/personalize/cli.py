@@ -38,15 +38,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Fit the patient's PD strength, passive joints and imitation weights by Ray Tune, scoring "
                     "each trial by its fidelity to the patient's level walk. Rerun the same command to resume.",
     )
-    p.add_argument("--trial", required=True, action="append", type=Path, metavar="PATH",
-                   help="patient input: GaitTrial folder, wearable file or reference .npz (repeat for a cohort)")
+    p.add_argument("--trial", required=True, action="append", nargs="+", type=Path, metavar="PATH",
+                   help="one patient: a GaitTrial folder, the wearable file(s) of one walk, or a reference .npz; "
+                        "repeat --trial for a cohort")
     p.add_argument("--address", default=None,
                    help="Ray cluster to use ('auto' = the running cluster, or host:port); default: start a local Ray")
     add_sweep_arguments(p)
     p.set_defaults(func=run)
 
 
-def sweep_from_args(args: argparse.Namespace, trial_paths: list[Path], address: str | None) -> int:
+def sweep_from_args(args: argparse.Namespace, trial_paths: list[Path | list[Path]], address: str | None) -> int:
     """Load the patients, start/connect Ray, run the sweep and print where the results are."""
     from rl_gait.personalize.patients import load_patient
     from rl_gait.personalize.sweep import SweepBudget, init_ray, run_sweep

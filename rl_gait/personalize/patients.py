@@ -9,6 +9,7 @@ through the Ray object store, so worker nodes need no access to the patient's fi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,22 +55,26 @@ def patient_from_reference(patient_id: str, reference: ReferenceMotion, body: Bo
 
 def patient_from_trial(trial: Any, source: str = "") -> PatientSpec:
     """A :class:`PatientSpec` of a :class:`rl_gait.ingest.GaitTrial`: its level reference and prior."""
-    try:
-        from rl_gait.reference import reference_for
-    except ImportError:
-        raise InputFormatError("this installation has no rl_gait.reference.reference_for", path=source,
-                               fix="pass a saved ReferenceMotion (.npz) instead of a trial") from None
+    from rl_gait.reference import reference_for
+
     reference = reference_for(trial, Task())
     body = BodyParams(height_m=trial.height_m or BodyParams().height_m, mass_kg=trial.mass_kg or BodyParams().mass_kg)
     return PatientSpec(trial.subject_id, reference, body, prior_from_trial(trial), source)
 
 
-def load_patient(path: str | Path) -> PatientSpec:
-    """The patient in ``path``: a ReferenceMotion ``.npz``, a saved GaitTrial folder or a wearable file."""
-    p = Path(path).expanduser().resolve()
-    if not p.exists():
-        raise InputFormatError("patient input not found", path=p,
-                               fix="pass a GaitTrial folder (rl-gait ingest --out), a wearable file or a reference .npz")
+def load_patient(path: str | Path | Sequence[str | Path]) -> PatientSpec:
+    """The patient in ``path``: a ReferenceMotion ``.npz``, a saved GaitTrial folder, or the wearable
+    file(s) of one walk (several files, e.g. consecutive StrokeAvatar clips, are ingested together)."""
+    paths = [Path(x).expanduser().resolve() for x in ([path] if isinstance(path, str | Path) else path)]
+    for p in paths:
+        if not p.exists():
+            raise InputFormatError("patient input not found", path=p,
+                                   fix="pass a GaitTrial folder (rl-gait ingest --out), wearable files or a reference .npz")
+    if len(paths) > 1:
+        from rl_gait.ingest import ingest
+
+        return patient_from_trial(ingest(paths), source=" ".join(str(p) for p in paths))
+    p = paths[0]
     if p.suffix == ".npz" and p.with_suffix(".json").is_file():
         reference = ReferenceMotion.load(p)
         missing = set(JOINT_NAMES) - set(reference.joint_names)
@@ -77,14 +82,11 @@ def load_patient(path: str | Path) -> PatientSpec:
             raise InputFormatError(f"reference lacks joints {sorted(missing)}", path=p,
                                    fix="make the reference with rl_gait.reference.reference_for")
         return patient_from_reference(p.stem, reference, source=str(p))
-    from rl_gait import ingest as ingest_stage
+    from rl_gait.ingest import GaitTrial, ingest
 
-    if p.is_dir() and hasattr(ingest_stage, "GaitTrial") and hasattr(ingest_stage.GaitTrial, "load"):
-        return patient_from_trial(ingest_stage.GaitTrial.load(p), source=str(p))
-    if hasattr(ingest_stage, "ingest"):
-        return patient_from_trial(ingest_stage.ingest([p]), source=str(p))
-    raise InputFormatError("cannot read this patient input with the installed stages", path=p,
-                           fix="pass a reference .npz written by ReferenceMotion.save")
+    if p.is_dir() and (p / "trial.json").is_file():
+        return patient_from_trial(GaitTrial.load(p), source=str(p))
+    return patient_from_trial(ingest([p]), source=str(p))
 
 
 def discover_patients(folder: str | Path) -> list[Path]:
