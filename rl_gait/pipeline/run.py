@@ -1,0 +1,271 @@
+"""The main job: ``run_pipeline(trial_paths, out_dir, budget)`` — ingest → references → personalize (Tune)
+→ task training → predict → report, every artefact in ``out_dir``.
+
+Resumable: each stage writes ``<stage>/done.json`` holding the hash of its inputs (the previous stages'
+markers, the input files and the stage's settings). A rerun skips a stage whose marker matches and
+redoes it (and so every later stage) otherwise. The task-training stage is one function,
+:func:`task_training_stage`, so the multi-task curriculum trainer can replace the fallback used now.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rl_gait._version import __version__
+from rl_gait.errors import RlGaitError
+from rl_gait.tasks import Task
+
+STAGES: tuple[str, ...] = ("trial", "references", "personalize", "task_training", "predictions", "report")
+MARKER = "done.json"
+
+
+@dataclass(frozen=True)
+class PipelineBudget:
+    """Sizes of every stage for one ``--budget`` name.
+
+    Attributes:
+        name: ``smoke`` | ``demo`` | ``quick`` | ``standard``.
+        sweep: personalization sweep preset name (:class:`rl_gait.personalize.sweep.SweepBudget`), or
+            ``"custom"`` with ``sweep_samples``/``sweep_iterations``.
+        task_curriculum: tasks fine-tuned in order (each warm-started from the previous policy).
+        task_env_steps, task_wall_time_s: learner budget per curriculum task.
+        n_rollouts, rollout_s: prediction rollouts per level and their length.
+        gif_s: length of each report GIF.
+    """
+
+    name: str
+    sweep: str
+    task_curriculum: tuple[Task, ...]
+    task_env_steps: int
+    task_wall_time_s: float
+    n_rollouts: int
+    rollout_s: float
+    gif_s: float = 4.0
+    sweep_samples: int = 2
+    sweep_iterations: int = 2
+
+    @classmethod
+    def preset(cls, name: str) -> PipelineBudget:
+        slope5, stairs12 = Task("slope", grade_deg=5.0), Task("stairs", step_height_m=0.12)
+        presets = {
+            "smoke": cls("smoke", "smoke", (slope5,), 2_000, 20.0, n_rollouts=2, rollout_s=3.0, gif_s=2.0),
+            "demo": cls("demo", "custom", (slope5, stairs12), 40_000, 150.0, n_rollouts=10, rollout_s=8.0,
+                        sweep_samples=2, sweep_iterations=6),
+            "quick": cls("quick", "quick", (slope5, Task("slope", grade_deg=-5.0), stairs12,
+                                            Task("stairs", step_height_m=0.12, ascending=False)),
+                         200_000, 600.0, n_rollouts=20, rollout_s=10.0),
+            "standard": cls("standard", "standard", (slope5, Task("slope", grade_deg=-5.0), stairs12,
+                                                     Task("stairs", step_height_m=0.12, ascending=False)),
+                            1_000_000, 1800.0, n_rollouts=30, rollout_s=10.0),
+        }
+        if name not in presets:
+            raise RlGaitError(f"unknown budget {name!r}", fix=f"choose one of {', '.join(presets)}")
+        return presets[name]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["task_curriculum"] = [t.name for t in self.task_curriculum]
+        return d
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """What the user gave ``rl-gait run``."""
+
+    trial_paths: tuple[str, ...]
+    height_m: float | None = None
+    mass_kg: float | None = None
+    walk_distance_m: float | None = None
+    subject_id: str | None = None
+    seed: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def file_hash(paths: Sequence[str | Path]) -> str:
+    """sha256 over the bytes of the given files (folders: their files, sorted)."""
+    h = hashlib.sha256()
+    for p in map(Path, paths):
+        files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+        for f in files:
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def stage_key(*parts: Any) -> str:
+    """Input hash of a stage: sha256 of the JSON of ``parts`` (sorted keys)."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def is_done(stage_dir: Path, key: str) -> bool:
+    m = stage_dir / MARKER
+    return m.is_file() and json.loads(m.read_text()).get("input_hash") == key
+
+
+def mark_done(stage_dir: Path, key: str, wall_s: float, info: dict[str, Any], command: str) -> None:
+    (stage_dir / MARKER).write_text(json.dumps({
+        "stage": stage_dir.name, "input_hash": key, "wall_s": wall_s, "finished_unix_s": time.time(),
+        "package_version": __version__, "command": command, **info}, indent=2, default=str) + "\n")
+
+
+# ------------------------------------------------------------------------------ stages
+
+
+def ingest_stage(inputs: RunInputs, out: Path) -> dict[str, Any]:
+    from rl_gait.ingest import IngestOptions, ingest
+    from rl_gait.ingest.plot import plot_kinematics
+
+    trial = ingest(list(inputs.trial_paths), height_m=inputs.height_m, mass_kg=inputs.mass_kg,
+                   subject_id=inputs.subject_id, options=IngestOptions(walk_distance_m=inputs.walk_distance_m))
+    trial.save(out)
+    plot_kinematics(trial, out / "kinematics.png")
+    return {"subject_id": trial.subject_id, "paretic_side": trial.paretic_side}
+
+
+def references_stage(trial_dir: Path, tasks: Sequence[Task], out: Path) -> dict[str, Any]:
+    from rl_gait.ingest import GaitTrial
+    from rl_gait.reference import reference_for
+
+    trial = GaitTrial.load(trial_dir)
+    names = []
+    for task in tasks:
+        reference_for(trial, task).save(out / f"{task.name}.npz")
+        names.append(task.name)
+    return {"references": names}
+
+
+def personalize_stage(trial_dir: Path, budget: PipelineBudget, out: Path, seed: int, command: str) -> dict[str, Any]:
+    from rl_gait.personalize.patients import load_patient
+    from rl_gait.personalize.sweep import SweepBudget, init_ray, run_sweep
+
+    patient = load_patient(trial_dir)
+    if budget.sweep == "custom":
+        from dataclasses import replace
+
+        sweep = replace(SweepBudget.preset("smoke"), name=budget.name, samples_per_patient=budget.sweep_samples,
+                        grace_period=max(1, budget.sweep_iterations // 2)).with_trial(
+            max_iterations=budget.sweep_iterations, report_every=max(1, budget.sweep_iterations // 2),
+            train_batch_size=1000, minibatch_size=250)
+    else:
+        sweep = SweepBudget.preset(budget.sweep)
+    init_ray(None, num_cpus=2)
+    outcome = run_sweep([patient], out, sweep, seed=seed, command=command, max_concurrent=2)
+    best = outcome.patients.get(patient.patient_id)
+    if best is None:
+        raise RlGaitError("personalization produced no checkpoint", path=out, fix="rerun the same command to resume")
+    return {"patient_id": patient.patient_id, "checkpoint": str(best.checkpoint_dir), "objective": best.objective}
+
+
+def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: PipelineBudget, out: Path,
+                        seed: int, command: str) -> dict[str, Any]:
+    """Fine-tune the personalized policy on ``budget.task_curriculum`` in order (each task warm-started
+    from the previous policy; the goal-conditioned env keeps level walking in the observation). The
+    body and PD come from the personalized checkpoint's sidecar. Returns the final checkpoint."""
+    from rl_gait.body import BodyParams, PDParams
+    from rl_gait.ingest import GaitTrial
+    from rl_gait.learner import Budget, ImitationParams, build_config, train
+    from rl_gait.learner.checkpoint import read_sidecar
+    from rl_gait.reference import reference_for
+
+    meta = read_sidecar(personalized_ckpt)
+    kw = meta.get("env_kwargs") or {}
+    body = BodyParams.from_dict(kw["body"]) if isinstance(kw.get("body"), dict) else BodyParams()
+    pd = PDParams.from_dict(kw["pd"]) if isinstance(kw.get("pd"), dict) else PDParams.default_for(body)
+    cand = meta.get("candidate") or {}
+    imitation = ImitationParams(**{k: v for k, v in cand.items() if k in ("bc_coeff", "style_reward_weight")})
+    trial = GaitTrial.load(trial_dir)
+    warm = Path(personalized_ckpt)
+    stages = []
+    for i, task in enumerate(budget.task_curriculum):
+        env_kwargs = {"task": task, "reference": reference_for(trial, task), "body": body, "pd": pd,
+                      "episode_duration_s": 8.0}
+        config = build_config(mode="hybrid", env_kwargs=env_kwargs, imitation=imitation,
+                              lr=float(cand.get("lr", 3e-4)), seed=seed + i, warm_start=warm,
+                              train_batch_size=1000, minibatch_size=250, num_epochs=3)
+        lb = Budget(f"{budget.name}-{task.name}", env_steps=budget.task_env_steps,
+                    wall_time_s=budget.task_wall_time_s, eval_every_iters=0, eval_rollouts=1, eval_duration_s=4.0)
+        res = train(config, budget=lb, out_dir=out / f"{i}_{task.name}", progress=True,
+                    patient_id=str(meta.get("patient_id", "anonymous")), command=command,
+                    extra_sidecar={"warm_start": str(warm), "pipeline_stage": "task_training"})
+        warm = res.checkpoint_dir
+        stages.append({"task": task.name, "checkpoint": str(res.checkpoint_dir), "steps": res.steps})
+    final = out / "final"
+    if final.exists():
+        shutil.rmtree(final)
+    shutil.copytree(warm, final)
+    return {"checkpoint": str(final), "curriculum": stages}
+
+
+# ------------------------------------------------------------------------------ the job
+
+
+def run_pipeline(inputs: RunInputs, out_dir: str | Path, budget: PipelineBudget, *, command: str = "",
+                 console: Any = None, on_stage: Callable[[str, bool], None] | None = None) -> Path:
+    """Run (or resume) the main job; returns the path of ``report.html``."""
+    from rich.console import Console
+
+    from rl_gait.predict.predict import predict_from_checkpoint
+    from rl_gait.predict.settings import PredictionSettings, task_levels
+    from rl_gait.predict.table import print_predictions
+    from rl_gait.report.html import build_report
+
+    con = console or Console()
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    settings = PredictionSettings(n_rollouts=budget.n_rollouts, duration_s=budget.rollout_s, seed=inputs.seed)
+    all_tasks = [t for ts in task_levels(settings).values() for t in ts]
+    keys: dict[str, str] = {}
+    info: dict[str, dict] = {}
+
+    def stage(name: str, key_parts: tuple, fn: Callable[[Path], dict[str, Any]]) -> dict[str, Any]:
+        d = out / name
+        prev = [keys[s] for s in STAGES[: STAGES.index(name)]]
+        key = stage_key(name, prev, key_parts, __version__)
+        keys[name] = key
+        if is_done(d, key):
+            con.print(f"[dim]✓ {name}: done earlier, skipped[/]")
+            if on_stage:
+                on_stage(name, False)
+            return json.loads((d / MARKER).read_text())
+        if d.exists():
+            shutil.rmtree(d)
+        d.mkdir(parents=True)
+        con.rule(f"[bold]{name}")
+        t0 = time.perf_counter()
+        with con.status(f"{name} …"):
+            result = fn(d)
+        mark_done(d, key, time.perf_counter() - t0, result, command)
+        con.print(f"[green]✓ {name}[/] ({time.perf_counter() - t0:.0f} s)")
+        if on_stage:
+            on_stage(name, True)
+        return result
+
+    info["trial"] = stage("trial", (file_hash(inputs.trial_paths), asdict(inputs)),
+                          lambda d: ingest_stage(inputs, d))
+    info["references"] = stage("references", tuple(t.name for t in all_tasks),
+                               lambda d: references_stage(out / "trial", all_tasks, d))
+    info["personalize"] = stage("personalize", (budget.to_dict(), inputs.seed),
+                                lambda d: personalize_stage(out / "trial", budget, d, inputs.seed, command))
+    info["task_training"] = stage("task_training", (budget.to_dict(), inputs.seed),
+                                  lambda d: task_training_stage(Path(info["personalize"]["checkpoint"]), out / "trial",
+                                                                budget, d, inputs.seed, command))
+
+    def _predict(d: Path) -> dict[str, Any]:
+        doc = predict_from_checkpoint(info["task_training"]["checkpoint"], trial_dir=out / "trial",
+                                      settings=settings, out_dir=d, command=command)
+        print_predictions(doc, con)
+        return {"families": {k: v["verdict"] for k, v in doc["families"].items()}}
+
+    info["predictions"] = stage("predictions", (asdict(settings),), _predict)
+    stage("report", (budget.gif_s,), lambda d: {"report": str(build_report(
+        out, d / "report.html", checkpoint=info["task_training"]["checkpoint"], gif_seconds=budget.gif_s))})
+    report = out / "report" / "report.html"
+    shutil.copyfile(report, out / "report.html")
+    return out / "report.html"

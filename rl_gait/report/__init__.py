@@ -1,0 +1,1 @@
+"""The clinician's report: one self-contained ``report.html`` (PNG figures and GIFs embedded as base64)."""

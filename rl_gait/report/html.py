@@ -1,0 +1,176 @@
+"""``build_report(run_dir)``: the clinician's self-contained ``report.html`` from a main-job folder.
+
+Reads ``trial/trial.json`` + ``trial.npz`` (ingestion), ``predictions/predictions.json`` + ``curves.npz``
+(predict) and the final checkpoint (for the GIFs). Every image is embedded as base64, so the file opens
+offline, on any machine, without the run folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rl_gait._version import __version__
+
+_CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1000px;
+color:#222;background:#fff}h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:32px}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:.92em}
+th{background:#f3f3f3}.safe{background:#c8e6c9}.supervised{background:#fff59d}.not-recommended{background:#ffcdd2}
+.note{color:#555;font-size:.9em}.gifs{display:flex;flex-wrap:wrap;gap:12px}.gifs figure{margin:0}
+figcaption{font-size:.85em;color:#444}img{max-width:100%}"""
+
+
+def _img(data: bytes, mime: str, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:{mime};base64,{base64.b64encode(data).decode()}">'
+
+
+def _fmt(x: Any, nd: int = 1, unit: str = "") -> str:
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return "—"
+    return f"{x:.{nd}f}{unit}"
+
+
+def patient_section(trial_json: dict[str, Any]) -> str:
+    s = trial_json
+    rows = [
+        ("subject", html.escape(str(s["subject_id"]))),
+        ("paretic side", f"{s['paretic_side']} (confidence {_fmt(s['paretic_confidence'], 2)})"),
+        ("speed", _fmt(s.get("speed_m_s"), 2, " m/s")),
+        ("cadence", _fmt(s.get("cadence_steps_per_min"), 0, " steps/min")),
+        ("stance right / left", f"{_fmt(s['stance_pct']['r'])} % / {_fmt(s['stance_pct']['l'])} %"),
+        ("peak knee flexion right / left",
+         f"{_fmt(s['peak_knee_flexion_deg'].get('r'))}° / {_fmt(s['peak_knee_flexion_deg'].get('l'))}°"),
+        ("strides used right / left", f"{s['n_strides']['r']} / {s['n_strides']['l']}"),
+    ]
+    gps = s.get("gait_profile_score_deg") or {}
+    if gps:
+        rows.append(("Gait Profile Score (overall / right / left)",
+                     f"{_fmt(gps.get('overall'))}° / {_fmt(gps.get('r'))}° / {_fmt(gps.get('l'))}°"))
+    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return f"<h2>Patient summary (level walk)</h2><table>{body}</table>"
+
+
+def verdict_table(doc: dict[str, Any]) -> str:
+    head = ("<tr><th>task</th><th>verdict</th><th>highest safe level</th><th>highest level with supervision</th>"
+            "<th>levels: success % [95% CI], falls</th></tr>")
+    rows = []
+    for fam, f in doc["families"].items():
+        cells = " ".join(
+            f'<span class="{lv["verdict"].replace(" ", "-")}">&nbsp;{html.escape(lv["difficulty_label"])}: '
+            f'{100 * lv["success_rate"]:.0f}% [{100 * lv["success_ci95"][0]:.0f}–{100 * lv["success_ci95"][1]:.0f}]'
+            f', {lv["falls"]}&nbsp;</span>' for lv in f["levels"])
+        rows.append(f'<tr><td>{fam.replace("_", " ")}</td><td class="{f["verdict"].replace(" ", "-")}">'
+                    f'{f["verdict"]}</td><td>{f["highest_safe_level"] or "—"}</td>'
+                    f'<td>{f["highest_recommended_level"] or "—"}</td><td>{cells}</td></tr>')
+    t = doc["thresholds"]
+    note = (f'<p class="note">Safe: lower 95% bound of success ≥ {t["safe_success_ci_low"]:.2f}, falls ≤ '
+            f'{100 * t["safe_max_fall_rate"]:.0f}%, toe clearance ≥ {100 * t["safe_min_toe_clearance_m"]:.0f} cm. '
+            f'Supervised: success ≥ {100 * t["supervised_success_rate"]:.0f}% and falls ≤ '
+            f'{100 * t["supervised_max_fall_rate"]:.0f}%. {doc["settings"]["n_rollouts"]} seeded rollouts per level '
+            f'with small pushes and start-pose noise.</p>')
+    return f"<h2>Task verdicts</h2><table>{head}{''.join(rows)}</table>{note}"
+
+
+def metrics_table(doc: dict[str, Any]) -> str:
+    head = ("<tr><th>task</th><th>speed m/s</th><th>cadence</th><th>step R/L cm</th><th>stance R/L %</th>"
+            "<th>SI step %</th><th>min toe clearance cm</th><th>trunk sway °</th><th>falls at gait %</th></tr>")
+    rows = []
+    for f in doc["families"].values():
+        for lv in f["levels"]:
+            m = lv["metrics"]
+            sl = [m["step_length_m_r"], m["step_length_m_l"]]
+            clear = lv.get("toe_clearance_for_verdict_m")
+            rows.append(
+                f"<tr><td>{lv['task']}</td><td>{_fmt(m['speed_m_s'], 2)}</td><td>{_fmt(m['cadence_steps_per_min'], 0)}"
+                f"</td><td>{_fmt(sl[0] and 100 * sl[0], 0)} / {_fmt(sl[1] and 100 * sl[1], 0)}</td>"
+                f"<td>{_fmt(m['stance_pct_r'], 0)} / {_fmt(m['stance_pct_l'], 0)}</td>"
+                f"<td>{_fmt(m['symmetry_step_length_pct'], 0)}</td><td>{_fmt(clear and 100 * clear, 1)}</td>"
+                f"<td>{_fmt(m['trunk_sway_deg'])}</td>"
+                f"<td>{', '.join(f'{p:.0f}' for p in lv['fall_phase_pct']) or '—'}</td></tr>")
+    return f"<h2>Simulated gait per task</h2><table>{head}{''.join(rows)}</table>"
+
+
+def build_report(run_dir: str | Path, out_path: str | Path | None = None, *, checkpoint: str | Path | None = None,
+                 gif_seconds: float = 4.0) -> Path:
+    """Write ``report.html`` for the main-job folder ``run_dir`` (see the module docstring)."""
+    from rl_gait.errors import InputFormatError
+    from rl_gait.predict.predict import load_predictions
+    from rl_gait.report import figures as fig
+
+    run = Path(run_dir)
+    out = Path(out_path) if out_path else run / "report.html"
+    trial_json_path = run / "trial" / "trial.json"
+    if not trial_json_path.is_file():
+        raise InputFormatError("trial.json not found", path=trial_json_path, fix="run the ingest stage first")
+    trial_json = json.loads(trial_json_path.read_text())
+    doc = load_predictions(run / "predictions")
+    with np.load(run / "predictions" / "curves.npz") as z:
+        curves = {k: z[k] for k in z.files}
+    from rl_gait.ingest import GaitTrial
+
+    trial = GaitTrial.load(run / "trial")
+    measured = dict(zip(trial.joint_names, trial.curves_mean_rad, strict=True))
+    parts = [f"<h1>Predicted walking on slopes and stairs — {html.escape(doc['patient_id'])}</h1>",
+             '<p class="note">Physics-simulated predictions from one level-ground IMU walk (rl_gait '
+             f'{__version__}). A decision aid for the treating clinician, not a substitute for clinical '
+             'assessment.</p>', patient_section(trial_json)]
+    gps = trial_json.get("gait_profile_score_deg") or {}
+    if gps.get("gvs"):
+        parts.append(_img(fig.gps_figure(gps["gvs"], gps), "image/png", "gait profile score"))
+    parts.append("<h2>Level-walk fidelity</h2>")
+    parts.append(_img(fig.fidelity_figure(measured, curves.get("level__sim_rad")), "image/png", "fidelity"))
+    parts.append(verdict_table(doc))
+    parts.append(_img(fig.success_figure(doc), "image/png", "success vs difficulty"))
+    parts.append(metrics_table(doc))
+    parts.append("<h2>Joint curves per task vs the healthy atlas</h2>")
+    shown = []
+    for fam, f in doc["families"].items():
+        lv = _shown_level(f)
+        shown.append((fam, lv))
+        key = lv["task"]
+        if f"{key}__sim_rad" in curves:
+            parts.append(_img(fig.task_curves_figure(f"{key} ({lv['verdict']})", curves[f"{key}__sim_rad"],
+                                                     curves[f"{key}__atlas_rad"], curves.get(f"{key}__reference_rad")),
+                              "image/png", key))
+    ckpt = checkpoint or doc.get("checkpoint")
+    if ckpt:
+        parts.append("<h2>Simulated gait</h2><div class='gifs'>")
+        parts += _gifs(ckpt, trial, shown, gif_seconds)
+        parts.append("</div>")
+    page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>rl_gait report — "
+            f"{html.escape(doc['patient_id'])}</title><style>{_CSS}</style></head><body>{''.join(parts)}"
+            "</body></html>")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+def _shown_level(family: dict[str, Any]) -> dict[str, Any]:
+    """The level shown for a family: its highest recommended level, else its easiest."""
+    label = family["highest_recommended_level"]
+    return next((lv for lv in family["levels"] if lv["difficulty_label"] == label), family["levels"][0])
+
+
+def _gifs(checkpoint: str | Path, trial, shown: list[tuple[str, dict]], seconds: float) -> list[str]:
+    from rl_gait.body import BodyParams, PDParams
+    from rl_gait.learner import load_policy
+    from rl_gait.reference import reference_for
+    from rl_gait.report.gif import render_gif
+    from rl_gait.tasks import Task
+
+    policy = load_policy(checkpoint)
+    kw = policy.meta.get("env_kwargs") or {}
+    body = BodyParams.from_dict(kw["body"]) if isinstance(kw.get("body"), dict) else BodyParams()
+    pd = PDParams.from_dict(kw["pd"]) if isinstance(kw.get("pd"), dict) else PDParams.default_for(body)
+    out = []
+    for fam, lv in shown:
+        task = Task.from_dict(lv["task_spec"])
+        gif = render_gif(policy, body=body, pd=pd, task=task, reference=reference_for(trial, task), seconds=seconds)
+        out.append(f"<figure>{_img(gif, 'image/gif', lv['task'])}<figcaption>{fam.replace('_', ' ')}: "
+                   f"{html.escape(lv['difficulty_label'])} — {lv['verdict']}</figcaption></figure>")
+    return out

@@ -1,0 +1,84 @@
+"""``rl-gait run`` on the smoke budget, end to end with every real stage, on the bundled sample patient;
+the rerun resumes without repeating finished stages; the report renders in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rl_gait.pipeline.run import MARKER, STAGES, PipelineBudget, RunInputs, run_pipeline
+from rl_gait.pipeline.sample_patient import SAMPLE_CSV, SAMPLE_DIR
+
+FAMILIES = {"level", "slope_up", "slope_down", "stairs_up", "stairs_down"}
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    from rl_gait.cli import main
+
+    out = tmp_path_factory.mktemp("run") / "job"
+    rc = main(["run", str(SAMPLE_DIR / SAMPLE_CSV), "--height-m", "1.7", "--mass-kg", "72", "--walk-distance-m",
+               "20", "--budget", "smoke", "--out", str(out)])
+    assert rc == 0
+    return out
+
+
+def test_run_produces_predictions_for_every_task_and_a_report(smoke_run):
+    out = smoke_run
+    for s in STAGES:
+        assert (out / s / MARKER).is_file(), s
+    doc = json.loads((out / "predictions" / "predictions.json").read_text())
+    assert set(doc["families"]) == FAMILIES
+    assert all(len(f["levels"]) == 5 for k, f in doc["families"].items() if k != "level")
+    assert doc["settings"]["n_rollouts"] == 2
+    # the predicted checkpoint is the task-trained one, warm-started from personalization
+    side = json.loads((out / "task_training" / "final" / "rl_gait.json").read_text())
+    assert side["warm_start"] and side["pipeline_stage"] == "task_training"
+    assert (out / "personalize" / "trials.csv").is_file()
+    assert (out / "trial" / "trial.json").is_file() and (out / "references" / "stairs_up_20cm.npz").is_file()
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") >= 4 and page.count("data:image/gif;base64,") == len(FAMILIES)
+    assert "Task verdicts" in page and "left" in page  # the sample patient's paretic side
+
+
+def test_rerun_skips_finished_stages(smoke_run):
+    from rich.console import Console
+
+    calls: list[tuple[str, bool]] = []
+    inputs = RunInputs((str((SAMPLE_DIR / SAMPLE_CSV).resolve()),), height_m=1.7, mass_kg=72.0, walk_distance_m=20.0)
+    before = (smoke_run / "task_training" / MARKER).stat().st_mtime
+    run_pipeline(inputs, smoke_run, PipelineBudget.preset("smoke"), console=Console(quiet=True),
+                 on_stage=lambda name, ran: calls.append((name, ran)))
+    assert calls == [(s, False) for s in STAGES]
+    assert (smoke_run / "task_training" / MARKER).stat().st_mtime == before
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_report_renders_in_headless_chromium(smoke_run, tmp_path):
+    exe = _chromium()
+    if exe is None:
+        pytest.skip("chromium not installed (run `bash scripts/install_system_deps.sh`)")
+    shot = tmp_path / "shot.png"
+    proc = subprocess.run(
+        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1100,2400",
+         "--enable-logging=stderr", "--v=0", (smoke_run / "report.html").resolve().as_uri()],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": str(tmp_path)})
+    assert shot.is_file(), proc.stderr[-2000:]
+    import imageio.v3 as iio
+
+    img = np.asarray(iio.imread(shot))[..., :3].astype(float)
+    assert img.std() > 10.0  # not blank
+    assert (img < 128).mean() > 0.005  # text and figures drawn
+    console_errors = [ln for ln in proc.stderr.splitlines() if "CONSOLE" in ln and ("ERROR" in ln or "Uncaught" in ln)]
+    assert not console_errors, console_errors
