@@ -47,14 +47,16 @@ class Task:
 
     @property
     def name(self) -> str:
-        """Short stable label, e.g. ``level``, ``slope_up_10deg``, ``stairs_down_15cm``."""
+        """Short stable label, e.g. ``level``, ``slope_up_10deg``, ``stairs_down_15cm``,
+        ``level_1.2mps`` (a target speed is appended when set)."""
+        speed = "" if self.speed_m_s is None else f"_{self.speed_m_s:g}mps"
         if self.terrain == "level":
-            return "level"
+            return "level" + speed
         if self.terrain == "slope":
             direction = "up" if self.grade_deg >= 0 else "down"
-            return f"slope_{direction}_{abs(self.grade_deg):g}deg"
+            return f"slope_{direction}_{abs(self.grade_deg):g}deg{speed}"
         direction = "up" if self.ascending else "down"
-        return f"stairs_{direction}_{self.step_height_m * 100:g}cm"
+        return f"stairs_{direction}_{round(self.step_height_m * 100, 1):g}cm{speed}"
 
     @property
     def signed_rise(self) -> float:

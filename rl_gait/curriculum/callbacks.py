@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from ray.rllib.callbacks.callbacks import RLlibCallback
 
 from rl_gait.curriculum.curriculum import Curriculum, CurriculumConfig
@@ -29,7 +30,7 @@ def push_levels(algorithm: Any, levels: dict[str, int]) -> None:
     def _set(runner) -> None:
         env = getattr(runner, "env", None)
         if env is not None:
-            env.call("set_levels", levels)
+            env.unwrapped.call("set_levels", levels)  # the base VectorEnv below RLlib's wrappers
 
     algorithm.env_runner_group.foreach_env_runner(_set, local_env_runner=True)
 
@@ -55,7 +56,7 @@ class CurriculumCallback(RLlibCallback):
             return
         counts: dict[tuple[str, int], list[int]] = {}
         for k, v in result.get("env_runners", {}).items():
-            if isinstance(k, str) and k.startswith(_PREFIX + "|"):
+            if isinstance(k, str) and k.startswith(_PREFIX + "|") and np.isfinite(v):
                 _, fam, lvl, what = k.split("|")
                 counts.setdefault((fam, int(lvl)), [0, 0])[0 if what == "episodes" else 1] += int(v)
         changed = False

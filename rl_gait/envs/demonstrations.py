@@ -79,6 +79,22 @@ def make_demonstrations(env: WalkEnv, n_samples: int = 512, seed: int = 0) -> De
                           actions=np.asarray(actions, np.float32))
 
 
+def make_task_demonstrations(env: WalkEnv, tasks_and_references, n_per_task: int = 256,
+                             seed: int = 0) -> Demonstrations:
+    """Demonstrations of several tasks (``[(Task, ReferenceMotion), ...]``) in one set, for multi-task
+    training; the env is left on the first task."""
+    env = getattr(env, "unwrapped", env)
+    parts = []
+    for k, (task, reference) in enumerate(tasks_and_references):
+        env.set_task(task, reference)
+        parts.append(make_demonstrations(env, n_samples=n_per_task, seed=seed + k))
+    first_task, first_ref = tasks_and_references[0]
+    env.set_task(first_task, first_ref)
+    return Demonstrations(obs=np.concatenate([p.obs for p in parts]),
+                          next_obs=np.concatenate([p.next_obs for p in parts]),
+                          actions=np.concatenate([p.actions for p in parts]))
+
+
 def _observe_reference(env: WalkEnv, phase: float, x_m: float) -> np.ndarray:
     """The env's observation of the reference state at ``phase`` (uses the env's own data buffer)."""
     env._set_reference_state(env.data, phase, x_m=x_m)

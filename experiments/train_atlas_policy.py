@@ -1,0 +1,187 @@
+"""Train the healthy goal-conditioned atlas policy (the warm start of every patient) and ship it.
+
+Hybrid learner (PPO + BC + GAIL) on ``rl_gait/MultiTaskWalk-v0`` with the healthy atlas references of
+every task of the curriculum (level at five speeds, slopes up/down 2.5–12.5°, stairs up/down 8–20 cm),
+tasks sampled per episode, levels advanced by success. Resumable: every ``--save-every`` iterations
+the full algorithm, the curriculum state and the progress go to ``--out``; rerunning the same command
+continues from there (several stretches, or a bigger machine with more ``--runners``). ``--ship``
+exports the policy module (< 1 MB) + sidecar to ``rl_gait/data/atlas_policy`` after evaluating success
+per task and level.
+
+    python experiments/train_atlas_policy.py --minutes 30 --runners 2 --out runs/atlas_policy --ship
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+SHIP_DIR = Path(__file__).resolve().parents[1] / "rl_gait" / "data" / "atlas_policy"
+LEVEL_SPEEDS_M_S = (0.8, 0.95, 1.1, 1.25, 1.4)
+
+
+@dataclass
+class Args:
+    out: str = "runs/atlas_policy"
+    minutes: float = 30.0
+    runners: int = 2
+    envs_per_runner: int = 4
+    seed: int = 0
+    save_every: int = 5
+    warm_start: str = ""
+    ship: bool = False
+    eval_seeds: int = 3
+    eval_duration_s: float = 10.0
+
+
+def parse() -> Args:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for k, v in asdict(Args()).items():
+        if isinstance(v, bool):
+            p.add_argument(f"--{k.replace('_', '-')}", action="store_true")
+        else:
+            p.add_argument(f"--{k.replace('_', '-')}", type=type(v), default=v)
+    return Args(**vars(p.parse_args()))
+
+
+def curriculum_setup():
+    from rl_gait.curriculum import CurriculumConfig, default_levels
+    from rl_gait.curriculum.env import task_references
+    from rl_gait.reference import healthy_reference
+
+    cfg = CurriculumConfig(levels=default_levels(LEVEL_SPEEDS_M_S),
+                           family_weights={"level": 2.0, "slope_up": 1.0, "slope_down": 1.0,
+                                           "stairs_up": 1.0, "stairs_down": 1.0})
+    refs = task_references(cfg, lambda t: healthy_reference(t))
+    return cfg, refs
+
+
+def evaluate_tasks(module, cfg, refs, *, seeds: int, duration_s: float) -> dict:
+    """Deterministic rollouts of the policy on every task and level: success rate and distance."""
+    import torch
+
+    from rl_gait.envs.walk import WalkEnv
+
+    out: dict[str, dict] = {}
+    env = WalkEnv(episode_duration_s=duration_s)
+    for fam in cfg.families:
+        for lvl, task in enumerate(cfg.levels[fam]):
+            succ, dist = [], []
+            for s in range(seeds):
+                obs, _ = env.reset(seed=1000 + s, options={"task": task, "reference": refs[task.name]})
+                while True:
+                    with torch.no_grad():
+                        a = module.forward_inference({"obs": torch.as_tensor(obs[None])})["action_dist_inputs"][0, :6]
+                    obs, _, term, trunc, info = env.step(np.clip(a.numpy(), -1, 1))
+                    if term or trunc:
+                        break
+                succ.append(bool(info["success"]))
+                dist.append(info["distance_m"])
+            out[f"{fam}/L{lvl}"] = {"task": task.name, "success_rate": float(np.mean(succ)),
+                                    "distance_m": float(np.mean(dist))}
+    return out
+
+
+def main() -> None:
+    args = parse()
+    import ray
+    import torch
+
+    from rl_gait.curriculum.callbacks import curriculum_callback, push_levels
+    from rl_gait.envs.demonstrations import make_task_demonstrations
+    from rl_gait.envs.walk import WalkEnv
+    from rl_gait.learner import build_config
+    from rl_gait.learner.checkpoint import RL_MODULE_SUBPATH, write_sidecar
+    from rl_gait.learner.training import ensure_ray
+
+    torch.set_num_threads(1)
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    progress_path, cur_path, algo_dir = out / "progress.json", out / "curriculum.json", out / "algorithm"
+    progress = json.loads(progress_path.read_text()) if progress_path.exists() else {
+        "env_steps": 0, "iterations": 0, "wall_s": 0.0, "stretches": []}
+
+    cfg, refs = curriculum_setup()
+    demos_path = out / "demonstrations.npz"
+    if not demos_path.exists():
+        env = WalkEnv()
+        tasks = [(t, refs[t.name]) for t in cfg.all_tasks()]
+        make_task_demonstrations(env, tasks, n_per_task=256, seed=args.seed).save(demos_path)
+    cb_cls, cur = curriculum_callback(cfg, json.loads(cur_path.read_text()) if cur_path.exists() else None)
+    env_kwargs = {"curriculum": cfg, "references": refs, "levels": dict(cur.levels)}
+    config = build_config(mode="hybrid", env_kwargs=env_kwargs, env_id="rl_gait/MultiTaskWalk-v0",
+                          num_env_runners=args.runners, num_envs_per_env_runner=args.envs_per_runner,
+                          seed=args.seed, demos=demos_path, warm_start=args.warm_start or None)
+    config.callbacks(cb_cls)
+    ensure_ray(num_cpus=max(2, args.runners + 1))
+    algo = config.build_algo()
+    if algo_dir.exists():
+        algo.restore_from_path(str(algo_dir))
+        push_levels(algo, cur.levels)
+        print(f"resumed from {algo_dir} at {progress['env_steps']:,} steps, levels {cur.levels}", flush=True)
+
+    t0, it0, steps0 = time.time(), progress["iterations"], progress["env_steps"]
+    stretch_steps = 0
+
+    def save() -> None:
+        algo.save_to_path(str(algo_dir))
+        cur_path.write_text(json.dumps(cur.state()))
+        progress.update(env_steps=steps0 + stretch_steps, iterations=it0 + it,
+                        wall_s=progress.get("wall_s_before", progress["wall_s"]) + (time.time() - t0))
+        progress_path.write_text(json.dumps(progress, indent=2))
+
+    progress["wall_s_before"] = progress["wall_s"]
+    it = 0
+    while time.time() - t0 < args.minutes * 60:
+        r = algo.train()
+        it += 1
+        stretch_steps = int(r["env_runners"].get("num_env_steps_sampled_lifetime", 0))
+        er, lr = r["env_runners"], r.get("learners", {}).get("default_policy", {})
+        print(f"it {it0 + it:4d} {time.time() - t0:6.0f}s steps {steps0 + stretch_steps:9,d} "
+              f"ret {er.get('episode_return_mean', float('nan')):7.2f} len {er.get('episode_len_mean', 0):6.1f} "
+              f"levels {r.get('curriculum', {}).get('levels')}", flush=True)
+        if it % args.save_every == 0:
+            save()
+    save()
+    progress["stretches"].append({"minutes": args.minutes, "runners": args.runners, "iterations": it,
+                                  "env_steps": stretch_steps, "command": " ".join(sys.argv)})
+    progress_path.write_text(json.dumps(progress, indent=2))
+    module = algo.get_module()
+    algo.stop()
+    ray.shutdown()
+
+    if args.ship:
+        evaluation = evaluate_tasks(module, cfg, refs, seeds=args.eval_seeds, duration_s=args.eval_duration_s)
+        if SHIP_DIR.exists():
+            shutil.rmtree(SHIP_DIR)
+        dst = SHIP_DIR / RL_MODULE_SUBPATH / "default_policy"
+        shutil.copytree(algo_dir / RL_MODULE_SUBPATH / "default_policy", dst)
+        write_sidecar(SHIP_DIR, {
+            "patient_id": "healthy-atlas",
+            "command": "python experiments/train_atlas_policy.py " + " ".join(sys.argv[1:]),
+            "mode": "hybrid",
+            "env_id": "rl_gait/MultiTaskWalk-v0",
+            "env_version": "0",
+            "curriculum_levels_reached": cur.levels,
+            "curriculum_tasks": {f: [t.name for t in cfg.levels[f]] for f in cfg.families},
+            "steps": progress["env_steps"],
+            "iterations": progress["iterations"],
+            "wall_s": progress["wall_s"],
+            "stretches": progress["stretches"],
+            "success_per_task_and_level": evaluation,
+            "evaluation": {"seeds": args.eval_seeds, "duration_s": args.eval_duration_s, "deterministic": True},
+        })
+        for k, v in evaluation.items():
+            print(f"{k:16s} {v['task']:22s} success {v['success_rate']:.2f} distance {v['distance_m']:.1f} m")
+        print(f"shipped → {SHIP_DIR}")
+
+
+if __name__ == "__main__":
+    main()
