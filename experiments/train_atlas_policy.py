@@ -142,8 +142,8 @@ def main() -> None:
     while time.time() - t0 < args.minutes * 60:
         r = algo.train()
         it += 1
-        stretch_steps = int(r["env_runners"].get("num_env_steps_sampled_lifetime", 0))
-        er, lr = r["env_runners"], r.get("learners", {}).get("default_policy", {})
+        er = r["env_runners"]
+        stretch_steps += int(er.get("num_env_steps_sampled", 0))
         print(f"it {it0 + it:4d} {time.time() - t0:6.0f}s steps {steps0 + stretch_steps:9,d} "
               f"ret {er.get('episode_return_mean', float('nan')):7.2f} len {er.get('episode_len_mean', 0):6.1f} "
               f"levels {r.get('curriculum', {}).get('levels')}", flush=True)
