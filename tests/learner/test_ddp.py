@@ -11,6 +11,11 @@ from rl_gait.learner.params import ImitationParams
 from rl_gait.tasks import Task
 
 
+def _values(results) -> list:
+    """``foreach_learner`` gives ``RemoteCallResults`` with remote learners: unwrap to plain values."""
+    return [r.get() if hasattr(r, "get") and not isinstance(r, dict) else r for r in results]
+
+
 @pytest.mark.slow
 def test_two_ddp_learners_keep_policy_and_discriminator_in_sync():
     import ray
@@ -36,6 +41,8 @@ def test_two_ddp_learners_keep_policy_and_discriminator_in_sync():
             algo.stop()
     finally:
         ray.shutdown()
+    before = _values(before)
+    states = _values(states)
     assert len(states) == 2
     assert np.isfinite(result["learners"][DISCRIMINATOR_MODULE_ID]["disc_loss"])
     for mid in ("default_policy", DISCRIMINATOR_MODULE_ID):
