@@ -94,10 +94,8 @@ def main() -> None:
     import ray
     import torch
 
-    from rl_gait.curriculum.callbacks import curriculum_callback, push_levels
-    from rl_gait.envs.demonstrations import make_task_demonstrations
-    from rl_gait.envs.walk import WalkEnv
-    from rl_gait.learner import build_config
+    from rl_gait.curriculum.callbacks import push_levels
+    from rl_gait.curriculum.training import multitask_config
     from rl_gait.learner.checkpoint import RL_MODULE_SUBPATH, write_sidecar
     from rl_gait.learner.training import ensure_ray
 
@@ -109,17 +107,10 @@ def main() -> None:
         "env_steps": 0, "iterations": 0, "wall_s": 0.0, "stretches": []}
 
     cfg, refs = curriculum_setup()
-    demos_path = out / "demonstrations.npz"
-    if not demos_path.exists():
-        env = WalkEnv()
-        tasks = [(t, refs[t.name]) for t in cfg.all_tasks()]
-        make_task_demonstrations(env, tasks, n_per_task=256, seed=args.seed).save(demos_path)
-    cb_cls, cur = curriculum_callback(cfg, json.loads(cur_path.read_text()) if cur_path.exists() else None)
-    env_kwargs = {"curriculum": cfg, "references": refs, "levels": dict(cur.levels)}
-    config = build_config(mode="hybrid", env_kwargs=env_kwargs, env_id="rl_gait/MultiTaskWalk-v0",
-                          num_env_runners=args.runners, num_envs_per_env_runner=args.envs_per_runner,
-                          seed=args.seed, demos=demos_path, warm_start=args.warm_start or None)
-    config.callbacks(cb_cls)
+    config, cur = multitask_config(
+        curriculum=cfg, references=refs, out_dir=out, warm_start=args.warm_start or None, seed=args.seed,
+        curriculum_state=json.loads(cur_path.read_text()) if cur_path.exists() else None,
+        num_env_runners=args.runners, num_envs_per_env_runner=args.envs_per_runner)
     ensure_ray(num_cpus=max(2, args.runners + 1))
     algo = config.build_algo()
     if algo_dir.exists():

@@ -34,17 +34,18 @@ class PipelineBudget:
         name: ``smoke`` | ``demo`` | ``quick`` | ``standard``.
         sweep: personalization sweep preset name (:class:`rl_gait.personalize.sweep.SweepBudget`), or
             ``"custom"`` with ``sweep_samples``/``sweep_iterations``.
-        task_curriculum: tasks fine-tuned in order (each warm-started from the previous policy).
-        task_env_steps, task_wall_time_s: learner budget per curriculum task.
+        family_weights: task families trained (and how often each is drawn) in the task-training stage.
+        task_env_steps, task_wall_time_s, task_batch_size: multi-task learner budget.
         n_rollouts, rollout_s: prediction rollouts per level and their length.
         gif_s: length of each report GIF.
     """
 
     name: str
     sweep: str
-    task_curriculum: tuple[Task, ...]
+    family_weights: tuple[tuple[str, float], ...]
     task_env_steps: int
     task_wall_time_s: float
+    task_batch_size: int
     n_rollouts: int
     rollout_s: float
     gif_s: float = 4.0
@@ -53,17 +54,13 @@ class PipelineBudget:
 
     @classmethod
     def preset(cls, name: str) -> PipelineBudget:
-        slope5, stairs12 = Task("slope", grade_deg=5.0), Task("stairs", step_height_m=0.12)
+        fams = (("level", 2.0), ("slope_up", 1.0), ("slope_down", 1.0), ("stairs_up", 1.0), ("stairs_down", 1.0))
         presets = {
-            "smoke": cls("smoke", "smoke", (slope5,), 2_000, 20.0, n_rollouts=2, rollout_s=3.0, gif_s=2.0),
-            "demo": cls("demo", "custom", (slope5, stairs12), 40_000, 150.0, n_rollouts=10, rollout_s=8.0,
+            "smoke": cls("smoke", "smoke", fams, 2_000, 20.0, 1_000, n_rollouts=2, rollout_s=3.0, gif_s=2.0),
+            "demo": cls("demo", "custom", fams, 60_000, 240.0, 2_000, n_rollouts=10, rollout_s=8.0,
                         sweep_samples=2, sweep_iterations=6),
-            "quick": cls("quick", "quick", (slope5, Task("slope", grade_deg=-5.0), stairs12,
-                                            Task("stairs", step_height_m=0.12, ascending=False)),
-                         200_000, 600.0, n_rollouts=20, rollout_s=10.0),
-            "standard": cls("standard", "standard", (slope5, Task("slope", grade_deg=-5.0), stairs12,
-                                                     Task("stairs", step_height_m=0.12, ascending=False)),
-                            1_000_000, 1800.0, n_rollouts=30, rollout_s=10.0),
+            "quick": cls("quick", "quick", fams, 400_000, 900.0, 4_000, n_rollouts=20, rollout_s=10.0),
+            "standard": cls("standard", "standard", fams, 3_000_000, 3600.0, 4_000, n_rollouts=30, rollout_s=10.0),
         }
         if name not in presets:
             raise RlGaitError(f"unknown budget {name!r}", fix=f"choose one of {', '.join(presets)}")
@@ -71,7 +68,7 @@ class PipelineBudget:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["task_curriculum"] = [t.name for t in self.task_curriculum]
+        d["family_weights"] = dict(self.family_weights)
         return d
 
 
@@ -165,13 +162,18 @@ def personalize_stage(trial_dir: Path, budget: PipelineBudget, out: Path, seed: 
 
 def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: PipelineBudget, out: Path,
                         seed: int, command: str) -> dict[str, Any]:
-    """Fine-tune the personalized policy on ``budget.task_curriculum`` in order (each task warm-started
-    from the previous policy; the goal-conditioned env keeps level walking in the observation). The
-    body and PD come from the personalized checkpoint's sidecar. Returns the final checkpoint."""
+    """Goal-conditioned multi-task training of the patient (:mod:`rl_gait.curriculum`): the personalized
+    level-walking policy is the warm start, the patient's own reference per task
+    (``reference_for(trial, task)``) the tracking target, tasks drawn per episode from the five
+    families with their curriculum levels. Body, PD and imitation weights come from the personalized
+    checkpoint's sidecar. Returns the final checkpoint and the curriculum levels reached."""
     from rl_gait.body import BodyParams, PDParams
+    from rl_gait.curriculum import CurriculumConfig, default_levels
+    from rl_gait.curriculum.env import task_references
+    from rl_gait.curriculum.training import multitask_config
     from rl_gait.ingest import GaitTrial
-    from rl_gait.learner import Budget, ImitationParams, build_config, train
-    from rl_gait.learner.checkpoint import read_sidecar
+    from rl_gait.learner import Budget, ImitationParams, train
+    from rl_gait.learner.checkpoint import read_sidecar, update_sidecar
     from rl_gait.reference import reference_for
 
     meta = read_sidecar(personalized_ckpt)
@@ -181,26 +183,23 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
     cand = meta.get("candidate") or {}
     imitation = ImitationParams(**{k: v for k, v in cand.items() if k in ("bc_coeff", "style_reward_weight")})
     trial = GaitTrial.load(trial_dir)
-    warm = Path(personalized_ckpt)
-    stages = []
-    for i, task in enumerate(budget.task_curriculum):
-        env_kwargs = {"task": task, "reference": reference_for(trial, task), "body": body, "pd": pd,
-                      "episode_duration_s": 8.0}
-        config = build_config(mode="hybrid", env_kwargs=env_kwargs, imitation=imitation,
-                              lr=float(cand.get("lr", 3e-4)), seed=seed + i, warm_start=warm,
-                              train_batch_size=1000, minibatch_size=250, num_epochs=3)
-        lb = Budget(f"{budget.name}-{task.name}", env_steps=budget.task_env_steps,
-                    wall_time_s=budget.task_wall_time_s, eval_every_iters=0, eval_rollouts=1, eval_duration_s=4.0)
-        res = train(config, budget=lb, out_dir=out / f"{i}_{task.name}", progress=True,
-                    patient_id=str(meta.get("patient_id", "anonymous")), command=command,
-                    extra_sidecar={"warm_start": str(warm), "pipeline_stage": "task_training"})
-        warm = res.checkpoint_dir
-        stages.append({"task": task.name, "checkpoint": str(res.checkpoint_dir), "steps": res.steps})
+    curriculum = CurriculumConfig(levels=default_levels(), family_weights=dict(budget.family_weights))
+    references = task_references(curriculum, lambda task: reference_for(trial, task))
+    config, cur = multitask_config(
+        curriculum=curriculum, references=references, out_dir=out, body=body, pd=pd, imitation=imitation,
+        lr=float(cand.get("lr", 3e-4)), warm_start=personalized_ckpt, seed=seed,
+        train_batch_size=budget.task_batch_size, minibatch_size=min(500, budget.task_batch_size), num_epochs=3)
+    lb = Budget(f"{budget.name}-tasks", env_steps=budget.task_env_steps, wall_time_s=budget.task_wall_time_s,
+                eval_every_iters=0, eval_rollouts=1, eval_duration_s=4.0)
+    res = train(config, budget=lb, out_dir=out / "multitask", progress=True,
+                patient_id=str(meta.get("patient_id", "anonymous")), command=command,
+                extra_sidecar={"warm_start": str(personalized_ckpt), "pipeline_stage": "task_training"})
+    update_sidecar(res.checkpoint_dir, curriculum_levels_reached=dict(cur.levels))
     final = out / "final"
     if final.exists():
         shutil.rmtree(final)
-    shutil.copytree(warm, final)
-    return {"checkpoint": str(final), "curriculum": stages}
+    shutil.copytree(res.checkpoint_dir, final)
+    return {"checkpoint": str(final), "steps": res.steps, "curriculum_levels_reached": dict(cur.levels)}
 
 
 # ------------------------------------------------------------------------------ the job

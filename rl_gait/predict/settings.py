@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rl_gait.curriculum.curriculum import FAMILIES
 from rl_gait.errors import RlGaitError
 from rl_gait.tasks import Task
-
-FAMILIES: tuple[str, ...] = ("level", "slope_up", "slope_down", "stairs_up", "stairs_down")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,187 @@
+"""The paper's headline experiment: hybrid (PPO + BC + GAIL, warm-started from the healthy atlas policy)
+vs physics-only (PPO on the tracking reward, from scratch) on a cohort of stroke survivors.
+
+For each patient (a continuous StrokeAvatar recording of ``../shared/data/strokeavatar/imu_patient``)
+both modes train on the patient's own level-walking reference and personalized PD body until the
+fidelity threshold — joint RMSE ≤ ``rmse_threshold_deg`` (mean over the 6 joints) and no fall in
+``eval_rollouts`` seeded rollouts of ``eval_duration_s`` — or the time cap. Reported per patient and
+overall: wall time to threshold and the hybrid/physics ratio (paper: 25.56 %), joint-angle RMSE and
+endpoint error at equal budget (the cap) and their relative improvement (paper: +4.73 %, +12.10 %),
+success rate. Writes ``results.csv``, ``results.md`` and ``results.png`` to ``--out``.
+
+    python experiments/hybrid_vs_physics.py --n-patients 3 --cap-minutes 6 --out runs/hybrid_vs_physics
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+# continuous recordings among the 13 clips (data README: 460–463, 468–470, 472–473, 475–476 continue)
+RECORDINGS: tuple[tuple[int, ...], ...] = ((460, 461, 462, 463), (468, 469, 470), (472, 473), (475, 476),
+                                           (464,), (465,), (466,), (467,), (471,), (474,))
+
+
+@dataclass
+class Args:
+    data: str = str(ROOT.parent / "shared" / "data" / "strokeavatar" / "imu_patient")
+    out: str = "runs/hybrid_vs_physics"
+    n_patients: int = 3
+    cap_minutes: float = 6.0
+    eval_every: int = 5
+    eval_rollouts: int = 3
+    eval_duration_s: float = 10.0
+    rmse_threshold_deg: float = 8.0
+    runners: int = 2
+    envs_per_runner: int = 4
+    warm_start: str = str(ROOT / "rl_gait" / "data" / "atlas_policy")
+    seed: int = 0
+
+
+def parse() -> Args:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for k, v in asdict(Args()).items():
+        p.add_argument(f"--{k.replace('_', '-')}", type=type(v), default=v)
+    return Args(**vars(p.parse_args()))
+
+
+def personalized_env_kwargs(patient) -> dict:
+    """Patient reference + body; PD weakened on the paretic side by the range-of-motion ratio (the
+    same prior the Tune search starts from)."""
+    from rl_gait.body import PDParams
+
+    pd = PDParams.default_for(patient.body)
+    if patient.prior.paretic_side in ("r", "l"):
+        r = max(0.5, patient.prior.rom_ratio)
+        pd = pd.scaled(patient.prior.paretic_side, kp=r, torque=r)
+    return {"reference": patient.reference, "body": patient.body, "pd": pd}
+
+
+def train_to_threshold(mode: str, env_kwargs: dict, args: Args) -> dict:
+    """Train until the threshold or the cap; returns timings and the fidelity at the cap."""
+    from rl_gait.learner import Policy, build_config, evaluate
+
+    warm = args.warm_start if mode == "hybrid" and Path(args.warm_start).exists() else None
+    config = build_config(mode=mode, env_kwargs=env_kwargs, num_env_runners=args.runners,
+                          num_envs_per_env_runner=args.envs_per_runner, seed=args.seed, warm_start=warm)
+    algo = config.build_algo()
+    t0, it, steps = time.perf_counter(), 0, 0
+    time_to_threshold = steps_to_threshold = float("nan")
+    fid: dict = {}
+    try:
+        while time.perf_counter() - t0 < args.cap_minutes * 60:
+            r = algo.train()
+            it += 1
+            steps += int(r["env_runners"].get("num_env_steps_sampled", 0))
+            if it % args.eval_every == 0:
+                train_s = time.perf_counter() - t0
+                fid = evaluate(Policy(algo.get_module()), env_kwargs, n_rollouts=args.eval_rollouts,
+                               seed=10_000, duration_s=args.eval_duration_s)
+                t0 += time.perf_counter() - t0 - train_s  # evaluation time is not training time
+                reached = fid["fall_rate"] == 0.0 and fid["rmse_deg_mean"] <= args.rmse_threshold_deg
+                print(f"  {mode:12s} it {it:4d} {train_s:6.0f}s steps {steps:8,d} rmse {fid['rmse_deg_mean']:5.1f}° "
+                      f"falls {fid['fall_rate']:.2f}", flush=True)
+                if reached and np.isnan(time_to_threshold):
+                    time_to_threshold, steps_to_threshold = train_s, steps
+        fid = evaluate(Policy(algo.get_module()), env_kwargs, n_rollouts=args.eval_rollouts, seed=10_000,
+                       duration_s=args.eval_duration_s)
+    finally:
+        algo.stop()
+    return {"time_to_threshold_s": time_to_threshold, "steps_to_threshold": steps_to_threshold,
+            "steps_at_cap": steps, "rmse_deg_at_cap": fid.get("rmse_deg_mean", np.nan),
+            "endpoint_error_cm_at_cap": fid.get("endpoint_error_cm", np.nan),
+            "fall_rate_at_cap": fid.get("fall_rate", np.nan), "success_rate_at_cap": fid.get("success_rate", np.nan),
+            "warm_start": bool(warm)}
+
+
+def improvement_pct(hybrid: float, physics: float) -> float:
+    """Relative error reduction of hybrid vs physics-only (%), positive = hybrid better."""
+    return float(100.0 * (physics - hybrid) / physics) if physics and np.isfinite(physics) else float("nan")
+
+
+def main() -> None:
+    args = parse()
+    import ray
+
+    from rl_gait.learner.training import ensure_ray
+    from rl_gait.personalize.patients import load_patient
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    ensure_ray(num_cpus=max(2, args.runners + 1))
+    rows = []
+    for rec in RECORDINGS[: args.n_patients]:
+        files = [Path(args.data) / f"walk{n}.json" for n in rec]
+        patient = load_patient(files if len(files) > 1 else files[0])
+        env_kwargs = personalized_env_kwargs(patient)
+        pid = f"walk{rec[0]}" + (f"-{rec[-1]}" if len(rec) > 1 else "")
+        print(f"patient {pid}: paretic {patient.prior.paretic_side}, ROM ratio {patient.prior.rom_ratio:.2f}", flush=True)
+        res = {m: train_to_threshold(m, env_kwargs, args) for m in ("hybrid", "physics-only")}
+        h, p = res["hybrid"], res["physics-only"]
+        rows.append({
+            "patient": pid, "paretic_side": patient.prior.paretic_side,
+            "hybrid_time_to_threshold_s": h["time_to_threshold_s"],
+            "physics_time_to_threshold_s": p["time_to_threshold_s"],
+            "time_ratio_pct": 100 * h["time_to_threshold_s"] / p["time_to_threshold_s"],
+            "hybrid_rmse_deg": h["rmse_deg_at_cap"], "physics_rmse_deg": p["rmse_deg_at_cap"],
+            "rmse_improvement_pct": improvement_pct(h["rmse_deg_at_cap"], p["rmse_deg_at_cap"]),
+            "hybrid_endpoint_cm": h["endpoint_error_cm_at_cap"], "physics_endpoint_cm": p["endpoint_error_cm_at_cap"],
+            "endpoint_improvement_pct": improvement_pct(h["endpoint_error_cm_at_cap"], p["endpoint_error_cm_at_cap"]),
+            "hybrid_success": h["success_rate_at_cap"], "physics_success": p["success_rate_at_cap"],
+            "hybrid_warm_start": h["warm_start"],
+        })
+        (out / "raw.json").write_text(json.dumps(rows, indent=2, default=float))
+    ray.shutdown()
+
+    keys = list(rows[0])
+    with (out / "results.csv").open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=keys)
+        w.writeheader()
+        w.writerows(rows)
+
+    def med(k: str) -> float:
+        v = np.array([r[k] for r in rows], dtype=float)
+        return float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan")
+
+    md = [f"Threshold: mean joint RMSE ≤ {args.rmse_threshold_deg}° and no fall in {args.eval_rollouts} × "
+          f"{args.eval_duration_s:g} s rollouts; cap {args.cap_minutes:g} min per mode; {args.runners} runners × "
+          f"{args.envs_per_runner} envs; 'nan' = threshold not reached within the cap.", "",
+          "| patient | paretic | hybrid → threshold (s) | physics → threshold (s) | ratio % | RMSE hybrid / physics (°) "
+          "| endpoint hybrid / physics (cm) | success hybrid / physics |", "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        md.append(f"| {r['patient']} | {r['paretic_side']} | {r['hybrid_time_to_threshold_s']:.0f} | "
+                  f"{r['physics_time_to_threshold_s']:.0f} | {r['time_ratio_pct']:.1f} | {r['hybrid_rmse_deg']:.1f} / "
+                  f"{r['physics_rmse_deg']:.1f} | {r['hybrid_endpoint_cm']:.1f} / {r['physics_endpoint_cm']:.1f} | "
+                  f"{r['hybrid_success']:.2f} / {r['physics_success']:.2f} |")
+    md.append(f"| **median** | | {med('hybrid_time_to_threshold_s'):.0f} | {med('physics_time_to_threshold_s'):.0f} | "
+              f"{med('time_ratio_pct'):.1f} | RMSE improvement {med('rmse_improvement_pct'):+.1f} % | endpoint "
+              f"improvement {med('endpoint_improvement_pct'):+.1f} % | |")
+    (out / "results.md").write_text("\n".join(md) + "\n")
+    print("\n".join(md))
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
+    x = np.arange(len(rows))
+    for i, (k, lab) in enumerate((("rmse_deg", "joint RMSE at cap (deg)"), ("endpoint_cm", "endpoint error at cap (cm)"))):
+        ax[i].bar(x - 0.2, [r[f"hybrid_{k}"] for r in rows], 0.4, label="hybrid")
+        ax[i].bar(x + 0.2, [r[f"physics_{k}"] for r in rows], 0.4, label="physics-only")
+        ax[i].set_xticks(x, [r["patient"] for r in rows], rotation=30)
+        ax[i].set_ylabel(lab)
+    ax[0].legend()
+    fig.tight_layout()
+    fig.savefig(out / "results.png", dpi=120)
+
+
+if __name__ == "__main__":
+    main()

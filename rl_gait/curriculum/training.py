@@ -1,0 +1,66 @@
+"""One builder for goal-conditioned multi-task training, used by the atlas policy and by patients.
+
+:func:`multitask_config` returns the learner config (``rl_gait.learner.build_config`` on
+``rl_gait/MultiTaskWalk-v0``) with the curriculum callback bound to a driver-side
+:class:`~rl_gait.curriculum.Curriculum`. The tracking target of every task is the given reference
+for that task: the healthy atlas's (atlas policy) or the patient's own (``reference_for(trial, task)``).
+Demonstrations cover every task of the curriculum. Patients start from a warm start (the atlas or
+their personalized level-walking policy) with their personalized PD body.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rl_gait.curriculum.curriculum import Curriculum, CurriculumConfig
+from rl_gait.reference.motion import ReferenceMotion
+
+MULTITASK_ENV_ID = "rl_gait/MultiTaskWalk-v0"
+
+
+def multitask_config(
+    *,
+    curriculum: CurriculumConfig,
+    references: dict[str, ReferenceMotion],
+    out_dir: str | Path,
+    mode: str = "hybrid",
+    body: Any = None,
+    pd: Any = None,
+    imitation: Any = None,
+    lr: float = 3e-4,
+    warm_start: str | Path | None = None,
+    curriculum_state: dict | None = None,
+    seed: int = 0,
+    demos_per_task: int = 256,
+    **learner_kwargs: Any,
+) -> tuple[Any, Curriculum]:
+    """Config for multi-task training and its driver-side curriculum.
+
+    Args:
+        curriculum: families, levels and advancement rule.
+        references: ``{task.name: ReferenceMotion}`` for every task of ``curriculum``.
+        out_dir: where the multi-task demonstrations are written (``demonstrations.npz``).
+        mode, imitation, lr, warm_start, seed, **learner_kwargs: as :func:`rl_gait.learner.build_config`.
+        body, pd: the personalized body (default: healthy defaults).
+        curriculum_state: a saved :meth:`Curriculum.state` to resume from.
+    """
+    from rl_gait.curriculum.callbacks import curriculum_callback
+    from rl_gait.envs.demonstrations import make_task_demonstrations
+    from rl_gait.envs.walk import WalkEnv
+    from rl_gait.learner import build_config
+
+    body_kw = {k: v for k, v in (("body", body), ("pd", pd)) if v is not None}
+    cb_cls, cur = curriculum_callback(curriculum, curriculum_state)
+    demos = None
+    if mode == "hybrid":
+        demos = Path(out_dir) / "demonstrations.npz"
+        if not demos.exists():
+            env = WalkEnv(**body_kw, reference=references[curriculum.all_tasks()[0].name])
+            tasks = [(t, references[t.name]) for t in curriculum.all_tasks()]
+            make_task_demonstrations(env, tasks, n_per_task=demos_per_task, seed=seed).save(demos)
+    env_kwargs = {"curriculum": curriculum, "references": references, "levels": dict(cur.levels), **body_kw}
+    config = build_config(mode=mode, env_kwargs=env_kwargs, env_id=MULTITASK_ENV_ID, imitation=imitation, lr=lr,
+                          seed=seed, demos=demos, warm_start=warm_start, **learner_kwargs)
+    config.callbacks(cb_cls)
+    return config, cur
