@@ -15,6 +15,7 @@ KWARGS = {
     "rl_gait/LevelWalk-v0": {},
     "rl_gait/SlopeWalk-v0": {"grade_deg": -8.0},
     "rl_gait/StairWalk-v0": {"step_height_m": 0.12, "ascending": True},
+    "rl_gait/MultiTaskWalk-v0": {},
 }
 
 
