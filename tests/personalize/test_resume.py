@@ -15,6 +15,7 @@ from rl_gait.personalize.local_cluster import LocalRayCluster
 
 DRIVER = textwrap.dedent("""
     import sys, ray
+    from dataclasses import replace
     from rl_gait.personalize.patients import load_patient
     from rl_gait.personalize.sweep import SweepBudget, run_sweep
 
@@ -23,6 +24,7 @@ DRIVER = textwrap.dedent("""
     budget = SweepBudget.preset("smoke").with_trial(
         max_iterations=6, report_every=1, train_batch_size=400, minibatch_size=100, num_epochs=1,
         eval_duration_s=1.0, episode_duration_s=2.0, demo_samples=500)
+    budget = replace(budget, grace_period=6)  # no early stopping: this test is about resuming
     o = run_sweep([load_patient(ref)], out, budget, max_concurrent=2, command="test_resume")
     print("RESUMED" if o.resumed else "FRESH")
 """)
