@@ -9,6 +9,7 @@ reward, and may warm-start the policy from a checkpoint.
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from pathlib import Path
 from typing import Any, Literal
@@ -113,7 +114,7 @@ def make_demonstrations_file(env_id: str, env_kwargs: dict[str, Any], *, n_sampl
     finally:
         env.close()
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.stem + f".tmp{np.random.default_rng(seed).integers(1 << 30)}.npz")
+    tmp = out.with_name(f"{out.stem}.tmp{os.getpid()}.npz")  # atomic publish: parallel Tune trials share the cache
     demos.save(tmp)
     tmp.replace(out)
     return out.resolve()
