@@ -8,6 +8,7 @@ goal terms reward the task (speed toward the target, an upright trunk, the refer
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -48,34 +49,34 @@ def exp_kernel(squared_error: np.ndarray | float, k: float) -> np.ndarray | floa
 def pose_reward(q_rad: np.ndarray, q_ref_rad: np.ndarray, weight: float, k_per_rad2: float) -> float:
     """Joint-angle tracking: ``w·exp(−k·Σ_j (q_j − q_ref_j)²)``; ``q`` [J] rad."""
     d = q_rad - q_ref_rad
-    return weight * float(np.exp(-k_per_rad2 * float(d @ d)))
+    return weight * math.exp(-k_per_rad2 * float(d @ d))
 
 
 def joint_velocity_reward(qd_rad_s: np.ndarray, qd_ref_rad_s: np.ndarray, weight: float, k: float) -> float:
     """Joint-velocity tracking: ``w·exp(−k·Σ_j (q̇_j − q̇_ref_j)²)``; ``q̇`` [J] rad/s."""
     d = qd_rad_s - qd_ref_rad_s
-    return weight * float(np.exp(-k * float(d @ d)))
+    return weight * math.exp(-k * float(d @ d))
 
 
 def feet_reward(feet_m: np.ndarray, feet_ref_m: np.ndarray, weight: float, k_per_m2: float) -> float:
     """End-effector tracking: feet positions relative to the pelvis, ``[4]`` (x, z of r and l) m."""
     d = feet_m - feet_ref_m
-    return weight * float(np.exp(-k_per_m2 * float(d @ d)))
+    return weight * math.exp(-k_per_m2 * float(d @ d))
 
 
 def com_height_reward(h_m: float, h_ref_m: float, weight: float, k_per_m2: float) -> float:
     """Centre-of-mass height above the ground vs the reference's, m."""
-    return weight * float(np.exp(-k_per_m2 * (h_m - h_ref_m) ** 2))
+    return weight * math.exp(-k_per_m2 * (h_m - h_ref_m) ** 2)
 
 
 def speed_reward(v_m_s: float, v_target_m_s: float, weight: float, k_s2_per_m2: float) -> float:
     """Forward speed toward the target, m/s."""
-    return weight * float(np.exp(-k_s2_per_m2 * (v_m_s - v_target_m_s) ** 2))
+    return weight * math.exp(-k_s2_per_m2 * (v_m_s - v_target_m_s) ** 2)
 
 
 def upright_reward(pitch_rad: float, weight: float, k_per_rad2: float) -> float:
     """Trunk pitch (forward lean positive) near zero."""
-    return weight * float(np.exp(-k_per_rad2 * pitch_rad**2))
+    return weight * math.exp(-k_per_rad2 * pitch_rad**2)
 
 
 def step_length_reward(step_m: float | None, step_ref_m: float, weight: float, k_per_m2: float) -> float:
@@ -87,4 +88,4 @@ def step_length_reward(step_m: float | None, step_ref_m: float, weight: float, k
     """
     if step_m is None:
         return 0.0
-    return weight * float(np.exp(-k_per_m2 * (step_m - step_ref_m) ** 2))
+    return weight * math.exp(-k_per_m2 * (step_m - step_ref_m) ** 2)

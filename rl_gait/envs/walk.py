@@ -50,6 +50,7 @@ v0: initial release.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -155,6 +156,13 @@ class WalkEnv(gym.Env):
         self._contact_radius = float(self.model.geom_size[self.layout.contact_geoms[0, 0], 0])
         self._leg_length = self.layout.anthro.leg_length_m
         self._tables_cache: dict[int, tuple[ReferenceMotion, ReferenceTables]] = {}
+        lay = self.layout
+        self._root_q, self._root_v = lay.root_qpos.tolist(), lay.root_qvel.tolist()
+        self._jq, self._jv, self._act = _as_slice(lay.joint_qpos), _as_slice(lay.joint_qvel), _as_slice(lay.actuators)
+        self._pelvis, self._feet_b = int(lay.pelvis_body), lay.foot_bodies.tolist()
+        self._contact_geoms_flat = lay.contact_geoms.reshape(-1)
+        self._contact_gap_m = self._contact_radius + CONTACT_TOL_M
+        self._fall_height_m = FALL_HEIGHT_FRAC * self._leg_length
         self._q_lo = self.layout.joint_range_rad[:, 0].copy()
         self._q_hi = self.layout.joint_range_rad[:, 1].copy()
         apply_task(self.model, self.task, self.terrain_layout)
@@ -169,6 +177,10 @@ class WalkEnv(gym.Env):
             self.observation_structure[name] = slice(start, start + n)
             start += n
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (start,), np.float32)
+        st = self.observation_structure["style"].start
+        self._blocks = dict(self.observation_structure, style_q=slice(st, st + 6), style_qd=slice(st + 6, st + 12),
+                            style_feet=slice(st + 12, st + 16))
+        self._obs_buf = np.zeros(start, dtype=np.float64)
         self.action_space = gym.spaces.Box(-1.0, 1.0, (len(JOINT_NAMES),), np.float32)
         self._phase = 0.0
         self._t = 0.0
@@ -219,11 +231,16 @@ class WalkEnv(gym.Env):
     def _feet_rel_pelvis(self, data: mujoco.MjData) -> np.ndarray:
         """Ankle positions relative to the pelvis in the pelvis (trunk) frame, [4]: x_r, z_r, x_l, z_l."""
         lay = self.layout
-        d = data.xpos[lay.foot_bodies] - data.xpos[lay.pelvis_body]  # [2, 3]
+        xpos = data.xpos
+        px, pz = xpos[lay.pelvis_body, 0], xpos[lay.pelvis_body, 2]
         pitch = data.qpos[lay.root_qpos[2]]
-        c, s = np.cos(pitch), np.sin(pitch)
-        # pelvis frame: rotate world vectors by −pitch about y (x' = c·x − s·z, z' = s·x + c·z)
-        return (d[:, (0, 2)] @ np.array([[c, s], [-s, c]])).reshape(-1)
+        c, s = math.cos(pitch), math.sin(pitch)
+        out = []
+        for b in lay.foot_bodies:
+            dx, dz = xpos[b, 0] - px, xpos[b, 2] - pz
+            # pelvis frame: rotate world vectors by −pitch about y (x' = c·x − s·z, z' = s·x + c·z)
+            out += (c * dx - s * dz, s * dx + c * dz)
+        return np.array(out)
 
     def style_features(self, data: mujoco.MjData | None = None) -> np.ndarray:
         """Discriminator / style features [16] of a state: joint angles, joint velocities, feet."""
@@ -235,9 +252,10 @@ class WalkEnv(gym.Env):
         return np.concatenate([data.qpos[lay.joint_qpos], data.qvel[lay.joint_qvel], feet])
 
     def _foot_contacts(self) -> np.ndarray:
-        pts = self.data.geom_xpos[self.layout.contact_geoms]  # [2, 2, 3]
-        gap = pts[..., 2] - self._contact_radius - self._ground(pts[..., 0])
-        return (gap < CONTACT_TOL_M).any(axis=1)
+        """[2] bool (r, l): heel or toe sphere within ``CONTACT_TOL_M`` of the terrain surface."""
+        pts = self.data.geom_xpos[self._contact_geoms_flat]  # [4, 3]: heel_r, toe_r, heel_l, toe_l
+        near = (pts[:, 2] - self._ground(pts[:, 0])) < self._contact_gap_m
+        return np.array((near[0] or near[1], near[2] or near[3]))
 
     def _task_features(self) -> np.ndarray:
         onehot = np.array([self.task.terrain == k for k in TERRAIN_KINDS], dtype=np.float64)
@@ -246,22 +264,25 @@ class WalkEnv(gym.Env):
         return np.concatenate([onehot, [grade, step, self.target_speed_m_s]])
 
     def _obs(self, contacts: np.ndarray, feet: np.ndarray | None = None) -> np.ndarray:
-        d, lay = self.data, self.layout
+        d, o, b = self.data, self._obs_buf, self._blocks
         feet = self._feet_rel_pelvis(d) if feet is None else feet
-        x, z, pitch = d.qpos[lay.root_qpos]
-        vx, vz, wp = d.qvel[lay.root_qvel]
-        g0 = float(self._ground(x))
-        i_next = int(((self._phase + self._dphase) % 1.0) * PHASE_TABLE_SIZE)
-        ph = 2 * np.pi * self._phase
-        return np.concatenate([
-            [z - g0, pitch, vx, vz, wp],
-            self._style(d, feet),
-            contacts,
-            (np.sin(ph), np.cos(ph)),
-            self.ref.q[i_next],
-            self._task_obs,
-            self._ground(x + HEIGHT_SAMPLES_X_M) - g0,
-        ]).astype(np.float32)
+        x = d.qpos[self._root_q[0]]
+        g0 = self._ground(x)
+        b_root = b["root"]
+        o[b_root.start] = d.qpos[self._root_q[1]] - g0
+        o[b_root.start + 1] = d.qpos[self._root_q[2]]
+        o[b_root.start + 2: b_root.stop] = d.qvel[self._root_v]
+        o[b["style_q"]] = d.qpos[self._jq]
+        o[b["style_qd"]] = d.qvel[self._jv]
+        o[b["style_feet"]] = feet
+        o[b["contact"]] = contacts
+        ph = 2 * math.pi * self._phase
+        o[b["phase"]] = (math.sin(ph), math.cos(ph))
+        o[b["ref_next"]] = self.ref.q[int(((self._phase + self._dphase) % 1.0) * PHASE_TABLE_SIZE)]
+        o[b["task"]] = self._task_obs
+        o[b["terrain"]] = self._ground(x + HEIGHT_SAMPLES_X_M)
+        o[b["terrain"]] -= g0
+        return o.astype(np.float32)
 
     # ------------------------------------------------------------------ gym API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -301,54 +322,54 @@ class WalkEnv(gym.Env):
         mujoco.mj_forward(self.model, data)
 
     def step(self, action: np.ndarray):
-        d, lay, w = self.data, self.layout, self.weights
-        a = np.minimum(np.maximum(np.asarray(action, dtype=np.float64), -1.0), 1.0)
+        d, w, ref = self.data, self.weights, self.ref
+        a = np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0)
         self._phase = (self._phase + self._dphase) % 1.0
         i = int(self._phase * PHASE_TABLE_SIZE)
-        q_ref = self.ref.q[i]
-        target = np.minimum(np.maximum(q_ref + self.action_scale_rad * a, self._q_lo), self._q_hi)
-        d.ctrl[lay.actuators] = target
+        q_ref = ref.q[i]
+        target = q_ref + self.action_scale_rad * a
+        d.ctrl[self._act] = np.clip(target, self._q_lo, self._q_hi)
         mujoco.mj_step(self.model, d, nstep=FRAME_SKIP)
         self._t += self.control_dt
 
-        x, z, pitch = d.qpos[lay.root_qpos]
-        vx = d.qvel[lay.root_qvel[0]]
+        qpos, qvel = d.qpos, d.qvel
+        x, z, pitch = float(qpos[self._root_q[0]]), float(qpos[self._root_q[1]]), float(qpos[self._root_q[2]])
+        vx = float(qvel[self._root_v[0]])
         g0 = float(self._ground(x))
         contacts = self._foot_contacts()
-        q, qd = d.qpos[lay.joint_qpos], d.qvel[lay.joint_qvel]
+        q, qd = qpos[self._jq], qvel[self._jv]
         feet = self._feet_rel_pelvis(d)
-        com_h = d.subtree_com[lay.pelvis_body, 2] - g0
+        com_h = float(d.subtree_com[self._pelvis, 2]) - g0
 
         step_m = None
-        touchdown = contacts & ~self._last_contact
-        for s in np.flatnonzero(touchdown):
-            foot_x = d.xpos[lay.foot_bodies[s], 0]
-            step_m = float(foot_x - d.xpos[lay.foot_bodies[1 - s], 0])
+        for s in (0, 1):
+            if contacts[s] and not self._last_contact[s]:  # touchdown of foot s: its lead over the other foot
+                step_m = float(d.xpos[self._feet_b[s], 0] - d.xpos[self._feet_b[1 - s], 0])
         self._last_contact = contacts
 
-        terms = {
-            "pose": R.pose_reward(q, q_ref, w.pose, w.k_pose_per_rad2),
-            "joint_velocity": R.joint_velocity_reward(qd, self.ref.qd[i], w.joint_velocity,
-                                                      w.k_joint_velocity_s2_per_rad2),
-            "feet": R.feet_reward(feet, self.ref.feet[i], w.feet, w.k_feet_per_m2),
-            "com_height": R.com_height_reward(com_h, self.ref.com_height[i], w.com_height, w.k_com_height_per_m2),
-            "speed": R.speed_reward(vx, self._target_vx_m_s, w.speed, w.k_speed_s2_per_m2),
-            "upright": R.upright_reward(pitch, w.upright, w.k_upright_per_rad2),
-            # per-touchdown weight chosen so that its mean per control step is about w.step_length
-            "step_length": R.step_length_reward(step_m, self.ref.step_length_m,
-                                                w.step_length * self._steps_per_touchdown, w.k_step_length_per_m2),
-        }
-        fell = bool((z - g0) < FALL_HEIGHT_FRAC * self._leg_length or abs(pitch) > FALL_PITCH_RAD
-                    or not np.isfinite(d.qpos).all())
+        fell = (z - g0) < self._fall_height_m or abs(pitch) > FALL_PITCH_RAD or not math.isfinite(x + z + pitch)
         if fell:
-            terms = dict.fromkeys(terms, 0.0)
-        reward = float(sum(terms.values()))
+            terms = dict.fromkeys(w.term_names, 0.0)  # no reward on the step that falls
+        else:
+            terms = {
+                "pose": R.pose_reward(q, q_ref, w.pose, w.k_pose_per_rad2),
+                "joint_velocity": R.joint_velocity_reward(qd, ref.qd[i], w.joint_velocity,
+                                                          w.k_joint_velocity_s2_per_rad2),
+                "feet": R.feet_reward(feet, ref.feet[i], w.feet, w.k_feet_per_m2),
+                "com_height": R.com_height_reward(com_h, ref.com_height[i], w.com_height, w.k_com_height_per_m2),
+                "speed": R.speed_reward(vx, self._target_vx_m_s, w.speed, w.k_speed_s2_per_m2),
+                "upright": R.upright_reward(pitch, w.upright, w.k_upright_per_rad2),
+                # per-touchdown weight chosen so that its mean per control step is about w.step_length
+                "step_length": R.step_length_reward(step_m, ref.step_length_m,
+                                                    w.step_length * self._steps_per_touchdown, w.k_step_length_per_m2),
+            }
+        reward = sum(terms.values())
         truncated = (not fell) and self._t >= self.episode_duration_s - 1e-9
-        distance = float(x - self._x_start)
+        distance = x - self._x_start
         info = {f"reward_{k}": v for k, v in terms.items()}
         info.update(
-            fell=fell, distance_m=distance, speed_m_s=float(vx), phase=self._phase,
-            joint_angles_rad=q.copy(), foot_contact=contacts, torques_nm=d.actuator_force[lay.actuators].copy(),
+            fell=fell, distance_m=distance, speed_m_s=vx, phase=self._phase,
+            joint_angles_rad=q.copy(), foot_contact=contacts, torques_nm=d.actuator_force[self._act].copy(),
             foot_pos_rel_pelvis_m=feet.reshape(2, 2), time_s=self._t,
             success=bool(truncated and distance >= self.goal_distance_m),
         )
@@ -379,6 +400,14 @@ class WalkEnv(gym.Env):
         if self._renderer is not None:
             self._renderer.close()
             self._renderer = None
+
+
+def _as_slice(idx: np.ndarray) -> slice | np.ndarray:
+    """A contiguous index array as a slice (views are faster than fancy indexing in the hot path)."""
+    idx = np.asarray(idx)
+    if len(idx) and np.array_equal(idx, np.arange(idx[0], idx[0] + len(idx))):
+        return slice(int(idx[0]), int(idx[0]) + len(idx))
+    return idx
 
 
 def _default_reference(task: Task) -> ReferenceMotion:

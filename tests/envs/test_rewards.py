@@ -1,0 +1,49 @@
+"""Reward terms against hand-computed numbers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from rl_gait.envs import rewards as R
+
+
+def test_exp_kernel():
+    assert R.exp_kernel(0.0, 3.0) == 1.0
+    assert R.exp_kernel(0.5, 2.0) == pytest.approx(math.exp(-1.0))
+
+
+def test_pose_reward_hand_computed():
+    # errors 0.1 and 0.2 rad: Σe² = 0.05; k = 2 → exp(−0.1) = 0.904837; × w 0.4 = 0.361935
+    q, q_ref = np.array([0.1, 0.2, 0.0]), np.zeros(3)
+    assert R.pose_reward(q, q_ref, 0.4, 2.0) == pytest.approx(0.4 * 0.9048374180, rel=1e-9)
+    assert R.pose_reward(q_ref, q_ref, 0.4, 2.0) == pytest.approx(0.4)
+
+
+def test_joint_velocity_and_feet_rewards():
+    # q̇ error (1, −1) rad/s: Σ = 2; k 0.05 → exp(−0.1)
+    assert R.joint_velocity_reward(np.array([1.0, -1.0]), np.zeros(2), 0.05, 0.05) == pytest.approx(0.05 * math.exp(-0.1))
+    # feet 3 cm and 4 cm off: Σ = 0.0025 m²; k 40 → exp(−0.1)
+    assert R.feet_reward(np.array([0.03, 0.04, 0, 0]), np.zeros(4), 0.15, 40.0) == pytest.approx(0.15 * math.exp(-0.1))
+
+
+def test_scalar_goal_terms():
+    # COM 5 cm low: 0.0025 × 40 = 0.1
+    assert R.com_height_reward(0.95, 1.0, 0.1, 40.0) == pytest.approx(0.1 * math.exp(-0.1))
+    # 0.5 m/s too slow: 0.25 × 4 = 1
+    assert R.speed_reward(0.7, 1.2, 0.2, 4.0) == pytest.approx(0.2 * math.exp(-1.0))
+    # 0.2 rad lean: 0.04 × 5 = 0.2
+    assert R.upright_reward(-0.2, 0.05, 5.0) == pytest.approx(0.05 * math.exp(-0.2))
+
+
+def test_step_length_is_paid_at_touchdown_only():
+    assert R.step_length_reward(None, 0.6, 1.0, 40.0) == 0.0
+    # 5 cm short: 0.0025 × 40 = 0.1
+    assert R.step_length_reward(0.55, 0.6, 1.5, 40.0) == pytest.approx(1.5 * math.exp(-0.1))
+
+
+def test_weights_of_tracking_and_goal_terms_sum_to_one():
+    w = R.RewardWeights()
+    assert sum(getattr(w, n) for n in w.term_names) == pytest.approx(1.0)
