@@ -45,7 +45,7 @@ class ImitationPPOConfig(PPOConfig):
 
     Attributes beyond PPO: ``imitation_params`` (:class:`ImitationParams` or ``None`` = plain PPO),
     ``imitation_demos`` (absolute path of the demonstrations ``.npz``), ``rl_gait_mode``,
-    ``rl_gait_env_kwargs`` (the WalkEnv kwargs, for the sidecar and evaluation).
+    ``rl_gait_env_kwargs`` (the WalkEnv kwargs, for the sidecar and evaluation), ``rl_gait_torch_threads``.
     """
 
     def __init__(self, algo_class=None):
@@ -54,6 +54,7 @@ class ImitationPPOConfig(PPOConfig):
         self.imitation_demos: str | None = None
         self.rl_gait_mode: str = "physics-only"
         self.rl_gait_env_kwargs: dict[str, Any] = {}
+        self.rl_gait_torch_threads: int = 1  # torch threads per Learner (1 is fastest on shared CPUs)
         self.learners(learner_class=ImitationPPOTorchLearner)
 
     def imitation(
@@ -83,6 +84,14 @@ class ImitationPPOConfig(PPOConfig):
         if demos is not None:
             self.imitation_demos = str(Path(demos).resolve())
         return self
+
+
+def _one_torch_thread_per_env_runner(**kwargs: Any) -> None:
+    """``on_environment_created`` callback: EnvRunners do per-step inference of a small MLP, where extra
+    torch threads only fight the env and the learner for the (shared) cores."""
+    import torch
+
+    torch.set_num_threads(1)
 
 
 def env_id_for(env_kwargs: dict[str, Any]) -> str:
@@ -193,6 +202,7 @@ def build_config(
         .debugging(seed=seed)
         .reporting(metrics_num_episodes_for_smoothing=20)
         .python_environment(extra_python_environs_for_worker={"OMP_NUM_THREADS": "1"})
+        .callbacks(on_environment_created=_one_torch_thread_per_env_runner)
     )
     config.rl_gait_mode = mode
     config.rl_gait_env_kwargs = env_kwargs
