@@ -41,7 +41,7 @@ class Args:
     rmse_threshold_deg: float = 8.0
     runners: int = 2
     envs_per_runner: int = 4
-    warm_start: str = str(ROOT / "rl_gait" / "data" / "atlas_policy")
+    warm_start: str = "atlas"  # the shipped healthy atlas policy (hybrid only)
     seed: int = 0
 
 
@@ -67,8 +67,9 @@ def personalized_env_kwargs(patient) -> dict:
 def train_to_threshold(mode: str, env_kwargs: dict, args: Args) -> dict:
     """Train until the threshold or the cap; returns timings and the fidelity at the cap."""
     from rl_gait.learner import Policy, build_config, evaluate
+    from rl_gait.learner.config import atlas_policy_dir
 
-    warm = args.warm_start if mode == "hybrid" and Path(args.warm_start).exists() else None
+    warm = (atlas_policy_dir() if args.warm_start == "atlas" else args.warm_start) if mode == "hybrid" else None
     config = build_config(mode=mode, env_kwargs=env_kwargs, num_env_runners=args.runners,
                           num_envs_per_env_runner=args.envs_per_runner, seed=args.seed, warm_start=warm)
     algo = config.build_algo()

@@ -27,9 +27,18 @@ def add_parser(subparsers) -> None:
     p.add_argument("--env-runners", type=int, default=1, help="RLlib EnvRunner actors (0 = sample in-process)")
     p.add_argument("--envs-per-runner", type=int, default=4)
     p.add_argument("--learners", type=int, default=0, help="0/1 local learner, >=2 DDP learners")
-    p.add_argument("--warm-start", type=Path, default=None, help="checkpoint to initialise the policy (hybrid)")
+    p.add_argument("--warm-start", default="atlas",
+                   help="checkpoint to initialise the policy (hybrid): 'atlas' (default) = the shipped healthy atlas "
+                        "policy, 'none' = random initialisation, or a checkpoint folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
+
+
+def warm_start_arg(value: str, mode: str) -> str | None:
+    """``--warm-start``: ``atlas`` (the shipped atlas policy; none in physics-only mode), ``none``, or a path."""
+    if value == "none" or (value == "atlas" and mode == "physics-only"):
+        return None
+    return value if value == "atlas" else str(Path(value).resolve())
 
 
 def load_trial(paths: list[Path], *, height_m: float | None, mass_kg: float | None):
@@ -61,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     budget = Budget.preset(args.budget)
     config = build_config(mode=args.mode, env_kwargs=env_kwargs, seed=args.seed, num_env_runners=args.env_runners,
                           num_envs_per_env_runner=args.envs_per_runner, num_learners=args.learners,
-                          warm_start=args.warm_start)
+                          warm_start=warm_start_arg(args.warm_start, args.mode))
     result = train(config, budget=budget, out_dir=args.out, progress=not args.no_progress,
                    patient_id=trial.subject_id, command=shlex.join(["rl-gait", *sys.argv[1:]]),
                    extra_sidecar={"trial": [str(p.resolve()) for p in args.trial], "paretic_side": trial.paretic_side})

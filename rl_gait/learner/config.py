@@ -94,6 +94,15 @@ def _one_torch_thread_per_env_runner(**kwargs: Any) -> None:
     torch.set_num_threads(1)
 
 
+ATLAS_WARM_START = "atlas"
+ATLAS_POLICY_DIR = Path(__file__).resolve().parents[1] / "data" / "atlas_policy"
+
+
+def atlas_policy_dir() -> Path | None:
+    """The shipped healthy atlas policy (``rl_gait/data/atlas_policy``), or ``None`` if not shipped."""
+    return ATLAS_POLICY_DIR if (ATLAS_POLICY_DIR / "rl_gait.json").is_file() else None
+
+
 def env_id_for(env_kwargs: dict[str, Any]) -> str:
     """Gymnasium id of the WalkEnv for the task in ``env_kwargs`` (level when no task is given)."""
     task = env_kwargs.get("task")
@@ -151,7 +160,7 @@ def build_config(
     num_envs_per_env_runner: int = 4,
     num_learners: int = 0,
     seed: int = 0,
-    warm_start: str | Path | None = None,
+    warm_start: str | Path | None = "atlas",
     env_id: str | None = None,
     demos: str | Path | None = None,
     train_batch_size: int | None = None,
@@ -169,7 +178,8 @@ def build_config(
         num_env_runners, num_envs_per_env_runner, num_learners: RLlib parallelism (``num_learners >= 2``
             is DDP).
         seed: seeds RLlib, the envs and the demonstration sampling.
-        warm_start: checkpoint directory (an ``rl_gait`` training output or an RLlib algorithm
+        warm_start: ``"atlas"`` (default: the shipped healthy atlas policy in hybrid mode, nothing in
+            physics-only mode), ``None`` (random init), or a checkpoint directory (an ``rl_gait`` training output or an RLlib algorithm
             checkpoint) whose policy weights initialise this one (hybrid only).
         env_id: Gymnasium id; default from the task's terrain (``rl_gait/LevelWalk-v0`` ...).
         demos: demonstrations ``.npz``; default: made from ``env_kwargs`` and cached.
@@ -177,6 +187,8 @@ def build_config(
     """
     if mode not in MODES:
         raise RlGaitError(f"mode must be one of {MODES}, got {mode!r}")
+    if warm_start == ATLAS_WARM_START:  # the shipped healthy atlas policy: hybrid only, when present
+        warm_start = atlas_policy_dir() if mode == "hybrid" else None
     if mode == "physics-only" and (imitation is not None or warm_start is not None or demos is not None):
         raise RlGaitError("physics-only mode takes no imitation weights, demonstrations or warm start")
     env_kwargs = dict(env_kwargs)

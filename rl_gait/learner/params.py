@@ -27,8 +27,11 @@ class ImitationParams:
     bc_coeff: float = 0.5
     style_reward_weight: float = 0.5
     task_reward_weight: float = 1.0
-    disc_lr: float = 1e-4
-    grad_penalty: float = 5.0
+    # AMP's settings (Peng et al. 2021: gradient penalty 10, a slow discriminator): with 1e-4 / 5 the
+    # discriminator separated policy from demonstrations within a few iterations (accuracy 0.98–1.0) and
+    # the style reward vanished (~0.04 per step) in a quick-budget run on a stroke clip.
+    disc_lr: float = 3e-5
+    grad_penalty: float = 10.0
     bc_batch_size: int = 512
     disc_hidden: tuple[int, ...] = (256, 256)
 

@@ -26,9 +26,17 @@ def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
                    help="RLlib env runners per trial (each +1 CPU); 0 = sample in the trial (1 CPU per trial)")
     p.add_argument("--num-cpus", type=int, default=None, help="CPUs of a local Ray started here (default: all)")
     p.add_argument("--seed", type=int, default=0, help="seed of the learners and the Optuna samplers")
-    p.add_argument("--warm-start", type=Path, default=None,
-                   help="checkpoint whose policy initialises every trial (e.g. a healthy-atlas policy)")
+    p.add_argument("--warm-start", default="atlas",
+                   help="checkpoint whose policy initialises every trial; 'atlas' (default) = the shipped healthy "
+                        "atlas policy, 'none' = random initialisation")
     p.add_argument("--experiment-name", default="personalize", help="Tune experiment name (resume key)")
+
+
+def warm_start_arg(value: str) -> str | None:
+    """``--warm-start`` value: ``atlas`` (the shipped atlas policy), ``none``, or a checkpoint path."""
+    if value in ("atlas", "none"):
+        return None if value == "none" else value
+    return str(Path(value).resolve())
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -55,7 +63,7 @@ def sweep_from_args(args: argparse.Namespace, trial_paths: list[Path | list[Path
     patients = [load_patient(path) for path in trial_paths]
     budget = SweepBudget.preset(args.budget).with_trial(
         num_env_runners=args.env_runners, seed=args.seed,
-        warm_start=str(args.warm_start.resolve()) if args.warm_start else None)
+        warm_start=warm_start_arg(args.warm_start))
     print(f"[personalize] {len(patients)} patient(s), budget {budget.name}: {budget.samples_per_patient} trials "
           f"each, up to {budget.trial.max_iterations} iterations per trial", flush=True)
     init_ray(address, num_cpus=args.num_cpus)

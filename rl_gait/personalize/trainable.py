@@ -43,7 +43,8 @@ class TrialSettings:
         mode: learner mode (``"hybrid"`` = PPO + BC + GAIL).
         seed: learner seed.
         demo_samples: demonstration transitions per trial (made from the trial's own body and PD).
-        warm_start: checkpoint whose policy initialises every trial, or ``None``.
+        warm_start: checkpoint whose policy initialises every trial; ``"atlas"`` (default) = the shipped
+            healthy atlas policy; ``None`` = random initialisation.
         objective: the objective's scales.
     """
 
@@ -61,7 +62,7 @@ class TrialSettings:
     mode: str = "hybrid"
     seed: int = 0
     demo_samples: int = 20_000
-    warm_start: str | None = None
+    warm_start: str | None = "atlas"
     objective: ObjectiveWeights = field(default_factory=ObjectiveWeights)
 
     def __post_init__(self) -> None:
