@@ -12,11 +12,8 @@ cheap: MuJoCo is imported only when an env is made.
 
 from rl_gait._version import __version__
 
-try:
-    from rl_gait.envs.registration import register_envs as _register_envs
-except ModuleNotFoundError:  # pragma: no cover - envs stage not present
-    _register_envs = None
-if _register_envs is not None:
-    _register_envs()
+from rl_gait.envs.registration import register_envs as _register_envs
+
+_register_envs()
 
 __all__ = ["__version__"]

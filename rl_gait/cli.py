@@ -20,7 +20,6 @@ from rl_gait.errors import RlGaitError
 STAGE_CLIS: tuple[str, ...] = (
     "rl_gait.ingest.cli",
     "rl_gait.atlas.cli",
-    "rl_gait.envs.cli",
     "rl_gait.learner.cli",
     "rl_gait.personalize.cli",
     "rl_gait.predict.cli",
@@ -36,13 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rl_gait {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in STAGE_CLIS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a stage not built yet
-            if exc.name and exc.name.startswith("rl_gait"):
-                continue
-            raise
-        module.add_parser(sub)
+        importlib.import_module(name).add_parser(sub)
     return parser
 
 
