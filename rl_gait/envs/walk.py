@@ -165,7 +165,7 @@ class WalkEnv(gym.Env):
         self._fall_height_m = FALL_HEIGHT_FRAC * self._leg_length
         self._q_lo = self.layout.joint_range_rad[:, 0].copy()
         self._q_hi = self.layout.joint_range_rad[:, 1].copy()
-        apply_task(self.model, self.task, self.terrain_layout)
+        apply_task(self.model, self.task, self.terrain_layout, self.data)
         self._ground = GroundProfile(self.task, self.terrain_layout)
         self._set_reference(reference if reference is not None else _default_reference(self.task))
 
@@ -208,7 +208,7 @@ class WalkEnv(gym.Env):
         """Switch terrain and/or reference in place (no recompile)."""
         if task is not None:
             self.task = task
-            apply_task(self.model, task, self.terrain_layout)
+            apply_task(self.model, task, self.terrain_layout, self.data)
             self._ground = GroundProfile(task, self.terrain_layout)
         if reference is not None or task is not None:
             self._set_reference(reference if reference is not None else self.reference)

@@ -2,9 +2,9 @@
 
 Every walk starts on a level approach that ends at ``approach_end_x_m``; then comes the task's
 feature: a ramp of ``grade_deg`` (positive uphill), or ``n_steps`` stairs of ``step_height_m`` ×
-``step_depth_m`` going up or down followed by a level landing. All terrain geoms exist in every model
-(a ramp, ``MAX_STEPS`` step boxes, a landing); :func:`apply_task` moves, tilts and resizes them in
-``model`` without recompiling, and parks unused ones far below the walker. The analytic profile
+``step_depth_m`` going up or down followed by a level landing. All terrain pieces exist in every model
+(a ramp, ``MAX_STEPS`` step boxes, a landing), each a box in a mocap body; :func:`apply_task` moves
+and tilts them without recompiling, and parks unused ones far below the walker. The analytic profile
 :func:`ground_height_m` is what the envs observe (terrain height map) and what tests compare with
 ray casts of the simulated geometry.
 """
@@ -24,6 +24,7 @@ _HALF_WIDTH_M = 1.0
 _RAMP_HALF_LENGTH_M = 40.0
 _SLAB_HALF_THICKNESS_M = 0.5
 _STEP_HALF_HEIGHT_M = 1.5  # step boxes reach 3 m down: solid stairs
+_STEP_HALF_LENGTH_M = 10.0
 _PARK_Z_M = -200.0
 
 
@@ -89,56 +90,60 @@ def feature_end_x_m(task: Task, layout: TerrainLayout) -> float:
 
 
 def add_terrain(spec: mujoco.MjSpec) -> None:
-    """Add every terrain geom once (approach, ramp, MAX_STEPS steps, landing) to ``spec``'s world."""
+    """Add every terrain piece once (approach, ramp, MAX_STEPS steps, landing) to ``spec``.
+
+    Each piece is one box in its own **mocap body**: moving a mocap body at run time is how MuJoCo
+    moves static geometry so that collision detection sees it (geoms of the world body keep the
+    bounding volumes computed at compile time, so moving them leaves collisions with the old pose).
+    Boxes never change size: steps are long boxes (``_STEP_HALF_LENGTH_M``) whose overlapping tops
+    form the staircase for any tread depth.
+    """
     world = spec.worldbody
     kw = dict(type=mujoco.mjtGeom.mjGEOM_BOX, contype=TERRAIN_CONTYPE, conaffinity=TERRAIN_CONAFFINITY,
               condim=3, friction=(1.0, 0.005, 0.0001))
-    world.add_geom(name="approach", size=(10.0, _HALF_WIDTH_M, _SLAB_HALF_THICKNESS_M),
-                   pos=(-9.0, 0, -_SLAB_HALF_THICKNESS_M), rgba=(0.72, 0.72, 0.68, 1), **kw)
-    world.add_geom(name="ramp", size=(_RAMP_HALF_LENGTH_M, _HALF_WIDTH_M, _SLAB_HALF_THICKNESS_M),
-                   pos=(1.0 + _RAMP_HALF_LENGTH_M, 0, -_SLAB_HALF_THICKNESS_M), rgba=(0.66, 0.7, 0.62, 1), **kw)
+    pieces = [("approach", (10.0, _HALF_WIDTH_M, _SLAB_HALF_THICKNESS_M), (0.72, 0.72, 0.68, 1)),
+              ("ramp", (_RAMP_HALF_LENGTH_M, _HALF_WIDTH_M, _SLAB_HALF_THICKNESS_M), (0.66, 0.7, 0.62, 1))]
     for i in range(MAX_STEPS):
         shade = 0.6 + 0.08 * (i % 2)
-        world.add_geom(name=f"step_{i}", size=(0.15, _HALF_WIDTH_M, _STEP_HALF_HEIGHT_M),
-                       pos=(0, 0, _PARK_Z_M), rgba=(shade, shade * 0.95, shade * 0.85, 1), **kw)
-    world.add_geom(name="landing", size=(20.0, _HALF_WIDTH_M, _STEP_HALF_HEIGHT_M),
-                   pos=(0, 0, _PARK_Z_M), rgba=(0.66, 0.66, 0.6, 1), **kw)
+        pieces.append((f"step_{i}", (_STEP_HALF_LENGTH_M, _HALF_WIDTH_M, _STEP_HALF_HEIGHT_M),
+                       (shade, shade * 0.95, shade * 0.85, 1)))
+    pieces.append(("landing", (_STEP_HALF_LENGTH_M, _HALF_WIDTH_M, _STEP_HALF_HEIGHT_M), (0.66, 0.66, 0.6, 1)))
+    for name, half, rgba in pieces:
+        body = world.add_body(name=f"terrain_{name}", mocap=True, pos=(0, 0, _PARK_Z_M))
+        body.add_geom(name=name, size=half, rgba=rgba, **kw)
     light = world.add_light(name="sun", pos=(0, 0, 6), dir=(0, 0.3, -1))
     light.castshadow = False
 
 
-def _set_box(model: mujoco.MjModel, gid: int, center: tuple[float, float, float],
-             half: tuple[float, float, float], pitch_rad: float = 0.0) -> None:
-    model.geom_pos[gid] = center
-    model.geom_quat[gid] = (np.cos(pitch_rad / 2), 0.0, np.sin(pitch_rad / 2), 0.0)
-    # the compiler marks unrotated world geoms "same frame as the body" and then ignores geom_quat
-    model.geom_sameframe[gid] = 0
-    model.geom_size[gid] = half
-    # broad-phase bounds follow the new size
-    model.geom_rbound[gid] = float(np.linalg.norm(half))
-    model.geom_aabb[gid] = (0.0, 0.0, 0.0, *half)
+def _place(model: mujoco.MjModel, data: mujoco.MjData | None, name: str, center: tuple[float, float, float],
+           pitch_rad: float = 0.0) -> None:
+    """Pose the mocap body of terrain piece ``name`` (in the model's defaults and, if given, in ``data``)."""
+    body = model.body(f"terrain_{name}")
+    quat = (np.cos(pitch_rad / 2), 0.0, np.sin(pitch_rad / 2), 0.0)
+    model.body_pos[body.id], model.body_quat[body.id] = center, quat  # what mj_resetData restores
+    if data is not None:
+        mocap = model.body_mocapid[body.id]
+        data.mocap_pos[mocap], data.mocap_quat[mocap] = center, quat
 
 
-def apply_task(model: mujoco.MjModel, task: Task, layout: TerrainLayout) -> None:
-    """Pose the terrain geoms of ``model`` for ``task`` in place (call ``mj_forward`` afterwards)."""
-    x0 = layout.approach_end_x_m
-    ramp, landing = model.geom("ramp").id, model.geom("landing").id
-    steps = [model.geom(f"step_{i}").id for i in range(MAX_STEPS)]
-    approach = model.geom("approach").id
-    _set_box(model, approach, (x0 - 10.0, 0, -_SLAB_HALF_THICKNESS_M), (10.0, _HALF_WIDTH_M, _SLAB_HALF_THICKNESS_M))
-    for gid in [*steps, landing, ramp]:
-        model.geom_pos[gid] = (0.0, 0.0, _PARK_Z_M)
+def apply_task(model: mujoco.MjModel, task: Task, layout: TerrainLayout, data: mujoco.MjData | None = None) -> None:
+    """Pose the terrain for ``task`` in place (call ``mj_forward`` on ``data`` afterwards)."""
+    x0, th, hh, hl = layout.approach_end_x_m, _SLAB_HALF_THICKNESS_M, _STEP_HALF_HEIGHT_M, _STEP_HALF_LENGTH_M
+    _place(model, data, "approach", (x0 - 10.0, 0.0, -th))
+    for name in ["ramp", "landing", *(f"step_{i}" for i in range(MAX_STEPS))]:
+        _place(model, data, name, (0.0, 0.0, _PARK_Z_M))
     if task.terrain in ("level", "slope"):
         g = np.deg2rad(task.grade_deg if task.terrain == "slope" else 0.0)
-        lr, th = _RAMP_HALF_LENGTH_M, _SLAB_HALF_THICKNESS_M
+        lr = _RAMP_HALF_LENGTH_M
         # rotate by −g about y so the +x end rises for uphill; top-left edge of the box at (x0, 0)
-        center = (x0 + lr * np.cos(g) + th * np.sin(g), 0.0, lr * np.sin(g) - th * np.cos(g))
-        _set_box(model, ramp, center, (lr, _HALF_WIDTH_M, th), pitch_rad=-g)
+        _place(model, data, "ramp", (x0 + lr * np.cos(g) + th * np.sin(g), 0.0, lr * np.sin(g) - th * np.cos(g)), -g)
         return
     sign = 1.0 if task.ascending else -1.0
-    d, h, hh = task.step_depth_m, task.step_height_m, _STEP_HALF_HEIGHT_M
+    d, h = task.step_depth_m, task.step_height_m
     for i in range(layout.n_steps):
         top = sign * (i + 1) * h
-        _set_box(model, steps[i], (x0 + (i + 0.5) * d, 0.0, top - hh), (0.5 * d, _HALF_WIDTH_M, hh))
-    top = sign * layout.n_steps * h
-    _set_box(model, landing, (x0 + layout.n_steps * d + 20.0, 0.0, top - hh), (20.0, _HALF_WIDTH_M, hh))
+        # the union of the boxes' tops is the staircase: going up, each box starts at its riser and runs
+        # on under the higher ones; going down, each ends at its riser and runs back under the higher ones
+        left = x0 + i * d if task.ascending else x0 + (i + 1) * d - 2 * hl
+        _place(model, data, f"step_{i}", (left + hl, 0.0, top - hh))
+    _place(model, data, "landing", (x0 + layout.n_steps * d + hl, 0.0, sign * layout.n_steps * h - hh))

@@ -14,12 +14,35 @@ from rl_gait.terrain import TerrainLayout, add_terrain, apply_task, ground_heigh
 LAYOUT = TerrainLayout(approach_end_x_m=1.0, n_steps=6)
 
 
+PROBE_R = 0.05
+
+
 @pytest.fixture(scope="module")
 def model_data():
     spec = build_planar_spec(BodyParams())
     add_terrain(spec)
+    probe = spec.worldbody.add_body(name="probe", pos=(0, 0.5, 5.0))
+    probe.add_freejoint(name="probe")
+    probe.mass, probe.inertia, probe.explicitinertial = 1.0, (1e-3, 1e-3, 1e-3), True
+    probe.add_geom(type=mujoco.mjtGeom.mjGEOM_SPHERE, size=(PROBE_R, 0, 0), mass=1.0, contype=0, conaffinity=1)
     model = spec.compile()
     return model, mujoco.MjData(model)
+
+
+def _drop_height(model, data, x: float) -> tuple[float, float]:
+    """Drop a 5 cm sphere beside the walker at ``x``; where it lands (x, z) is on the physical surface."""
+    adr = model.jnt_qposadr[model.joint("probe").id]
+    dof = model.jnt_dofadr[model.joint("probe").id]
+    data.qpos[adr: adr + 7] = (x, 0.5, 40.0, 1, 0, 0, 0)  # above the ray origin, out of its way
+    mujoco.mj_forward(model, data)
+    data.qpos[adr + 2] = _probe_height(model, data, x) + 0.05
+    data.qvel[dof: dof + 6] = 0.0
+    data.qpos[model.jnt_qposadr[model.joint("root_z").id]] = 50.0  # walker out of the way
+    data.qvel[:] = 0.0
+    for _ in range(300):
+        mujoco.mj_step(model, data)
+        data.qvel[[dof, dof + 1, dof + 3, dof + 4, dof + 5]] *= 0.9  # settle without rolling down the slope
+    return float(data.qpos[adr]), float(data.qpos[adr + 2] - PROBE_R)
 
 
 def _probe_height(model, data, x: float) -> float:
@@ -33,7 +56,9 @@ def _probe_height(model, data, x: float) -> float:
 
 
 def _set(model, data, task):
-    apply_task(model, task, LAYOUT)
+    apply_task(model, task, LAYOUT, data)
+    adr = model.jnt_qposadr[model.joint("probe").id]
+    data.qpos[adr + 2] = 40.0  # park the probe sphere above every ray origin
     mujoco.mj_forward(model, data)
 
 
@@ -47,6 +72,10 @@ def test_measured_grade(model_data, grade_deg):
     assert measured == pytest.approx(grade_deg, abs=0.2)
     assert _probe_height(model, data, 0.5) == pytest.approx(0.0, abs=1e-6)  # level approach
     np.testing.assert_allclose(z, ground_height_m(Task("slope", grade_deg=grade_deg), LAYOUT, xs), atol=1e-6)
+    # and collisions see the same surface (a moved geom must not keep its compile-time bounding box)
+    for x in (3.0, 8.0):
+        x_end, z_end = _drop_height(model, data, x)
+        assert z_end == pytest.approx(float(ground_height_m(Task("slope", grade_deg=grade_deg), LAYOUT, x_end)), abs=0.005)
 
 
 @pytest.mark.parametrize("height_m,ascending", [(0.08, True), (0.15, True), (0.20, False), (0.12, False)])
@@ -62,6 +91,9 @@ def test_measured_step_rise(model_data, height_m, ascending):
     landing = _probe_height(model, data, centres[-1] + 1.0)
     assert landing == pytest.approx(sign * height_m * LAYOUT.n_steps, abs=0.002)
     np.testing.assert_allclose(z, ground_height_m(task, LAYOUT, centres), atol=1e-6)
+    for x, top in zip(centres[[0, 3, 5]], z[[0, 3, 5]], strict=True):
+        x_end, z_end = _drop_height(model, data, float(x))
+        assert abs(x_end - x) < 0.05 and z_end == pytest.approx(top, abs=0.005)
 
 
 def test_switching_back_to_level_clears_stairs(model_data):
