@@ -39,6 +39,7 @@ class Args:
     ship: bool = False
     eval_seeds: int = 3
     eval_duration_s: float = 10.0
+    family_weights: str = "level=2,slope_up=1,slope_down=1,stairs_up=1,stairs_down=1"
 
 
 def parse() -> Args:
@@ -51,14 +52,17 @@ def parse() -> Args:
     return Args(**vars(p.parse_args()))
 
 
-def curriculum_setup():
+def parse_weights(text: str) -> dict[str, float]:
+    """``"level=2,stairs_up=3"`` → ``{"level": 2.0, "stairs_up": 3.0}``."""
+    return {k.strip(): float(v) for k, v in (item.split("=") for item in text.split(",") if item.strip())}
+
+
+def curriculum_setup(family_weights: dict[str, float]):
     from rl_gait.curriculum import CurriculumConfig, default_levels
     from rl_gait.curriculum.env import task_references
     from rl_gait.reference import healthy_reference
 
-    cfg = CurriculumConfig(levels=default_levels(LEVEL_SPEEDS_M_S),
-                           family_weights={"level": 2.0, "slope_up": 1.0, "slope_down": 1.0,
-                                           "stairs_up": 1.0, "stairs_down": 1.0})
+    cfg = CurriculumConfig(levels=default_levels(LEVEL_SPEEDS_M_S), family_weights=family_weights)
     refs = task_references(cfg, lambda t: healthy_reference(t))
     return cfg, refs
 
@@ -106,7 +110,7 @@ def main() -> None:
     progress = json.loads(progress_path.read_text()) if progress_path.exists() else {
         "env_steps": 0, "iterations": 0, "wall_s": 0.0, "stretches": []}
 
-    cfg, refs = curriculum_setup()
+    cfg, refs = curriculum_setup(parse_weights(args.family_weights))
     config, cur = multitask_config(
         curriculum=cfg, references=refs, out_dir=out, warm_start=args.warm_start or None, seed=args.seed,
         curriculum_state=json.loads(cur_path.read_text()) if cur_path.exists() else None,
