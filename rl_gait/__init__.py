@@ -11,7 +11,6 @@ cheap: MuJoCo is imported only when an env is made.
 """
 
 from rl_gait._version import __version__
-
 from rl_gait.envs.registration import register_envs as _register_envs
 
 _register_envs()
