@@ -186,7 +186,6 @@ class WalkEnv(gym.Env):
         self._t = 0.0
         self._x_start = 0.0
         self._last_contact = np.zeros(2, dtype=bool)
-        self._fell = False
 
     # ------------------------------------------------------------------ configuration
     def _set_reference(self, reference: ReferenceMotion) -> None:
@@ -295,10 +294,8 @@ class WalkEnv(gym.Env):
         self._phase = phase
         self._t = 0.0
         self._x_start = float(self.data.qpos[self.layout.root_qpos[0]])
-        self._fell = False
         contacts = self._foot_contacts()
         self._last_contact = contacts
-        self._last_touchdown_x = np.full(2, np.nan)
         return self._obs(contacts), {"phase": self._phase, "task": self.task.name}
 
     def _set_reference_state(self, data: mujoco.MjData, phase: float, x_m: float = 0.0, noise_rad: float = 0.0,
@@ -373,7 +370,6 @@ class WalkEnv(gym.Env):
             foot_pos_rel_pelvis_m=feet.reshape(2, 2), time_s=self._t,
             success=bool(truncated and distance >= self.goal_distance_m),
         )
-        self._fell = fell
         return self._obs(contacts, feet), reward, fell, truncated, info
 
     @property
