@@ -110,7 +110,7 @@ def update_sidecar(checkpoint_dir: str | Path, **fields: Any) -> Path:
 
 def resolve_checkpoint_dir(path: str | Path) -> Path:
     """Accept a training output folder (``OUT``) or its ``OUT/checkpoint``; return the checkpoint folder."""
-    p = Path(path)
+    p = Path(path).resolve()  # RLModule.from_checkpoint reads URIs: a relative path fails there
     if (p / CHECKPOINT_SUBDIR / SIDECAR_NAME).is_file():
         return p / CHECKPOINT_SUBDIR
     if (p / SIDECAR_NAME).is_file():
