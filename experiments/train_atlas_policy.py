@@ -69,10 +69,10 @@ def curriculum_setup(family_weights: dict[str, float]):
 
 def evaluate_tasks(module, cfg, refs, *, seeds: int, duration_s: float) -> dict:
     """Deterministic rollouts of the policy on every task and level: success rate and distance."""
-    import torch
-
     from rl_gait.envs.walk import WalkEnv
+    from rl_gait.learner import Policy
 
+    policy = Policy(module)
     out: dict[str, dict] = {}
     env = WalkEnv(episode_duration_s=duration_s)
     for fam in cfg.families:
@@ -81,9 +81,7 @@ def evaluate_tasks(module, cfg, refs, *, seeds: int, duration_s: float) -> dict:
             for s in range(seeds):
                 obs, _ = env.reset(seed=1000 + s, options={"task": task, "reference": refs[task.name]})
                 while True:
-                    with torch.no_grad():
-                        a = module.forward_inference({"obs": torch.as_tensor(obs[None])})["action_dist_inputs"][0, :6]
-                    obs, _, term, trunc, info = env.step(np.clip(a.numpy(), -1, 1))
+                    obs, _, term, trunc, info = env.step(policy.act(obs))
                     if term or trunc:
                         break
                 succ.append(bool(info["success"]))
@@ -122,17 +120,15 @@ def main() -> None:
         push_levels(algo, cur.levels)
         print(f"resumed from {algo_dir} at {progress['env_steps']:,} steps, levels {cur.levels}", flush=True)
 
-    t0, it0, steps0 = time.time(), progress["iterations"], progress["env_steps"]
+    t0, it0, steps0, wall0 = time.time(), progress["iterations"], progress["env_steps"], progress["wall_s"]
     stretch_steps = 0
 
     def save() -> None:
         algo.save_to_path(str(algo_dir))
         cur_path.write_text(json.dumps(cur.state()))
-        progress.update(env_steps=steps0 + stretch_steps, iterations=it0 + it,
-                        wall_s=progress.get("wall_s_before", progress["wall_s"]) + (time.time() - t0))
+        progress.update(env_steps=steps0 + stretch_steps, iterations=it0 + it, wall_s=wall0 + (time.time() - t0))
         progress_path.write_text(json.dumps(progress, indent=2))
 
-    progress["wall_s_before"] = progress["wall_s"]
     it = 0
     while time.time() - t0 < args.minutes * 60:
         r = algo.train()

@@ -5,8 +5,8 @@ feature: a ramp of ``grade_deg`` (positive uphill), or ``n_steps`` stairs of ``s
 ``step_depth_m`` going up or down followed by a level landing. All terrain pieces exist in every model
 (a ramp, ``MAX_STEPS`` step boxes, a landing), each a box in a mocap body; :func:`apply_task` moves
 and tilts them without recompiling, and parks unused ones far below the walker. The analytic profile
-:func:`ground_height_m` is what the envs observe (terrain height map) and what tests compare with
-ray casts of the simulated geometry.
+:func:`ground_height_m` (and its fast table form :class:`GroundProfile`, used by the envs for the
+observed height map) is what tests compare with ray casts and dropped probes of the simulated geometry.
 """
 
 from __future__ import annotations
