@@ -40,6 +40,7 @@ class Args:
     eval_seeds: int = 3
     eval_duration_s: float = 10.0
     family_weights: str = "level=2,slope_up=1,slope_down=1,stairs_up=1,stairs_down=1"
+    feature_start_prob: float = 0.5
 
 
 def parse() -> Args:
@@ -109,9 +110,22 @@ def main() -> None:
         "env_steps": 0, "iterations": 0, "wall_s": 0.0, "stretches": []}
 
     cfg, refs = curriculum_setup(parse_weights(args.family_weights))
+    if cur_path.exists():
+        cur_state = json.loads(cur_path.read_text())
+    elif args.warm_start:  # a new run from a shipped policy starts at the levels that policy reached
+        from rl_gait.learner.checkpoint import read_sidecar
+        before = read_sidecar(args.warm_start)
+        reached = before.get("curriculum_levels_reached", {})
+        cur_state = {"levels": {f: int(v) for f, v in reached.items() if f in cfg.families}}
+        # the new run continues the warm start's history: its steps, wall time and stretches count
+        progress.update(env_steps=int(before.get("steps", 0)), iterations=int(before.get("iterations", 0)),
+                        wall_s=float(before.get("wall_s", 0.0)), stretches=list(before.get("stretches", [])),
+                        warm_start={"path": args.warm_start, "levels": cur_state["levels"]})
+    else:
+        cur_state = None
     config, cur = multitask_config(
         curriculum=cfg, references=refs, out_dir=out, warm_start=args.warm_start or None, seed=args.seed,
-        curriculum_state=json.loads(cur_path.read_text()) if cur_path.exists() else None,
+        curriculum_state=cur_state, feature_start_prob=args.feature_start_prob,
         num_env_runners=args.runners, num_envs_per_env_runner=args.envs_per_runner)
     ensure_ray(num_cpus=max(2, args.runners + 1))
     algo = config.build_algo()

@@ -1,7 +1,8 @@
 """RLlib glue of the curriculum: count episode outcomes on the EnvRunners, advance on the driver.
 
 ``on_episode_end`` (on every EnvRunner, local or remote) logs, per (family, level), the number of
-finished episodes and of successes, summed per iteration. ``on_train_result`` (driver) feeds them to
+finished full-course episodes (started on the approach, ``info["full_course"]``; episodes started part
+way up a feature are training experience, not evidence) and of successes, summed per iteration. ``on_train_result`` (driver) feeds them to
 the :class:`Curriculum` and pushes the new levels into every env of every EnvRunner, so it works with
 any number of remote runners. The per-(family, level) success rates of the iteration are added to the
 result under ``curriculum``.
@@ -43,7 +44,7 @@ class CurriculumCallback(RLlibCallback):
     def on_episode_end(self, *, episode, metrics_logger=None, env=None, env_index=None, **kwargs) -> None:
         infos = episode.get_infos()
         last = infos[-1] if infos else {}
-        if "task_family" not in last or metrics_logger is None:
+        if "task_family" not in last or metrics_logger is None or not last.get("full_course", True):
             return
         fam, lvl = last["task_family"], int(last["task_level"])
         metrics_logger.log_value(_key(fam, lvl, "episodes"), 1, reduce="sum", clear_on_reduce=True)

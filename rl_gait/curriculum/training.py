@@ -33,6 +33,7 @@ def multitask_config(
     curriculum_state: dict | None = None,
     seed: int = 0,
     demos_per_task: int = 256,
+    feature_start_prob: float = 0.5,
     **learner_kwargs: Any,
 ) -> tuple[Any, Curriculum]:
     """Config for multi-task training and its driver-side curriculum.
@@ -44,6 +45,9 @@ def multitask_config(
         mode, imitation, lr, warm_start, seed, **learner_kwargs: as :func:`rl_gait.learner.build_config`.
         body, pd: the personalized body (default: healthy defaults).
         curriculum_state: a saved :meth:`Curriculum.state` to resume from.
+        feature_start_prob: share of slope / stair episodes started part way along the feature
+            (spatial RSI, :class:`~rl_gait.envs.walk.WalkEnv`); they train but do not count for the
+            curriculum, which sees only full-course episodes.
     """
     from rl_gait.curriculum.callbacks import curriculum_callback
     from rl_gait.envs.demonstrations import make_task_demonstrations
@@ -59,7 +63,8 @@ def multitask_config(
             env = WalkEnv(**body_kw, reference=references[curriculum.all_tasks()[0].name])
             tasks = [(t, references[t.name]) for t in curriculum.all_tasks()]
             make_task_demonstrations(env, tasks, n_per_task=demos_per_task, seed=seed).save(demos)
-    env_kwargs = {"curriculum": curriculum, "references": references, "levels": dict(cur.levels), **body_kw}
+    env_kwargs = {"curriculum": curriculum, "references": references, "levels": dict(cur.levels),
+                  "feature_start_prob": feature_start_prob, **body_kw}
     config = build_config(mode=mode, env_kwargs=env_kwargs, env_id=MULTITASK_ENV_ID, imitation=imitation, lr=lr,
                           seed=seed, demos=demos, warm_start=warm_start, **learner_kwargs)
     config.callbacks(cb_cls)

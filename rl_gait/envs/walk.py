@@ -33,16 +33,21 @@ Weighted exponential kernels (:mod:`rl_gait.envs.rewards`): ``pose``, ``joint_ve
 ## Starting State
 Reference state initialisation: a random phase (seeded), joint angles and velocities of the reference
 there plus small noise, trunk upright, forward speed = target speed, lowest foot point on the ground.
+Position: the start of the level approach; with probability ``feature_start_prob`` (slope and stairs
+only, for training) a uniformly drawn point on the feature instead, so that experience covers every
+step and not only the first (spatial RSI). ``reset(options={"x_m": ...})`` sets it explicitly.
 
 ## Episode End
 Terminated on a fall (pelvis lower than ``FALL_HEIGHT_FRAC`` × leg length above the ground, or trunk
 pitch beyond ``FALL_PITCH_RAD``); truncated after ``episode_duration_s``. ``info["success"]`` (final
-step): no fall and at least ``goal_distance_m`` covered.
+step): no fall and the goal reached (level: ``LEVEL_GOAL_DISTANCE_M`` covered; slope and stairs: past
+the end of the feature + ``FEATURE_GOAL_MARGIN_M``). ``info["full_course"]``: the episode started on the
+approach (what evaluations and the curriculum count).
 
 ## Arguments
 ``task``, ``reference`` (default: the healthy atlas reference for the task), ``body``, ``pd``,
 ``reward_weights``, ``terrain_layout``, ``episode_duration_s``, ``action_scale_rad``,
-``init_noise_rad``, ``render_mode`` (``"rgb_array"``), ``render_size``.
+``init_noise_rad``, ``feature_start_prob``, ``render_mode`` (``"rgb_array"``), ``render_size``.
 
 ## Version History
 v0: initial release.
@@ -132,6 +137,7 @@ class WalkEnv(gym.Env):
         episode_duration_s: float = 10.0,
         action_scale_rad: float = 0.5,
         init_noise_rad: float = 0.02,
+        feature_start_prob: float = 0.0,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (240, 320),
     ):
@@ -143,6 +149,9 @@ class WalkEnv(gym.Env):
         self.episode_duration_s = float(episode_duration_s)
         self.action_scale_rad = float(action_scale_rad)
         self.init_noise_rad = float(init_noise_rad)
+        if not 0.0 <= feature_start_prob <= 1.0:
+            raise ValueError(f"feature_start_prob must be within [0, 1], got {feature_start_prob}")
+        self.feature_start_prob = float(feature_start_prob)
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self.render_mode = render_mode
@@ -185,6 +194,7 @@ class WalkEnv(gym.Env):
         self._phase = 0.0
         self._t = 0.0
         self._x_start = 0.0
+        self._full_course = True
         self._last_contact = np.zeros(2, dtype=bool)
 
     # ------------------------------------------------------------------ configuration
@@ -290,13 +300,30 @@ class WalkEnv(gym.Env):
         if "task" in options or "reference" in options:
             self.set_task(options.get("task"), options.get("reference"))
         phase = float(options.get("phase", self.np_random.uniform(0.0, 1.0)))
-        self._set_reference_state(self.data, phase, noise_rad=self.init_noise_rad, rng=self.np_random)
+        x_m = float(options["x_m"]) if "x_m" in options else self._draw_start_x_m()
+        self._set_reference_state(self.data, phase, x_m=x_m, noise_rad=self.init_noise_rad, rng=self.np_random)
         self._phase = phase
         self._t = 0.0
         self._x_start = float(self.data.qpos[self.layout.root_qpos[0]])
+        self._full_course = self._x_start <= 0.0
         contacts = self._foot_contacts()
         self._last_contact = contacts
         return self._obs(contacts), {"phase": self._phase, "task": self.task.name}
+
+    def _draw_start_x_m(self) -> float:
+        """0 (the approach), or with ``feature_start_prob`` a uniform point on the slope / stairs (m).
+
+        Draws once from ``np_random`` whenever ``feature_start_prob > 0`` (whatever the task)."""
+        if self.feature_start_prob == 0.0:
+            return 0.0
+        u = self.np_random.uniform(0.0, 1.0)
+        if self.task.terrain == "level" or u >= self.feature_start_prob:
+            return 0.0
+        x0 = self.terrain_layout.approach_end_x_m
+        span = feature_end_x_m(self.task, self.terrain_layout) - x0
+        if self.task.terrain == "slope":
+            span += 2.0  # the part of the slope that counts for success
+        return x0 + (u / self.feature_start_prob) * span  # u < p: u / p is uniform in [0, 1)
 
     def _set_reference_state(self, data: mujoco.MjData, phase: float, x_m: float = 0.0, noise_rad: float = 0.0,
                              rng: np.random.Generator | None = None) -> None:
@@ -368,7 +395,7 @@ class WalkEnv(gym.Env):
             fell=fell, distance_m=distance, speed_m_s=vx, phase=self._phase,
             joint_angles_rad=q.copy(), foot_contact=contacts, torques_nm=d.actuator_force[self._act].copy(),
             foot_pos_rel_pelvis_m=feet.reshape(2, 2), time_s=self._t,
-            success=bool(truncated and distance >= self.goal_distance_m),
+            success=bool(truncated and distance >= self.goal_distance_m), full_course=self._full_course,
         )
         return self._obs(contacts, feet), reward, fell, truncated, info
 

@@ -80,3 +80,30 @@ def test_multitask_env_switches_tasks_and_reports_them():
     assert set(seen) == set(FAMILIES)
     lvl, task = seen["stairs_down"]
     assert lvl in (0, 1, 2, 3) and task.terrain == "stairs" and not task.ascending
+
+
+def test_callback_counts_only_full_course_episodes():
+    """Episodes started part way up a feature (spatial RSI) train the policy but are no evidence for
+    the curriculum: on_episode_end logs only full-course ones."""
+    from rl_gait.curriculum.callbacks import CurriculumCallback
+
+    class Episode:
+        def __init__(self, info):
+            self._infos = [info]
+
+        def get_infos(self):
+            return self._infos
+
+    class Logger:
+        def __init__(self):
+            self.values: dict[str, int] = {}
+
+        def log_value(self, key, value, **kwargs):
+            self.values[key] = self.values.get(key, 0) + value
+
+    log = Logger()
+    cb = CurriculumCallback()
+    base = {"task_family": "stairs_up", "task_level": 1, "success": True}
+    for full in (True, False, False, True):
+        cb.on_episode_end(episode=Episode(base | {"full_course": full}), metrics_logger=log)
+    assert log.values == {"curriculum|stairs_up|1|episodes": 2, "curriculum|stairs_up|1|successes": 2}

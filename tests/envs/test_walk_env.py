@@ -108,3 +108,56 @@ def test_render_rgb_array():
     assert frame.shape == (96, 128, 3) and frame.dtype == np.uint8
     assert frame.std() > 5  # not blank
     env.close()
+
+
+def test_feature_start_spreads_starts_over_the_stairs_and_keeps_the_goal():
+    """Spatial RSI: with feature_start_prob=1 every stairs episode starts on the stairs (x in
+    [approach end, stairs end)), is flagged not full-course, and still has to reach the same goal x."""
+    from rl_gait.envs.walk import FEATURE_GOAL_MARGIN_M, WalkEnv
+    from rl_gait.terrain.terrain import feature_end_x_m
+
+    task = Task("stairs", step_height_m=0.12)
+    env = WalkEnv(task=task, feature_start_prob=1.0)
+    x0, x1 = env.terrain_layout.approach_end_x_m, feature_end_x_m(task, env.terrain_layout)
+    starts = []
+    for seed in range(20):
+        env.reset(seed=seed)
+        starts.append(env._x_start)
+        assert env._x_start + env.goal_distance_m == pytest.approx(x1 + FEATURE_GOAL_MARGIN_M)
+        _, _, _, _, info = env.step(np.zeros(6, np.float32))
+        assert info["full_course"] is False
+    starts = np.array(starts)
+    assert starts.min() >= x0 and starts.max() < x1 and np.ptp(starts) > 0.5 * (x1 - x0)
+
+    env.reset(seed=0, options={"x_m": 0.0})
+    assert env._x_start == 0.0 and env.step(np.zeros(6, np.float32))[4]["full_course"] is True
+    level = WalkEnv(feature_start_prob=1.0)  # level ground has no feature: always the start
+    level.reset(seed=3)
+    assert level._x_start == 0.0
+
+
+def test_feature_start_prob_zero_keeps_the_random_stream():
+    """The default (0) draws nothing extra: trajectories equal those of an env without the option."""
+    from rl_gait.envs.walk import WalkEnv
+
+    a, b = WalkEnv(), WalkEnv(feature_start_prob=0.0)
+    oa, _ = a.reset(seed=7)
+    ob, _ = b.reset(seed=7)
+    np.testing.assert_array_equal(oa, ob)
+    with pytest.raises(ValueError, match="feature_start_prob"):
+        WalkEnv(feature_start_prob=1.5)
+
+
+@pytest.mark.parametrize("height_m", [0.08, 0.12, 0.15, 0.17, 0.20])
+def test_stair_reference_feet_land_about_one_tread_apart(height_m):
+    """Through the body's kinematics, the healthy stair reference puts the feet about one tread (30 cm)
+    apart at each initial contact (with comfortable-speed level curves underneath it was ~55 cm)."""
+    from rl_gait.envs.walk import WalkEnv
+
+    env = WalkEnv(task=Task("stairs", step_height_m=height_m, step_depth_m=0.30))
+    feet = env.ref.feet  # [P, 4]: x_r, z_r, x_l, z_l relative to the pelvis
+    n = len(feet)
+    lead_at_right_contact = feet[0, 0] - feet[0, 2]
+    lead_at_left_contact = feet[n // 2, 2] - feet[n // 2, 0]
+    for lead in (lead_at_right_contact, lead_at_left_contact):
+        assert 0.20 < lead < 0.42
