@@ -41,7 +41,7 @@ class Args:
     rmse_threshold_deg: float = 8.0
     runners: int = 2
     envs_per_runner: int = 4
-    warm_start: str = "atlas"  # the shipped healthy atlas policy (hybrid only)
+    warm_start: str = "atlas"  # the shipped healthy atlas policy (hybrid only); "none" or a checkpoint path
     seed: int = 0
 
 
@@ -69,7 +69,8 @@ def train_to_threshold(mode: str, env_kwargs: dict, args: Args) -> dict:
     from rl_gait.learner import Policy, build_config, evaluate
     from rl_gait.learner.config import atlas_policy_dir
 
-    warm = (atlas_policy_dir() if args.warm_start == "atlas" else args.warm_start) if mode == "hybrid" else None
+    named = {"atlas": atlas_policy_dir(), "none": None}
+    warm = named.get(args.warm_start, args.warm_start) if mode == "hybrid" else None
     config = build_config(mode=mode, env_kwargs=env_kwargs, num_env_runners=args.runners,
                           num_envs_per_env_runner=args.envs_per_runner, seed=args.seed, warm_start=warm)
     algo = config.build_algo()
@@ -111,18 +112,26 @@ def main() -> None:
     args = parse()
     import ray
 
+    from rl_gait.errors import RlGaitError
     from rl_gait.learner.training import ensure_ray
     from rl_gait.personalize.patients import load_patient
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     ensure_ray(num_cpus=max(2, args.runners + 1))
-    rows = []
-    for rec in RECORDINGS[: args.n_patients]:
+    rows, skipped = [], []
+    for rec in RECORDINGS:
+        if len(rows) == args.n_patients:
+            break
         files = [Path(args.data) / f"walk{n}.json" for n in rec]
-        patient = load_patient(files if len(files) > 1 else files[0])
-        env_kwargs = personalized_env_kwargs(patient)
         pid = f"walk{rec[0]}" + (f"-{rec[-1]}" if len(rec) > 1 else "")
+        try:  # a recording the ingestion rejects (too few strides) is reported, and the next one used
+            patient = load_patient(files if len(files) > 1 else files[0])
+        except RlGaitError as e:
+            skipped.append(f"{pid}: {e}")
+            print(f"patient {pid} skipped: {e}", flush=True)
+            continue
+        env_kwargs = personalized_env_kwargs(patient)
         print(f"patient {pid}: paretic {patient.prior.paretic_side}, ROM ratio {patient.prior.rom_ratio:.2f}", flush=True)
         res = {m: train_to_threshold(m, env_kwargs, args) for m in ("hybrid", "physics-only")}
         h, p = res["hybrid"], res["physics-only"]
@@ -164,6 +173,7 @@ def main() -> None:
     md.append(f"| **median** | | {med('hybrid_time_to_threshold_s'):.0f} | {med('physics_time_to_threshold_s'):.0f} | "
               f"{med('time_ratio_pct'):.1f} | RMSE improvement {med('rmse_improvement_pct'):+.1f} % | endpoint "
               f"improvement {med('endpoint_improvement_pct'):+.1f} % | |")
+    md += [""] + [f"Skipped {s}" for s in skipped] if skipped else []
     (out / "results.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
 
