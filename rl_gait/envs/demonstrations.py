@@ -99,4 +99,4 @@ def _observe_reference(env: WalkEnv, phase: float, x_m: float) -> np.ndarray:
     """The env's observation of the reference state at ``phase`` (uses the env's own data buffer)."""
     env._set_reference_state(env.data, phase, x_m=x_m)
     env._phase = phase
-    return env._obs(env._foot_contacts())
+    return env._observe()

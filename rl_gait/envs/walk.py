@@ -190,6 +190,7 @@ class WalkEnv(gym.Env):
         self._blocks = dict(self.observation_structure, style_q=slice(st, st + 6), style_qd=slice(st + 6, st + 12),
                             style_feet=slice(st + 12, st + 16))
         self._obs_buf = np.zeros(start, dtype=np.float64)
+        self._query_x = np.zeros(5 + len(HEIGHT_SAMPLES_X_M))
         self.action_space = gym.spaces.Box(-1.0, 1.0, (len(JOINT_NAMES),), np.float32)
         self._phase = 0.0
         self._t = 0.0
@@ -260,11 +261,26 @@ class WalkEnv(gym.Env):
         lay = self.layout
         return np.concatenate([data.qpos[lay.joint_qpos], data.qvel[lay.joint_qvel], feet])
 
-    def _foot_contacts(self) -> np.ndarray:
-        """[2] bool (r, l): heel or toe sphere within ``CONTACT_TOL_M`` of the terrain surface."""
-        pts = self.data.geom_xpos[self._contact_geoms_flat]  # [4, 3]: heel_r, toe_r, heel_l, toe_l
-        near = (pts[:, 2] - self._ground(pts[:, 0])) < self._contact_gap_m
-        return np.array((near[0] or near[1], near[2] or near[3]))
+    def _sense(self) -> tuple[np.ndarray, np.ndarray]:
+        """All ground heights of the current state in one table lookup, and the foot contacts.
+
+        Returns ``(ground_m, contacts)``: ``ground_m`` [5 + len(HEIGHT_SAMPLES_X_M)] — [0] under the pelvis,
+        [1:5] under the heel_r, toe_r, heel_l, toe_l spheres, [5:] at the height-map samples; ``contacts``
+        [2] bool (r, l): heel or toe sphere within ``CONTACT_TOL_M`` of the terrain surface.
+        """
+        pts = self.data.geom_xpos[self._contact_geoms_flat]  # [4, 3]
+        qx = self._query_x
+        qx[0] = self.data.qpos[self._root_q[0]]
+        qx[1:5] = pts[:, 0]
+        np.add(qx[0], HEIGHT_SAMPLES_X_M, out=qx[5:])
+        ground = np.interp(qx, self._ground.xp, self._ground.fp)
+        near = (pts[:, 2] - ground[1:5]) < self._contact_gap_m
+        return ground, np.array((near[0] or near[1], near[2] or near[3]))
+
+    def _observe(self) -> np.ndarray:
+        """The observation of the current state (no contact bookkeeping)."""
+        ground, contacts = self._sense()
+        return self._obs(contacts, ground)
 
     def _task_features(self) -> np.ndarray:
         onehot = np.array([self.task.terrain == k for k in TERRAIN_KINDS], dtype=np.float64)
@@ -272,11 +288,11 @@ class WalkEnv(gym.Env):
         step = self.task.signed_rise if self.task.terrain == "stairs" else 0.0
         return np.concatenate([onehot, [grade, step, self.target_speed_m_s]])
 
-    def _obs(self, contacts: np.ndarray, feet: np.ndarray | None = None) -> np.ndarray:
+    def _obs(self, contacts: np.ndarray, ground: np.ndarray, feet: np.ndarray | None = None) -> np.ndarray:
+        """Observation from the state, its contacts and ground heights (:meth:`_sense`)."""
         d, o, b = self.data, self._obs_buf, self._blocks
         feet = self._feet_rel_pelvis(d) if feet is None else feet
-        x = d.qpos[self._root_q[0]]
-        g0 = self._ground(x)
+        g0 = ground[0]
         b_root = b["root"]
         o[b_root.start] = d.qpos[self._root_q[1]] - g0
         o[b_root.start + 1] = d.qpos[self._root_q[2]]
@@ -289,8 +305,7 @@ class WalkEnv(gym.Env):
         o[b["phase"]] = (math.sin(ph), math.cos(ph))
         o[b["ref_next"]] = self.ref.q[int(((self._phase + self._dphase) % 1.0) * PHASE_TABLE_SIZE)]
         o[b["task"]] = self._task_obs
-        o[b["terrain"]] = self._ground(x + HEIGHT_SAMPLES_X_M)
-        o[b["terrain"]] -= g0
+        np.subtract(ground[5:], g0, out=o[b["terrain"]])
         return o.astype(np.float32)
 
     # ------------------------------------------------------------------ gym API
@@ -306,9 +321,9 @@ class WalkEnv(gym.Env):
         self._t = 0.0
         self._x_start = float(self.data.qpos[self.layout.root_qpos[0]])
         self._full_course = self._x_start <= 0.0
-        contacts = self._foot_contacts()
+        ground, contacts = self._sense()
         self._last_contact = contacts
-        return self._obs(contacts), {"phase": self._phase, "task": self.task.name}
+        return self._obs(contacts, ground), {"phase": self._phase, "task": self.task.name}
 
     def _draw_start_x_m(self) -> float:
         """0 (the approach), or with ``feature_start_prob`` a uniform point on the slope / stairs (m).
@@ -347,20 +362,20 @@ class WalkEnv(gym.Env):
 
     def step(self, action: np.ndarray):
         d, w, ref = self.data, self.weights, self.ref
-        a = np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0)
+        a = np.minimum(np.maximum(np.asarray(action, dtype=np.float64), -1.0), 1.0)  # np.clip, without its overhead
         self._phase = (self._phase + self._dphase) % 1.0
         i = int(self._phase * PHASE_TABLE_SIZE)
         q_ref = ref.q[i]
         target = q_ref + self.action_scale_rad * a
-        d.ctrl[self._act] = np.clip(target, self._q_lo, self._q_hi)
+        d.ctrl[self._act] = np.minimum(np.maximum(target, self._q_lo), self._q_hi)
         mujoco.mj_step(self.model, d, nstep=FRAME_SKIP)
         self._t += self.control_dt
 
         qpos, qvel = d.qpos, d.qvel
         x, z, pitch = float(qpos[self._root_q[0]]), float(qpos[self._root_q[1]]), float(qpos[self._root_q[2]])
         vx = float(qvel[self._root_v[0]])
-        g0 = float(self._ground(x))
-        contacts = self._foot_contacts()
+        ground, contacts = self._sense()
+        g0 = float(ground[0])
         q, qd = qpos[self._jq], qvel[self._jv]
         feet = self._feet_rel_pelvis(d)
         com_h = float(d.subtree_com[self._pelvis, 2]) - g0
@@ -397,7 +412,7 @@ class WalkEnv(gym.Env):
             foot_pos_rel_pelvis_m=feet.reshape(2, 2), time_s=self._t,
             success=bool(truncated and distance >= self.goal_distance_m), full_course=self._full_course,
         )
-        return self._obs(contacts, feet), reward, fell, truncated, info
+        return self._obs(contacts, ground, feet), reward, fell, truncated, info
 
     @property
     def _speed_along_x(self) -> float:
