@@ -149,9 +149,12 @@ def main() -> None:
         it += 1
         er = r["env_runners"]
         stretch_steps += int(er.get("num_env_steps_sampled", 0))
+        cur_info = r.get("curriculum", {})
+        rates = " ".join(f"{k}={v:.2f}" for k, v in sorted(cur_info.get("success_rate_iteration", {}).items())
+                         if np.isfinite(v))
         print(f"it {it0 + it:4d} {time.time() - t0:6.0f}s steps {steps0 + stretch_steps:9,d} "
               f"ret {er.get('episode_return_mean', float('nan')):7.2f} len {er.get('episode_len_mean', 0):6.1f} "
-              f"levels {r.get('curriculum', {}).get('levels')}", flush=True)
+              f"levels {cur_info.get('levels')} success {rates}", flush=True)
         if it % args.save_every == 0:
             save()
     save()
