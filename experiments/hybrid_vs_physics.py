@@ -42,6 +42,8 @@ class Args:
     runners: int = 2
     envs_per_runner: int = 4
     warm_start: str = "atlas"  # the shipped healthy atlas policy (hybrid only); "none" or a checkpoint path
+    bc_coeff: float = -1.0  # hybrid BC weight; < 0: the ImitationParams default
+    style_reward_weight: float = -1.0  # hybrid GAIL reward weight; < 0: the ImitationParams default
     seed: int = 0
 
 
@@ -66,12 +68,16 @@ def personalized_env_kwargs(patient) -> dict:
 
 def train_to_threshold(mode: str, env_kwargs: dict, args: Args) -> dict:
     """Train until the threshold or the cap; returns timings and the fidelity at the cap."""
-    from rl_gait.learner import Policy, build_config, evaluate
+    from rl_gait.learner import ImitationParams, Policy, build_config, evaluate
     from rl_gait.learner.config import atlas_policy_dir
 
     named = {"atlas": atlas_policy_dir(), "none": None}
     warm = named.get(args.warm_start, args.warm_start) if mode == "hybrid" else None
-    config = build_config(mode=mode, env_kwargs=env_kwargs, num_env_runners=args.runners,
+    imitation = None
+    if mode == "hybrid":
+        overrides = {k: getattr(args, k) for k in ("bc_coeff", "style_reward_weight") if getattr(args, k) >= 0}
+        imitation = ImitationParams(**overrides)
+    config = build_config(mode=mode, env_kwargs=env_kwargs, num_env_runners=args.runners, imitation=imitation,
                           num_envs_per_env_runner=args.envs_per_runner, seed=args.seed, warm_start=warm)
     algo = config.build_algo()
     t0, it, steps = time.perf_counter(), 0, 0
@@ -160,9 +166,14 @@ def main() -> None:
         v = np.array([r[k] for r in rows], dtype=float)
         return float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan")
 
+    from rl_gait.learner import ImitationParams
+
+    ip = ImitationParams(**{k: getattr(args, k) for k in ("bc_coeff", "style_reward_weight") if getattr(args, k) >= 0})
+    hybrid_params = f"bc_coeff {ip.bc_coeff:g}, style_reward_weight {ip.style_reward_weight:g}"
     md = [f"Threshold: mean joint RMSE ≤ {args.rmse_threshold_deg}° and no fall in {args.eval_rollouts} × "
           f"{args.eval_duration_s:g} s rollouts; cap {args.cap_minutes:g} min per mode; {args.runners} runners × "
-          f"{args.envs_per_runner} envs; 'nan' = threshold not reached within the cap.", "",
+          f"{args.envs_per_runner} envs; hybrid = warm start '{args.warm_start}' + BC + GAIL ({hybrid_params}); "
+          "'nan' = threshold not reached within the cap.", "",
           "| patient | paretic | hybrid → threshold (s) | physics → threshold (s) | ratio % | RMSE hybrid / physics (°) "
           "| endpoint hybrid / physics (cm) | success hybrid / physics |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
