@@ -34,6 +34,7 @@ def multitask_config(
     seed: int = 0,
     demos_per_task: int = 256,
     feature_start_prob: float = 0.5,
+    max_lag_m: float | None = 1.5,
     **learner_kwargs: Any,
 ) -> tuple[Any, Curriculum]:
     """Config for multi-task training and its driver-side curriculum.
@@ -48,6 +49,8 @@ def multitask_config(
         feature_start_prob: share of slope / stair episodes started part way along the feature
             (spatial RSI, :class:`~rl_gait.envs.walk.WalkEnv`); they train but do not count for the
             curriculum, which sees only full-course episodes.
+        max_lag_m: end an episode when the walker is this far behind its target speed's schedule
+            (:class:`~rl_gait.envs.walk.WalkEnv`); ``None`` = only falls end episodes.
     """
     from rl_gait.curriculum.callbacks import curriculum_callback
     from rl_gait.envs.demonstrations import make_task_demonstrations
@@ -64,7 +67,7 @@ def multitask_config(
             tasks = [(t, references[t.name]) for t in curriculum.all_tasks()]
             make_task_demonstrations(env, tasks, n_per_task=demos_per_task, seed=seed).save(demos)
     env_kwargs = {"curriculum": curriculum, "references": references, "levels": dict(cur.levels),
-                  "feature_start_prob": feature_start_prob, **body_kw}
+                  "feature_start_prob": feature_start_prob, "max_lag_m": max_lag_m, **body_kw}
     config = build_config(mode=mode, env_kwargs=env_kwargs, env_id=MULTITASK_ENV_ID, imitation=imitation, lr=lr,
                           seed=seed, demos=demos, warm_start=warm_start, **learner_kwargs)
     config.callbacks(cb_cls)

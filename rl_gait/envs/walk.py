@@ -39,7 +39,9 @@ step and not only the first (spatial RSI). ``reset(options={"x_m": ...})`` sets 
 
 ## Episode End
 Terminated on a fall (pelvis lower than ``FALL_HEIGHT_FRAC`` × leg length above the ground, or trunk
-pitch beyond ``FALL_PITCH_RAD``); truncated after ``episode_duration_s``. ``info["success"]`` (final
+pitch beyond ``FALL_PITCH_RAD``); with ``max_lag_m`` set (training), also when the pelvis is more than
+``max_lag_m`` behind where the target speed would have taken it (``info["lagged"]``: standing still or
+backing away from a stair is not a way to collect reward); truncated after ``episode_duration_s``. ``info["success"]`` (final
 step): no fall and the goal reached (level: ``LEVEL_GOAL_DISTANCE_M`` covered; slope and stairs: past
 the end of the feature + ``FEATURE_GOAL_MARGIN_M``). ``info["full_course"]``: the episode started on the
 approach (what evaluations and the curriculum count).
@@ -47,7 +49,7 @@ approach (what evaluations and the curriculum count).
 ## Arguments
 ``task``, ``reference`` (default: the healthy atlas reference for the task), ``body``, ``pd``,
 ``reward_weights``, ``terrain_layout``, ``episode_duration_s``, ``action_scale_rad``,
-``init_noise_rad``, ``feature_start_prob``, ``render_mode`` (``"rgb_array"``), ``render_size``.
+``init_noise_rad``, ``feature_start_prob``, ``max_lag_m``, ``render_mode`` (``"rgb_array"``), ``render_size``.
 
 ## Version History
 v0: initial release.
@@ -138,6 +140,7 @@ class WalkEnv(gym.Env):
         action_scale_rad: float = 0.5,
         init_noise_rad: float = 0.02,
         feature_start_prob: float = 0.0,
+        max_lag_m: float | None = None,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (240, 320),
     ):
@@ -152,6 +155,9 @@ class WalkEnv(gym.Env):
         if not 0.0 <= feature_start_prob <= 1.0:
             raise ValueError(f"feature_start_prob must be within [0, 1], got {feature_start_prob}")
         self.feature_start_prob = float(feature_start_prob)
+        if max_lag_m is not None and not max_lag_m > 0:
+            raise ValueError(f"max_lag_m must be > 0 or None, got {max_lag_m}")
+        self.max_lag_m = max_lag_m
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self.render_mode = render_mode
@@ -403,16 +409,18 @@ class WalkEnv(gym.Env):
                                                     w.step_length * self._steps_per_touchdown, w.k_step_length_per_m2),
             }
         reward = sum(terms.values())
-        truncated = (not fell) and self._t >= self.episode_duration_s - 1e-9
         distance = x - self._x_start
+        lagged = (not fell and self.max_lag_m is not None
+                  and self._target_vx_m_s * self._t - distance > self.max_lag_m)
+        truncated = (not fell) and (not lagged) and self._t >= self.episode_duration_s - 1e-9
         info = {f"reward_{k}": v for k, v in terms.items()}
         info.update(
-            fell=fell, distance_m=distance, speed_m_s=vx, phase=self._phase,
+            fell=fell, lagged=lagged, distance_m=distance, speed_m_s=vx, phase=self._phase,
             joint_angles_rad=q.copy(), foot_contact=contacts, torques_nm=d.actuator_force[self._act].copy(),
             foot_pos_rel_pelvis_m=feet.reshape(2, 2), time_s=self._t,
             success=bool(truncated and distance >= self.goal_distance_m), full_course=self._full_course,
         )
-        return self._obs(contacts, ground, feet), reward, fell, truncated, info
+        return self._obs(contacts, ground, feet), reward, fell or lagged, truncated, info
 
     @property
     def _speed_along_x(self) -> float:

@@ -161,3 +161,19 @@ def test_stair_reference_feet_land_about_one_tread_apart(height_m):
     lead_at_left_contact = feet[n // 2, 2] - feet[n // 2, 0]
     for lead in (lead_at_right_contact, lead_at_left_contact):
         assert 0.20 < lead < 0.42
+
+
+def test_lagging_behind_the_target_speed_ends_the_episode_only_when_asked():
+    """max_lag_m: a walker put 1 m behind its schedule is terminated (lagged, not fallen); without the
+    option the same state goes on."""
+    from rl_gait.envs.walk import WalkEnv
+
+    for max_lag, expect_end in ((0.5, True), (None, False)):
+        env = WalkEnv(max_lag_m=max_lag)
+        env.reset(seed=0)
+        env.data.qpos[env.layout.root_qpos[0]] -= 1.0  # 1 m behind, everything else unchanged
+        _, _, terminated, truncated, info = env.step(np.zeros(6, np.float32))
+        assert terminated is expect_end and info["lagged"] is expect_end
+        assert not info["fell"] and not truncated and not info["success"]
+    with pytest.raises(ValueError, match="max_lag_m"):
+        WalkEnv(max_lag_m=0.0)
