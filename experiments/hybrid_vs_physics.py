@@ -7,7 +7,8 @@ fidelity threshold — joint RMSE ≤ ``rmse_threshold_deg`` (mean over the 6 jo
 ``eval_rollouts`` seeded rollouts of ``eval_duration_s`` — or the time cap. Reported per patient and
 overall: wall time to threshold and the hybrid/physics ratio (paper: 25.56 %), joint-angle RMSE and
 endpoint error at equal budget (the cap) and their relative improvement (paper: +4.73 %, +12.10 %),
-success rate. Writes ``results.csv``, ``results.md`` and ``results.png`` to ``--out``.
+success rate on level ground and, for the level-trained policies, on slopes ±5° and stairs up/down 8 cm
+with the patient's own task references. Writes ``results.csv``, ``results.md`` and ``results.png`` to ``--out``.
 
     python experiments/hybrid_vs_physics.py --n-patients 3 --cap-minutes 6 --out runs/hybrid_vs_physics
 """
@@ -24,6 +25,11 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+# success per task at the cap, on the patient's own task references (the first curriculum level of each family)
+TASK_EVAL = {"level": dict(terrain="level"), "slope_up_5deg": dict(terrain="slope", grade_deg=5.0),
+             "slope_down_5deg": dict(terrain="slope", grade_deg=-5.0),
+             "stairs_up_8cm": dict(terrain="stairs", step_height_m=0.08),
+             "stairs_down_8cm": dict(terrain="stairs", step_height_m=0.08, ascending=False)}
 # continuous recordings among the 13 clips (data README: 460–463, 468–470, 472–473, 475–476 continue)
 RECORDINGS: tuple[tuple[int, ...], ...] = ((460, 461, 462, 463), (468, 469, 470), (472, 473), (475, 476),
                                            (464,), (465,), (466,), (467,), (471,), (474,))
@@ -66,7 +72,22 @@ def personalized_env_kwargs(patient) -> dict:
     return {"reference": patient.reference, "body": patient.body, "pd": pd}
 
 
-def train_to_threshold(mode: str, env_kwargs: dict, args: Args) -> dict:
+def task_success(policy, env_kwargs: dict, trial, args: Args) -> dict[str, float]:
+    """Success rate per task of :data:`TASK_EVAL` (patient's reference for that task, same body)."""
+    from rl_gait.learner import evaluate
+    from rl_gait.reference import reference_for
+    from rl_gait.tasks import Task
+
+    out = {}
+    for name, spec in TASK_EVAL.items():
+        task = Task(**spec)
+        kw = {**env_kwargs, "task": task, "reference": reference_for(trial, task)}
+        fid = evaluate(policy, kw, n_rollouts=args.eval_rollouts, seed=20_000, duration_s=args.eval_duration_s)
+        out[name] = fid["success_rate"]
+    return out
+
+
+def train_to_threshold(mode: str, env_kwargs: dict, trial, args: Args) -> dict:
     """Train until the threshold or the cap; returns timings and the fidelity at the cap."""
     from rl_gait.learner import ImitationParams, Policy, build_config, evaluate
     from rl_gait.learner.config import atlas_policy_dir
@@ -98,15 +119,16 @@ def train_to_threshold(mode: str, env_kwargs: dict, args: Args) -> dict:
                       f"falls {fid['fall_rate']:.2f}", flush=True)
                 if reached and np.isnan(time_to_threshold):
                     time_to_threshold, steps_to_threshold = train_s, steps
-        fid = evaluate(Policy(algo.get_module()), env_kwargs, n_rollouts=args.eval_rollouts, seed=10_000,
-                       duration_s=args.eval_duration_s)
+        policy = Policy(algo.get_module())
+        fid = evaluate(policy, env_kwargs, n_rollouts=args.eval_rollouts, seed=10_000, duration_s=args.eval_duration_s)
+        per_task = task_success(policy, env_kwargs, trial, args)
     finally:
         algo.stop()
     return {"time_to_threshold_s": time_to_threshold, "steps_to_threshold": steps_to_threshold,
             "steps_at_cap": steps, "rmse_deg_at_cap": fid.get("rmse_deg_mean", np.nan),
             "endpoint_error_cm_at_cap": fid.get("endpoint_error_cm", np.nan),
             "fall_rate_at_cap": fid.get("fall_rate", np.nan), "success_rate_at_cap": fid.get("success_rate", np.nan),
-            "warm_start": bool(warm)}
+            "warm_start": bool(warm), "success_per_task": per_task}
 
 
 def improvement_pct(hybrid: float, physics: float) -> float:
@@ -119,8 +141,9 @@ def main() -> None:
     import ray
 
     from rl_gait.errors import RlGaitError
+    from rl_gait.ingest import ingest
     from rl_gait.learner.training import ensure_ray
-    from rl_gait.personalize.patients import load_patient
+    from rl_gait.personalize.patients import patient_from_trial
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -132,14 +155,15 @@ def main() -> None:
         files = [Path(args.data) / f"walk{n}.json" for n in rec]
         pid = f"walk{rec[0]}" + (f"-{rec[-1]}" if len(rec) > 1 else "")
         try:  # a recording the ingestion rejects (too few strides) is reported, and the next one used
-            patient = load_patient(files if len(files) > 1 else files[0])
+            trial = ingest(files)
+            patient = patient_from_trial(trial, source=" ".join(map(str, files)))
         except RlGaitError as e:
             skipped.append(f"{pid}: {e}")
             print(f"patient {pid} skipped: {e}", flush=True)
             continue
         env_kwargs = personalized_env_kwargs(patient)
         print(f"patient {pid}: paretic {patient.prior.paretic_side}, ROM ratio {patient.prior.rom_ratio:.2f}", flush=True)
-        res = {m: train_to_threshold(m, env_kwargs, args) for m in ("hybrid", "physics-only")}
+        res = {m: train_to_threshold(m, env_kwargs, trial, args) for m in ("hybrid", "physics-only")}
         h, p = res["hybrid"], res["physics-only"]
         rows.append({
             "patient": pid, "paretic_side": patient.prior.paretic_side,
@@ -152,6 +176,8 @@ def main() -> None:
             "endpoint_improvement_pct": improvement_pct(h["endpoint_error_cm_at_cap"], p["endpoint_error_cm_at_cap"]),
             "hybrid_success": h["success_rate_at_cap"], "physics_success": p["success_rate_at_cap"],
             "hybrid_warm_start": h["warm_start"],
+            **{f"hybrid_success_{t}": h["success_per_task"][t] for t in TASK_EVAL},
+            **{f"physics_success_{t}": p["success_per_task"][t] for t in TASK_EVAL},
         })
         (out / "raw.json").write_text(json.dumps(rows, indent=2, default=float))
     ray.shutdown()
@@ -184,7 +210,14 @@ def main() -> None:
     md.append(f"| **median** | | {med('hybrid_time_to_threshold_s'):.0f} | {med('physics_time_to_threshold_s'):.0f} | "
               f"{med('time_ratio_pct'):.1f} | RMSE improvement {med('rmse_improvement_pct'):+.1f} % | endpoint "
               f"improvement {med('endpoint_improvement_pct'):+.1f} % | |")
-    md += [""] + [f"Skipped {s}" for s in skipped] if skipped else []
+    md += ["", f"Success per task at the cap ({args.eval_rollouts} × {args.eval_duration_s:g} s rollouts on the patient's "
+           "own task reference, level-trained policy), hybrid / physics-only:", "",
+           "| patient | " + " | ".join(TASK_EVAL) + " |", "|---|" + "---|" * len(TASK_EVAL)]
+    for r in rows:
+        md.append(f"| {r['patient']} | " + " | ".join(f"{r[f'hybrid_success_{t}']:.2f} / {r[f'physics_success_{t}']:.2f}"
+                                                    for t in TASK_EVAL) + " |")
+    if skipped:
+        md += [""] + [f"Skipped {s}" for s in skipped]
     (out / "results.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
 
