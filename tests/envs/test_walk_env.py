@@ -177,3 +177,17 @@ def test_lagging_behind_the_target_speed_ends_the_episode_only_when_asked():
         assert not info["fell"] and not truncated and not info["success"]
     with pytest.raises(ValueError, match="max_lag_m"):
         WalkEnv(max_lag_m=0.0)
+
+
+def test_stair_goals_follow_the_treads():
+    """On stairs the goal speed is the reference's stride / stride time, its horizontal part one tread per
+    step (2 · depth / stride time), and the step-length goal one tread."""
+    from rl_gait.envs.walk import WalkEnv
+    from rl_gait.reference import healthy_reference
+
+    task = Task("stairs", step_height_m=0.15, step_depth_m=0.28)
+    ref = healthy_reference(task)
+    env = WalkEnv(task=task, reference=ref)
+    assert env.target_speed_m_s == pytest.approx(ref.stride_length_m / ref.cycle_duration_s)
+    assert env._target_vx_m_s == pytest.approx(2 * 0.28 / ref.cycle_duration_s)
+    assert env._step_length_target_m == 0.28
