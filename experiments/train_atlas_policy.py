@@ -40,8 +40,8 @@ class Args:
     eval_seeds: int = 3
     eval_duration_s: float = 10.0
     family_weights: str = "level=2,slope_up=1,slope_down=1,stairs_up=1,stairs_down=1"
-    feature_start_prob: float = 0.5
-    max_lag_m: float = 1.5
+    feature_start_prob: float = 0.0  # > 0: spatial RSI along slopes / stairs (WalkEnv)
+    max_lag_m: float = 0.0  # > 0: end episodes that fall this far behind the target speed (WalkEnv)
 
 
 def parse() -> Args:
@@ -126,7 +126,7 @@ def main() -> None:
         cur_state = None
     config, cur = multitask_config(
         curriculum=cfg, references=refs, out_dir=out, warm_start=args.warm_start or None, seed=args.seed,
-        curriculum_state=cur_state, feature_start_prob=args.feature_start_prob, max_lag_m=args.max_lag_m,
+        curriculum_state=cur_state, feature_start_prob=args.feature_start_prob, max_lag_m=args.max_lag_m or None,
         num_env_runners=args.runners, num_envs_per_env_runner=args.envs_per_runner)
     ensure_ray(num_cpus=max(2, args.runners + 1))
     algo = config.build_algo()

@@ -33,8 +33,8 @@ def multitask_config(
     curriculum_state: dict | None = None,
     seed: int = 0,
     demos_per_task: int = 256,
-    feature_start_prob: float = 0.5,
-    max_lag_m: float | None = 1.5,
+    feature_start_prob: float = 0.0,
+    max_lag_m: float | None = None,
     **learner_kwargs: Any,
 ) -> tuple[Any, Curriculum]:
     """Config for multi-task training and its driver-side curriculum.

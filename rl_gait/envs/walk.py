@@ -28,8 +28,7 @@ speed m/s), ``terrain`` (ground height relative to the ground under the pelvis a
 ## Rewards
 Weighted exponential kernels (:mod:`rl_gait.envs.rewards`): ``pose``, ``joint_velocity``, ``feet``,
 ``com_height`` (tracking) and ``speed``, ``upright``, ``step_length`` (goal). The goal speed is the task's,
-else the reference's: on stairs its stride length over its stride time (the treads fix the pace; the
-step-length goal is one tread), elsewhere the no-slip speed its kinematics imply on this body. Each is reported as
+else the no-slip speed the reference's kinematics imply on this body. Each is reported as
 ``info["reward_<name>"]`` and they sum to the reward. The step that falls earns 0.
 
 ## Starting State
@@ -217,14 +216,8 @@ class WalkEnv(gym.Env):
             self._tables_cache[key] = (reference, ReferenceTables(reference, self.model, self))
         self.ref = self._tables_cache[key][1]
         self._dphase = self.control_dt / reference.cycle_duration_s
-        stairs = self.task.terrain == "stairs"
-        if self.task.speed_m_s is not None:
-            self.target_speed_m_s = self.task.speed_m_s
-        elif stairs:  # the treads fix the pace: one tread per step, the reference's stride time
-            self.target_speed_m_s = reference.stride_length_m / reference.cycle_duration_s
-        else:
-            self.target_speed_m_s = self.ref.natural_speed_m_s
-        self._step_length_target_m = self.task.step_depth_m if stairs else self.ref.step_length_m
+        self.target_speed_m_s = (self.task.speed_m_s if self.task.speed_m_s is not None
+                                 else self.ref.natural_speed_m_s)
         self._task_obs = self._task_features()
         self._target_vx_m_s = self.target_speed_m_s * self._speed_along_x
 
@@ -413,7 +406,7 @@ class WalkEnv(gym.Env):
                 "speed": R.speed_reward(vx, self._target_vx_m_s, w.speed, w.k_speed_s2_per_m2),
                 "upright": R.upright_reward(pitch, w.upright, w.k_upright_per_rad2),
                 # per-touchdown weight chosen so that its mean per control step is about w.step_length
-                "step_length": R.step_length_reward(step_m, self._step_length_target_m,
+                "step_length": R.step_length_reward(step_m, ref.step_length_m,
                                                     w.step_length * self._steps_per_touchdown, w.k_step_length_per_m2),
             }
         reward = sum(terms.values())
@@ -432,13 +425,8 @@ class WalkEnv(gym.Env):
 
     @property
     def _speed_along_x(self) -> float:
-        """Horizontal share of the path speed: cos of the grade on slopes, tread / hypot(tread, rise) on
-        stairs."""
-        if self.task.terrain == "slope":
-            return float(np.cos(np.deg2rad(self.task.grade_deg)))
-        if self.task.terrain == "stairs":
-            return float(self.task.step_depth_m / np.hypot(self.task.step_depth_m, self.task.step_height_m))
-        return 1.0
+        """Horizontal share of the path speed (cos of the grade on slopes)."""
+        return float(np.cos(np.deg2rad(self.task.grade_deg))) if self.task.terrain == "slope" else 1.0
 
     @property
     def _steps_per_touchdown(self) -> float:

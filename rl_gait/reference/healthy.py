@@ -43,15 +43,6 @@ def task_timing(stride_time_s: float, stride_length_m: float, task: Task, dev: T
     return t, stride_length_m * dev.stride_length_ratio
 
 
-def level_speed_for_stride(atlas: HealthyAtlas, stride_length_m: float, n_grid: int = 400) -> float:
-    """Level walking speed (m/s) at which the atlas's stride length is closest to ``stride_length_m`` (m),
-    searched over the optical source's speed range (so the slowest speed of the data when shorter)."""
-    lo, hi = atlas.source_for("optical").speed_range_m_s
-    speeds = np.linspace(lo, hi, n_grid)
-    strides = np.array([atlas.spatiotemporal_at(v)["stride_length_m"] for v in speeds])
-    return float(speeds[np.argmin(np.abs(strides - stride_length_m))])
-
-
 def healthy_reference(task: Task = Task(), speed_m_s: float | None = None,  # noqa: B008 (frozen dataclass)
                       atlas: HealthyAtlas | None = None) -> ReferenceMotion:
     """Healthy reference for ``task``: atlas level curves (optical source, all six joints) + the
@@ -61,21 +52,11 @@ def healthy_reference(task: Task = Task(), speed_m_s: float | None = None,  # no
     the optical strides, ~1.3 m/s); the level curves are evaluated at that speed (clamped to the data
     range) and the stride time comes from the atlas cadence at that speed. Left leg half a cycle after
     the right (healthy symmetry).
-
-    Stairs: the feet land one tread apart whatever the walking speed, so the level curves under the
-    stair deviation are those of the level stride as long as the stair stride
-    (:func:`level_speed_for_stride`, ~0.36 m/s for 30 cm treads); with the comfortable-speed curves the
-    reference's own feet would land ~0.55 m apart on 30 cm treads (measured through the body's
-    kinematics), a tracking target the terrain forbids.
     """
     atlas = atlas or load_atlas()
     v = speed_m_s if speed_m_s is not None else (task.speed_m_s if task.speed_m_s is not None else atlas.comfortable_speed_m_s)
+    level = atlas.mean_curves(v, "optical")
     dev = task_deviation(task)
-    if task.terrain == "stairs":
-        _, stair_stride = task_timing(1.0, 1.0, task, dev)
-        level = atlas.mean_curves(level_speed_for_stride(atlas, stair_stride), "optical")
-    else:
-        level = atlas.mean_curves(v, "optical")
     curves = level + dev.delta_rad
     cadence = atlas.spatiotemporal_at(v)["cadence_steps_per_min"]
     stride_time = 120.0 / cadence

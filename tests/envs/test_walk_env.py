@@ -148,21 +148,6 @@ def test_feature_start_prob_zero_keeps_the_random_stream():
         WalkEnv(feature_start_prob=1.5)
 
 
-@pytest.mark.parametrize("height_m", [0.08, 0.12, 0.15, 0.17, 0.20])
-def test_stair_reference_feet_land_about_one_tread_apart(height_m):
-    """Through the body's kinematics, the healthy stair reference puts the feet about one tread (30 cm)
-    apart at each initial contact (with comfortable-speed level curves underneath it was ~55 cm)."""
-    from rl_gait.envs.walk import WalkEnv
-
-    env = WalkEnv(task=Task("stairs", step_height_m=height_m, step_depth_m=0.30))
-    feet = env.ref.feet  # [P, 4]: x_r, z_r, x_l, z_l relative to the pelvis
-    n = len(feet)
-    lead_at_right_contact = feet[0, 0] - feet[0, 2]
-    lead_at_left_contact = feet[n // 2, 2] - feet[n // 2, 0]
-    for lead in (lead_at_right_contact, lead_at_left_contact):
-        assert 0.20 < lead < 0.42
-
-
 def test_lagging_behind_the_target_speed_ends_the_episode_only_when_asked():
     """max_lag_m: a walker put 1 m behind its schedule is terminated (lagged, not fallen); without the
     option the same state goes on."""
@@ -178,16 +163,3 @@ def test_lagging_behind_the_target_speed_ends_the_episode_only_when_asked():
     with pytest.raises(ValueError, match="max_lag_m"):
         WalkEnv(max_lag_m=0.0)
 
-
-def test_stair_goals_follow_the_treads():
-    """On stairs the goal speed is the reference's stride / stride time, its horizontal part one tread per
-    step (2 · depth / stride time), and the step-length goal one tread."""
-    from rl_gait.envs.walk import WalkEnv
-    from rl_gait.reference import healthy_reference
-
-    task = Task("stairs", step_height_m=0.15, step_depth_m=0.28)
-    ref = healthy_reference(task)
-    env = WalkEnv(task=task, reference=ref)
-    assert env.target_speed_m_s == pytest.approx(ref.stride_length_m / ref.cycle_duration_s)
-    assert env._target_vx_m_s == pytest.approx(2 * 0.28 / ref.cycle_duration_s)
-    assert env._step_length_target_m == 0.28

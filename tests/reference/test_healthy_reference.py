@@ -45,18 +45,3 @@ def test_healthy_reference_speed_and_task_effects():
     assert np.rad2deg(stairs.joint_angles_rad[:, k].max()) > np.rad2deg(level.joint_angles_rad[:, k].max()) + 20
     assert stairs.stride_length_m == pytest.approx(2 * np.hypot(0.30, 0.17))
 
-
-def test_level_speed_for_stride_inverts_the_atlas_stride_regression():
-    """Hand inversion of the linear stride-length model ``s(v) = a + b (v − v̄)``: v = v̄ + (s − a) / b,
-    clamped to the data's speed range."""
-    from rl_gait.atlas.model import load_atlas
-    from rl_gait.reference.healthy import level_speed_for_stride
-
-    atlas = load_atlas()
-    lo, hi = atlas.source_for("optical").speed_range_m_s
-    s_lo, s_hi = (atlas.spatiotemporal_at(v)["stride_length_m"] for v in (lo, hi))
-    for target in (1.0, 1.3):
-        v_hand = lo + (target - s_lo) * (hi - lo) / (s_hi - s_lo)  # linear between the range ends
-        assert level_speed_for_stride(atlas, target) == pytest.approx(v_hand, abs=0.01)
-    assert level_speed_for_stride(atlas, 0.1) == pytest.approx(lo)  # shorter than any data: the slowest
-    assert level_speed_for_stride(atlas, 9.0) == pytest.approx(hi)
