@@ -45,6 +45,8 @@ class Args:
     eval_rollouts: int = 3
     eval_duration_s: float = 10.0
     rmse_threshold_deg: float = 8.0
+    also_thresholds_deg: str = "12,10"  # looser RMSE thresholds also reported (time to them, from the same run)
+    report_only: bool = False  # rebuild results.md/csv/png from OUT/raw.json without training
     runners: int = 2
     envs_per_runner: int = 4
     warm_start: str = "atlas"  # the shipped healthy atlas policy (hybrid only); "none" or a checkpoint path
@@ -56,7 +58,10 @@ class Args:
 def parse() -> Args:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     for k, v in asdict(Args()).items():
-        p.add_argument(f"--{k.replace('_', '-')}", type=type(v), default=v)
+        if isinstance(v, bool):
+            p.add_argument(f"--{k.replace('_', '-')}", action="store_true")
+        else:
+            p.add_argument(f"--{k.replace('_', '-')}", type=type(v), default=v)
     return Args(**vars(p.parse_args()))
 
 
@@ -104,6 +109,7 @@ def train_to_threshold(mode: str, env_kwargs: dict, trial, args: Args) -> dict:
     t0, it, steps = time.perf_counter(), 0, 0
     time_to_threshold = steps_to_threshold = float("nan")
     fid: dict = {}
+    history: list[dict] = []
     try:
         while time.perf_counter() - t0 < args.cap_minutes * 60:
             r = algo.train()
@@ -115,6 +121,8 @@ def train_to_threshold(mode: str, env_kwargs: dict, trial, args: Args) -> dict:
                                seed=10_000, duration_s=args.eval_duration_s)
                 t0 += time.perf_counter() - t0 - train_s  # evaluation time is not training time
                 reached = fid["fall_rate"] == 0.0 and fid["rmse_deg_mean"] <= args.rmse_threshold_deg
+                history.append({"train_s": train_s, "steps": steps, "rmse_deg": fid["rmse_deg_mean"],
+                                "fall_rate": fid["fall_rate"]})
                 print(f"  {mode:12s} it {it:4d} {train_s:6.0f}s steps {steps:8,d} rmse {fid['rmse_deg_mean']:5.1f}° "
                       f"falls {fid['fall_rate']:.2f}", flush=True)
                 if reached and np.isnan(time_to_threshold):
@@ -128,7 +136,12 @@ def train_to_threshold(mode: str, env_kwargs: dict, trial, args: Args) -> dict:
             "steps_at_cap": steps, "rmse_deg_at_cap": fid.get("rmse_deg_mean", np.nan),
             "endpoint_error_cm_at_cap": fid.get("endpoint_error_cm", np.nan),
             "fall_rate_at_cap": fid.get("fall_rate", np.nan), "success_rate_at_cap": fid.get("success_rate", np.nan),
-            "warm_start": bool(warm), "success_per_task": per_task}
+            "warm_start": bool(warm), "success_per_task": per_task, "history": history}
+
+
+def time_to(history: list[dict], rmse_deg: float) -> float:
+    """Training wall time (s) of the first evaluation with no fall and RMSE ≤ ``rmse_deg``; NaN if none."""
+    return next((h["train_s"] for h in history if h["fall_rate"] == 0.0 and h["rmse_deg"] <= rmse_deg), float("nan"))
 
 
 def improvement_pct(hybrid: float, physics: float) -> float:
@@ -147,6 +160,13 @@ def main() -> None:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.report_only:  # the settings of the run that wrote raw.json
+        run_args = json.loads((out / "args.json").read_text()) if (out / "args.json").exists() else {}
+        args = Args(**{**asdict(args), **run_args, "out": args.out, "report_only": True})
+        skipped = json.loads((out / "skipped.json").read_text()) if (out / "skipped.json").exists() else []
+        write_report(json.loads((out / "raw.json").read_text()), skipped, args, out)
+        return
+    (out / "args.json").write_text(json.dumps(asdict(args), indent=2))
     ensure_ray(num_cpus=max(2, args.runners + 1))
     rows, skipped = [], []
     for rec in RECORDINGS:
@@ -178,13 +198,19 @@ def main() -> None:
             "hybrid_warm_start": h["warm_start"],
             **{f"hybrid_success_{t}": h["success_per_task"][t] for t in TASK_EVAL},
             **{f"physics_success_{t}": p["success_per_task"][t] for t in TASK_EVAL},
+            "hybrid_history": h["history"], "physics_history": p["history"],
         })
         (out / "raw.json").write_text(json.dumps(rows, indent=2, default=float))
     ray.shutdown()
+    (out / "skipped.json").write_text(json.dumps(skipped))
+    write_report(rows, skipped, args, out)
 
-    keys = list(rows[0])
+
+def write_report(rows: list[dict], skipped: list[str], args: Args, out: Path) -> None:
+    """``results.csv`` / ``results.md`` / ``results.png`` from the per-patient rows (``raw.json``)."""
+    keys = [k for k in rows[0] if not k.endswith("_history")]
     with (out / "results.csv").open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=keys)
+        w = csv.DictWriter(fh, fieldnames=keys, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
 
@@ -216,6 +242,19 @@ def main() -> None:
     for r in rows:
         md.append(f"| {r['patient']} | " + " | ".join(f"{r[f'hybrid_success_{t}']:.2f} / {r[f'physics_success_{t}']:.2f}"
                                                     for t in TASK_EVAL) + " |")
+    looser = [float(t) for t in args.also_thresholds_deg.split(",") if t.strip()]
+    if looser and all("hybrid_history" in r for r in rows):
+        ths = [*looser, args.rmse_threshold_deg]
+        md += ["", "Training wall time (s) to the first evaluation with no fall and mean joint RMSE ≤ T, hybrid / "
+               "physics-only (ratio %), same runs:", "",
+               "| patient | " + " | ".join(f"T = {t:g}°" for t in ths) + " |", "|---|" + "---|" * len(ths)]
+        for r in rows:
+            cells = []
+            for t in ths:
+                th, tp = time_to(r["hybrid_history"], t), time_to(r["physics_history"], t)
+                cells.append(f"{th:.0f} / {tp:.0f} ({100 * th / tp:.0f} %)" if np.isfinite(th / tp)
+                             else f"{th:.0f} / {tp:.0f}")
+            md.append(f"| {r['patient']} | " + " | ".join(cells) + " |")
     if skipped:
         md += [""] + [f"Skipped {s}" for s in skipped]
     (out / "results.md").write_text("\n".join(md) + "\n")
@@ -226,8 +265,21 @@ def main() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
+    curves = all("hybrid_history" in r for r in rows)
+    fig, ax = plt.subplots(1, 3 if curves else 2, figsize=(13 if curves else 9, 3.5))
     x = np.arange(len(rows))
+    if curves:  # RMSE over training time; filled markers: evaluations without a fall
+        for r, ls in zip(rows, ("-", "--", ":", "-."), strict=False):
+            for mode, color in (("hybrid", "C0"), ("physics", "C1")):
+                hist = r[f"{mode}_history"]
+                t = [h["train_s"] / 60 for h in hist]
+                ax[2].plot(t, [h["rmse_deg"] for h in hist], ls, color=color, label=f"{r['patient']} {mode}")
+                ok = [h for h in hist if h["fall_rate"] == 0.0]
+                ax[2].plot([h["train_s"] / 60 for h in ok], [h["rmse_deg"] for h in ok], "o", color=color, ms=3)
+        ax[2].axhline(args.rmse_threshold_deg, color="k", lw=0.8)
+        ax[2].set_xlabel("training wall time (min)")
+        ax[2].set_ylabel("mean joint RMSE (deg); dots: no fall")
+        ax[2].legend(fontsize=6)
     for i, (k, lab) in enumerate((("rmse_deg", "joint RMSE at cap (deg)"), ("endpoint_cm", "endpoint error at cap (cm)"))):
         ax[i].bar(x - 0.2, [r[f"hybrid_{k}"] for r in rows], 0.4, label="hybrid")
         ax[i].bar(x + 0.2, [r[f"physics_{k}"] for r in rows], 0.4, label="physics-only")
