@@ -6,7 +6,10 @@ tasks sampled per episode, levels advanced by success. Resumable: every ``--save
 the full algorithm, the curriculum state and the progress go to ``--out``; rerunning the same command
 continues from there (several stretches, or a bigger machine with more ``--runners``). ``--ship``
 exports the policy module (< 1 MB) + sidecar to ``rl_gait/data/atlas_policy`` after evaluating success
-per task and level.
+per task and level. A new ``--out`` with ``--warm-start DIR`` (e.g. the shipped policy) continues that
+policy: its curriculum levels, steps, wall time and stretches carry over into the new sidecar.
+``--feature-start-prob`` / ``--max-lag-m`` turn on the env's spatial RSI and lag termination (off by
+default: in the stretches measured so far they did not get stairs up learned).
 
     python experiments/train_atlas_policy.py --minutes 30 --runners 2 --out runs/atlas_policy --ship
 """
