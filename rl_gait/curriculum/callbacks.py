@@ -2,8 +2,8 @@
 
 ``on_episode_end`` (on every EnvRunner, local or remote) logs, per (family, level), the number of
 finished full-course episodes (started on the approach, ``info["full_course"]``; episodes started part
-way up a feature are training experience, not evidence) and of successes, summed per iteration. ``on_train_result`` (driver) feeds them to
-the :class:`Curriculum` and pushes the new levels into every env of every EnvRunner, so it works with
+way up a feature are training experience, not evidence) and of successes, summed per iteration.
+``on_train_result`` (driver) feeds them to the :class:`Curriculum` and pushes the new levels into every env of every EnvRunner, so it works with
 any number of remote runners. The per-(family, level) success rates of the iteration are added to the
 result under ``curriculum``.
 """

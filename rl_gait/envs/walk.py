@@ -42,8 +42,8 @@ step and not only the first (spatial RSI). ``reset(options={"x_m": ...})`` sets 
 Terminated on a fall (pelvis lower than ``FALL_HEIGHT_FRAC`` × leg length above the ground, or trunk
 pitch beyond ``FALL_PITCH_RAD``); with ``max_lag_m`` set (training), also when the pelvis is more than
 ``max_lag_m`` behind where the target speed would have taken it (``info["lagged"]``: standing still or
-backing away from a stair is not a way to collect reward); truncated after ``episode_duration_s``. ``info["success"]`` (final
-step): no fall and the goal reached (level: ``LEVEL_GOAL_DISTANCE_M`` covered; slope and stairs: past
+backing away from a stair is not a way to collect reward); truncated after ``episode_duration_s``.
+``info["success"]`` (final step): no fall and the goal reached (level: ``LEVEL_GOAL_DISTANCE_M`` covered; slope and stairs: past
 the end of the feature + ``FEATURE_GOAL_MARGIN_M``). ``info["full_course"]``: the episode started on the
 approach (what evaluations and the curriculum count).
 
@@ -202,7 +202,6 @@ class WalkEnv(gym.Env):
         self._phase = 0.0
         self._t = 0.0
         self._x_start = 0.0
-        self._full_course = True
         self._last_contact = np.zeros(2, dtype=bool)
 
     # ------------------------------------------------------------------ configuration
@@ -239,10 +238,13 @@ class WalkEnv(gym.Env):
         """Distance (m) to cover without falling for ``success``."""
         if self.task.terrain == "level":
             return LEVEL_GOAL_DISTANCE_M
-        end = feature_end_x_m(self.task, self.terrain_layout) + FEATURE_GOAL_MARGIN_M
-        if self.task.terrain == "slope":
-            end += 2.0  # walk 2 m on the slope itself
-        return end - self._x_start
+        return self._course_end_x_m() + FEATURE_GOAL_MARGIN_M - self._x_start
+
+    def _course_end_x_m(self) -> float:
+        """Forward position (m) where the part of a slope / stairs that counts for success ends: the
+        stairs' top (or bottom) step, or 2 m up (or down) the slope."""
+        end = feature_end_x_m(self.task, self.terrain_layout)
+        return end + 2.0 if self.task.terrain == "slope" else end
 
     # ------------------------------------------------------------------ state features
     def _feet_rel_pelvis(self, data: mujoco.MjData) -> np.ndarray:
@@ -327,7 +329,6 @@ class WalkEnv(gym.Env):
         self._phase = phase
         self._t = 0.0
         self._x_start = float(self.data.qpos[self.layout.root_qpos[0]])
-        self._full_course = self._x_start <= 0.0
         ground, contacts = self._sense()
         self._last_contact = contacts
         return self._obs(contacts, ground), {"phase": self._phase, "task": self.task.name}
@@ -342,10 +343,7 @@ class WalkEnv(gym.Env):
         if self.task.terrain == "level" or u >= self.feature_start_prob:
             return 0.0
         x0 = self.terrain_layout.approach_end_x_m
-        span = feature_end_x_m(self.task, self.terrain_layout) - x0
-        if self.task.terrain == "slope":
-            span += 2.0  # the part of the slope that counts for success
-        return x0 + (u / self.feature_start_prob) * span  # u < p: u / p is uniform in [0, 1)
+        return x0 + (u / self.feature_start_prob) * (self._course_end_x_m() - x0)  # u < p: u / p is uniform in [0, 1)
 
     def _set_reference_state(self, data: mujoco.MjData, phase: float, x_m: float = 0.0, noise_rad: float = 0.0,
                              rng: np.random.Generator | None = None) -> None:
@@ -419,7 +417,7 @@ class WalkEnv(gym.Env):
             fell=fell, lagged=lagged, distance_m=distance, speed_m_s=vx, phase=self._phase,
             joint_angles_rad=q.copy(), foot_contact=contacts, torques_nm=d.actuator_force[self._act].copy(),
             foot_pos_rel_pelvis_m=feet.reshape(2, 2), time_s=self._t,
-            success=bool(truncated and distance >= self.goal_distance_m), full_course=self._full_course,
+            success=bool(truncated and distance >= self.goal_distance_m), full_course=self._x_start <= 0.0,
         )
         return self._obs(contacts, ground, feet), reward, fell or lagged, truncated, info
 
