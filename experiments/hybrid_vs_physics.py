@@ -92,22 +92,25 @@ def task_success(policy, env_kwargs: dict, trial, args: Args) -> dict[str, float
     return out
 
 
+def hybrid_params(args: Args):
+    """The hybrid's :class:`~rl_gait.learner.ImitationParams`: defaults, with the weights given (>= 0)."""
+    from rl_gait.learner import ImitationParams
+
+    return ImitationParams(**{k: getattr(args, k) for k in ("bc_coeff", "style_reward_weight") if getattr(args, k) >= 0})
+
+
 def train_to_threshold(mode: str, env_kwargs: dict, trial, args: Args) -> dict:
     """Train until the threshold or the cap; returns timings and the fidelity at the cap."""
-    from rl_gait.learner import ImitationParams, Policy, build_config, evaluate
+    from rl_gait.learner import Policy, build_config, evaluate
     from rl_gait.learner.config import atlas_policy_dir
 
     named = {"atlas": atlas_policy_dir(), "none": None}
     warm = named.get(args.warm_start, args.warm_start) if mode == "hybrid" else None
-    imitation = None
-    if mode == "hybrid":
-        overrides = {k: getattr(args, k) for k in ("bc_coeff", "style_reward_weight") if getattr(args, k) >= 0}
-        imitation = ImitationParams(**overrides)
+    imitation = hybrid_params(args) if mode == "hybrid" else None
     config = build_config(mode=mode, env_kwargs=env_kwargs, num_env_runners=args.runners, imitation=imitation,
                           num_envs_per_env_runner=args.envs_per_runner, seed=args.seed, warm_start=warm)
     algo = config.build_algo()
     t0, it, steps = time.perf_counter(), 0, 0
-    time_to_threshold = steps_to_threshold = float("nan")
     fid: dict = {}
     history: list[dict] = []
     try:
@@ -120,28 +123,33 @@ def train_to_threshold(mode: str, env_kwargs: dict, trial, args: Args) -> dict:
                 fid = evaluate(Policy(algo.get_module()), env_kwargs, n_rollouts=args.eval_rollouts,
                                seed=10_000, duration_s=args.eval_duration_s)
                 t0 += time.perf_counter() - t0 - train_s  # evaluation time is not training time
-                reached = fid["fall_rate"] == 0.0 and fid["rmse_deg_mean"] <= args.rmse_threshold_deg
                 history.append({"train_s": train_s, "steps": steps, "rmse_deg": fid["rmse_deg_mean"],
                                 "fall_rate": fid["fall_rate"]})
                 print(f"  {mode:12s} it {it:4d} {train_s:6.0f}s steps {steps:8,d} rmse {fid['rmse_deg_mean']:5.1f}° "
                       f"falls {fid['fall_rate']:.2f}", flush=True)
-                if reached and np.isnan(time_to_threshold):
-                    time_to_threshold, steps_to_threshold = train_s, steps
         policy = Policy(algo.get_module())
         fid = evaluate(policy, env_kwargs, n_rollouts=args.eval_rollouts, seed=10_000, duration_s=args.eval_duration_s)
         per_task = task_success(policy, env_kwargs, trial, args)
     finally:
         algo.stop()
-    return {"time_to_threshold_s": time_to_threshold, "steps_to_threshold": steps_to_threshold,
+    reached = first_reaching(history, args.rmse_threshold_deg)
+    return {"time_to_threshold_s": reached["train_s"] if reached else float("nan"),
+            "steps_to_threshold": reached["steps"] if reached else float("nan"),
             "steps_at_cap": steps, "rmse_deg_at_cap": fid.get("rmse_deg_mean", np.nan),
             "endpoint_error_cm_at_cap": fid.get("endpoint_error_cm", np.nan),
             "fall_rate_at_cap": fid.get("fall_rate", np.nan), "success_rate_at_cap": fid.get("success_rate", np.nan),
             "warm_start": bool(warm), "success_per_task": per_task, "history": history}
 
 
+def first_reaching(history: list[dict], rmse_deg: float) -> dict | None:
+    """The first evaluation with no fall and RMSE ≤ ``rmse_deg`` (``None`` if none)."""
+    return next((h for h in history if h["fall_rate"] == 0.0 and h["rmse_deg"] <= rmse_deg), None)
+
+
 def time_to(history: list[dict], rmse_deg: float) -> float:
-    """Training wall time (s) of the first evaluation with no fall and RMSE ≤ ``rmse_deg``; NaN if none."""
-    return next((h["train_s"] for h in history if h["fall_rate"] == 0.0 and h["rmse_deg"] <= rmse_deg), float("nan"))
+    """Training wall time (s) of :func:`first_reaching`; NaN if never reached."""
+    reached = first_reaching(history, rmse_deg)
+    return reached["train_s"] if reached else float("nan")
 
 
 def improvement_pct(hybrid: float, physics: float) -> float:
@@ -218,13 +226,11 @@ def write_report(rows: list[dict], skipped: list[str], args: Args, out: Path) ->
         v = np.array([r[k] for r in rows], dtype=float)
         return float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan")
 
-    from rl_gait.learner import ImitationParams
-
-    ip = ImitationParams(**{k: getattr(args, k) for k in ("bc_coeff", "style_reward_weight") if getattr(args, k) >= 0})
-    hybrid_params = f"bc_coeff {ip.bc_coeff:g}, style_reward_weight {ip.style_reward_weight:g}"
+    ip = hybrid_params(args)
+    hybrid_settings = f"bc_coeff {ip.bc_coeff:g}, style_reward_weight {ip.style_reward_weight:g}"
     md = [f"Threshold: mean joint RMSE ≤ {args.rmse_threshold_deg}° and no fall in {args.eval_rollouts} × "
           f"{args.eval_duration_s:g} s rollouts; cap {args.cap_minutes:g} min per mode; {args.runners} runners × "
-          f"{args.envs_per_runner} envs; hybrid = warm start '{args.warm_start}' + BC + GAIL ({hybrid_params}); "
+          f"{args.envs_per_runner} envs; hybrid = warm start '{args.warm_start}' + BC + GAIL ({hybrid_settings}); "
           "'nan' = threshold not reached within the cap.", "",
           "| patient | paretic | hybrid → threshold (s) | physics → threshold (s) | ratio % | RMSE hybrid / physics (°) "
           "| endpoint hybrid / physics (cm) | success hybrid / physics |", "|---|---|---|---|---|---|---|---|"]
