@@ -45,6 +45,7 @@ class Args:
     family_weights: str = "level=2,slope_up=1,slope_down=1,stairs_up=1,stairs_down=1"
     feature_start_prob: float = 0.0  # > 0: spatial RSI along slopes / stairs (WalkEnv)
     max_lag_m: float = 0.0  # > 0: end episodes that fall this far behind the target speed (WalkEnv)
+    weakness: str = ""  # "lo,hi": weaken a random side's PD by a factor in [lo, hi] per episode (WalkEnv)
 
 
 def parse() -> Args:
@@ -62,6 +63,14 @@ def parse_weights(text: str) -> dict[str, float]:
     return {k.strip(): float(v) for k, v in (item.split("=") for item in text.split(",") if item.strip())}
 
 
+def parse_range(text: str) -> tuple[float, float] | None:
+    """``"0.5,1"`` → ``(0.5, 1.0)``; ``""`` → ``None``."""
+    if not text.strip():
+        return None
+    lo, hi = (float(v) for v in text.split(","))
+    return lo, hi
+
+
 def curriculum_setup(family_weights: dict[str, float]):
     from rl_gait.curriculum import CurriculumConfig, default_levels
     from rl_gait.curriculum.env import task_references
@@ -72,14 +81,22 @@ def curriculum_setup(family_weights: dict[str, float]):
     return cfg, refs
 
 
-def evaluate_tasks(module, cfg, refs, *, seeds: int, duration_s: float) -> dict:
-    """Deterministic rollouts of the policy on every task and level: success rate and distance."""
+WEAK_EVAL_FACTOR = 0.6  # the shipped sidecar also reports success with one side's PD at this factor
+
+
+def evaluate_tasks(module, cfg, refs, *, seeds: int, duration_s: float, weak_side: str | None = None) -> dict:
+    """Deterministic rollouts of the policy on every task and level: success rate and distance; with
+    ``weak_side`` on a body whose PD gains and torque limits on that side are scaled by ``WEAK_EVAL_FACTOR``."""
+    from rl_gait.body import BodyParams, PDParams
     from rl_gait.envs.walk import WalkEnv
     from rl_gait.learner import Policy
 
     policy = Policy(module)
     out: dict[str, dict] = {}
-    env = WalkEnv(episode_duration_s=duration_s)
+    pd = PDParams.default_for(BodyParams())
+    if weak_side:
+        pd = pd.scaled(weak_side, kp=WEAK_EVAL_FACTOR, torque=WEAK_EVAL_FACTOR)
+    env = WalkEnv(episode_duration_s=duration_s, pd=pd)
     for fam in cfg.families:
         for lvl, task in enumerate(cfg.levels[fam]):
             succ, dist = [], []
@@ -130,6 +147,7 @@ def main() -> None:
     config, cur = multitask_config(
         curriculum=cfg, references=refs, out_dir=out, warm_start=args.warm_start or None, seed=args.seed,
         curriculum_state=cur_state, feature_start_prob=args.feature_start_prob, max_lag_m=args.max_lag_m or None,
+        weakness_range=parse_range(args.weakness),
         num_env_runners=args.runners, num_envs_per_env_runner=args.envs_per_runner)
     ensure_ray(num_cpus=max(2, args.runners + 1))
     algo = config.build_algo()
@@ -171,6 +189,8 @@ def main() -> None:
 
     if args.ship:
         evaluation = evaluate_tasks(module, cfg, refs, seeds=args.eval_seeds, duration_s=args.eval_duration_s)
+        weak = {side: evaluate_tasks(module, cfg, refs, seeds=args.eval_seeds, duration_s=args.eval_duration_s,
+                                     weak_side=side) for side in ("l", "r")}
         if SHIP_DIR.exists():
             shutil.rmtree(SHIP_DIR)
         dst = SHIP_DIR / RL_MODULE_SUBPATH / "default_policy"
@@ -188,10 +208,12 @@ def main() -> None:
             "wall_s": progress["wall_s"],
             "stretches": progress["stretches"],
             "success_per_task_and_level": evaluation,
+            "success_per_task_and_level_weak_side": {"factor": WEAK_EVAL_FACTOR, **weak},
             "evaluation": {"seeds": args.eval_seeds, "duration_s": args.eval_duration_s, "deterministic": True},
         })
         for k, v in evaluation.items():
-            print(f"{k:16s} {v['task']:22s} success {v['success_rate']:.2f} distance {v['distance_m']:.1f} m")
+            print(f"{k:16s} {v['task']:22s} success {v['success_rate']:.2f} distance {v['distance_m']:.1f} m | "
+                  f"{WEAK_EVAL_FACTOR:g}-weak l {weak['l'][k]['success_rate']:.2f} r {weak['r'][k]['success_rate']:.2f}")
         print(f"shipped → {SHIP_DIR}")
 
 

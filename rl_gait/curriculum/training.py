@@ -35,6 +35,7 @@ def multitask_config(
     demos_per_task: int = 256,
     feature_start_prob: float = 0.0,
     max_lag_m: float | None = None,
+    weakness_range: tuple[float, float] | None = None,
     **learner_kwargs: Any,
 ) -> tuple[Any, Curriculum]:
     """Config for multi-task training and its driver-side curriculum.
@@ -51,6 +52,8 @@ def multitask_config(
             curriculum, which sees only full-course episodes.
         max_lag_m: end an episode when the walker is this far behind its target speed's schedule
             (:class:`~rl_gait.envs.walk.WalkEnv`); ``None`` = only falls end episodes.
+        weakness_range: ``(lo, hi)``: each episode weakens a random side's PD gains and torque limits by a
+            factor drawn in that range (:class:`~rl_gait.envs.walk.WalkEnv`); ``None`` = the body as given.
     """
     from rl_gait.curriculum.callbacks import curriculum_callback
     from rl_gait.envs.demonstrations import make_task_demonstrations
@@ -67,7 +70,8 @@ def multitask_config(
             tasks = [(t, references[t.name]) for t in curriculum.all_tasks()]
             make_task_demonstrations(env, tasks, n_per_task=demos_per_task, seed=seed).save(demos)
     env_kwargs = {"curriculum": curriculum, "references": references, "levels": dict(cur.levels),
-                  "feature_start_prob": feature_start_prob, "max_lag_m": max_lag_m, **body_kw}
+                  "feature_start_prob": feature_start_prob, "max_lag_m": max_lag_m,
+                  "weakness_range": weakness_range, **body_kw}
     config = build_config(mode=mode, env_kwargs=env_kwargs, env_id=MULTITASK_ENV_ID, imitation=imitation, lr=lr,
                           seed=seed, demos=demos, warm_start=warm_start, **learner_kwargs)
     config.callbacks(cb_cls)

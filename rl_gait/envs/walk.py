@@ -37,6 +37,11 @@ there plus small noise, trunk upright, forward speed = target speed, lowest foot
 Position: the start of the level approach; with probability ``feature_start_prob`` (slope and stairs
 only, for training) a uniformly drawn point on the feature instead, so that experience covers every
 step and not only the first (spatial RSI). ``reset(options={"x_m": ...})`` sets it explicitly.
+Body: with ``weakness_range=(lo, hi)`` (training of population priors) each reset weakens one side,
+drawn r or l, by a factor drawn uniformly in ``[lo, hi]`` on its PD gains and torque limits
+(``pd.scaled(side, kp=f, torque=f)`` — the unilateral weakness a stroke survivor's personalized body
+has), so that a policy trained on healthy references still walks on a paretic body
+(``info["weak_side"]``, ``info["weakness"]``); ``None`` keeps ``pd`` fixed.
 
 ## Episode End
 Terminated on a fall (pelvis lower than ``FALL_HEIGHT_FRAC`` × leg length above the ground, or trunk
@@ -50,7 +55,7 @@ approach (what evaluations and the curriculum count).
 ## Arguments
 ``task``, ``reference`` (default: the healthy atlas reference for the task), ``body``, ``pd``,
 ``reward_weights``, ``terrain_layout``, ``episode_duration_s``, ``action_scale_rad``,
-``init_noise_rad``, ``feature_start_prob``, ``max_lag_m``, ``render_mode`` (``"rgb_array"``), ``render_size``.
+``init_noise_rad``, ``feature_start_prob``, ``max_lag_m``, ``weakness_range``, ``render_mode`` (``"rgb_array"``), ``render_size``.
 
 ## Version History
 v0: initial release.
@@ -142,6 +147,7 @@ class WalkEnv(gym.Env):
         init_noise_rad: float = 0.02,
         feature_start_prob: float = 0.0,
         max_lag_m: float | None = None,
+        weakness_range: tuple[float, float] | None = None,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (240, 320),
     ):
@@ -159,6 +165,13 @@ class WalkEnv(gym.Env):
         if max_lag_m is not None and not max_lag_m > 0:
             raise ValueError(f"max_lag_m must be > 0 or None, got {max_lag_m}")
         self.max_lag_m = max_lag_m
+        if weakness_range is not None:
+            lo, hi = (float(v) for v in weakness_range)
+            if not 0.0 < lo <= hi <= 1.0:
+                raise ValueError(f"weakness_range must be (lo, hi) with 0 < lo <= hi <= 1, got {weakness_range}")
+            weakness_range = (lo, hi)
+        self.weakness_range = weakness_range
+        self._weak_side, self._weakness = None, 1.0
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self.render_mode = render_mode
@@ -230,8 +243,19 @@ class WalkEnv(gym.Env):
             self._set_reference(reference if reference is not None else self.reference)
 
     def set_pd(self, pd: PDParams) -> None:
+        """The body's PD controller (no recompile); ``weakness_range`` draws are relative to it."""
         self.pd = pd
         apply_pd(self.model, self.layout, pd)
+
+    def _draw_weakness(self) -> None:
+        """With ``weakness_range``: weaken a random side of ``pd`` for this episode (two draws from
+        ``np_random``); without it nothing is drawn and the model keeps ``pd``."""
+        if self.weakness_range is None:
+            return
+        side = ("r", "l")[int(self.np_random.integers(2))]
+        factor = float(self.np_random.uniform(*self.weakness_range))
+        apply_pd(self.model, self.layout, self.pd.scaled(side, kp=factor, torque=factor))
+        self._weak_side, self._weakness = side, factor
 
     @property
     def goal_distance_m(self) -> float:
@@ -325,13 +349,17 @@ class WalkEnv(gym.Env):
             self.set_task(options.get("task"), options.get("reference"))
         phase = float(options.get("phase", self.np_random.uniform(0.0, 1.0)))
         x_m = float(options["x_m"]) if "x_m" in options else self._draw_start_x_m()
+        self._draw_weakness()
         self._set_reference_state(self.data, phase, x_m=x_m, noise_rad=self.init_noise_rad, rng=self.np_random)
         self._phase = phase
         self._t = 0.0
         self._x_start = float(self.data.qpos[self.layout.root_qpos[0]])
         ground, contacts = self._sense()
         self._last_contact = contacts
-        return self._obs(contacts, ground), {"phase": self._phase, "task": self.task.name}
+        info = {"phase": self._phase, "task": self.task.name}
+        if self.weakness_range is not None:
+            info.update(weak_side=self._weak_side, weakness=self._weakness)
+        return self._obs(contacts, ground), info
 
     def _draw_start_x_m(self) -> float:
         """0 (the approach), or with ``feature_start_prob`` a uniform point on the slope / stairs (m).

@@ -478,6 +478,8 @@ def ingest(paths: str | Path | list[str | Path], *, format: str = "auto", height
 
 
 def _default_subject_id(files: list[Path]) -> str:
-    """A pseudonymous id: the first 10 hex digits of the hash of the input file names' hashes."""
-    h = hashlib.sha256("".join(sorted(f.name for f in files)).encode()).hexdigest()
+    """A pseudonymous id: the first 10 hex digits of the hash of the input files' content hashes (two
+    people recorded with the same sensor set have the same file names, never the same data)."""
+    digests = sorted(hashlib.sha256(f.read_bytes()).hexdigest() for f in files)
+    h = hashlib.sha256("".join(digests).encode()).hexdigest()
     return f"subject-{h[:10]}"

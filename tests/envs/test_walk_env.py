@@ -163,3 +163,39 @@ def test_lagging_behind_the_target_speed_ends_the_episode_only_when_asked():
     with pytest.raises(ValueError, match="max_lag_m"):
         WalkEnv(max_lag_m=0.0)
 
+
+
+def test_weakness_range_weakens_one_drawn_side_of_the_given_pd():
+    """weakness_range=(lo, hi): each reset scales one side's kp and torque limit (kd untouched) of the
+    env's PD by a factor in [lo, hi], both sides get drawn, the other side keeps its values; the draw
+    is seeded; without the option the model keeps ``pd`` and the random stream is unchanged."""
+    from rl_gait.body import PDParams
+    from rl_gait.envs.walk import WalkEnv
+    from rl_gait.joints import JOINT_NAMES
+
+    env = WalkEnv(weakness_range=(0.5, 0.8))
+    base = env.pd
+    kp0, lim0 = np.array(base.kp_nm_per_rad), np.array(base.torque_limit_nm)
+    acts = env.layout.actuators
+    sides = set()
+    for seed in range(12):
+        _, info = env.reset(seed=seed)
+        side, f = info["weak_side"], info["weakness"]
+        sides.add(side)
+        assert 0.5 <= f <= 0.8
+        weak = np.array([n.endswith("_" + side) for n in JOINT_NAMES])
+        expect = np.where(weak, f, 1.0)
+        np.testing.assert_allclose(env.model.actuator_gainprm[acts, 0], kp0 * expect)
+        np.testing.assert_allclose(env.model.actuator_forcerange[acts, 1], lim0 * expect)
+        np.testing.assert_allclose(-env.model.actuator_biasprm[acts, 2], base.kd_nms_per_rad)
+        assert env.pd is base  # draws are relative to the given PD, never compounded
+    assert sides == {"r", "l"}
+    assert env.reset(seed=3)[1]["weakness"] == WalkEnv(weakness_range=(0.5, 0.8)).reset(seed=3)[1]["weakness"]
+
+    plain, off = WalkEnv(), WalkEnv(weakness_range=None)
+    np.testing.assert_array_equal(plain.reset(seed=7)[0], off.reset(seed=7)[0])
+    assert "weak_side" not in off.reset(seed=7)[1]
+    np.testing.assert_allclose(off.model.actuator_gainprm[acts, 0], PDParams.default_for(off.body).kp_nm_per_rad)
+    for bad in ((0.0, 1.0), (0.9, 0.5), (0.5, 1.2)):
+        with pytest.raises(ValueError, match="weakness_range"):
+            WalkEnv(weakness_range=bad)
