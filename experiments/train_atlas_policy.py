@@ -46,6 +46,7 @@ class Args:
     feature_start_prob: float = 0.0  # > 0: spatial RSI along slopes / stairs (WalkEnv)
     max_lag_m: float = 0.0  # > 0: end episodes that fall this far behind the target speed (WalkEnv)
     weakness: str = ""  # "lo,hi": weaken a random side's PD by a factor in [lo, hi] per episode (WalkEnv)
+    hemiparetic: int = 0  # > 0: a family "hemiparetic" of this many impaired level references (one level)
 
 
 def parse() -> Args:
@@ -71,13 +72,37 @@ def parse_range(text: str) -> tuple[float, float] | None:
     return lo, hi
 
 
-def curriculum_setup(family_weights: dict[str, float]):
+def hemiparetic_models(n: int, seed: int = 0):
+    """``n`` seeded hemiparetic gaits (:class:`~rl_gait.reference.impaired.ImpairmentModel`): sides
+    alternate; knee-swing reduction 0.1–0.7, push-off reduction 0.2–0.8, stance shift 0–8 %, speed
+    0.4–0.9 m/s (community stroke walkers), drawn uniformly."""
+    from rl_gait.reference.impaired import ImpairmentModel
+
+    rng = np.random.default_rng(seed)
+    return [ImpairmentModel(paretic_side=("left", "right")[i % 2], knee_swing_flexion_reduction=rng.uniform(0.1, 0.7),
+                            pushoff_reduction=rng.uniform(0.2, 0.8), stance_shift_pct=rng.uniform(0.0, 8.0),
+                            speed_m_s=rng.uniform(0.4, 0.9)) for i in range(n)]
+
+
+def curriculum_setup(family_weights: dict[str, float], hemiparetic: int = 0):
+    """Curriculum and references: the healthy atlas's per task; with ``hemiparetic`` > 0 also a family
+    ``hemiparetic`` (one level: level ground at the reference's own speed) whose task draws one of that
+    many impaired references (:func:`hemiparetic_models`) per episode."""
     from rl_gait.curriculum import CurriculumConfig, default_levels
     from rl_gait.curriculum.env import task_references
     from rl_gait.reference import healthy_reference
+    from rl_gait.reference.impaired import impaired_reference
+    from rl_gait.tasks import Task
 
-    cfg = CurriculumConfig(levels=default_levels(LEVEL_SPEEDS_M_S), family_weights=family_weights)
+    levels = default_levels(LEVEL_SPEEDS_M_S)
+    if hemiparetic:
+        levels["hemiparetic"] = (Task("level"),)
+    if hemiparetic and "hemiparetic" not in family_weights:
+        raise SystemExit("--hemiparetic N needs the family's weight: add hemiparetic=W to --family-weights")
+    cfg = CurriculumConfig(levels=levels, family_weights=family_weights)
     refs = task_references(cfg, lambda t: healthy_reference(t))
+    if hemiparetic:
+        refs[Task("level").name] = tuple(impaired_reference(m) for m in hemiparetic_models(hemiparetic))
     return cfg, refs
 
 
@@ -88,6 +113,7 @@ def evaluate_tasks(module, cfg, refs, *, seeds: int, duration_s: float, weak_sid
     """Deterministic rollouts of the policy on every task and level: success rate and distance; with
     ``weak_side`` on a body whose PD gains and torque limits on that side are scaled by ``WEAK_EVAL_FACTOR``."""
     from rl_gait.body import BodyParams, PDParams
+    from rl_gait.curriculum.env import reference_pool
     from rl_gait.envs.walk import WalkEnv
     from rl_gait.learner import Policy
 
@@ -100,8 +126,9 @@ def evaluate_tasks(module, cfg, refs, *, seeds: int, duration_s: float, weak_sid
     for fam in cfg.families:
         for lvl, task in enumerate(cfg.levels[fam]):
             succ, dist = [], []
-            for s in range(seeds):
-                obs, _ = env.reset(seed=1000 + s, options={"task": task, "reference": refs[task.name]})
+            pool = reference_pool(refs[task.name])
+            for s in range(seeds):  # a pool of references: rollout s uses reference s (cyclically)
+                obs, _ = env.reset(seed=1000 + s, options={"task": task, "reference": pool[s % len(pool)]})
                 while True:
                     obs, _, term, trunc, info = env.step(policy.act(obs))
                     if term or trunc:
@@ -130,7 +157,7 @@ def main() -> None:
     progress = json.loads(progress_path.read_text()) if progress_path.exists() else {
         "env_steps": 0, "iterations": 0, "wall_s": 0.0, "stretches": []}
 
-    cfg, refs = curriculum_setup(parse_weights(args.family_weights))
+    cfg, refs = curriculum_setup(parse_weights(args.family_weights), args.hemiparetic)
     if cur_path.exists():
         cur_state = json.loads(cur_path.read_text())
     elif args.warm_start:  # a new run from a shipped policy starts at the levels that policy reached

@@ -2,7 +2,8 @@
 
 Each reset samples (family, level, task) with :func:`sample_task` from the env's own seeded generator
 and switches the WalkEnv's terrain and reference in place (references are precomputed per task:
-the patient's own, or the healthy atlas's). The driver moves the curriculum on; it pushes the new
+the patient's own, or the healthy atlas's). A task may have a pool of references (a tuple, e.g. several
+hemiparetic gaits for a population prior): one is drawn per episode from the same generator. The driver moves the curriculum on; it pushes the new
 levels into every env with :meth:`MultiTaskWalk.set_levels` (see :mod:`rl_gait.curriculum.callbacks`).
 ``info`` carries ``task_family`` and ``task_level`` so episode outcomes can be attributed.
 """
@@ -21,14 +22,14 @@ from rl_gait.reference.motion import ReferenceMotion
 class MultiTaskWalk(gym.Wrapper):
     """Curriculum task sampling around a :class:`~rl_gait.envs.walk.WalkEnv` (same spaces)."""
 
-    def __init__(self, env: gym.Env, curriculum: CurriculumConfig, references: dict[str, ReferenceMotion],
-                 levels: dict[str, int] | None = None):
+    def __init__(self, env: gym.Env, curriculum: CurriculumConfig,
+                 references: dict[str, ReferenceMotion | tuple[ReferenceMotion, ...]], levels: dict[str, int] | None = None):
         super().__init__(env)
-        missing = [t.name for t in curriculum.all_tasks() if t.name not in references]
+        missing = [t.name for t in curriculum.all_tasks() if not reference_pool(references.get(t.name, ()))]
         if missing:
             raise ValueError(f"no reference for tasks {missing}")
         self.curriculum = curriculum
-        self.references = dict(references)
+        self.references = {k: reference_pool(v) for k, v in references.items()}
         self.levels = {f: 0 for f in curriculum.families} | dict(levels or {})
         self._rng = np.random.default_rng(0)
         self.family, self.level = "level", 0
@@ -43,7 +44,8 @@ class MultiTaskWalk(gym.Wrapper):
         if "task" not in options:
             self.family, self.level, task = sample_task(self.curriculum, self.levels, self._rng)
             options["task"] = task
-            options["reference"] = self.references[task.name]
+            pool = self.references[task.name]
+            options["reference"] = pool[int(self._rng.integers(len(pool)))] if len(pool) > 1 else pool[0]
         obs, info = self.env.reset(seed=seed, options=options)
         info.update(task_family=self.family, task_level=self.level)
         return obs, info
@@ -52,6 +54,11 @@ class MultiTaskWalk(gym.Wrapper):
         obs, reward, terminated, truncated, info = self.env.step(action)
         info.update(task_family=self.family, task_level=self.level)
         return obs, reward, terminated, truncated, info
+
+
+def reference_pool(refs: ReferenceMotion | tuple[ReferenceMotion, ...]) -> tuple[ReferenceMotion, ...]:
+    """A task's references as a tuple (one reference → a pool of one)."""
+    return refs if isinstance(refs, tuple) else (refs,)
 
 
 def task_references(curriculum: CurriculumConfig, reference_for_task) -> dict[str, ReferenceMotion]:
@@ -70,7 +77,8 @@ def make_multitask(curriculum: CurriculumConfig | None = None, references: dict[
         references = task_references(curriculum, lambda t: healthy_reference(t))
     first = curriculum.levels[curriculum.families[0]][0]
     walk_kwargs.setdefault("task", first)
-    walk_kwargs.setdefault("reference", references[first.name] if first.name in references else None)
+    pool = reference_pool(references.get(first.name, ()))
+    walk_kwargs.setdefault("reference", pool[0] if pool else None)
     return MultiTaskWalk(WalkEnv(**walk_kwargs), curriculum, references, levels)
 
 

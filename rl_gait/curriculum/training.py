@@ -10,6 +10,7 @@ their personalized level-walking policy) with their personalized PD body.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ MULTITASK_ENV_ID = "rl_gait/MultiTaskWalk-v0"
 def multitask_config(
     *,
     curriculum: CurriculumConfig,
-    references: dict[str, ReferenceMotion],
+    references: dict[str, ReferenceMotion | tuple[ReferenceMotion, ...]],
     out_dir: str | Path,
     mode: str = "hybrid",
     body: Any = None,
@@ -42,8 +43,10 @@ def multitask_config(
 
     Args:
         curriculum: families, levels and advancement rule.
-        references: ``{task.name: ReferenceMotion}`` for every task of ``curriculum``.
-        out_dir: where the multi-task demonstrations are written (``demonstrations.npz``).
+        references: ``{task.name: ReferenceMotion}`` for every task of ``curriculum`` (or a tuple: a pool
+            drawn from per episode; demonstrations cover every reference of the pool).
+        out_dir: where the multi-task demonstrations are written (``demonstrations-<hash>.npz``, the hash of
+            the tasks, references, body and settings they are made of).
         mode, imitation, lr, warm_start, seed, **learner_kwargs: as :func:`rl_gait.learner.build_config`.
         body, pd: the personalized body (default: healthy defaults).
         curriculum_state: a saved :meth:`Curriculum.state` to resume from.
@@ -56,6 +59,7 @@ def multitask_config(
             factor drawn in that range (:class:`~rl_gait.envs.walk.WalkEnv`); ``None`` = the body as given.
     """
     from rl_gait.curriculum.callbacks import curriculum_callback
+    from rl_gait.curriculum.env import reference_pool
     from rl_gait.envs.demonstrations import make_task_demonstrations
     from rl_gait.envs.walk import WalkEnv
     from rl_gait.learner import build_config
@@ -64,10 +68,12 @@ def multitask_config(
     cb_cls, cur = curriculum_callback(curriculum, curriculum_state)
     demos = None
     if mode == "hybrid":
-        demos = Path(out_dir) / "demonstrations.npz"
+        tasks = [(t, r) for t in curriculum.all_tasks() for r in reference_pool(references[t.name])]
+        # named by what they are made of: a resumed run with other tasks, references or body makes new ones
+        key = repr(([(t, r.source, r.cycle_duration_s) for t, r in tasks], body, pd, demos_per_task, seed))
+        demos = Path(out_dir) / f"demonstrations-{hashlib.sha256(key.encode()).hexdigest()[:12]}.npz"
         if not demos.exists():
-            env = WalkEnv(**body_kw, reference=references[curriculum.all_tasks()[0].name])
-            tasks = [(t, references[t.name]) for t in curriculum.all_tasks()]
+            env = WalkEnv(**body_kw, reference=tasks[0][1])
             make_task_demonstrations(env, tasks, n_per_task=demos_per_task, seed=seed).save(demos)
     env_kwargs = {"curriculum": curriculum, "references": references, "levels": dict(cur.levels),
                   "feature_start_prob": feature_start_prob, "max_lag_m": max_lag_m,

@@ -37,8 +37,8 @@ there plus small noise, trunk upright, forward speed = target speed, lowest foot
 Position: the start of the level approach; with probability ``feature_start_prob`` (slope and stairs
 only, for training) a uniformly drawn point on the feature instead, so that experience covers every
 step and not only the first (spatial RSI). ``reset(options={"x_m": ...})`` sets it explicitly.
-Body: with ``weakness_range=(lo, hi)`` (training of population priors) each reset weakens one side,
-drawn r or l, by a factor drawn uniformly in ``[lo, hi]`` on its PD gains and torque limits
+Body: with ``weakness_range=(lo, hi)`` (training of population priors) each reset weakens one side
+(the reference's paretic side if it has one, else drawn r or l) by a factor drawn uniformly in ``[lo, hi]`` on its PD gains and torque limits
 (``pd.scaled(side, kp=f, torque=f)`` — the unilateral weakness a stroke survivor's personalized body
 has), so that a policy trained on healthy references still walks on a paretic body
 (``info["weak_side"]``, ``info["weakness"]``); ``None`` keeps ``pd`` fixed.
@@ -248,11 +248,13 @@ class WalkEnv(gym.Env):
         apply_pd(self.model, self.layout, pd)
 
     def _draw_weakness(self) -> None:
-        """With ``weakness_range``: weaken a random side of ``pd`` for this episode (two draws from
-        ``np_random``); without it nothing is drawn and the model keeps ``pd``."""
+        """With ``weakness_range``: weaken a side of ``pd`` for this episode — the reference's paretic side
+        if it has one, else a random one (two draws from ``np_random`` either way); without it nothing
+        is drawn and the model keeps ``pd``."""
         if self.weakness_range is None:
             return
         side = ("r", "l")[int(self.np_random.integers(2))]
+        side = {"right": "r", "left": "l"}.get(self.reference.paretic_side, side)  # a hemiparetic gait's own side
         factor = float(self.np_random.uniform(*self.weakness_range))
         apply_pd(self.model, self.layout, self.pd.scaled(side, kp=factor, torque=factor))
         self._weak_side, self._weakness = side, factor

@@ -7,7 +7,7 @@ events → parameters). So the package generates its own walk:
 
 1. **Healthy curves**: the shipped atlas (optical source, all six joints) at ``speed_m_s``, per side,
    phase 0 = that side's initial contact, left leg half a cycle after the right.
-2. **Impairment model** (:class:`ImpairmentModel`, paretic side by argument), hemiparetic patterns
+2. **Impairment model** (:class:`~rl_gait.reference.impaired.ImpairmentModel`, paretic side by argument), hemiparetic patterns
    from the stroke literature (Perry & Burnfield 2010; Olney & Richards 1996):
    - reduced paretic knee flexion in swing: ``knee'(φ) = knee(φ) · (1 − r_knee · w_swing(φ))`` with
      ``w_swing`` a smooth window equal to 1 over swing (stance end + 3 % … 95 %);
@@ -42,43 +42,13 @@ from scipy.signal import butter, filtfilt
 
 from rl_gait._version import __version__
 from rl_gait.joints import N_CURVE_POINTS
+from rl_gait.reference.impaired import ImpairmentModel, impaired_curves, stance_warp
 
 GRAVITY_M_S2 = 9.81
 SEGMENTS: tuple[str, ...] = ("pelvis", "thigh_r", "shank_r", "foot_r", "thigh_l", "shank_l", "foot_l")
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample_patient"
 SAMPLE_CSV = "sample_patient_imu.csv"
 SAMPLE_SIDECAR = "sample_patient.json"
-
-
-@dataclass(frozen=True)
-class ImpairmentModel:
-    """A hemiparetic gait pattern, as changes to the healthy atlas curves.
-
-    Attributes:
-        paretic_side: ``"left"`` or ``"right"``.
-        knee_swing_flexion_reduction: fraction ``r_knee`` (0…1) by which paretic knee flexion in swing
-            is reduced (0.45 → peak swing flexion about 55 % of healthy).
-        pushoff_reduction: fraction ``r_pushoff`` (0…1) by which paretic push-off plantar flexion is reduced.
-        stance_shift_pct: Δ, % of the cycle added to the non-paretic stance and removed from the paretic.
-        speed_m_s: walking speed (healthy comfortable ≈ 1.3 m/s; community stroke walkers 0.4–0.8).
-    """
-
-    paretic_side: str = "left"
-    knee_swing_flexion_reduction: float = 0.45
-    pushoff_reduction: float = 0.6
-    stance_shift_pct: float = 4.0
-    speed_m_s: float = 0.6
-
-    def __post_init__(self) -> None:
-        if self.paretic_side not in ("left", "right"):
-            raise ValueError(f"paretic_side must be 'left' or 'right', got {self.paretic_side!r}")
-        for name in ("knee_swing_flexion_reduction", "pushoff_reduction"):
-            if not 0.0 <= getattr(self, name) < 1.0:
-                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
-        if not 0.0 <= self.stance_shift_pct < 15.0:
-            raise ValueError(f"stance_shift_pct must be in [0, 15), got {self.stance_shift_pct}")
-        if not 0.2 <= self.speed_m_s <= 2.0:
-            raise ValueError(f"speed_m_s must be in [0.2, 2.0], got {self.speed_m_s}")
 
 
 @dataclass(frozen=True)
@@ -124,39 +94,6 @@ class SamplePatient:
 
 
 # ---------------------------------------------------------------------------- pure pieces
-
-
-def smooth_window(phase: np.ndarray, start: float, stop: float, ramp: float) -> np.ndarray:
-    """Periodic window over gait phase (cycles): 1 on ``[start, stop]``, 0 outside ``[start−ramp,
-    stop+ramp]``, raised-cosine edges of width ``ramp``. Phase and bounds in cycles (wrapped to [0, 1))."""
-    p = np.mod(np.asarray(phase, float) - start + ramp, 1.0)  # 0 at the start of the rising edge
-    width = (stop - start) % 1.0
-    rise = np.clip(p / ramp, 0.0, 1.0)
-    fall = np.clip((width + 2 * ramp - p) / ramp, 0.0, 1.0)
-    return 0.5 * (1 - np.cos(np.pi * np.minimum(rise, fall)))
-
-
-def stance_warp(phase: np.ndarray, stance_from: float, stance_to: float) -> np.ndarray:
-    """Map the walked phase to the atlas phase so that the atlas stance end ``stance_from`` (cycles)
-    happens at ``stance_to``: piecewise-linear, monotone, periodic (0 → 0, ``stance_to`` → ``stance_from``)."""
-    p = np.mod(np.asarray(phase, float), 1.0)
-    return np.where(p < stance_to, p * stance_from / stance_to,
-                    stance_from + (p - stance_to) * (1 - stance_from) / (1 - stance_to))
-
-
-def impaired_curves(healthy_rad: dict[str, np.ndarray], stance_frac: float, model: ImpairmentModel
-                    ) -> dict[str, np.ndarray]:
-    """Apply the knee-swing and push-off reductions of ``model`` to the paretic side's ``[101]`` curves
-    (radians, phase 0 = that side's initial contact); the other side is returned unchanged."""
-    s = "l" if model.paretic_side == "left" else "r"
-    phase = np.linspace(0.0, 1.0, N_CURVE_POINTS)
-    out = {k: np.array(v, float) for k, v in healthy_rad.items()}
-    w_swing = smooth_window(phase, stance_frac + 0.03, 0.95, 0.06)
-    out[f"knee_{s}"] = healthy_rad[f"knee_{s}"] * (1 - model.knee_swing_flexion_reduction * w_swing)
-    w_po = smooth_window(phase, stance_frac - 0.15, stance_frac + 0.10, 0.05)
-    a = healthy_rad[f"ankle_{s}"]
-    out[f"ankle_{s}"] = a - model.pushoff_reduction * w_po * np.minimum(a, 0.0)
-    return out
 
 
 def segment_lengths_m(height_m: float) -> dict[str, float]:

@@ -107,3 +107,31 @@ def test_callback_counts_only_full_course_episodes():
     for full in (True, False, False, True):
         cb.on_episode_end(episode=Episode(base | {"full_course": full}), metrics_logger=log)
     assert log.values == {"curriculum|stairs_up|1|episodes": 2, "curriculum|stairs_up|1|successes": 2}
+
+
+def test_a_task_with_a_reference_pool_draws_every_reference_and_weakens_its_paretic_side():
+    """A tuple of references for a task: each episode tracks one of them (seeded: same seed, same
+    draw); with weakness_range the weakened side is the drawn reference's paretic side."""
+    from rl_gait.curriculum.env import make_multitask
+    from rl_gait.reference.impaired import ImpairmentModel, impaired_reference
+    from rl_gait.tasks import Task
+
+    task = Task("level")
+    pool = tuple(impaired_reference(ImpairmentModel(paretic_side=side, speed_m_s=v))
+                 for side, v in (("left", 0.5), ("right", 0.6), ("left", 0.7)))
+    cfg = CurriculumConfig(levels={"hemiparetic": (task,)}, family_weights={"hemiparetic": 1.0})
+    env = make_multitask(cfg, {task.name: pool}, weakness_range=(0.5, 0.9))
+    def which(ref):
+        return next(i for i, r in enumerate(pool) if r is ref)
+
+    drawn = []
+    for seed in range(30):
+        _, info = env.reset(seed=seed)
+        ref = env.unwrapped.reference
+        drawn.append(which(ref))
+        assert info["weak_side"] == ref.paretic_side[0]
+    assert set(drawn) == {0, 1, 2}
+    env.reset(seed=4)
+    assert which(env.unwrapped.reference) == drawn[4]
+    with pytest.raises(ValueError, match="no reference"):
+        make_multitask(cfg, {task.name: ()})

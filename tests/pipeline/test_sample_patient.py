@@ -12,31 +12,12 @@ from rl_gait.pipeline.sample_patient import (
     SAMPLE_CSV,
     SAMPLE_DIR,
     SAMPLE_SIDECAR,
-    ImpairmentModel,
     RecordingSettings,
     generate,
-    impaired_curves,
-    smooth_window,
     specific_force_sensor,
-    stance_warp,
     write_csv,
 )
-
-
-def test_smooth_window_hand_values():
-    # window 1 on [0.4, 0.6], ramps of 0.1: 0 at 0.3 and 0.7, 0.5 half-way up the ramp (0.35)
-    w = smooth_window(np.array([0.2, 0.3, 0.35, 0.4, 0.5, 0.6, 0.65, 0.7, 0.9]), 0.4, 0.6, 0.1)
-    np.testing.assert_allclose(w, [0, 0, 0.5, 1, 1, 1, 0.5, 0, 0], atol=1e-12)
-    # wraps around the cycle end: 1 on [0.9, 0.1]
-    np.testing.assert_allclose(smooth_window(np.array([0.95, 0.05, 0.5]), 0.9, 0.1, 0.05), [1, 1, 0], atol=1e-12)
-
-
-def test_stance_warp_maps_stance_end_and_is_monotone():
-    p = np.linspace(0, 0.999, 500)
-    g = stance_warp(p, 0.6, 0.66)
-    assert stance_warp(np.array([0.66]), 0.6, 0.66)[0] == pytest.approx(0.6)
-    assert stance_warp(np.array([0.33]), 0.6, 0.66)[0] == pytest.approx(0.3)  # 0.33 · 0.6/0.66
-    assert np.all(np.diff(g) > 0) and g[0] == 0.0
+from rl_gait.reference.impaired import ImpairmentModel
 
 
 def test_specific_force_of_a_still_sensor():
@@ -44,20 +25,6 @@ def test_specific_force_of_a_still_sensor():
     f = specific_force_sensor(np.zeros((2, 3)), np.array([0.0, np.pi / 2]))
     np.testing.assert_allclose(f[0], [0, 0, 9.81], atol=1e-12)
     np.testing.assert_allclose(f[1], [9.81, 0, 0], atol=1e-12)
-
-
-def test_impairment_changes_only_the_paretic_side():
-    ph = np.linspace(0, 1, 101)
-    healthy = {f"{j}_{s}": np.sin(2 * np.pi * ph) + (1.0 if j == "knee" else 0.0)
-               for s in "rl" for j in ("hip", "knee", "ankle")}
-    out = impaired_curves(healthy, 0.6, ImpairmentModel(paretic_side="right", knee_swing_flexion_reduction=0.5))
-    for j in ("hip", "knee", "ankle"):
-        np.testing.assert_array_equal(out[f"{j}_l"], healthy[f"{j}_l"])
-    # mid-swing (80 %) is inside the full window: knee halved; early stance (10 %) untouched
-    assert out["knee_r"][80] == pytest.approx(0.5 * healthy["knee_r"][80])
-    assert out["knee_r"][10] == pytest.approx(healthy["knee_r"][10])
-    # push-off: plantar flexion (negative) reduced, dorsiflexion (positive) untouched
-    assert np.all(np.abs(out["ankle_r"]) <= np.abs(healthy["ankle_r"]) + 1e-12)
 
 
 def test_shipped_file_matches_its_sidecar_and_the_generator(tmp_path):

@@ -1,0 +1,116 @@
+"""Hemiparetic reference motions: a documented impairment model applied to the Healthy Motion Atlas.
+
+The model (:class:`ImpairmentModel`) describes hemiparetic gait patterns from the stroke literature
+(Perry & Burnfield 2010; Olney & Richards 1996) as changes to the atlas curves: reduced paretic knee
+flexion in swing, reduced paretic push-off, a longer non-paretic and shorter paretic stance, slower
+walking. Two users: the bundled synthetic sample patient (:mod:`rl_gait.pipeline.sample_patient`
+renders it to raw IMU) and population priors (:func:`impaired_reference`: tracking targets of a
+hemiparetic gait, for training a warm start that already covers the gaits it will be personalized to).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rl_gait.atlas.model import HealthyAtlas, load_atlas
+from rl_gait.joints import JOINT_NAMES, N_CURVE_POINTS
+from rl_gait.reference.healthy import side_curves_to_samples
+from rl_gait.reference.motion import ReferenceMotion
+from rl_gait.tasks import Task
+
+
+@dataclass(frozen=True)
+class ImpairmentModel:
+    """A hemiparetic gait pattern, as changes to the healthy atlas curves.
+
+    Attributes:
+        paretic_side: ``"left"`` or ``"right"``.
+        knee_swing_flexion_reduction: fraction ``r_knee`` (0…1) by which paretic knee flexion in swing
+            is reduced over swing (the window opens just after toe-off, so the peak drops less: 0.45 at
+            0.6 m/s → peak knee flexion 75 % of healthy).
+        pushoff_reduction: fraction ``r_pushoff`` (0…1) by which paretic push-off plantar flexion is reduced.
+        stance_shift_pct: Δ, % of the cycle added to the non-paretic stance and removed from the paretic.
+        speed_m_s: walking speed (healthy comfortable ≈ 1.3 m/s; community stroke walkers 0.4–0.8).
+    """
+
+    paretic_side: str = "left"
+    knee_swing_flexion_reduction: float = 0.45
+    pushoff_reduction: float = 0.6
+    stance_shift_pct: float = 4.0
+    speed_m_s: float = 0.6
+
+    def __post_init__(self) -> None:
+        if self.paretic_side not in ("left", "right"):
+            raise ValueError(f"paretic_side must be 'left' or 'right', got {self.paretic_side!r}")
+        for name in ("knee_swing_flexion_reduction", "pushoff_reduction"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
+        if not 0.0 <= self.stance_shift_pct < 15.0:
+            raise ValueError(f"stance_shift_pct must be in [0, 15), got {self.stance_shift_pct}")
+        if not 0.2 <= self.speed_m_s <= 2.0:
+            raise ValueError(f"speed_m_s must be in [0.2, 2.0], got {self.speed_m_s}")
+
+
+def smooth_window(phase: np.ndarray, start: float, stop: float, ramp: float) -> np.ndarray:
+    """Periodic window over gait phase (cycles): 1 on ``[start, stop]``, 0 outside ``[start−ramp,
+    stop+ramp]``, raised-cosine edges of width ``ramp``. Phase and bounds in cycles (wrapped to [0, 1))."""
+    p = np.mod(np.asarray(phase, float) - start + ramp, 1.0)  # 0 at the start of the rising edge
+    width = (stop - start) % 1.0
+    rise = np.clip(p / ramp, 0.0, 1.0)
+    fall = np.clip((width + 2 * ramp - p) / ramp, 0.0, 1.0)
+    return 0.5 * (1 - np.cos(np.pi * np.minimum(rise, fall)))
+
+
+def stance_warp(phase: np.ndarray, stance_from: float, stance_to: float) -> np.ndarray:
+    """Map the walked phase to the atlas phase so that the atlas stance end ``stance_from`` (cycles)
+    happens at ``stance_to``: piecewise-linear, monotone, periodic (0 → 0, ``stance_to`` → ``stance_from``)."""
+    p = np.mod(np.asarray(phase, float), 1.0)
+    return np.where(p < stance_to, p * stance_from / stance_to,
+                    stance_from + (p - stance_to) * (1 - stance_from) / (1 - stance_to))
+
+
+def impaired_curves(healthy_rad: dict[str, np.ndarray], stance_frac: float, model: ImpairmentModel
+                    ) -> dict[str, np.ndarray]:
+    """Apply the knee-swing and push-off reductions of ``model`` to the paretic side's ``[101]`` curves
+    (radians, phase 0 = that side's initial contact); the other side is returned unchanged."""
+    s = "l" if model.paretic_side == "left" else "r"
+    phase = np.linspace(0.0, 1.0, N_CURVE_POINTS)
+    out = {k: np.array(v, float) for k, v in healthy_rad.items()}
+    w_swing = smooth_window(phase, stance_frac + 0.03, 0.95, 0.06)
+    out[f"knee_{s}"] = healthy_rad[f"knee_{s}"] * (1 - model.knee_swing_flexion_reduction * w_swing)
+    w_po = smooth_window(phase, stance_frac - 0.15, stance_frac + 0.10, 0.05)
+    a = healthy_rad[f"ankle_{s}"]
+    out[f"ankle_{s}"] = a - model.pushoff_reduction * w_po * np.minimum(a, 0.0)
+    return out
+
+
+def impaired_reference(model: ImpairmentModel, atlas: HealthyAtlas | None = None) -> ReferenceMotion:
+    """Level-walking reference of the hemiparetic gait ``model`` describes.
+
+    Atlas level curves (optical source) at ``model.speed_m_s``; :func:`impaired_curves` on the paretic
+    side; each side's phase warped (:func:`stance_warp`) so that its stance ends at the atlas stance
+    ± ``stance_shift_pct`` (paretic shorter, non-paretic longer); stride time from the atlas cadence at
+    that speed; left contact half a cycle after the right. ``paretic_side`` is the model's.
+    """
+    atlas = atlas or load_atlas()
+    v = model.speed_m_s
+    level = atlas.mean_curves(v, "optical")  # [J, 101], JOINT_NAMES order
+    st = atlas.spatiotemporal_at(v)
+    stance = st["stance_pct"] / 100.0
+    curves = impaired_curves({n: level[j] for j, n in enumerate(JOINT_NAMES)}, stance, model)
+    paretic = "l" if model.paretic_side == "left" else "r"
+    phase = np.linspace(0.0, 1.0, N_CURVE_POINTS)
+    own = phase[:-1]
+    warped = np.empty_like(level)
+    for j, name in enumerate(JOINT_NAMES):
+        shift = model.stance_shift_pct / 100.0 * (-1.0 if name.endswith("_" + paretic) else 1.0)
+        warped[j] = np.interp(stance_warp(phase, stance, stance + shift), own, curves[name][:-1], period=1.0)
+    stride_time = 120.0 / st["cadence_steps_per_min"]
+    return ReferenceMotion(
+        joint_names=JOINT_NAMES, joint_angles_rad=side_curves_to_samples(warped, 0.5),
+        cycle_duration_s=stride_time, speed_m_s=v, stride_length_m=v * stride_time,
+        task=Task("level", speed_m_s=v), paretic_side=model.paretic_side,
+        source=f"impaired_reference({model}) on healthy atlas v{atlas.meta.get('version', '?')} (optical)",
+    )
