@@ -8,6 +8,7 @@ continues from there (several stretches, or a bigger machine with more ``--runne
 exports the policy module (< 1 MB) + sidecar to ``rl_gait/data/atlas_policy`` after evaluating success
 per task and level. A new ``--out`` with ``--warm-start DIR`` (e.g. the shipped policy) continues that
 policy: its curriculum levels, steps, wall time and stretches carry over into the new sidecar.
+``kill PID`` (SIGTERM) ends a stretch early at the next iteration, saved and recorded.
 ``--feature-start-prob`` / ``--max-lag-m`` turn on the env's spatial RSI and lag termination (off by
 default: in the stretches measured so far they did not get stairs up learned).
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -75,13 +77,15 @@ def parse_range(text: str) -> tuple[float, float] | None:
 def hemiparetic_models(n: int, seed: int = 0):
     """``n`` seeded hemiparetic gaits (:class:`~rl_gait.reference.impaired.ImpairmentModel`): sides
     alternate; knee-swing reduction 0.1–0.7, push-off reduction 0.2–0.8, stance shift 0–8 %, speed
-    0.4–0.9 m/s (community stroke walkers), drawn uniformly."""
+    0.4–0.9 m/s (community stroke walkers), paretic knee/ankle range-of-motion scale 0.1–1 (stiff-knee
+    gait), drawn uniformly."""
     from rl_gait.reference.impaired import ImpairmentModel
 
     rng = np.random.default_rng(seed)
     return [ImpairmentModel(paretic_side=("left", "right")[i % 2], knee_swing_flexion_reduction=rng.uniform(0.1, 0.7),
                             pushoff_reduction=rng.uniform(0.2, 0.8), stance_shift_pct=rng.uniform(0.0, 8.0),
-                            speed_m_s=rng.uniform(0.4, 0.9)) for i in range(n)]
+                            speed_m_s=rng.uniform(0.4, 0.9), paretic_rom_scale=rng.uniform(0.1, 1.0))
+            for i in range(n)]
 
 
 def curriculum_setup(family_weights: dict[str, float], hemiparetic: int = 0):
@@ -192,8 +196,10 @@ def main() -> None:
         progress.update(env_steps=steps0 + stretch_steps, iterations=it0 + it, wall_s=wall0 + (time.time() - t0))
         progress_path.write_text(json.dumps(progress, indent=2))
 
+    stop = []  # SIGTERM (e.g. `kill PID`): finish the iteration, save, record the stretch, then exit
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     it = 0
-    while time.time() - t0 < args.minutes * 60:
+    while time.time() - t0 < args.minutes * 60 and not stop:
         r = algo.train()
         it += 1
         er = r["env_runners"]
@@ -207,8 +213,9 @@ def main() -> None:
         if it % args.save_every == 0:
             save()
     save()
-    progress["stretches"].append({"minutes": args.minutes, "runners": args.runners, "iterations": it,
-                                  "env_steps": stretch_steps, "command": " ".join(sys.argv)})
+    progress["stretches"].append({"minutes": round((time.time() - t0) / 60, 1), "runners": args.runners,
+                                  "iterations": it, "env_steps": stretch_steps, "command": " ".join(sys.argv),
+                                  **({"stopped": "SIGTERM"} if stop else {})})
     progress_path.write_text(json.dumps(progress, indent=2))
     module = algo.get_module()
     algo.stop()

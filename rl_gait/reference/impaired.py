@@ -33,6 +33,9 @@ class ImpairmentModel:
         pushoff_reduction: fraction ``r_pushoff`` (0…1) by which paretic push-off plantar flexion is reduced.
         stance_shift_pct: Δ, % of the cycle added to the non-paretic stance and removed from the paretic.
         speed_m_s: walking speed (healthy comfortable ≈ 1.3 m/s; community stroke walkers 0.4–0.8).
+        paretic_rom_scale: ``s`` (0…1]: the paretic knee and ankle curves scaled about their value at
+            initial contact, ``c' = c(0) + s·(c − c(0))`` (stiff-knee gait, a rigid ankle: the StrokeAvatar
+            patients' paretic knees move through 8–9° and ankles 4°, ``s ≈ 0.15``); 1 = no change.
     """
 
     paretic_side: str = "left"
@@ -40,6 +43,7 @@ class ImpairmentModel:
     pushoff_reduction: float = 0.6
     stance_shift_pct: float = 4.0
     speed_m_s: float = 0.6
+    paretic_rom_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if self.paretic_side not in ("left", "right"):
@@ -49,6 +53,8 @@ class ImpairmentModel:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
         if not 0.0 <= self.stance_shift_pct < 15.0:
             raise ValueError(f"stance_shift_pct must be in [0, 15), got {self.stance_shift_pct}")
+        if not 0.0 < self.paretic_rom_scale <= 1.0:
+            raise ValueError(f"paretic_rom_scale must be in (0, 1], got {self.paretic_rom_scale}")
         if not 0.2 <= self.speed_m_s <= 2.0:
             raise ValueError(f"speed_m_s must be in [0.2, 2.0], got {self.speed_m_s}")
 
@@ -73,8 +79,9 @@ def stance_warp(phase: np.ndarray, stance_from: float, stance_to: float) -> np.n
 
 def impaired_curves(healthy_rad: dict[str, np.ndarray], stance_frac: float, model: ImpairmentModel
                     ) -> dict[str, np.ndarray]:
-    """Apply the knee-swing and push-off reductions of ``model`` to the paretic side's ``[101]`` curves
-    (radians, phase 0 = that side's initial contact); the other side is returned unchanged."""
+    """Apply the knee-swing and push-off reductions, then the range-of-motion scale, of ``model`` to the
+    paretic side's ``[101]`` curves (radians, phase 0 = that side's initial contact); the other side is
+    returned unchanged."""
     s = "l" if model.paretic_side == "left" else "r"
     phase = np.linspace(0.0, 1.0, N_CURVE_POINTS)
     out = {k: np.array(v, float) for k, v in healthy_rad.items()}
@@ -83,6 +90,8 @@ def impaired_curves(healthy_rad: dict[str, np.ndarray], stance_frac: float, mode
     w_po = smooth_window(phase, stance_frac - 0.15, stance_frac + 0.10, 0.05)
     a = healthy_rad[f"ankle_{s}"]
     out[f"ankle_{s}"] = a - model.pushoff_reduction * w_po * np.minimum(a, 0.0)
+    for j in (f"knee_{s}", f"ankle_{s}"):
+        out[j] = out[j][0] + model.paretic_rom_scale * (out[j] - out[j][0])
     return out
 
 

@@ -67,3 +67,19 @@ def test_impaired_reference_reduces_only_the_paretic_knee_swing():
     assert ref.paretic_side == "left" and ref.speed_m_s == pytest.approx(v)
     assert 0.5 * h[:, kl].max() <= ref.joint_angles_rad[:, kl].max() < 0.8 * h[:, kl].max()
     assert ref.joint_angles_rad[:, kr].max() == pytest.approx(h[:, kr].max(), rel=0.02)
+
+
+def test_rom_scale_shrinks_paretic_knee_and_ankle_about_their_contact_value():
+    """c' = c(0) + s·(c − c(0)) on the paretic knee and ankle only (hand-checked at two phases)."""
+    ph = np.linspace(0, 1, 101)
+    healthy = {f"{j}_{s}": np.sin(2 * np.pi * ph) + (1.0 if j == "knee" else 0.0)
+               for s in "rl" for j in ("hip", "knee", "ankle")}
+    m = ImpairmentModel(paretic_side="left", knee_swing_flexion_reduction=0.0, pushoff_reduction=0.0,
+                        paretic_rom_scale=0.2)
+    out = impaired_curves(healthy, 0.6, m)
+    assert out["knee_l"][25] == pytest.approx(1.0 + 0.2 * 1.0)  # c(0) = 1, c(25 %) = 2
+    assert out["ankle_l"][75] == pytest.approx(0.2 * -1.0)  # c(0) = 0, c(75 %) = −1
+    np.testing.assert_array_equal(out["hip_l"], healthy["hip_l"])
+    np.testing.assert_array_equal(out["knee_r"], healthy["knee_r"])
+    with pytest.raises(ValueError, match="paretic_rom_scale"):
+        ImpairmentModel(paretic_rom_scale=0.0)
