@@ -1,4 +1,5 @@
-"""The shipped healthy atlas policy: loads without Ray, verifies its hash, walks level ground.
+"""The shipped atlas policy: loads without Ray, verifies its hash, walks level ground, and walks a
+hemiparetic gait on a body weakened on its paretic side.
 
 A real check on the artefact in ``rl_gait/data/atlas_policy`` (produced by
 ``experiments/train_atlas_policy.py``; the command is in its sidecar).
@@ -32,12 +33,14 @@ def test_sidecar_records_how_it_was_made():
     assert meta["command"].startswith("python experiments/train_atlas_policy.py")
     assert meta["steps"] > 0 and meta["wall_s"] > 0 and meta["weights_sha256"]
     assert set(meta["success_per_task_and_level"]) >= {"level/L0", "slope_up/L0", "stairs_up/L0"}
+    weak = meta["success_per_task_and_level_weak_side"]
+    assert 0 < weak["factor"] < 1 and set(weak["l"]) == set(weak["r"]) == set(meta["success_per_task_and_level"])
     size = sum(f.stat().st_size for f in ATLAS_POLICY.rglob("*") if f.is_file())
     assert size < 10 * 2**20
 
 
-def test_walks_level_ground_for_10_s_at_comfortable_speed(policy):
-    env = gym.make("rl_gait/LevelWalk-v0", episode_duration_s=10.0)
+def _walks_10_s(policy, env) -> None:
+    """3 seeded deterministic rollouts of 10 s: no fall, at least 60 % of the target-speed distance."""
     for seed in (0, 1, 2):
         obs, _ = env.reset(seed=seed)
         while True:
@@ -47,6 +50,22 @@ def test_walks_level_ground_for_10_s_at_comfortable_speed(policy):
         assert not info["fell"], f"seed {seed}: fell after {info['time_s']:.1f} s"
         assert info["time_s"] == pytest.approx(10.0, abs=0.02)
         assert info["distance_m"] > 0.6 * env.unwrapped.target_speed_m_s * 10.0
+
+
+def test_walks_level_ground_for_10_s_at_comfortable_speed(policy):
+    _walks_10_s(policy, gym.make("rl_gait/LevelWalk-v0", episode_duration_s=10.0))
+
+
+def test_walks_a_hemiparetic_gait_on_a_body_weakened_on_its_paretic_side(policy):
+    """The warm start's job: the sample patient's impairment model (reduced paretic knee swing and
+    push-off, 0.6 m/s) as the reference, the paretic (left) side's PD gains and torque limits at 60 %,
+    10 s without a fall in 3 seeded rollouts."""
+    from rl_gait.body import BodyParams, PDParams
+    from rl_gait.reference.impaired import ImpairmentModel, impaired_reference
+
+    pd = PDParams.default_for(BodyParams()).scaled("l", kp=0.6, torque=0.6)
+    _walks_10_s(policy, gym.make("rl_gait/LevelWalk-v0", episode_duration_s=10.0, pd=pd,
+                                 reference=impaired_reference(ImpairmentModel(paretic_side="left"))))
 
 
 def test_altered_checkpoint_is_refused(tmp_path):
