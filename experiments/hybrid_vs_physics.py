@@ -223,13 +223,12 @@ def main() -> None:
     write_report(rows, skipped, args, out)
 
 
-def ratio_cell(row: dict, args: Args) -> str:
+def ratio_cell(hybrid_s: float, physics_s: float, cap_s: float) -> str:
     """The hybrid/physics time ratio (%); when only the hybrid reached the threshold, its upper bound
     ``< hybrid time / cap`` (physics-only needed more than the cap)."""
-    h, p = row["hybrid_time_to_threshold_s"], row["physics_time_to_threshold_s"]
-    if np.isfinite(h) and not np.isfinite(p):
-        return f"< {100 * h / (args.cap_minutes * 60):.0f}"
-    return f"{100 * h / p:.1f}" if np.isfinite(h / p) else "nan"
+    if np.isfinite(hybrid_s) and not np.isfinite(physics_s):
+        return f"< {100 * hybrid_s / cap_s:.0f}"
+    return f"{100 * hybrid_s / physics_s:.1f}" if np.isfinite(hybrid_s / physics_s) else "nan"
 
 
 def prior_cost(args: Args) -> str:
@@ -268,7 +267,7 @@ def write_report(rows: list[dict], skipped: list[str], args: Args, out: Path) ->
           "| endpoint hybrid / physics (cm) | success hybrid / physics |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         md.append(f"| {r['patient']} | {r['paretic_side']} | {r['hybrid_time_to_threshold_s']:.0f} | "
-                  f"{r['physics_time_to_threshold_s']:.0f} | {ratio_cell(r, args)} | {r['hybrid_rmse_deg']:.1f} / "
+                  f"{r['physics_time_to_threshold_s']:.0f} | {ratio_cell(r['hybrid_time_to_threshold_s'], r['physics_time_to_threshold_s'], args.cap_minutes * 60)} | {r['hybrid_rmse_deg']:.1f} / "
                   f"{r['physics_rmse_deg']:.1f} | {r['hybrid_endpoint_cm']:.1f} / {r['physics_endpoint_cm']:.1f} | "
                   f"{r['hybrid_success']:.2f} / {r['physics_success']:.2f} |")
     md.append(f"| **median** | | {med('hybrid_time_to_threshold_s'):.0f} | {med('physics_time_to_threshold_s'):.0f} | "
@@ -290,7 +289,7 @@ def write_report(rows: list[dict], skipped: list[str], args: Args, out: Path) ->
             cells = []
             for t in ths:
                 th, tp = time_to(r["hybrid_history"], t), time_to(r["physics_history"], t)
-                ratio = ratio_cell({"hybrid_time_to_threshold_s": th, "physics_time_to_threshold_s": tp}, args)
+                ratio = ratio_cell(th, tp, args.cap_minutes * 60)
                 cells.append(f"{th:.0f} / {tp:.0f}" + (f" ({ratio} %)" if ratio != "nan" else ""))
             md.append(f"| {r['patient']} | " + " | ".join(cells) + " |")
     if skipped:

@@ -100,9 +100,9 @@ def curriculum_setup(family_weights: dict[str, float], hemiparetic: int = 0):
 
     levels = default_levels(LEVEL_SPEEDS_M_S)
     if hemiparetic:
+        if "hemiparetic" not in family_weights:
+            raise SystemExit("--hemiparetic N needs the family's weight: add hemiparetic=W to --family-weights")
         levels["hemiparetic"] = (Task("level"),)
-    if hemiparetic and "hemiparetic" not in family_weights:
-        raise SystemExit("--hemiparetic N needs the family's weight: add hemiparetic=W to --family-weights")
     cfg = CurriculumConfig(levels=levels, family_weights=family_weights)
     refs = task_references(cfg, lambda t: healthy_reference(t))
     if hemiparetic:

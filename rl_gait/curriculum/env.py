@@ -44,7 +44,7 @@ class MultiTaskWalk(gym.Wrapper):
         if "task" not in options:
             self.family, self.level, task = sample_task(self.curriculum, self.levels, self._rng)
             options["task"] = task
-            pool = self.references[task.name]
+            pool = self.references[task.name]  # a pool of one draws nothing: single-reference streams unchanged
             options["reference"] = pool[int(self._rng.integers(len(pool)))] if len(pool) > 1 else pool[0]
         obs, info = self.env.reset(seed=seed, options=options)
         info.update(task_family=self.family, task_level=self.level)

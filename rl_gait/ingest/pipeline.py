@@ -467,19 +467,19 @@ def ingest(paths: str | Path | list[str | Path], *, format: str = "auto", height
     else:
         recs, notes = _read_imu_files(files, fmt, smap, opts)
         kin = imu_kinematics(recs, opts, notes)
+    digests = [sha256(f) for f in files]
     provenance = {
         "format": fmt,
-        "inputs": [{"path": str(f), "sha256": sha256(f)} for f in files],
+        "inputs": [{"path": str(f), "sha256": h} for f, h in zip(files, digests, strict=True)],
         "sensor_map": {k: v for k, v in smap.items()} or None,
     }
-    sid = subject_id or _default_subject_id(files)
+    sid = subject_id or _default_subject_id(digests)
     return trial_from_kinematics(kin, subject_id=sid, height_m=height_m, mass_kg=mass_kg,
                                  provenance=provenance, opts=opts, where=where)
 
 
-def _default_subject_id(files: list[Path]) -> str:
-    """A pseudonymous id: the first 10 hex digits of the hash of the input files' content hashes (two
-    people recorded with the same sensor set have the same file names, never the same data)."""
-    digests = sorted(hashlib.sha256(f.read_bytes()).hexdigest() for f in files)
-    h = hashlib.sha256("".join(digests).encode()).hexdigest()
+def _default_subject_id(file_digests: list[str]) -> str:
+    """A pseudonymous id: the first 10 hex digits of the hash of the input files' sha256 digests, in any
+    order (two people recorded with the same sensor set have the same file names, never the same data)."""
+    h = hashlib.sha256("".join(sorted(file_digests)).encode()).hexdigest()
     return f"subject-{h[:10]}"

@@ -151,12 +151,9 @@ def generate(model: ImpairmentModel = ImpairmentModel(),  # noqa: B008 (frozen d
     down = np.clip((t1 + settings.ramp_s - t) / settings.ramp_s, 0, 1)
     env = 0.5 * (1 - np.cos(np.pi * np.minimum(up, down)))  # gait amplitude 0…1
     phase_r = np.cumsum(env) / fs / stride_time  # cycles; advances only while walking
-    paretic = "l" if model.paretic_side == "left" else "r"
-    shift = model.stance_shift_pct / 100.0
     angles: dict[str, np.ndarray] = {}
     for s, offset in (("r", 0.0), ("l", -0.5)):
-        stance_to = stance_frac - shift if s == paretic else stance_frac + shift
-        p = stance_warp(phase_r + offset, stance_frac, stance_to)
+        p = stance_warp(phase_r + offset, stance_frac, model.stance_end(s, stance_frac))
         for j in ("hip", "knee", "ankle"):
             # standing = all angles 0 (the ingestion's static calibration pose)
             angles[f"{j}_{s}"] = env * splines[f"{j}_{s}"](p)

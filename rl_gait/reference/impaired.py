@@ -58,6 +58,17 @@ class ImpairmentModel:
         if not 0.2 <= self.speed_m_s <= 2.0:
             raise ValueError(f"speed_m_s must be in [0.2, 2.0], got {self.speed_m_s}")
 
+    @property
+    def side(self) -> str:
+        """The paretic side as a joint-name suffix: ``"l"`` or ``"r"``."""
+        return "l" if self.paretic_side == "left" else "r"
+
+    def stance_end(self, side: str, stance_frac: float) -> float:
+        """Stance end (cycles) of ``side`` (``"r"``/``"l"``) given the atlas's ``stance_frac``: shorter by
+        Δ on the paretic side, longer by Δ on the other."""
+        shift = self.stance_shift_pct / 100.0
+        return stance_frac - shift if side == self.side else stance_frac + shift
+
 
 def smooth_window(phase: np.ndarray, start: float, stop: float, ramp: float) -> np.ndarray:
     """Periodic window over gait phase (cycles): 1 on ``[start, stop]``, 0 outside ``[start−ramp,
@@ -82,7 +93,7 @@ def impaired_curves(healthy_rad: dict[str, np.ndarray], stance_frac: float, mode
     """Apply the knee-swing and push-off reductions, then the range-of-motion scale, of ``model`` to the
     paretic side's ``[101]`` curves (radians, phase 0 = that side's initial contact); the other side is
     returned unchanged."""
-    s = "l" if model.paretic_side == "left" else "r"
+    s = model.side
     phase = np.linspace(0.0, 1.0, N_CURVE_POINTS)
     out = {k: np.array(v, float) for k, v in healthy_rad.items()}
     w_swing = smooth_window(phase, stance_frac + 0.03, 0.95, 0.06)
@@ -109,13 +120,12 @@ def impaired_reference(model: ImpairmentModel, atlas: HealthyAtlas | None = None
     st = atlas.spatiotemporal_at(v)
     stance = st["stance_pct"] / 100.0
     curves = impaired_curves({n: level[j] for j, n in enumerate(JOINT_NAMES)}, stance, model)
-    paretic = "l" if model.paretic_side == "left" else "r"
     phase = np.linspace(0.0, 1.0, N_CURVE_POINTS)
     own = phase[:-1]
     warped = np.empty_like(level)
     for j, name in enumerate(JOINT_NAMES):
-        shift = model.stance_shift_pct / 100.0 * (-1.0 if name.endswith("_" + paretic) else 1.0)
-        warped[j] = np.interp(stance_warp(phase, stance, stance + shift), own, curves[name][:-1], period=1.0)
+        stance_to = model.stance_end(name.rsplit("_", 1)[1], stance)
+        warped[j] = np.interp(stance_warp(phase, stance, stance_to), own, curves[name][:-1], period=1.0)
     stride_time = 120.0 / st["cadence_steps_per_min"]
     return ReferenceMotion(
         joint_names=JOINT_NAMES, joint_angles_rad=side_curves_to_samples(warped, 0.5),
