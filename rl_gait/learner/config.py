@@ -94,6 +94,15 @@ def _one_torch_thread_per_env_runner(**kwargs: Any) -> None:
     torch.set_num_threads(1)
 
 
+def _sync_local_env_runner(*, algorithm: Any, **kwargs: Any) -> None:
+    """``on_algorithm_init`` callback: RLlib 2.60 syncs a warm start (``load_state_path``) from the
+    learner to the remote EnvRunners but not to the local one, whose module ``algo.get_module()``
+    returns — so evaluating a freshly built algorithm measured random weights. Sync it once here."""
+    group = algorithm.env_runner_group
+    if group is not None and group.local_env_runner is not None and group.num_remote_env_runners() > 0:
+        group.sync_weights(from_worker_or_learner_group=algorithm.learner_group, inference_only=True)
+
+
 ATLAS_WARM_START = "atlas"
 ATLAS_POLICY_DIR = Path(__file__).resolve().parents[1] / "data" / "atlas_policy"
 
@@ -214,7 +223,7 @@ def build_config(
         .debugging(seed=seed)
         .reporting(metrics_num_episodes_for_smoothing=20)
         .python_environment(extra_python_environs_for_worker={"OMP_NUM_THREADS": "1"})
-        .callbacks(on_environment_created=_one_torch_thread_per_env_runner)
+        .callbacks(on_environment_created=_one_torch_thread_per_env_runner, on_algorithm_init=_sync_local_env_runner)
     )
     config.rl_gait_mode = mode
     config.rl_gait_env_kwargs = env_kwargs
