@@ -59,6 +59,8 @@ class Args:
     bc_coeff: float = -1.0  # hybrid BC weight; < 0: the ImitationParams default
     style_reward_weight: float = -1.0  # hybrid GAIL reward weight; < 0: the ImitationParams default
     lr: float = 3e-4  # PPO learning rate of both modes
+    k_pose: float = 2.0  # pose-reward kernel scale k (1/rad², RewardWeights.k_pose_per_rad2) of the hybrid's env
+    k_pose_physics: float = -1.0  # the same for physics-only; < 0: k_pose (same env for both modes)
     seed: int = 0
 
 
@@ -187,6 +189,7 @@ def main() -> None:
     args = parse()
     import ray
 
+    from rl_gait.envs.rewards import RewardWeights
     from rl_gait.errors import RlGaitError
     from rl_gait.ingest import ingest
     from rl_gait.learner.training import ensure_ray
@@ -217,7 +220,8 @@ def main() -> None:
             continue
         env_kwargs = personalized_env_kwargs(patient)
         print(f"patient {pid}: paretic {patient.prior.paretic_side}, ROM ratio {patient.prior.rom_ratio:.2f}", flush=True)
-        res = {m: train_to_threshold(m, env_kwargs, trial, args) for m in ("hybrid", "physics-only")}
+        res = {m: train_to_threshold(m, {**env_kwargs, "reward_weights": RewardWeights(k_pose_per_rad2=pose_kernel(args, m))},
+                                     trial, args) for m in ("hybrid", "physics-only")}
         h, p = res["hybrid"], res["physics-only"]
         rows.append({
             "patient": pid, "paretic_side": patient.prior.paretic_side,
@@ -238,6 +242,11 @@ def main() -> None:
     ray.shutdown()
     (out / "skipped.json").write_text(json.dumps(skipped))
     write_report(rows, skipped, args, out)
+
+
+def pose_kernel(args: Args, mode: str) -> float:
+    """The pose-reward kernel scale (1/rad²) of ``mode``'s env."""
+    return args.k_pose_physics if mode == "physics-only" and args.k_pose_physics >= 0 else args.k_pose
 
 
 def ratio_cell(hybrid_s: float, physics_s: float, cap_s: float) -> str:
@@ -278,6 +287,8 @@ def write_report(rows: list[dict], skipped: list[str], args: Args, out: Path) ->
     md = [f"Threshold: mean joint RMSE ≤ {args.rmse_threshold_deg}° and no fall in {args.eval_rollouts} × "
           f"{args.eval_duration_s:g} s rollouts; cap {args.cap_minutes:g} min per mode; {args.runners} runners × "
           f"{args.envs_per_runner} envs; hybrid = warm start '{args.warm_start}' + BC + GAIL ({hybrid_settings}); "
+          f"pose-reward kernel k = {pose_kernel(args, 'hybrid'):g} (hybrid) / {pose_kernel(args, 'physics-only'):g} "
+          f"(physics-only) per rad², learning rate {args.lr:g}; "
           "'nan' = threshold not reached within the cap; '< x' = only the hybrid reached it, so the ratio is below "
           "hybrid time / cap. RMSE, endpoint and success at equal budget (the cap) are those of each run's best "
           "evaluated policy (fewest falls, then lowest RMSE, as the Tune search keeps), re-measured on held-out "

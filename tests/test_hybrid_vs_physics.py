@@ -40,3 +40,9 @@ def test_ratio_cell_and_improvement():
     assert hvp.ratio_cell(NAN, 240.0, 480.0) == "nan"
     assert hvp.improvement_pct(9.0, 10.0) == pytest.approx(10.0)
     assert hvp.improvement_pct(11.0, 10.0) == pytest.approx(-10.0)
+
+
+def test_physics_only_takes_the_hybrid_pose_kernel_unless_given_its_own():
+    assert hvp.pose_kernel(hvp.Args(k_pose=6.0), "physics-only") == 6.0
+    assert hvp.pose_kernel(hvp.Args(k_pose=6.0, k_pose_physics=2.0), "physics-only") == 2.0
+    assert hvp.pose_kernel(hvp.Args(k_pose=6.0, k_pose_physics=2.0), "hybrid") == 6.0
