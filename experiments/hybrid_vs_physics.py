@@ -347,7 +347,7 @@ def write_report(rows: list[dict], skipped: list[str], args: Args, out: Path) ->
         ax[2].set_xlabel("training wall time (min)")
         ax[2].set_ylabel("mean joint RMSE (deg); dots: no fall")
         ax[2].legend(fontsize=6)
-    for i, (k, lab) in enumerate((("rmse_deg", "joint RMSE at cap (deg)"), ("endpoint_cm", "endpoint error at cap (cm)"))):
+    for i, (k, lab) in enumerate((("rmse_deg", "joint RMSE, equal budget (deg)"), ("endpoint_cm", "endpoint error, equal budget (cm)"))):
         ax[i].bar(x - 0.2, [r[f"hybrid_{k}"] for r in rows], 0.4, label="hybrid")
         ax[i].bar(x + 0.2, [r[f"physics_{k}"] for r in rows], 0.4, label="physics-only")
         ax[i].set_xticks(x, [r["patient"] for r in rows], rotation=30)

@@ -23,7 +23,7 @@ import shutil
 import signal
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +49,7 @@ class Args:
     max_lag_m: float = 0.0  # > 0: end episodes that fall this far behind the target speed (WalkEnv)
     weakness: str = ""  # "lo,hi": weaken a random side's PD by a factor in [lo, hi] per episode (WalkEnv)
     hemiparetic: int = 0  # > 0: a family "hemiparetic" of this many impaired level references (one level)
+    stair_heights: str = ""  # "h1,...": step heights (m) of the stairs up/down levels; "" = default_levels' 8–20 cm
 
 
 def parse() -> Args:
@@ -88,10 +89,12 @@ def hemiparetic_models(n: int, seed: int = 0):
             for i in range(n)]
 
 
-def curriculum_setup(family_weights: dict[str, float], hemiparetic: int = 0):
+def curriculum_setup(family_weights: dict[str, float], hemiparetic: int = 0,
+                     stair_heights: tuple[float, ...] = ()):
     """Curriculum and references: the healthy atlas's per task; with ``hemiparetic`` > 0 also a family
     ``hemiparetic`` (one level: level ground at the reference's own speed) whose task draws one of that
-    many impaired references (:func:`hemiparetic_models`) per episode."""
+    many impaired references (:func:`hemiparetic_models`) per episode; ``stair_heights`` (m, easiest
+    first) replaces the stairs families' step heights."""
     from rl_gait.curriculum import CurriculumConfig, default_levels
     from rl_gait.curriculum.env import task_references
     from rl_gait.reference import healthy_reference
@@ -99,6 +102,8 @@ def curriculum_setup(family_weights: dict[str, float], hemiparetic: int = 0):
     from rl_gait.tasks import Task
 
     levels = default_levels(LEVEL_SPEEDS_M_S)
+    for family in ("stairs_up", "stairs_down") if stair_heights else ():
+        levels[family] = tuple(replace(levels[family][0], step_height_m=h) for h in stair_heights)
     if hemiparetic:
         if "hemiparetic" not in family_weights:
             raise SystemExit("--hemiparetic N needs the family's weight: add hemiparetic=W to --family-weights")
@@ -161,7 +166,8 @@ def main() -> None:
     progress = json.loads(progress_path.read_text()) if progress_path.exists() else {
         "env_steps": 0, "iterations": 0, "wall_s": 0.0, "stretches": []}
 
-    cfg, refs = curriculum_setup(parse_weights(args.family_weights), args.hemiparetic)
+    cfg, refs = curriculum_setup(parse_weights(args.family_weights), args.hemiparetic,
+                                 tuple(float(h) for h in args.stair_heights.split(",") if h.strip()))
     if cur_path.exists():
         cur_state = json.loads(cur_path.read_text())
     elif args.warm_start:  # a new run from a shipped policy starts at the levels that policy reached
