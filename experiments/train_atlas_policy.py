@@ -8,7 +8,8 @@ continues from there (several stretches, or a bigger machine with more ``--runne
 exports the policy module (< 1 MB) + sidecar to ``rl_gait/data/atlas_policy`` after evaluating success
 per task and level. A new ``--out`` with ``--warm-start DIR`` (e.g. the shipped policy) continues that
 policy: its curriculum levels, steps, wall time and stretches carry over into the new sidecar.
-``--stair-heights 0.04,0.08,...`` replaces the stairs families' step heights (e.g. an easier first level).
+``--stair-heights 0.04,0.08,...`` replaces the stairs families' step heights (e.g. an easier first level;
+with ``--weakness 0.5,1.0`` a 35-min stretch from 4 cm had no successful stairs episode: weakened bodies).
 ``kill PID`` (SIGTERM) ends a stretch early at the next iteration, saved and recorded.
 ``--feature-start-prob`` / ``--max-lag-m`` turn on the env's spatial RSI and lag termination (off by
 default: in the stretches measured so far they did not get stairs up learned).
