@@ -7,7 +7,8 @@ fidelity threshold — joint RMSE ≤ ``rmse_threshold_deg`` (mean over the 6 jo
 ``eval_rollouts`` seeded rollouts of ``eval_duration_s`` — or the time cap. Reported per patient and
 overall: wall time to threshold and the hybrid/physics ratio (paper: 25.56 %), joint-angle RMSE and
 endpoint error at equal budget (the cap) and their relative improvement (paper: +4.73 %, +12.10 %),
-measured on each run's best evaluated policy (as the Tune search keeps) with held-out seeds, success rate on level ground and, for the level-trained policies, on slopes ±5° and stairs up/down 8 cm
+measured on each run's best evaluated policy (as the Tune search keeps) with held-out seeds, success
+rate on level ground and, for the level-trained policies, on slopes ±5° and stairs up/down 8 cm
 with the patient's own task references. Writes ``results.csv``, ``results.md`` and ``results.png`` to ``--out``.
 Each mode's starting policy is evaluated too (training time 0): a warm start that already meets the
 threshold reaches it at 0 s. The hybrid's times do not include the atlas policy's own training, a
