@@ -7,7 +7,7 @@ fidelity threshold — joint RMSE ≤ ``rmse_threshold_deg`` (mean over the 6 jo
 ``eval_rollouts`` seeded rollouts of ``eval_duration_s`` — or the time cap. Reported per patient and
 overall: wall time to threshold and the hybrid/physics ratio (paper: 25.56 %), joint-angle RMSE and
 endpoint error at equal budget (the cap) and their relative improvement (paper: +4.73 %, +12.10 %),
-measured on each run's best evaluated policy (as the Tune search keeps) with held-out seeds, success
+measured on each run's best evaluated policy (fewest falls, then lowest RMSE) with held-out seeds, success
 rate on level ground and, for the level-trained policies, on slopes ±5° and stairs up/down 8 cm
 with the patient's own task references. Writes ``results.csv``, ``results.md`` and ``results.png`` to ``--out``.
 Each mode's starting policy is evaluated too (training time 0): a warm start that already meets the
@@ -35,9 +35,9 @@ TASK_EVAL = {"level": dict(terrain="level"), "slope_up_5deg": dict(terrain="slop
              "slope_down_5deg": dict(terrain="slope", grade_deg=-5.0),
              "stairs_up_8cm": dict(terrain="stairs", step_height_m=0.08),
              "stairs_down_8cm": dict(terrain="stairs", step_height_m=0.08, ascending=False)}
-# continuous recordings among the 13 clips (data README: 460–463, 468–470, 472–473, 475–476 continue)
 EVAL_SEED = 10_000  # the periodic evaluations (time to threshold, selection of the best policy)
 HELD_OUT_SEED = 30_000  # re-measuring the selected policy at equal budget
+# continuous recordings among the 13 clips (data README: 460–463, 468–470, 472–473, 475–476 continue)
 RECORDINGS: tuple[tuple[int, ...], ...] = ((460, 461, 462, 463), (468, 469, 470), (472, 473), (475, 476),
                                            (464,), (465,), (466,), (467,), (471,), (474,))
 
@@ -112,8 +112,8 @@ def hybrid_params(args: Args):
 def train_to_threshold(mode: str, env_kwargs: dict, trial, args: Args) -> dict:
     """Train until the cap, evaluating every ``eval_every`` iterations; returns the history (time to
     threshold comes from it) and the fidelity at equal budget: the best evaluated policy of the run
-    (fewest falls, then lowest RMSE — what the Tune search keeps for a patient), re-measured on held-out
-    seeds so that picking the best does not flatter it."""
+    (:func:`selection_score`; the Tune search likewise keeps each trial's best checkpoint, by its own
+    objective), re-measured on held-out seeds so that picking the best does not flatter it."""
     from rl_gait.learner import Policy, build_config, evaluate
     from rl_gait.learner.config import atlas_policy_dir
 
@@ -124,16 +124,15 @@ def train_to_threshold(mode: str, env_kwargs: dict, trial, args: Args) -> dict:
                           num_envs_per_env_runner=args.envs_per_runner, seed=args.seed, warm_start=warm, lr=args.lr)
     algo = config.build_algo()
     history: list[dict] = []
-    best: dict = {"score": (np.inf, np.inf), "module": None, "entry": None}
+    best: dict = {"entry": None, "module": None}  # the best evaluation so far and its policy
 
     def record(train_s: float) -> None:
         fid = evaluate(Policy(algo.get_module()), env_kwargs, n_rollouts=args.eval_rollouts, seed=EVAL_SEED,
                        duration_s=args.eval_duration_s)
         history.append({"train_s": train_s, "steps": steps, "rmse_deg": fid["rmse_deg_mean"],
                         "fall_rate": fid["fall_rate"]})
-        score = selection_score(history[-1])
-        if score < best["score"]:
-            best.update(score=score, module=copy.deepcopy(algo.get_module()), entry=history[-1])
+        if best["entry"] is None or selection_score(history[-1]) < selection_score(best["entry"]):
+            best.update(entry=history[-1], module=copy.deepcopy(algo.get_module()))
         print(f"  {mode:12s} it {it:4d} {train_s:6.0f}s steps {steps:8,d} rmse {fid['rmse_deg_mean']:5.1f}° "
               f"falls {fid['fall_rate']:.2f}", flush=True)
 
@@ -292,8 +291,8 @@ def write_report(rows: list[dict], skipped: list[str], args: Args, out: Path) ->
           f"(physics-only) per rad², learning rate {args.lr:g}; "
           "'nan' = threshold not reached within the cap; '< x' = only the hybrid reached it, so the ratio is below "
           "hybrid time / cap. RMSE, endpoint and success at equal budget (the cap) are those of each run's best "
-          "evaluated policy (fewest falls, then lowest RMSE, as the Tune search keeps), re-measured on held-out "
-          "seeds." + prior_cost(args), "",
+          "evaluated policy (fewest falls, then lowest RMSE; the Tune search likewise keeps each trial's best "
+          "checkpoint, by its own objective), re-measured on held-out seeds." + prior_cost(args), "",
           "| patient | paretic | hybrid → threshold (s) | physics → threshold (s) | ratio % | RMSE hybrid / physics (°) "
           "| endpoint hybrid / physics (cm) | success hybrid / physics |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
