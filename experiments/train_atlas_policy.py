@@ -9,7 +9,8 @@ exports the policy module (< 1 MB) + sidecar to ``rl_gait/data/atlas_policy`` af
 per task and level. A new ``--out`` with ``--warm-start DIR`` (e.g. the shipped policy) continues that
 policy: its curriculum levels, steps, wall time and stretches carry over into the new sidecar.
 ``--stair-heights 0.04,0.08,...`` replaces the stairs families' step heights (e.g. an easier first level;
-with ``--weakness 0.5,1.0`` a 35-min stretch from 4 cm had no successful stairs episode: weakened bodies).
+with ``--weakness 0.5,1.0`` a 35-min stretch from 4 cm had no successful stairs episode: weakened bodies;
+``--weakness-families level,hemiparetic`` weakens only those families' episodes).
 ``kill PID`` (SIGTERM) ends a stretch early at the next iteration, saved and recorded.
 ``--feature-start-prob`` / ``--max-lag-m`` turn on the env's spatial RSI and lag termination (off by
 default: in the stretches measured so far they did not get stairs up learned).
@@ -50,6 +51,10 @@ class Args:
     feature_start_prob: float = 0.0  # > 0: spatial RSI along slopes / stairs (WalkEnv)
     max_lag_m: float = 0.0  # > 0: end episodes that fall this far behind the target speed (WalkEnv)
     weakness: str = ""  # "lo,hi": weaken a random side's PD by a factor in [lo, hi] per episode (WalkEnv)
+    weakness_families: str = ""  # "level,hemiparetic": only these families' episodes are weakened; "" = all
+    advance_on: str = "training"  # or "evaluation": deterministic evaluation episodes advance the curriculum
+    evaluation_interval: int = 5  # with --advance-on evaluation: iterations between evaluations
+    evaluation_steps: int = 4000  # with --advance-on evaluation: deterministic env steps per evaluation
     hemiparetic: int = 0  # > 0: a family "hemiparetic" of this many impaired level references (one level)
     stair_heights: str = ""  # "h1,...": step heights (m) of the stairs up/down levels; "" = default_levels' 8–20 cm
 
@@ -187,6 +192,9 @@ def main() -> None:
         curriculum=cfg, references=refs, out_dir=out, warm_start=args.warm_start or None, seed=args.seed,
         curriculum_state=cur_state, feature_start_prob=args.feature_start_prob, max_lag_m=args.max_lag_m or None,
         weakness_range=parse_range(args.weakness),
+        weakness_families=tuple(f.strip() for f in args.weakness_families.split(",") if f.strip()) or None,
+        advance_on=args.advance_on, evaluation_interval=args.evaluation_interval,
+        evaluation_steps=args.evaluation_steps,
         num_env_runners=args.runners, num_envs_per_env_runner=args.envs_per_runner)
     ensure_ray(num_cpus=max(2, args.runners + 1))
     algo = config.build_algo()
@@ -215,9 +223,13 @@ def main() -> None:
         cur_info = r.get("curriculum", {})
         rates = " ".join(f"{k}={v:.2f}" for k, v in sorted(cur_info.get("success_rate_iteration", {}).items())
                          if np.isfinite(v))
+        n_eval = cur_info.get("episodes_evaluation", {})
+        evals = " ".join(f"{k}={v:.2f}({n_eval.get(k, 0)})"
+                         for k, v in sorted(cur_info.get("success_rate_evaluation", {}).items()) if np.isfinite(v))
         print(f"it {it0 + it:4d} {time.time() - t0:6.0f}s steps {steps0 + stretch_steps:9,d} "
               f"ret {er.get('episode_return_mean', float('nan')):7.2f} len {er.get('episode_len_mean', 0):6.1f} "
-              f"levels {cur_info.get('levels')} success {rates}", flush=True)
+              f"levels {cur_info.get('levels')} success {rates}" + (f" | deterministic {evals}" if evals else ""),
+              flush=True)
         if it % args.save_every == 0:
             save()
     save()

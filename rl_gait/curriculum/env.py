@@ -6,6 +6,9 @@ the patient's own, or the healthy atlas's). A task may have a pool of references
 hemiparetic gaits for a population prior): one is drawn per episode from the same generator. The driver moves the curriculum on; it pushes the new
 levels into every env with :meth:`MultiTaskWalk.set_levels` (see :mod:`rl_gait.curriculum.callbacks`).
 ``info`` carries ``task_family`` and ``task_level`` so episode outcomes can be attributed.
+With ``weakness_families`` (and a WalkEnv with ``weakness_range``) only episodes of those families run on
+a weakened body; the others get the body whole (e.g. weakness on level / hemiparetic walking, stairs
+learnt on the whole body first).
 """
 
 from __future__ import annotations
@@ -23,14 +26,19 @@ class MultiTaskWalk(gym.Wrapper):
     """Curriculum task sampling around a :class:`~rl_gait.envs.walk.WalkEnv` (same spaces)."""
 
     def __init__(self, env: gym.Env, curriculum: CurriculumConfig,
-                 references: dict[str, ReferenceMotion | tuple[ReferenceMotion, ...]], levels: dict[str, int] | None = None):
+                 references: dict[str, ReferenceMotion | tuple[ReferenceMotion, ...]], levels: dict[str, int] | None = None,
+                 weakness_families: tuple[str, ...] | None = None):
         super().__init__(env)
+        unknown = sorted(set(weakness_families or ()) - set(curriculum.families))
+        if unknown:
+            raise ValueError(f"weakness_families {unknown} are not curriculum families {list(curriculum.families)}")
         missing = [t.name for t in curriculum.all_tasks() if not reference_pool(references.get(t.name, ()))]
         if missing:
             raise ValueError(f"no reference for tasks {missing}")
         self.curriculum = curriculum
         self.references = {k: reference_pool(v) for k, v in references.items()}
         self.levels = {f: 0 for f in curriculum.families} | dict(levels or {})
+        self.weakness_families = None if weakness_families is None else tuple(weakness_families)
         self._rng = np.random.default_rng(0)
         self.family, self.level = "level", 0
 
@@ -46,6 +54,8 @@ class MultiTaskWalk(gym.Wrapper):
             options["task"] = task
             pool = self.references[task.name]  # a pool of one draws nothing: single-reference streams unchanged
             options["reference"] = pool[int(self._rng.integers(len(pool)))] if len(pool) > 1 else pool[0]
+        if self.weakness_families is not None:
+            options.setdefault("weaken", self.family in self.weakness_families)
         obs, info = self.env.reset(seed=seed, options=options)
         info.update(task_family=self.family, task_level=self.level)
         return obs, info
@@ -67,7 +77,8 @@ def task_references(curriculum: CurriculumConfig, reference_for_task) -> dict[st
 
 
 def make_multitask(curriculum: CurriculumConfig | None = None, references: dict[str, ReferenceMotion] | None = None,
-                   levels: dict[str, int] | None = None, **walk_kwargs: Any) -> MultiTaskWalk:
+                   levels: dict[str, int] | None = None, weakness_families: tuple[str, ...] | None = None,
+                   **walk_kwargs: Any) -> MultiTaskWalk:
     """Factory of ``rl_gait/MultiTaskWalk-v0``; references default to the healthy atlas per task."""
     from rl_gait.envs.walk import WalkEnv
     from rl_gait.reference import healthy_reference
@@ -79,6 +90,6 @@ def make_multitask(curriculum: CurriculumConfig | None = None, references: dict[
     walk_kwargs.setdefault("task", first)
     pool = reference_pool(references.get(first.name, ()))
     walk_kwargs.setdefault("reference", pool[0] if pool else None)
-    return MultiTaskWalk(WalkEnv(**walk_kwargs), curriculum, references, levels)
+    return MultiTaskWalk(WalkEnv(**walk_kwargs), curriculum, references, levels, weakness_families)
 
 

@@ -37,6 +37,10 @@ def multitask_config(
     feature_start_prob: float = 0.0,
     max_lag_m: float | None = None,
     weakness_range: tuple[float, float] | None = None,
+    weakness_families: tuple[str, ...] | None = None,
+    advance_on: str = "training",
+    evaluation_interval: int = 5,
+    evaluation_steps: int = 4000,
     **learner_kwargs: Any,
 ) -> tuple[Any, Curriculum]:
     """Config for multi-task training and its driver-side curriculum.
@@ -57,6 +61,14 @@ def multitask_config(
             (:class:`~rl_gait.envs.walk.WalkEnv`); ``None`` = only falls end episodes.
         weakness_range: ``(lo, hi)``: each episode weakens a random side's PD gains and torque limits by a
             factor drawn in that range (:class:`~rl_gait.envs.walk.WalkEnv`); ``None`` = the body as given.
+        weakness_families: the families whose episodes are weakened (``None``: all of them).
+        advance_on: ``"training"`` (the sampled episodes advance the curriculum) or ``"evaluation"``:
+            every ``evaluation_interval`` iterations RLlib's evaluation EnvRunner (local, ``explore``
+            off, same env and curriculum levels) steps its envs ``evaluation_steps`` times, deterministic,
+            and only the episodes that finish there advance it (:mod:`rl_gait.curriculum.callbacks`).
+            Counted in steps, not episodes: RLlib re-seeds the envs for an episode count, so every
+            evaluation would replay the same episodes; in steps they continue from one evaluation to
+            the next and each draws a new task and start.
     """
     from rl_gait.curriculum.callbacks import curriculum_callback
     from rl_gait.curriculum.env import reference_pool
@@ -65,7 +77,7 @@ def multitask_config(
     from rl_gait.learner import build_config
 
     body_kw = {k: v for k, v in (("body", body), ("pd", pd)) if v is not None}
-    cb_cls, cur = curriculum_callback(curriculum, curriculum_state)
+    cb_cls, cur = curriculum_callback(curriculum, curriculum_state, evidence=advance_on)
     demos = None
     if mode == "hybrid":
         tasks = [(t, r) for t in curriculum.all_tasks() for r in reference_pool(references[t.name])]
@@ -77,8 +89,12 @@ def multitask_config(
             make_task_demonstrations(env, tasks, n_per_task=demos_per_task, seed=seed).save(demos)
     env_kwargs = {"curriculum": curriculum, "references": references, "levels": dict(cur.levels),
                   "feature_start_prob": feature_start_prob, "max_lag_m": max_lag_m,
-                  "weakness_range": weakness_range, **body_kw}
+                  "weakness_range": weakness_range, "weakness_families": weakness_families, **body_kw}
     config = build_config(mode=mode, env_kwargs=env_kwargs, env_id=MULTITASK_ENV_ID, imitation=imitation, lr=lr,
                           seed=seed, demos=demos, warm_start=warm_start, **learner_kwargs)
     config.callbacks(cb_cls)
+    if advance_on == "evaluation":
+        config.evaluation(evaluation_interval=int(evaluation_interval), evaluation_duration=int(evaluation_steps),
+                          evaluation_duration_unit="timesteps", evaluation_num_env_runners=0,
+                          evaluation_config={"explore": False})
     return config, cur

@@ -42,6 +42,8 @@ Body: with ``weakness_range=(lo, hi)`` (training of population priors) each rese
 (``pd.scaled(side, kp=f, torque=f)`` — the unilateral weakness a stroke survivor's personalized body
 has), so that a policy trained on healthy references still walks on a paretic body
 (``info["weak_side"]``, ``info["weakness"]``); ``None`` keeps ``pd`` fixed.
+``reset(options={"weaken": False})`` draws as usual but keeps ``pd`` whole for that episode (factor 1):
+the multi-task wrapper weakens only some task families.
 
 ## Episode End
 Terminated on a fall (pelvis lower than ``FALL_HEIGHT_FRAC`` × leg length above the ground, or trunk
@@ -247,15 +249,17 @@ class WalkEnv(gym.Env):
         self.pd = pd
         apply_pd(self.model, self.layout, pd)
 
-    def _draw_weakness(self) -> None:
+    def _draw_weakness(self, weaken: bool = True) -> None:
         """With ``weakness_range``: weaken a side of ``pd`` for this episode — the reference's paretic side
-        if it has one, else a random one (two draws from ``np_random`` either way); without it nothing
-        is drawn and the model keeps ``pd``."""
+        if it has one, else a random one (two draws from ``np_random`` either way, also with
+        ``weaken=False``, which keeps ``pd`` whole: factor 1); without it nothing is drawn and the model
+        keeps ``pd``."""
         if self.weakness_range is None:
             return
         side = ("r", "l")[int(self.np_random.integers(2))]
         side = {"right": "r", "left": "l"}.get(self.reference.paretic_side, side)  # a hemiparetic gait's own side
-        factor = float(self.np_random.uniform(*self.weakness_range))
+        drawn = float(self.np_random.uniform(*self.weakness_range))
+        factor = drawn if weaken else 1.0
         apply_pd(self.model, self.layout, self.pd.scaled(side, kp=factor, torque=factor))
         self._weak_side, self._weakness = side, factor
 
@@ -351,7 +355,7 @@ class WalkEnv(gym.Env):
             self.set_task(options.get("task"), options.get("reference"))
         phase = float(options.get("phase", self.np_random.uniform(0.0, 1.0)))
         x_m = float(options["x_m"]) if "x_m" in options else self._draw_start_x_m()
-        self._draw_weakness()
+        self._draw_weakness(bool(options.get("weaken", True)))
         self._set_reference_state(self.data, phase, x_m=x_m, noise_rad=self.init_noise_rad, rng=self.np_random)
         self._phase = phase
         self._t = 0.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -135,3 +137,132 @@ def test_a_task_with_a_reference_pool_draws_every_reference_and_weakens_its_pare
     assert which(env.unwrapped.reference) == drawn[4]
     with pytest.raises(ValueError, match="no reference"):
         make_multitask(cfg, {task.name: ()})
+
+
+def test_weakness_families_weaken_only_their_episodes_and_restore_the_whole_body():
+    """weakness_families=("level",): level episodes run on a weakened side (factor in the range, the
+    model's gains scaled), stairs episodes on the whole body (factor 1, the model's gains back to
+    ``pd`` after a weakened episode); the draws are the same either way (same seed → same factor
+    stream); an unknown family is refused."""
+    from rl_gait.curriculum.env import make_multitask
+    from rl_gait.tasks import Task
+
+    cfg = CurriculumConfig(levels={"level": (Task("level"),), "stairs_up": (Task("stairs", step_height_m=0.04),)},
+                           family_weights={"level": 1.0, "stairs_up": 1.0})
+    env = make_multitask(cfg, weakness_range=(0.5, 0.8), weakness_families=("level",))
+    kp0 = np.array(env.unwrapped.pd.kp_nm_per_rad)
+    acts = env.unwrapped.layout.actuators
+    seen = set()
+    for seed in range(16):
+        _, info = env.reset(seed=seed)
+        fam = info["task_family"]
+        seen.add(fam)
+        gains = env.unwrapped.model.actuator_gainprm[acts, 0]
+        if fam == "level":
+            assert 0.5 <= info["weakness"] <= 0.8
+            assert not np.allclose(gains, kp0)
+        else:
+            assert info["weakness"] == 1.0
+            np.testing.assert_allclose(gains, kp0)
+    assert seen == {"level", "stairs_up"}
+    with pytest.raises(ValueError, match="weakness_families"):
+        make_multitask(cfg, weakness_range=(0.5, 0.8), weakness_families=("stairs",))
+
+
+class _Runner:
+    def __init__(self):
+        self.pushed: list[dict] = []
+
+        class _Vec:
+            def call(_, name, levels):
+                self.pushed.append(dict(levels))
+
+        class _Env:
+            unwrapped = _Vec()
+
+        self.env = _Env()
+
+
+class _Group:
+    def __init__(self):
+        self.runner = _Runner()
+
+    def foreach_env_runner(self, fn, local_env_runner=True):
+        fn(self.runner)
+
+
+class _Algo:
+    def __init__(self):
+        self.env_runner_group, self.eval_env_runner_group = _Group(), _Group()
+
+
+def _metrics(family: str, level: int, episodes: int, successes: int) -> dict:
+    return {f"curriculum|{family}|{level}|episodes": episodes, f"curriculum|{family}|{level}|successes": successes}
+
+
+def test_evaluation_evidence_advances_from_evaluations_only_and_reaches_every_runner():
+    """evidence="evaluation": 10 successful training episodes do not advance the family; 10 successful
+    deterministic evaluation episodes (on_evaluate_end) do, and the new level is pushed to the training
+    and the evaluation EnvRunners; the evaluation's rates are reported once, in the next train result
+    (RLlib repeats the last evaluation's results in later iterations). evidence="training" ignores
+    evaluations. An unknown evidence is refused."""
+    from rl_gait.curriculum.callbacks import curriculum_callback
+
+    cfg = CurriculumConfig(family_weights={"stairs_up": 1.0}, min_episodes=10, window=10)
+    cls, cur = curriculum_callback(cfg, evidence="evaluation")
+    cb, algo = cls(), _Algo()
+    result = {"env_runners": _metrics("stairs_up", 0, 10, 10)}
+    cb.on_train_result(algorithm=algo, result=result)
+    assert cur.levels["stairs_up"] == 0 and "success_rate_evaluation" not in result["curriculum"]
+    assert result["curriculum"]["success_rate_iteration"] == {"stairs_up/L0": 1.0}
+
+    cb.on_evaluate_end(algorithm=algo, evaluation_metrics={"env_runners": _metrics("stairs_up", 0, 10, 9)})
+    assert cur.levels["stairs_up"] == 1
+    assert algo.env_runner_group.runner.pushed == algo.eval_env_runner_group.runner.pushed == [{"stairs_up": 1}]
+    result = {"env_runners": {}, "evaluation": {"env_runners": _metrics("stairs_up", 0, 10, 9)}}
+    cb.on_train_result(algorithm=algo, result=result)
+    assert result["curriculum"]["success_rate_evaluation"] == {"stairs_up/L0": 0.9}
+    assert result["curriculum"]["episodes_evaluation"] == {"stairs_up/L0": 10}
+    result = {"env_runners": {}, "evaluation": {"env_runners": _metrics("stairs_up", 0, 10, 9)}}  # repeated
+    cb.on_train_result(algorithm=algo, result=result)
+    assert "success_rate_evaluation" not in result["curriculum"] and cur.levels["stairs_up"] == 1
+
+    cls, cur = curriculum_callback(cfg, evidence="training")
+    cb = cls()
+    cb.on_evaluate_end(algorithm=algo, evaluation_metrics={"env_runners": _metrics("stairs_up", 0, 10, 10)})
+    assert cur.levels["stairs_up"] == 0
+    cb.on_train_result(algorithm=algo, result={"env_runners": _metrics("stairs_up", 0, 10, 8)})
+    assert cur.levels["stairs_up"] == 1
+    with pytest.raises(ValueError, match="evidence"):
+        curriculum_callback(cfg, evidence="eval")
+
+
+def test_multitask_training_advances_on_deterministic_evaluations(tmp_path):
+    """RLlib wiring of advance_on="evaluation" (warm start: the shipped atlas policy, which walks level
+    ground; 625 steps an episode): the 2 episodes the first evaluation (1300 steps) finishes at level 0
+    advance the family, and the next evaluation finishes episodes at level 1 — the evaluation EnvRunner
+    got the new level."""
+    from rl_gait.curriculum.training import multitask_config
+    from rl_gait.learner.training import ensure_ray
+    from rl_gait.reference import healthy_reference
+    from rl_gait.tasks import Task
+
+    atlas = Path(rl_gait.__file__).resolve().parent / "data" / "atlas_policy"
+    tasks = (Task("level", speed_m_s=0.95), Task("level", speed_m_s=1.1))
+    cfg = CurriculumConfig(levels={"level": tasks}, family_weights={"level": 1.0}, min_episodes=2, window=2,
+                           review_prob=0.0)
+    ensure_ray(num_cpus=1)
+    config, cur = multitask_config(curriculum=cfg, references={t.name: healthy_reference(t) for t in tasks},
+                                   out_dir=tmp_path, warm_start=atlas, demos_per_task=16, advance_on="evaluation",
+                                   evaluation_interval=1, evaluation_steps=1300, num_env_runners=0,
+                                   num_envs_per_env_runner=1, train_batch_size=256, minibatch_size=128, num_epochs=1)
+    algo = config.build_algo()
+    try:
+        first = algo.train()["curriculum"]
+        assert set(first["episodes_evaluation"]) == {"level/L0"} and first["episodes_evaluation"]["level/L0"] >= 2
+        assert first["success_rate_evaluation"]["level/L0"] == 1.0
+        assert cur.levels["level"] == 1
+        second = algo.train()["curriculum"]
+        assert second["episodes_evaluation"].get("level/L1", 0) >= 1  # (+ the L0 episode the first one left running)
+    finally:
+        algo.stop()
