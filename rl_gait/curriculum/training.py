@@ -28,6 +28,7 @@ def multitask_config(
     mode: str = "hybrid",
     body: Any = None,
     pd: Any = None,
+    reward_weights: Any = None,
     imitation: Any = None,
     lr: float = 3e-4,
     warm_start: str | Path | None = None,
@@ -53,6 +54,7 @@ def multitask_config(
             the tasks, references, body and settings they are made of).
         mode, imitation, lr, warm_start, seed, **learner_kwargs: as :func:`rl_gait.learner.build_config`.
         body, pd: the personalized body (default: healthy defaults).
+        reward_weights: the env's :class:`~rl_gait.envs.rewards.RewardWeights` (default: the env's).
         curriculum_state: a saved :meth:`Curriculum.state` to resume from.
         feature_start_prob: share of slope / stair episodes started part way along the feature
             (spatial RSI, :class:`~rl_gait.envs.walk.WalkEnv`); they train but do not count for the
@@ -77,6 +79,7 @@ def multitask_config(
     from rl_gait.learner import build_config
 
     body_kw = {k: v for k, v in (("body", body), ("pd", pd)) if v is not None}
+    reward_kw = {"reward_weights": reward_weights} if reward_weights is not None else {}
     cb_cls, cur = curriculum_callback(curriculum, curriculum_state, evidence=advance_on)
     demos = None
     if mode == "hybrid":
@@ -89,7 +92,8 @@ def multitask_config(
             make_task_demonstrations(env, tasks, n_per_task=demos_per_task, seed=seed).save(demos)
     env_kwargs = {"curriculum": curriculum, "references": references, "levels": dict(cur.levels),
                   "feature_start_prob": feature_start_prob, "max_lag_m": max_lag_m,
-                  "weakness_range": weakness_range, "weakness_families": weakness_families, **body_kw}
+                  "weakness_range": weakness_range, "weakness_families": weakness_families, **body_kw,
+                  **reward_kw}
     config = build_config(mode=mode, env_kwargs=env_kwargs, env_id=MULTITASK_ENV_ID, imitation=imitation, lr=lr,
                           seed=seed, demos=demos, warm_start=warm_start, **learner_kwargs)
     config.callbacks(cb_cls)

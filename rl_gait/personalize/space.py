@@ -3,7 +3,8 @@
 A :class:`Candidate` is one point of the search: per-side PD gain and torque-limit scales (paretic
 weakness, applied with :meth:`rl_gait.body.PDParams.scaled`), per-side passive joint stiffness
 (spasticity) and the passive damping of :class:`rl_gait.body.BodyParams`, the imitation weights of
-:class:`rl_gait.learner.ImitationParams` and the learning rate. A :class:`SearchSpace` gives one
+:class:`rl_gait.learner.ImitationParams`, the pose-reward kernel of :class:`rl_gait.envs.rewards.RewardWeights`
+and the learning rate. A :class:`SearchSpace` gives one
 :class:`ParamRange` per candidate field; :func:`search_space_for` derives it from the patient's trial
 (:class:`PatientPrior`), and its :meth:`SearchSpace.centre` is the first point Optuna evaluates.
 
@@ -16,6 +17,12 @@ Priors (heuristics from the trial, documented so they can be argued with, not fi
   ``STIFFNESS_MAX_NM_PER_RAD · (1 − rom_ratio) / 2`` (range [0, STIFFNESS_MAX_NM_PER_RAD]). The
   non-paretic side starts healthy (scale 1 in [0.8, 1.2], stiffness 2 N·m/rad in [0, 10]).
 - With ``paretic_side == "none"`` both sides get the non-paretic ranges.
+
+- Learner: the search starts at a small BC weight (0.05, log range 0.01–2) and a sharp pose kernel
+  (k = 6/rad², log range 1.5–12): measured with ``experiments/hybrid_vs_physics.py`` on ``walk468–470``
+  warm-started from the atlas, BC 0.5 / k 2 reached 8° joint RMSE in 148 s and drifted to 9.4°, BC 0 /
+  k 6 in 18–73 s (two seeds) — BC's kinematic targets under-command a weakened side, and with k = 2 (the
+  reward halves only at ~14° RMSE) the policy trades pose for the other terms.
 
 The derivative gain follows the proportional one as ``kd_scale = sqrt(kp_scale)``: for a joint of
 inertia ``I`` the damping ratio ``kd / (2·sqrt(kp·I))`` then stays what the healthy defaults chose,
@@ -137,6 +144,7 @@ class Candidate:
         bc_coeff: behaviour-cloning loss weight.
         style_reward_weight: weight of the discriminator (style) reward relative to the env's task
             reward (whose weight stays the learner's default).
+        k_pose_per_rad2: sharpness of the env's pose reward ``exp(-k Σ (q − q_ref)²)`` (1/rad²).
         lr: policy learning rate.
     """
 
@@ -147,8 +155,9 @@ class Candidate:
     stiffness_nm_per_rad_r: float = 0.0
     stiffness_nm_per_rad_l: float = 0.0
     damping_nms_per_rad: float = 1.0
-    bc_coeff: float = 0.5
+    bc_coeff: float = 0.05
     style_reward_weight: float = 0.5
+    k_pose_per_rad2: float = 6.0
     lr: float = 3e-4
 
     def to_dict(self) -> dict[str, float]:
@@ -185,6 +194,10 @@ class Candidate:
         """``base`` (a :class:`rl_gait.learner.ImitationParams`) with this candidate's weights."""
         return replace(base, bc_coeff=self.bc_coeff, style_reward_weight=self.style_reward_weight)
 
+    def reward_weights(self, base: Any) -> Any:
+        """``base`` (a :class:`rl_gait.envs.rewards.RewardWeights`) with this candidate's pose kernel."""
+        return replace(base, k_pose_per_rad2=self.k_pose_per_rad2)
+
 
 @dataclass(frozen=True)
 class SearchSpace:
@@ -199,6 +212,7 @@ class SearchSpace:
     damping_nms_per_rad: ParamRange
     bc_coeff: ParamRange
     style_reward_weight: ParamRange
+    k_pose_per_rad2: ParamRange
     lr: ParamRange
 
     def ranges(self) -> dict[str, ParamRange]:
@@ -240,7 +254,8 @@ def search_space_for(prior: PatientPrior) -> SearchSpace:
     return SearchSpace(
         **per_side,
         damping_nms_per_rad=ParamRange(0.3, 5.0, 1.0, log=True),
-        bc_coeff=ParamRange(0.05, 2.0, 0.5, log=True),
+        bc_coeff=ParamRange(0.01, 2.0, 0.05, log=True),
         style_reward_weight=ParamRange(0.1, 2.0, 0.5, log=True),
+        k_pose_per_rad2=ParamRange(1.5, 12.0, 6.0, log=True),
         lr=ParamRange(1e-4, 1e-3, 3e-4, log=True),
     )

@@ -80,6 +80,7 @@ class TrialSettings:
 def trial_env_kwargs(patient: PatientSpec, candidate: Candidate, settings: TrialSettings) -> dict[str, Any]:
     """WalkEnv keyword arguments of one candidate: the patient's reference on its personalized body."""
     from rl_gait.body import PDParams
+    from rl_gait.envs.rewards import RewardWeights
     from rl_gait.tasks import Task
 
     body = candidate.body(patient.body)
@@ -88,6 +89,7 @@ def trial_env_kwargs(patient: PatientSpec, candidate: Candidate, settings: Trial
         "reference": patient.reference,
         "body": body,
         "pd": candidate.pd(PDParams.default_for(body)),
+        "reward_weights": candidate.reward_weights(RewardWeights()),
         "episode_duration_s": settings.episode_duration_s,
     }
 

@@ -166,11 +166,13 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
     level-walking policy is the warm start, the patient's own reference per task
     (``reference_for(trial, task)``) the tracking target, tasks drawn per episode from the five
     families with their curriculum levels. Body, PD and imitation weights come from the personalized
-    checkpoint's sidecar. Returns the final checkpoint and the curriculum levels reached."""
+    checkpoint's sidecar, the pose-reward kernel too. Returns the final checkpoint and the curriculum levels
+    reached."""
     from rl_gait.body import BodyParams, PDParams
     from rl_gait.curriculum import CurriculumConfig, default_levels
     from rl_gait.curriculum.env import task_references
     from rl_gait.curriculum.training import multitask_config
+    from rl_gait.envs.rewards import RewardWeights
     from rl_gait.ingest import GaitTrial
     from rl_gait.learner import Budget, ImitationParams, train
     from rl_gait.learner.checkpoint import read_sidecar, update_sidecar
@@ -182,11 +184,13 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
     pd = PDParams.from_dict(kw["pd"]) if isinstance(kw.get("pd"), dict) else PDParams.default_for(body)
     cand = meta.get("candidate") or {}
     imitation = ImitationParams(**{k: v for k, v in cand.items() if k in ("bc_coeff", "style_reward_weight")})
+    rewards = RewardWeights(**{k: v for k, v in cand.items() if k == "k_pose_per_rad2"})
     trial = GaitTrial.load(trial_dir)
     curriculum = CurriculumConfig(levels=default_levels(), family_weights=dict(budget.family_weights))
     references = task_references(curriculum, lambda task: reference_for(trial, task))
     config, cur = multitask_config(
-        curriculum=curriculum, references=references, out_dir=out, body=body, pd=pd, imitation=imitation,
+        curriculum=curriculum, references=references, out_dir=out, body=body, pd=pd, reward_weights=rewards,
+        imitation=imitation,
         lr=float(cand.get("lr", 3e-4)), warm_start=personalized_ckpt, seed=seed,
         train_batch_size=budget.task_batch_size, minibatch_size=min(500, budget.task_batch_size), num_epochs=3)
     lb = Budget(f"{budget.name}-tasks", env_steps=budget.task_env_steps, wall_time_s=budget.task_wall_time_s,

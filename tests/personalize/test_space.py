@@ -102,3 +102,23 @@ def test_candidate_applies_to_the_parameter_dataclasses():
     assert replace(cand, bc_coeff=0.2).imitation(ImitationParams()).bc_coeff == 0.2
     assert imitation.style_reward_weight == cand.style_reward_weight
     assert imitation.task_reward_weight == 0.7 and imitation.grad_penalty == 3.0
+    from rl_gait.envs.rewards import RewardWeights
+    rewards = replace(cand, k_pose_per_rad2=4.0).reward_weights(RewardWeights(pose=0.3))
+    assert rewards.k_pose_per_rad2 == 4.0 and rewards.pose == 0.3
+
+
+def test_a_trial_env_tracks_with_its_candidates_pose_kernel(patient_p1):
+    """The candidate's pose kernel reaches the trial's WalkEnv: from the same state, the pose term
+    0.40 · exp(−k · e) of a k = 4 candidate and a k = 2 one satisfy ln(r₄/0.4) / ln(r₂/0.4) = 4/2."""
+    from rl_gait.envs.walk import WalkEnv
+    from rl_gait.personalize.trainable import TrialSettings, trial_env_kwargs
+
+    pose = {}
+    for k in (4.0, 2.0):
+        kw = trial_env_kwargs(patient_p1, Candidate(k_pose_per_rad2=k), TrialSettings())
+        assert kw["reward_weights"].k_pose_per_rad2 == k
+        env = WalkEnv(**kw)
+        env.reset(seed=0)
+        pose[k] = env.step(np.full(6, 0.3, np.float32))[4]["reward_pose"]
+    assert 0 < pose[4.0] < pose[2.0] < 0.40
+    assert np.log(pose[4.0] / 0.40) / np.log(pose[2.0] / 0.40) == pytest.approx(2.0, rel=1e-9)
