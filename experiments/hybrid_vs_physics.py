@@ -7,7 +7,7 @@ fidelity threshold — joint RMSE ≤ ``rmse_threshold_deg`` (mean over the 6 jo
 ``eval_rollouts`` seeded rollouts of ``eval_duration_s`` — or the time cap. Reported per patient and
 overall: wall time to threshold and the hybrid/physics ratio (paper: 25.56 %), joint-angle RMSE and
 endpoint error at equal budget (the cap) and their relative improvement (paper: +4.73 %, +12.10 %),
-measured on each run's best evaluated policy (fewest falls, then lowest RMSE) with held-out seeds, success
+measured on each run's best evaluated policy (lowest personalization objective — the Tune search's) with held-out seeds, success
 rate on level ground and, for the level-trained policies, on slopes ±5° and stairs up/down 8 cm
 with the patient's own task references. Writes ``results.csv``, ``results.md`` and ``results.png`` to ``--out``.
 Each mode's starting policy is evaluated too (training time 0): a warm start that already meets the
@@ -57,11 +57,11 @@ class Args:
     runners: int = 2
     envs_per_runner: int = 4
     warm_start: str = "atlas"  # the shipped healthy atlas policy (hybrid only); "none" or a checkpoint path
-    bc_coeff: float = -1.0  # hybrid BC weight; < 0: the ImitationParams default
-    style_reward_weight: float = -1.0  # hybrid GAIL reward weight; < 0: the ImitationParams default
+    bc_coeff: float = -1.0  # hybrid BC weight; < 0: where the personalization search starts (Candidate)
+    style_reward_weight: float = -1.0  # hybrid GAIL reward weight; < 0: as bc_coeff
     lr: float = 3e-4  # PPO learning rate of both modes
-    k_pose: float = 2.0  # pose-reward kernel scale k (1/rad², RewardWeights.k_pose_per_rad2) of the hybrid's env
-    k_pose_physics: float = -1.0  # the same for physics-only; < 0: k_pose (same env for both modes)
+    k_pose: float = -1.0  # pose-reward kernel k (1/rad², RewardWeights.k_pose_per_rad2), hybrid; < 0: as bc_coeff
+    k_pose_physics: float = -1.0  # the same for physics-only; < 0: the env's default (RewardWeights)
     seed: int = 0
 
 
@@ -103,17 +103,21 @@ def task_success(policy, env_kwargs: dict, trial, args: Args) -> dict[str, float
 
 
 def hybrid_params(args: Args):
-    """The hybrid's :class:`~rl_gait.learner.ImitationParams`: defaults, with the weights given (>= 0)."""
+    """The hybrid's :class:`~rl_gait.learner.ImitationParams`: the weights given (>= 0), else those the
+    personalization search starts from (:class:`~rl_gait.personalize.space.Candidate`)."""
     from rl_gait.learner import ImitationParams
+    from rl_gait.personalize.space import Candidate
 
-    return ImitationParams(**{k: getattr(args, k) for k in ("bc_coeff", "style_reward_weight") if getattr(args, k) >= 0})
+    start = Candidate()
+    return ImitationParams(**{k: getattr(args, k) if getattr(args, k) >= 0 else getattr(start, k)
+                              for k in ("bc_coeff", "style_reward_weight")})
 
 
 def train_to_threshold(mode: str, env_kwargs: dict, trial, args: Args) -> dict:
     """Train until the cap, evaluating every ``eval_every`` iterations; returns the history (time to
     threshold comes from it) and the fidelity at equal budget: the best evaluated policy of the run
-    (:func:`selection_score`; the Tune search likewise keeps each trial's best checkpoint, by its own
-    objective), re-measured on held-out seeds so that picking the best does not flatter it."""
+    by the personalization objective, as the Tune search keeps each trial's best checkpoint),
+    re-measured on held-out seeds so that picking the best does not flatter it."""
     from rl_gait.learner import Policy, build_config, evaluate
     from rl_gait.learner.config import atlas_policy_dir
 
@@ -129,9 +133,8 @@ def train_to_threshold(mode: str, env_kwargs: dict, trial, args: Args) -> dict:
     def record(train_s: float) -> None:
         fid = evaluate(Policy(algo.get_module()), env_kwargs, n_rollouts=args.eval_rollouts, seed=EVAL_SEED,
                        duration_s=args.eval_duration_s)
-        history.append({"train_s": train_s, "steps": steps, "rmse_deg": fid["rmse_deg_mean"],
-                        "fall_rate": fid["fall_rate"]})
-        if best["entry"] is None or selection_score(history[-1]) < selection_score(best["entry"]):
+        history.append(history_entry(train_s, steps, fid))
+        if best["entry"] is None or history[-1]["objective"] < best["entry"]["objective"]:
             best.update(entry=history[-1], module=copy.deepcopy(algo.get_module()))
         print(f"  {mode:12s} it {it:4d} {train_s:6.0f}s steps {steps:8,d} rmse {fid['rmse_deg_mean']:5.1f}° "
               f"falls {fid['fall_rate']:.2f}", flush=True)
@@ -163,10 +166,14 @@ def train_to_threshold(mode: str, env_kwargs: dict, trial, args: Args) -> dict:
             "warm_start": bool(warm), "success_per_task": per_task, "history": history}
 
 
-def selection_score(entry: dict) -> tuple[float, float]:
-    """Sort key of an evaluation (lower is better): fall rate, then mean joint RMSE (nan — no stride — last)."""
-    rmse = entry["rmse_deg"]
-    return (float(entry["fall_rate"]), float(rmse) if np.isfinite(rmse) else np.inf)
+def history_entry(train_s: float, steps: int, fid: dict) -> dict:
+    """One evaluation of a run: time, steps, RMSE, fall rate and the personalization objective
+    (:func:`rl_gait.personalize.objective.objective_from_metrics`, lower is better) that selects the
+    run's best policy — the same rule the Tune search keeps checkpoints by."""
+    from rl_gait.personalize.objective import objective_from_metrics
+
+    return {"train_s": train_s, "steps": steps, "rmse_deg": fid["rmse_deg_mean"], "fall_rate": fid["fall_rate"],
+            "objective": objective_from_metrics(fid)}
 
 
 def first_reaching(history: list[dict], rmse_deg: float) -> dict | None:
@@ -245,8 +252,16 @@ def main() -> None:
 
 
 def pose_kernel(args: Args, mode: str) -> float:
-    """The pose-reward kernel scale (1/rad²) of ``mode``'s env."""
-    return args.k_pose_physics if mode == "physics-only" and args.k_pose_physics >= 0 else args.k_pose
+    """The pose-reward kernel scale (1/rad²) of ``mode``'s env: the one given (>= 0), else the hybrid
+    starts where the personalization search does (:class:`~rl_gait.personalize.space.Candidate`) and
+    physics-only uses the env's default (:class:`~rl_gait.envs.rewards.RewardWeights`): each mode with
+    the setting measured to serve it best (k = 6 slowed physics-only from scratch)."""
+    from rl_gait.envs.rewards import RewardWeights
+    from rl_gait.personalize.space import Candidate
+
+    if mode == "physics-only":
+        return args.k_pose_physics if args.k_pose_physics >= 0 else RewardWeights().k_pose_per_rad2
+    return args.k_pose if args.k_pose >= 0 else Candidate().k_pose_per_rad2
 
 
 def ratio_cell(hybrid_s: float, physics_s: float, cap_s: float) -> str:
@@ -291,8 +306,8 @@ def write_report(rows: list[dict], skipped: list[str], args: Args, out: Path) ->
           f"(physics-only) per rad², learning rate {args.lr:g}; "
           "'nan' = threshold not reached within the cap; '< x' = only the hybrid reached it, so the ratio is below "
           "hybrid time / cap. RMSE, endpoint and success at equal budget (the cap) are those of each run's best "
-          "evaluated policy (fewest falls, then lowest RMSE; the Tune search likewise keeps each trial's best "
-          "checkpoint, by its own objective), re-measured on held-out seeds." + prior_cost(args), "",
+          "evaluated policy (lowest personalization objective: joint RMSE/5° + endpoint/10 cm + spatio-temporal/10 % "
+          "+ 5 × fall rate, the rule the Tune search keeps checkpoints by), re-measured on held-out seeds." + prior_cost(args), "",
           "| patient | paretic | hybrid → threshold (s) | physics → threshold (s) | ratio % | RMSE hybrid / physics (°) "
           "| endpoint hybrid / physics (cm) | success hybrid / physics |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:

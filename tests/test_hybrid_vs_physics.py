@@ -29,9 +29,15 @@ def test_time_to_threshold_is_the_first_evaluation_without_a_fall_below_it():
     assert math.isnan(hvp.time_to(HISTORY, 7.0))
 
 
-def test_the_selected_policy_has_the_fewest_falls_then_the_lowest_rmse():
-    assert min(HISTORY, key=hvp.selection_score) is HISTORY[3]
-    assert hvp.selection_score(HISTORY[0]) == (1.0, math.inf)  # no stride: worst RMSE
+def test_an_evaluation_is_scored_by_the_personalization_objective():
+    """objective = RMSE/5 + endpoint/10 + mean(cadence, stride, speed errors)/10 + 5 × falls, hand-computed."""
+    fid = dict(rmse_deg_mean=7.5, endpoint_error_cm=12.0, cadence_error_pct=3.0, stride_length_error_pct=6.0,
+               speed_error_pct=9.0, fall_rate=1 / 3)
+    entry = hvp.history_entry(20.0, 4000, fid)
+    assert entry["objective"] == pytest.approx(1.5 + 1.2 + 0.6 + 5 / 3)
+    assert (entry["rmse_deg"], entry["fall_rate"], entry["train_s"], entry["steps"]) == (7.5, 1 / 3, 20.0, 4000)
+    no_stride = hvp.history_entry(0.0, 0, fid | dict(rmse_deg_mean=NAN, fall_rate=1.0))
+    assert no_stride["objective"] > entry["objective"]  # a run with no stride to compare scores as failed
 
 
 def test_ratio_cell_and_improvement():
@@ -42,7 +48,14 @@ def test_ratio_cell_and_improvement():
     assert hvp.improvement_pct(11.0, 10.0) == pytest.approx(-10.0)
 
 
-def test_physics_only_takes_the_hybrid_pose_kernel_unless_given_its_own():
-    assert hvp.pose_kernel(hvp.Args(k_pose=6.0), "physics-only") == 6.0
-    assert hvp.pose_kernel(hvp.Args(k_pose=6.0, k_pose_physics=2.0), "physics-only") == 2.0
-    assert hvp.pose_kernel(hvp.Args(k_pose=6.0, k_pose_physics=2.0), "hybrid") == 6.0
+def test_each_mode_takes_its_own_pose_kernel_and_the_hybrid_starts_where_personalization_does():
+    from rl_gait.envs.rewards import RewardWeights
+    from rl_gait.personalize.space import Candidate
+
+    assert hvp.pose_kernel(hvp.Args(), "hybrid") == Candidate().k_pose_per_rad2 == 6.0
+    assert hvp.pose_kernel(hvp.Args(), "physics-only") == RewardWeights().k_pose_per_rad2 == 2.0
+    assert hvp.pose_kernel(hvp.Args(k_pose=4.0, k_pose_physics=3.0), "physics-only") == 3.0
+    assert hvp.pose_kernel(hvp.Args(k_pose=4.0, k_pose_physics=3.0), "hybrid") == 4.0
+    ip = hvp.hybrid_params(hvp.Args())
+    assert (ip.bc_coeff, ip.style_reward_weight) == (Candidate().bc_coeff, Candidate().style_reward_weight)
+    assert hvp.hybrid_params(hvp.Args(bc_coeff=0.0)).bc_coeff == 0.0
