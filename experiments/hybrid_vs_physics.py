@@ -37,9 +37,10 @@ TASK_EVAL = {"level": dict(terrain="level"), "slope_up_5deg": dict(terrain="slop
              "stairs_down_8cm": dict(terrain="stairs", step_height_m=0.08, ascending=False)}
 EVAL_SEED = 10_000  # the periodic evaluations (time to threshold, selection of the best policy)
 HELD_OUT_SEED = 30_000  # re-measuring the selected policy at equal budget
-# continuous recordings among the 13 clips (data README: 460–463, 468–470, 472–473, 475–476 continue)
+# the recordings among the 13 clips (data README: 460–463, 468–470, 472–473, 475–476 continue one
+# another; 467 and 471 stand alone; a run of 1–2 clips is repeated periodically by the ingestion)
 RECORDINGS: tuple[tuple[int, ...], ...] = ((460, 461, 462, 463), (468, 469, 470), (472, 473), (475, 476),
-                                           (464,), (465,), (466,), (467,), (471,), (474,))
+                                           (467,), (471,))
 
 
 @dataclass

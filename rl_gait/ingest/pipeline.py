@@ -299,9 +299,30 @@ def _repair(x: np.ndarray, fs: float, path: Path, what: str, max_gap_s: float = 
     return repair_gaps(x, max(1, int(round(max_gap_s * fs))), path=path, what=what)
 
 
+SHORT_RUN_CLIPS = 2
+"""A continuous run of at most this many StrokeAvatar clips (each exactly one gait cycle) is repeated
+periodically to :data:`REPEATED_RUN_CYCLES` cycles or more, so that a single clip — the paper's own unit —
+yields complete strides on both sides (a clip starts at about left foot-off, so one cycle holds no
+complete stride of either leg; with 3 repeats the event detector's margins still left one stride on
+``walk467``). Runs of 3+ clips (``walk460–463``, ``walk468–470``) are used as recorded."""
+REPEATED_RUN_CYCLES = 4
+
+
+def periodic_extension(x: np.ndarray, repeats: int) -> np.ndarray:
+    """``x`` ``[T, ...]`` (frames of whole cycles whose last frame closes the last cycle, i.e. equals the
+    first frame of the cycle that would follow) repeated ``repeats`` times: ``x[:-1]`` tiled, then the
+    closing frame — ``repeats · (T − 1) + 1`` frames."""
+    if repeats < 1 or len(x) < 2:
+        raise ValueError(f"need repeats >= 1 and at least 2 frames, got {repeats}, {len(x)}")
+    return np.concatenate([np.concatenate([x[:-1]] * repeats), x[-1:]])
+
+
 def strokeavatar_kinematics(files: list[Path], notes: list[str]) -> Kinematics:
     """Clips in the given order; a clip continues the previous one when its first frame equals the
     previous clip's last frame (then the duplicate frame is dropped), otherwise a break is recorded.
+    Shank angular velocity is differentiated per continuous run; a run of fewer than
+    :data:`SHORT_RUN_CLIPS` + 1 clips is then repeated periodically (:func:`periodic_extension`, noted in
+    the trial: its strides are copies, their SD says nothing about stride-to-stride variability).
     Events are detected on the concatenation; strides never cross a break."""
     from rl_gait.ingest.formats.strokeavatar import read_strokeavatar_clips
 
@@ -313,35 +334,42 @@ def strokeavatar_kinematics(files: list[Path], notes: list[str]) -> Kinematics:
                                fix="ingest IMU clips and mocap clips separately")
     fs = clips[0].sample_rate_hz
     names = clips[0].joint_names
-    pieces_a, pieces_q, breaks, n_runs = [], [], [], 1
-    total = 0
+    segs = clips[0].segment_names
+    runs: list[list] = []  # per continuous run: its clips' [angles, quats] pieces (duplicate frames dropped)
     for k, c in enumerate(clips):
         a, q = c.joint_angles_rad, c.segment_quat_wxyz
-        if k > 0:
-            prev = clips[k - 1]
-            same = np.allclose(prev.joint_angles_rad[-1], a[0], atol=1e-6) and (
-                q.shape[1] == 0 or np.allclose(prev.segment_quat_wxyz[-1], q[0], atol=1e-6))
-            if same:
-                a, q = a[1:], q[1:]
-            else:
-                breaks.append(total / fs - 0.5 / fs)
-                n_runs += 1
+        prev = clips[k - 1] if k > 0 else None
+        if prev is not None and np.allclose(prev.joint_angles_rad[-1], a[0], atol=1e-6) and (
+                q.shape[1] == 0 or np.allclose(prev.segment_quat_wxyz[-1], q[0], atol=1e-6)):
+            runs[-1].append((a[1:], q[1:]))
+        else:
+            runs.append([(a, q)])
+    pieces_a, pieces_q, pieces_w, breaks, repeated = [], [], [], [], []
+    total = 0
+    for run in runs:
+        a = np.concatenate([p[0] for p in run])
+        q = np.concatenate([p[1] for p in run])
+        w = {s: angular_velocity_from_quat(q[:, segs.index(f"shank_{s}")], fs)
+             for s in ("r", "l") if f"shank_{s}" in segs}
+        repeats = -(-REPEATED_RUN_CYCLES // len(run)) if len(run) <= SHORT_RUN_CLIPS else 1
+        if repeats > 1:
+            a, q = periodic_extension(a, repeats), periodic_extension(q, repeats)
+            w = {s: periodic_extension(v, repeats) for s, v in w.items()}
+            repeated.append(f"{len(run)} → {repeats * len(run)}")
+        if total:
+            breaks.append(total / fs - 0.5 / fs)
         pieces_a.append(a)
         pieces_q.append(q)
+        pieces_w.append(w)
         total += len(a)
     angles_arr = np.concatenate(pieces_a)
     quat = np.concatenate(pieces_q)
     angles = {j: angles_arr[:, i] for i, j in enumerate(names)}
     time = np.arange(total) / fs
-    segs = clips[0].segment_names
     omega, source = {}, {}
     for s in ("r", "l"):
         if f"shank_{s}" in segs:
-            qs = quat[:, segs.index(f"shank_{s}")]
-            w3 = np.zeros((total, 3))
-            edges = np.concatenate([[0], np.round(np.asarray(breaks) * fs + 0.5).astype(int), [total]])
-            for a, b in zip(edges[:-1], edges[1:], strict=True):
-                w3[a:b] = angular_velocity_from_quat(qs[a:b], fs)
+            w3 = np.concatenate([w[s] for w in pieces_w])
             # the sagittal axis is the principal rotation axis of the shank during walking
             _, vecs = np.linalg.eigh(w3.T @ w3)
             m = vecs[:, -1]
@@ -354,7 +382,10 @@ def strokeavatar_kinematics(files: list[Path], notes: list[str]) -> Kinematics:
                                        path=files[0], fix="pass StrokeAvatar IMU or mocap clips")
             omega[s], source[s] = w, "d/dt (hip − knee) angles"
     speeds = [c.ave_velocity_m_s for c in clips]
-    notes.append(f"{len(clips)} clips in {n_runs} continuous run(s); speed = mean aveVelocity of the clips")
+    notes.append(f"{len(clips)} clips in {len(runs)} continuous run(s); speed = mean aveVelocity of the clips")
+    if repeated:
+        notes.append(f"short run(s) repeated periodically to {REPEATED_RUN_CYCLES}+ cycles (clips → cycles: "
+                     f"{', '.join(repeated)}): their strides are copies, stride-to-stride SD is not measured")
     return Kinematics(
         time_s=time, sample_rate_hz=fs, angles_rad=angles, segment_names=tuple(segs), segment_quat_wxyz=quat,
         omega_sagittal=omega, omega_source=source, breaks_s=np.asarray(breaks), speed_m_s=float(np.mean(speeds)),

@@ -113,3 +113,20 @@ def test_strokeavatar_healthy_no_paretic_side():
     assert trial.paretic_side == "none" and trial.paretic_confidence < 0.5
     assert 40 < ranges["knee_r"] < 75 and 40 < ranges["knee_l"] < 75
     assert len(trial.strides["r"]) >= 15 and len(trial.strides["l"]) >= 15
+
+
+def test_one_strokeavatar_clip_is_a_patient():
+    """One clip (one gait cycle, the paper's unit) ingests: repeated periodically to 4 cycles (noted),
+    complete strides on both sides, the mean curve is the clip's cycle, the stiff knee is paretic; a run
+    of 3+ clips is used as recorded (no note)."""
+    one = DATA / "strokeavatar" / "imu_patient" / "walk471.json"
+    trial = ingest(one)
+    assert any("repeated periodically" in n and "1 → 4" in n for n in trial.provenance["notes"])
+    assert min(len(trial.strides["r"]), len(trial.strides["l"])) >= 2
+    assert trial.paretic_side == "left"
+    import json
+    clip = json.loads(one.read_text())
+    assert trial.spatiotemporal["stride_time_s"] == pytest.approx((len(clip["walk"]) - 1) / 90.0, abs=0.02)
+    assert np.all(trial.curves_sd_rad < np.radians(1.0))  # strides are copies of one cycle
+    run = ingest([DATA / "strokeavatar" / "imu_patient" / f"walk{n}.json" for n in (468, 469, 470)])
+    assert not any("repeated periodically" in n for n in run.provenance["notes"])

@@ -160,3 +160,16 @@ def test_strides_filter_outliers_and_breaks():
     ic = np.array([0.0, 1.0, 2.0, 3.9, 4.9, 5.9])
     s = strides_from_events(ic, breaks_s=np.array([5.5]))
     assert s.tolist() == [[0.0, 1.0], [1.0, 2.0], [3.9, 4.9]]
+
+
+def test_periodic_extension_tiles_whole_cycles_and_keeps_the_closing_frame():
+    """[a, b, c, a'] (3 frames a cycle + the closing frame) × 3 → a b c a b c a b c a' (3·3 + 1 frames)."""
+    from rl_gait.ingest.pipeline import periodic_extension
+
+    x = np.array([[0.0, 1.0], [1.0, 2.0], [2.0, 3.0], [0.1, 1.1]])
+    y = periodic_extension(x, 3)
+    np.testing.assert_array_equal(y[:, 0], [0, 1, 2, 0, 1, 2, 0, 1, 2, 0.1])
+    assert y.shape == (10, 2)
+    np.testing.assert_array_equal(periodic_extension(x, 1), x)
+    with pytest.raises(ValueError):
+        periodic_extension(x, 0)
