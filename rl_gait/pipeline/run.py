@@ -165,7 +165,8 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
     """Goal-conditioned multi-task training of the patient (:mod:`rl_gait.curriculum`): the personalized
     level-walking policy is the warm start, the patient's own reference per task
     (``reference_for(trial, task)``) the tracking target, tasks drawn per episode from the five
-    families with their curriculum levels. Body, PD and imitation weights come from the personalized
+    families with their curriculum levels, advanced by deterministic evaluation episodes. Body, PD and
+    imitation weights come from the personalized
     checkpoint's sidecar, the pose-reward kernel too. Returns the final checkpoint and the curriculum levels
     reached."""
     from rl_gait.body import BodyParams, PDParams
@@ -192,7 +193,9 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
         curriculum=curriculum, references=references, out_dir=out, body=body, pd=pd, reward_weights=rewards,
         imitation=imitation,
         lr=float(cand.get("lr", 3e-4)), warm_start=personalized_ckpt, seed=seed,
-        train_batch_size=budget.task_batch_size, minibatch_size=min(500, budget.task_batch_size), num_epochs=3)
+        train_batch_size=budget.task_batch_size, minibatch_size=min(500, budget.task_batch_size), num_epochs=3,
+        # levels advance on what the deterministic policy does, the policy the predictions roll out
+        advance_on="evaluation", evaluation_interval=5, evaluation_steps=budget.task_batch_size)
     lb = Budget(f"{budget.name}-tasks", env_steps=budget.task_env_steps, wall_time_s=budget.task_wall_time_s,
                 eval_every_iters=0, eval_rollouts=1, eval_duration_s=4.0)
     res = train(config, budget=lb, out_dir=out / "multitask", progress=True,
