@@ -11,6 +11,15 @@ policy: its curriculum levels, steps, wall time and stretches carry over into th
 ``--stair-heights 0.04,0.08,...`` replaces the stairs families' step heights (e.g. an easier first level;
 with ``--weakness 0.5,1.0`` a 35-min stretch from 4 cm had no successful stairs episode: weakened bodies;
 ``--weakness-families level,hemiparetic`` weakens only those families' episodes).
+``--advance-on evaluation`` lets only deterministic evaluation episodes advance the curriculum: the
+shipped policy climbs 4 cm stairs in 6/6 deterministic rollouts and 0/6 with its exploration noise, so
+training episodes never moved the stairs families. Measured (2026-11-26, 45 min, 2.02 M steps from the
+shipped policy, ``--advance-on evaluation --weakness-families level,slope_up,slope_down,hemiparetic
+--stair-heights 0.04,0.08,0.12,0.16,0.20``, stairs weights 3/2): stairs down passed 4 cm (196 s) and
+8 cm (718 s), stairs up 4 cm (400 s), then 8 cm up stayed at 0 deterministic successes; shipped-style
+evaluation: stairs down 8 cm 0.33 → 0.67 and 12 cm 0 → 0.33, slope down 12.5° 0.67 → 1.00, but stairs up
+8 cm still 0 and on a 60 %-weak left side slope up 5° 1 → 0 — not shipped (same total over the tasks
+both evaluate).
 ``kill PID`` (SIGTERM) ends a stretch early at the next iteration, saved and recorded.
 ``--feature-start-prob`` / ``--max-lag-m`` turn on the env's spatial RSI and lag termination (off by
 default: in the stretches measured so far they did not get stairs up learned).
