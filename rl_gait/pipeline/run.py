@@ -165,10 +165,9 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
     """Goal-conditioned multi-task training of the patient (:mod:`rl_gait.curriculum`): the personalized
     level-walking policy is the warm start, the patient's own reference per task
     (``reference_for(trial, task)``) the tracking target, tasks drawn per episode from the five
-    families with their curriculum levels, advanced by deterministic evaluation episodes. Body, PD and
-    imitation weights come from the personalized
-    checkpoint's sidecar, the pose-reward kernel too. Returns the final checkpoint and the curriculum levels
-    reached."""
+    families with their curriculum levels, advanced by deterministic evaluation episodes. Body, PD,
+    reward weights (the searched pose kernel) and imitation weights come from the personalized
+    checkpoint's sidecar. Returns the final checkpoint and the curriculum levels reached."""
     from rl_gait.body import BodyParams, PDParams
     from rl_gait.curriculum import CurriculumConfig, default_levels
     from rl_gait.curriculum.env import task_references
@@ -183,9 +182,9 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
     kw = meta.get("env_kwargs") or {}
     body = BodyParams.from_dict(kw["body"]) if isinstance(kw.get("body"), dict) else BodyParams()
     pd = PDParams.from_dict(kw["pd"]) if isinstance(kw.get("pd"), dict) else PDParams.default_for(body)
+    rewards = RewardWeights(**kw["reward_weights"]) if isinstance(kw.get("reward_weights"), dict) else RewardWeights()
     cand = meta.get("candidate") or {}
     imitation = ImitationParams(**{k: v for k, v in cand.items() if k in ("bc_coeff", "style_reward_weight")})
-    rewards = RewardWeights(**{k: v for k, v in cand.items() if k == "k_pose_per_rad2"})
     trial = GaitTrial.load(trial_dir)
     curriculum = CurriculumConfig(levels=default_levels(), family_weights=dict(budget.family_weights))
     references = task_references(curriculum, lambda task: reference_for(trial, task))
