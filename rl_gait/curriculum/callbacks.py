@@ -50,6 +50,7 @@ class CurriculumCallback(RLlibCallback):
 
     curriculum: Curriculum | None = None  # set on the driver by curriculum_callback()
     evidence: str = "training"  # or "evaluation": which episodes advance the curriculum
+    _evaluation: dict | None = None  # counts of the evaluation that ran in this iteration, if one did
 
     def on_episode_end(self, *, episode, metrics_logger=None, env=None, env_index=None, **kwargs) -> None:
         infos = episode.get_infos()
@@ -78,7 +79,7 @@ class CurriculumCallback(RLlibCallback):
             self._advance(algorithm, training)
         result["curriculum"] = {"levels": dict(cur.levels), "evidence": self.evidence,
                                 "success_rate_iteration": success_rates(training)}
-        evaluation = self.__dict__.pop("_evaluation", None)  # only in the iteration that evaluated
+        evaluation, self._evaluation = self._evaluation, None  # reported once, in the iteration that evaluated
         if evaluation is not None:
             result["curriculum"]["success_rate_evaluation"] = success_rates(evaluation)
             result["curriculum"]["episodes_evaluation"] = {f"{f}/L{lvl}": n for (f, lvl), (n, _) in evaluation.items()}
