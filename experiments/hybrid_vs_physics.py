@@ -64,6 +64,7 @@ class Args:
     k_pose: float = -1.0  # pose-reward kernel k (1/rad², RewardWeights.k_pose_per_rad2), hybrid; < 0: as bc_coeff
     k_pose_physics: float = -1.0  # the same for physics-only; < 0: the env's default (RewardWeights)
     seed: int = 0
+    physics_from: str = ""  # reuse physics-only results of an earlier run's OUT (same physics settings): hybrid-only rerun
 
 
 def parse() -> Args:
@@ -212,6 +213,7 @@ def main() -> None:
         write_report(json.loads((out / "raw.json").read_text()), skipped, args, out)
         return
     (out / "args.json").write_text(json.dumps(asdict(args), indent=2))
+    reused = {"physics-only": physics_results(args)} if args.physics_from else {}
     ensure_ray(num_cpus=max(2, args.runners + 1))
     rows, skipped = [], []
     for rec in RECORDINGS:
@@ -229,7 +231,8 @@ def main() -> None:
         env_kwargs = personalized_env_kwargs(patient)
         print(f"patient {pid}: paretic {patient.prior.paretic_side}, ROM ratio {patient.prior.rom_ratio:.2f}", flush=True)
         res = {m: train_to_threshold(m, {**env_kwargs, "reward_weights": RewardWeights(k_pose_per_rad2=pose_kernel(args, m))},
-                                     trial, args) for m in ("hybrid", "physics-only")}
+                                     trial, args) for m in ("hybrid", "physics-only") if m not in reused or pid not in reused[m]}
+        res.update({m: rows_by_pid[pid] for m, rows_by_pid in reused.items() if pid in rows_by_pid})
         h, p = res["hybrid"], res["physics-only"]
         rows.append({
             "patient": pid, "paretic_side": patient.prior.paretic_side,
@@ -250,6 +253,34 @@ def main() -> None:
     ray.shutdown()
     (out / "skipped.json").write_text(json.dumps(skipped))
     write_report(rows, skipped, args, out)
+
+
+PHYSICS_SETTINGS = ("data", "cap_minutes", "eval_every", "eval_rollouts", "eval_duration_s", "rmse_threshold_deg",
+                    "runners", "envs_per_runner", "lr", "seed")
+
+
+def physics_results(args: Args) -> dict[str, dict]:
+    """Physics-only results per patient from ``args.physics_from``'s ``raw.json``, in
+    :func:`train_to_threshold`'s shape, after checking that run trained physics-only the same way
+    (:data:`PHYSICS_SETTINGS` and the pose kernel): physics-only does not depend on the hybrid's
+    settings, so a hybrid-only rerun compares against the same measured baseline."""
+    src = Path(args.physics_from)
+    try:
+        old = Args(**{**asdict(Args()), **json.loads((src / "args.json").read_text())})
+        rows = json.loads((src / "raw.json").read_text())
+    except (OSError, ValueError, TypeError) as e:
+        raise SystemExit(f"--physics-from {src}: cannot read args.json / raw.json of a finished run ({e}); "
+                         "give the OUT folder of an earlier hybrid_vs_physics run") from None
+    differ = [k for k in PHYSICS_SETTINGS if getattr(old, k) != getattr(args, k)]
+    if pose_kernel(old, "physics-only") != pose_kernel(args, "physics-only"):
+        differ.append("k_pose_physics")
+    if differ:
+        raise SystemExit(f"--physics-from {src}: that run's physics-only settings differ ({', '.join(differ)}); "
+                         "rerun with the same values or without --physics-from")
+    return {r["patient"]: {"time_to_threshold_s": r["physics_time_to_threshold_s"], "rmse_deg_at_cap": r["physics_rmse_deg"],
+                           "endpoint_error_cm_at_cap": r["physics_endpoint_cm"], "success_rate_at_cap": r["physics_success"],
+                           "success_per_task": {t: r[f"physics_success_{t}"] for t in TASK_EVAL},
+                           "history": r["physics_history"]} for r in rows}
 
 
 def pose_kernel(args: Args, mode: str) -> float:
@@ -308,7 +339,8 @@ def write_report(rows: list[dict], skipped: list[str], args: Args, out: Path) ->
           "'nan' = threshold not reached within the cap; '< x' = only the hybrid reached it, so the ratio is below "
           "hybrid time / cap. RMSE, endpoint and success at equal budget (the cap) are those of each run's best "
           "evaluated policy (lowest personalization objective: joint RMSE/5° + endpoint/10 cm + spatio-temporal/10 % "
-          "+ 5 × fall rate, the rule the Tune search keeps checkpoints by), re-measured on held-out seeds." + prior_cost(args), "",
+          "+ 5 × fall rate, the rule the Tune search keeps checkpoints by), re-measured on held-out seeds." + prior_cost(args)
+          + (f" Physics-only results reused from `{args.physics_from}` (same physics-only settings)." if args.physics_from else ""), "",
           "| patient | paretic | hybrid → threshold (s) | physics → threshold (s) | ratio % | RMSE hybrid / physics (°) "
           "| endpoint hybrid / physics (cm) | success hybrid / physics |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:

@@ -59,3 +59,24 @@ def test_each_mode_takes_its_own_pose_kernel_and_the_hybrid_starts_where_persona
     ip = hvp.hybrid_params(hvp.Args())
     assert (ip.bc_coeff, ip.style_reward_weight) == (Candidate().bc_coeff, Candidate().style_reward_weight)
     assert hvp.hybrid_params(hvp.Args(bc_coeff=0.0)).bc_coeff == 0.0
+
+
+def test_physics_only_results_are_reused_only_from_a_run_with_the_same_physics_settings(tmp_path):
+    import json
+    from dataclasses import asdict
+
+    row = {"patient": "walk471", "physics_time_to_threshold_s": NAN, "physics_rmse_deg": 10.1,
+           "physics_endpoint_cm": 13.9, "physics_success": 1.0, "physics_history": HISTORY,
+           **{f"physics_success_{t}": 0.5 for t in hvp.TASK_EVAL}}
+    (tmp_path / "raw.json").write_text(json.dumps([row]))
+    (tmp_path / "args.json").write_text(json.dumps(asdict(hvp.Args(cap_minutes=6.0, bc_coeff=0.05))))
+    got = hvp.physics_results(hvp.Args(cap_minutes=6.0, bc_coeff=0.0, physics_from=str(tmp_path)))["walk471"]
+    assert (got["rmse_deg_at_cap"], got["endpoint_error_cm_at_cap"], got["success_rate_at_cap"]) == (10.1, 13.9, 1.0)
+    assert math.isnan(got["time_to_threshold_s"]) and [h["train_s"] for h in got["history"]] == [h["train_s"] for h in HISTORY]
+    assert got["success_per_task"] == {t: 0.5 for t in hvp.TASK_EVAL}
+    with pytest.raises(SystemExit, match="cap_minutes"):  # another cap: not the same baseline
+        hvp.physics_results(hvp.Args(cap_minutes=8.0, physics_from=str(tmp_path)))
+    with pytest.raises(SystemExit, match="k_pose_physics"):
+        hvp.physics_results(hvp.Args(cap_minutes=6.0, k_pose_physics=6.0, physics_from=str(tmp_path)))
+    with pytest.raises(SystemExit, match="cannot read"):
+        hvp.physics_results(hvp.Args(physics_from=str(tmp_path / "missing")))
