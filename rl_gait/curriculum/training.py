@@ -75,7 +75,7 @@ def multitask_config(
     from rl_gait.curriculum.callbacks import curriculum_callback
     from rl_gait.curriculum.env import reference_pool
     from rl_gait.envs.demonstrations import make_task_demonstrations
-    from rl_gait.envs.walk import WalkEnv
+    from rl_gait.envs.walk import HEIGHT_SAMPLES_X_M, WalkEnv
     from rl_gait.learner import build_config
 
     body_kw = {k: v for k, v in (("body", body), ("pd", pd)) if v is not None}
@@ -85,7 +85,8 @@ def multitask_config(
     if mode == "hybrid":
         tasks = [(t, r) for t in curriculum.all_tasks() for r in reference_pool(references[t.name])]
         # named by what they are made of: a resumed run with other tasks, references or body makes new ones
-        key = repr(([(t, r.source, r.cycle_duration_s) for t, r in tasks], body, pd, demos_per_task, seed))
+        key = repr(([(t, r.source, r.cycle_duration_s) for t, r in tasks], body, pd, demos_per_task, seed,
+                    HEIGHT_SAMPLES_X_M.tolist()))  # they hold observations: their layout too
         demos = Path(out_dir) / f"demonstrations-{hashlib.sha256(key.encode()).hexdigest()[:12]}.npz"
         if not demos.exists():
             env = WalkEnv(**body_kw, reference=tasks[0][1])

@@ -84,7 +84,16 @@ from rl_gait.terrain.terrain import GroundProfile, TerrainLayout, add_terrain, a
 FALL_HEIGHT_FRAC = 0.55
 FALL_PITCH_RAD = 0.9
 CONTACT_TOL_M = 0.006
-HEIGHT_SAMPLES_X_M = np.array([-0.3, -0.15, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 1.05, 1.2])
+HEIGHT_SAMPLES_X_M = np.round(np.concatenate([np.arange(-0.30, 0.0, 0.05), np.arange(0.05, 1.2001, 0.05)]), 2)
+"""Terrain height-map samples (m, forward of the pelvis): every 5 cm from 0.3 m behind to 1.2 m ahead
+(30). Version 1 sampled every 15 cm (``LEGACY_HEIGHT_SAMPLES_X_M``): with 30-cm treads that put a riser
+anywhere within half a tread of the feet, and an 8-cm riser caught a foot placed across it
+(:mod:`rl_gait.learner.migrate` widens a policy trained on version 1, keeping its actions)."""
+LEGACY_HEIGHT_SAMPLES_X_M = np.array([-0.3, -0.15, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 1.05, 1.2])
+OBSERVATION_SIZES = {"root": 5, "style": 16, "contact": 2, "phase": 2, "ref_next": 6, "task": 6,
+                     "terrain": len(HEIGHT_SAMPLES_X_M)}
+"""Observation blocks in order (terrain last) and their sizes."""
+OBSERVATION_DIM = sum(OBSERVATION_SIZES.values())
 PHASE_TABLE_SIZE = 1000
 LEVEL_GOAL_DISTANCE_M = 3.0
 FEATURE_GOAL_MARGIN_M = 1.0
@@ -200,11 +209,9 @@ class WalkEnv(gym.Env):
         self._ground = GroundProfile(self.task, self.terrain_layout)
         self._set_reference(reference if reference is not None else _default_reference(self.task))
 
-        sizes = {"root": 5, "style": 16, "contact": 2, "phase": 2, "ref_next": 6, "task": 6,
-                 "terrain": len(HEIGHT_SAMPLES_X_M)}
         self.observation_structure: dict[str, slice] = {}
         start = 0
-        for name, n in sizes.items():
+        for name, n in OBSERVATION_SIZES.items():
             self.observation_structure[name] = slice(start, start + n)
             start += n
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (start,), np.float32)

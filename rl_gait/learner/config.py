@@ -22,6 +22,7 @@ from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 from rl_gait.errors import CheckpointError, RlGaitError
+from rl_gait.learner.checkpoint import check_observation_layout
 from rl_gait.learner.discriminator import DISCRIMINATOR_MODULE_ID, StyleDiscriminator
 from rl_gait.learner.imitation_learner import ImitationPPOTorchLearner, load_demonstration_arrays
 from rl_gait.learner.params import ImitationParams
@@ -119,7 +120,11 @@ def env_id_for(env_kwargs: dict[str, Any]) -> str:
 
 
 def _demo_cache_path(env_kwargs: dict[str, Any], n_samples: int, seed: int) -> Path:
-    key = hashlib.sha256(repr((sorted((k, repr(v)) for k, v in env_kwargs.items()), n_samples, seed)).encode())
+    from rl_gait.envs.walk import HEIGHT_SAMPLES_X_M
+
+    # demonstrations hold observations: their layout is part of the key
+    key = hashlib.sha256(repr((sorted((k, repr(v)) for k, v in env_kwargs.items()), n_samples, seed,
+                               HEIGHT_SAMPLES_X_M.tolist())).encode())
     return Path(tempfile.gettempdir()) / "rl_gait_demos" / f"{key.hexdigest()[:16]}.npz"
 
 
@@ -229,7 +234,9 @@ def build_config(
     config.rl_gait_env_kwargs = env_kwargs
     policy_spec = RLModuleSpec(model_config=dict(POLICY_MODEL))
     if warm_start is not None:
-        policy_spec.load_state_path = str(policy_state_dir(warm_start))
+        module_dir = policy_state_dir(warm_start)
+        check_observation_layout(module_dir)  # a shape mismatch would fail deep inside the learner
+        policy_spec.load_state_path = str(module_dir)
 
     if mode == "physics-only":
         config.rl_module(rl_module_spec=policy_spec)

@@ -1,0 +1,89 @@
+"""Widening a version-1 policy (15-cm terrain sampling) to the current observation keeps its actions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rl_gait.envs.walk import HEIGHT_SAMPLES_X_M, LEGACY_HEIGHT_SAMPLES_X_M, OBSERVATION_DIM
+from rl_gait.errors import CheckpointError
+from rl_gait.learner.migrate import migrate_terrain_samples, widen_input_columns
+
+N_KEPT = OBSERVATION_DIM - len(HEIGHT_SAMPLES_X_M)
+V1_DIM = N_KEPT + len(LEGACY_HEIGHT_SAMPLES_X_M)
+
+
+def test_widened_columns_by_hand():
+    """2 kept inputs + samples at 0.1/0.3/0.5 m → samples every 0.1 m: old columns at their positions, zeros between."""
+    w = np.array([[1.0, 2.0, 3.0, 4.0, 5.0], [6.0, 7.0, 8.0, 9.0, 10.0]])
+    got = widen_input_columns(w, 2, np.array([0.1, 0.3, 0.5]), np.array([0.1, 0.2, 0.3, 0.4, 0.5]))
+    np.testing.assert_array_equal(got, [[1, 2, 3, 0, 4, 0, 5], [6, 7, 8, 0, 9, 0, 10]])
+    x_old = np.array([0.5, -1.0, 0.2, 0.4, 0.6])
+    x_new = np.array([0.5, -1.0, 0.2, 123.0, 0.4, -7.0, 0.6])  # anything at the new positions
+    assert got @ x_new == pytest.approx(w @ x_old)
+    with pytest.raises(ValueError, match="0.3"):  # dropping an old position would lose what it saw
+        widen_input_columns(w, 2, np.array([0.1, 0.3, 0.5]), np.array([0.1, 0.5, 0.7]))
+
+
+def test_the_current_sampling_contains_every_version_1_position_every_5_cm():
+    assert set(np.round(LEGACY_HEIGHT_SAMPLES_X_M, 6)) <= set(np.round(HEIGHT_SAMPLES_X_M, 6))
+    np.testing.assert_allclose(np.diff(HEIGHT_SAMPLES_X_M)[np.diff(HEIGHT_SAMPLES_X_M) < 0.06], 0.05)
+    assert 0.0 not in HEIGHT_SAMPLES_X_M  # the ground under the pelvis relative to itself is always 0
+
+
+@pytest.fixture(scope="module")
+def v1_checkpoint(tmp_path_factory):
+    """A policy module built for the version-1 observation (47 values), saved as rl-gait writes checkpoints."""
+    import gymnasium as gym
+    import torch
+    from ray.rllib.algorithms.ppo.torch.default_ppo_torch_rl_module import DefaultPPOTorchRLModule
+    from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+
+    from rl_gait.learner.checkpoint import POLICY_MODULE_ID, RL_MODULE_SUBPATH, write_sidecar
+    from rl_gait.learner.config import POLICY_MODEL
+
+    torch.manual_seed(0)
+    module = RLModuleSpec(module_class=DefaultPPOTorchRLModule,
+                          observation_space=gym.spaces.Box(-np.inf, np.inf, (V1_DIM,), np.float32),
+                          action_space=gym.spaces.Box(-1.0, 1.0, (6,), np.float32), model_config=dict(POLICY_MODEL)).build()
+    out = tmp_path_factory.mktemp("v1")
+    module.save_to_path(str(out / RL_MODULE_SUBPATH / POLICY_MODULE_ID))
+    write_sidecar(out, {"patient_id": "v1", "command": "test"})
+    return out
+
+
+def test_a_version_1_policy_is_refused_with_the_migration_command(v1_checkpoint):
+    from rl_gait.learner.checkpoint import load_policy
+
+    with pytest.raises(CheckpointError, match="rl_gait.learner.migrate"):
+        load_policy(v1_checkpoint)
+
+
+def test_migration_keeps_actions_and_records_its_source(v1_checkpoint, tmp_path):
+    from rl_gait.learner.checkpoint import load_policy, read_sidecar
+
+    dst = migrate_terrain_samples(v1_checkpoint, tmp_path / "v2", command="cmd")
+    old, new = load_policy(v1_checkpoint, check_observation=False), load_policy(dst)
+    assert new.module.observation_space.shape == (OBSERVATION_DIM,)
+    rng = np.random.default_rng(1)
+    obs = rng.normal(size=(8, OBSERVATION_DIM)).astype(np.float32)
+    at_old = [int(np.flatnonzero(np.isclose(HEIGHT_SAMPLES_X_M, x))[0]) for x in LEGACY_HEIGHT_SAMPLES_X_M]
+    obs_v1 = np.concatenate([obs[:, :N_KEPT], obs[:, N_KEPT:][:, at_old]], axis=1)
+    np.testing.assert_allclose(new.act(obs), old.act(obs_v1), atol=1e-5)
+    side = read_sidecar(dst)
+    assert side["migrated"]["from_weights_sha256"] == read_sidecar(v1_checkpoint)["weights_sha256"]
+    assert side["migrated"]["command"] == "cmd" and side["patient_id"] == "v1"
+    with pytest.raises(CheckpointError, match="only version-1"):  # already current: nothing to migrate
+        migrate_terrain_samples(dst, tmp_path / "again")
+
+
+def test_migration_in_place_replaces_the_checkpoint_only_when_done(v1_checkpoint, tmp_path):
+    import shutil
+
+    from rl_gait.learner.checkpoint import load_policy
+
+    ckpt = tmp_path / "ckpt"
+    shutil.copytree(v1_checkpoint, ckpt)
+    assert migrate_terrain_samples(ckpt, ckpt) == ckpt
+    assert load_policy(ckpt).module.observation_space.shape == (OBSERVATION_DIM,)
+    assert not (tmp_path / "ckpt.migrating").exists()
