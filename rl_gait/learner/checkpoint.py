@@ -182,34 +182,44 @@ class Policy:
         return self.module.get_state()
 
 
-def module_observation_dim(module_dir: str | Path) -> int:
-    """Observation size a saved policy ``RLModule`` folder was built for (its saved constructor)."""
+def module_ctor_kwargs(module_dir: str | Path) -> dict[str, Any]:
+    """Constructor keyword arguments a saved policy ``RLModule`` folder was built with (spaces, model config)."""
     import pickle
 
     with (Path(module_dir) / "class_and_ctor_args.pkl").open("rb") as fh:
         ctor = pickle.load(fh)
-    return int(ctor["ctor_args_and_kwargs"][1]["observation_space"].shape[0])
+    return dict(ctor["ctor_args_and_kwargs"][1])
 
 
-def check_observation_layout(module_dir: str | Path) -> None:
+def module_observation_dim(module_dir: str | Path) -> int:
+    """Observation size a saved policy ``RLModule`` folder was built for."""
+    return int(module_ctor_kwargs(module_dir)["observation_space"].shape[0])
+
+
+def check_policy_format(module_dir: str | Path) -> None:
     """Raise :class:`~rl_gait.errors.CheckpointError` unless the policy module in ``module_dir`` observes
-    what the current env emits (:data:`rl_gait.envs.walk.OBSERVATION_DIM`); a policy of the 15-cm
-    terrain sampling (version 1) is pointed to :mod:`rl_gait.learner.migrate`."""
+    what the current env emits (:data:`rl_gait.envs.walk.OBSERVATION_DIM`) and has the current policy
+    network's exploration noise (:data:`rl_gait.learner.config.POLICY_MODEL`'s ``free_log_std``); an older
+    policy is pointed to :mod:`rl_gait.learner.migrate`."""
     from rl_gait.envs.walk import OBSERVATION_DIM
 
-    got = module_observation_dim(module_dir)
+    fix = "migrate it: python -m rl_gait.learner.migrate OLD_CHECKPOINT NEW_DIR"
+    kw = module_ctor_kwargs(module_dir)
+    got = int(kw["observation_space"].shape[0])
     if got != OBSERVATION_DIM:
         raise CheckpointError(f"the policy observes {got} values, this rl_gait's env {OBSERVATION_DIM} "
-                              "(trained on an older terrain sampling)", path=module_dir,
-                              fix="migrate it: python -m rl_gait.learner.migrate OLD_CHECKPOINT NEW_DIR")
+                              "(trained on an older terrain sampling)", path=module_dir, fix=fix)
+    if not (kw.get("model_config") or {}).get("free_log_std", False):
+        raise CheckpointError("the policy's exploration noise is a network output (an older policy format)",
+                              path=module_dir, fix=fix)
 
 
-def load_policy(checkpoint_dir: str | Path, *, verify: bool = True, check_observation: bool = True) -> Policy:
+def load_policy(checkpoint_dir: str | Path, *, verify: bool = True, check_format: bool = True) -> Policy:
     """Load the policy of a training output (``OUT`` or ``OUT/checkpoint``) without a Ray cluster.
 
     Raises :class:`~rl_gait.errors.CheckpointError` if the sidecar is missing, the weights' hash
-    differs from the one recorded at save time, or (with ``check_observation``) the policy was built
-    for another observation layout than the env's.
+    differs from the one recorded at save time, or (with ``check_format``) the policy is of an older
+    format (:func:`check_policy_format`).
     """
     from ray.rllib.core.rl_module.rl_module import RLModule
 
@@ -218,8 +228,8 @@ def load_policy(checkpoint_dir: str | Path, *, verify: bool = True, check_observ
     module_dir = ckpt / RL_MODULE_SUBPATH / POLICY_MODULE_ID
     if not module_dir.is_dir():
         raise CheckpointError("policy module folder missing", path=module_dir, fix="retrain with `rl-gait train`")
-    if check_observation:
-        check_observation_layout(module_dir)
+    if check_format:
+        check_policy_format(module_dir)
     try:
         module = RLModule.from_checkpoint(module_dir)
     except Exception as err:  # RLlib raises various types on a corrupt folder

@@ -1,13 +1,19 @@
-"""Carry a policy trained on the version-1 terrain sampling over to the current observation, keeping its actions.
+"""Carry a policy of an older format over to the current one, keeping its deterministic actions.
 
-The env's terrain block (the last block of the observation, :data:`rl_gait.envs.walk.HEIGHT_SAMPLES_X_M`)
-went from 10 samples every 15 cm to 30 every 5 cm. Every version-1 position is among the new ones, so a
-policy widens exactly: the first layer of each encoder (policy and value) gets one input column per new
-sample, the old column where the position existed, zeros elsewhere. The widened network computes the
-same actions and values from the new observation as the old one did from the old observation
-(checked on random observations before anything is written), and training can then learn to use the
-added samples. Nothing else in the checkpoint depends on the terrain block (the discriminator sees the
-style block only).
+Two format changes, each applied when the checkpoint needs it:
+
+- **Terrain sampling** (the last observation block, :data:`rl_gait.envs.walk.HEIGHT_SAMPLES_X_M`) went
+  from 10 samples every 15 cm to 30 every 5 cm. Every old position is among the new ones, so the first
+  layer of each encoder (policy and value) gets one input column per new sample: the old column where
+  the position existed, zeros elsewhere (:func:`widen_input_columns`). Same outputs from the new
+  observation as from the old one.
+- **Exploration noise** became one learned log std per joint (``free_log_std``,
+  :data:`rl_gait.learner.config.POLICY_MODEL`) instead of a network output. The policy head keeps its
+  mean rows; the free log std starts at the old head's mean log std over the states of the policy's own
+  deterministic level walk (:func:`level_walk_log_std`) — the noise it trained with where it walks.
+
+The migrated policy's deterministic actions are checked against the original's on random observations
+before anything replaces ``dst``; training can then learn to use the added terrain samples.
 
     python -m rl_gait.learner.migrate OLD_CHECKPOINT NEW_DIR
 """
@@ -29,7 +35,7 @@ from rl_gait.learner.checkpoint import (
     RL_MODULE_SUBPATH,
     SIDECAR_NAME,
     load_policy,
-    module_observation_dim,
+    module_ctor_kwargs,
     read_sidecar,
     resolve_checkpoint_dir,
     write_sidecar,
@@ -38,6 +44,7 @@ from rl_gait.learner.checkpoint import (
 _STATE_FILE = "module_state.pkl"
 _CTOR_FILE = "class_and_ctor_args.pkl"
 _SIDECAR_KEEP_OUT = ("format", "format_version", "package_version", "git_sha", "weights_sha256")
+_PI_W, _PI_B, _PI_LOG_STD = "pi.net.mlp.0.weight", "pi.net.mlp.0.bias", "pi.log_std"
 
 
 def widen_input_columns(weight: np.ndarray, n_kept: int, old_x_m: np.ndarray, new_x_m: np.ndarray) -> np.ndarray:
@@ -63,12 +70,54 @@ def widen_input_columns(weight: np.ndarray, n_kept: int, old_x_m: np.ndarray, ne
     return out
 
 
-def migrate_terrain_samples(src: str | Path, dst: str | Path, *, command: str = "") -> Path:
-    """Write ``dst``: the checkpoint ``src`` (version-1 terrain sampling) widened to the current one.
+def to_layout(obs: np.ndarray, n_kept: int, old_x_m: np.ndarray, new_x_m: np.ndarray) -> np.ndarray:
+    """Observations ``[..., n_kept + len(new_x_m)]`` → the layout sampling terrain at ``old_x_m`` (each a
+    position of ``new_x_m``): the kept blocks, then the new samples at the old positions."""
+    idx = [int(np.flatnonzero(np.isclose(new_x_m, x))[0]) for x in old_x_m]
+    return np.concatenate([obs[..., :n_kept], obs[..., n_kept:][..., idx]], axis=-1)
 
-    Returns ``dst`` (which may be ``src``: it is replaced only after the widened policy is written and
-    checked). Raises :class:`~rl_gait.errors.CheckpointError` if ``src`` is not a version-1 policy or the
-    widened policy's actions differ from the original's (then ``dst`` is left as it was).
+
+def free_log_std_head(weight: np.ndarray, bias: np.ndarray, log_std: np.ndarray) -> dict[str, np.ndarray]:
+    """A state-dependent Gaussian head (``[2A, H]`` weight, ``[2A]`` bias: means then log stds) → the
+    free-log-std head's state: the mean rows ``[A, H]`` / ``[A]`` and the given ``log_std`` ``[A]``."""
+    w, b, ls = np.asarray(weight), np.asarray(bias), np.asarray(log_std)
+    a = w.shape[0] // 2
+    if w.shape[0] != 2 * a or b.shape != (2 * a,) or ls.shape != (a,):
+        raise ValueError(f"need a [2A, H] weight, [2A] bias and [A] log std, got {w.shape}, {b.shape}, {ls.shape}")
+    return {_PI_W: w[:a].copy(), _PI_B: b[:a].copy(), _PI_LOG_STD: ls.astype(w.dtype)}
+
+
+def level_walk_log_std(policy: Any, observe: Any = None, n_steps: int = 250, seed: int = 0) -> np.ndarray:
+    """Mean over the states of ``policy``'s own deterministic level walk (healthy atlas reference,
+    ``n_steps`` control steps, 4 s) of its state-dependent log std, ``[A]``; ``observe`` maps the env's
+    observations ``[..., D]`` to the policy's (default: as they are)."""
+    observe = observe or (lambda o: o)
+    import torch
+    from ray.rllib.core.columns import Columns
+
+    from rl_gait.envs.walk import WalkEnv
+
+    env = WalkEnv(episode_duration_s=n_steps * 0.016 + 1.0)
+    obs, _ = env.reset(seed=seed)
+    states = []
+    for _ in range(n_steps):
+        states.append(observe(obs))
+        obs, _, terminated, truncated, _ = env.step(policy.act(observe(obs)))
+        if terminated or truncated:
+            break
+    with torch.no_grad():
+        out = policy.module.forward_inference({Columns.OBS: torch.from_numpy(np.asarray(states, np.float32))})
+    dist = out[Columns.ACTION_DIST_INPUTS].numpy()
+    return dist[:, policy.action_dim:].mean(axis=0)
+
+
+def migrate_policy(src: str | Path, dst: str | Path, *, command: str = "") -> Path:
+    """Write ``dst``: the checkpoint ``src`` in the current policy format (module docstring).
+
+    Returns ``dst`` (which may be ``src``: it is replaced only after the migrated policy is written and
+    checked). Raises :class:`~rl_gait.errors.CheckpointError` if ``src`` is already current or of an
+    unknown layout, or the migrated policy's actions differ from the original's (``dst`` is then left as
+    it was).
     """
     import gymnasium as gym
 
@@ -76,37 +125,56 @@ def migrate_terrain_samples(src: str | Path, dst: str | Path, *, command: str = 
 
     src_ckpt, dst = resolve_checkpoint_dir(src), Path(dst)
     meta = read_sidecar(src_ckpt)
+    src_module = src_ckpt / RL_MODULE_SUBPATH / POLICY_MODULE_ID
+    kw = module_ctor_kwargs(src_module)
     n_kept = OBSERVATION_DIM - len(HEIGHT_SAMPLES_X_M)
     old_dim = n_kept + len(LEGACY_HEIGHT_SAMPLES_X_M)
-    src_module = src_ckpt / RL_MODULE_SUBPATH / POLICY_MODULE_ID
-    got = module_observation_dim(src_module)
-    if got != old_dim:
-        raise CheckpointError(f"the policy observes {got} values, not the version-1 layout's {old_dim}",
-                              path=src_ckpt, fix="only version-1 checkpoints need migrating")
+    got = int(kw["observation_space"].shape[0])
+    widen = got == old_dim
+    free_std = not (kw.get("model_config") or {}).get("free_log_std", False)
+    if got not in (old_dim, OBSERVATION_DIM):
+        raise CheckpointError(f"the policy observes {got} values, neither the 15-cm layout's {old_dim} nor the "
+                              f"current {OBSERVATION_DIM}", path=src_ckpt, fix="retrain it with this rl_gait")
+    if not (widen or free_std):
+        raise CheckpointError("the policy is already in the current format", path=src_ckpt,
+                              fix="use it as it is; nothing to migrate")
+    with (src_module / _STATE_FILE).open("rb") as fh:
+        state: dict[str, Any] = pickle.load(fh)
+    steps: dict[str, Any] = {}
+    if widen:
+        keys = [k for k, v in state.items() if k.startswith("encoder.") and np.ndim(v) == 2 and np.shape(v)[1] == old_dim]
+        for k in keys:
+            state[k] = widen_input_columns(state[k], n_kept, LEGACY_HEIGHT_SAMPLES_X_M, HEIGHT_SAMPLES_X_M)
+        steps["terrain_samples_x_m"] = {"from": LEGACY_HEIGHT_SAMPLES_X_M, "to": HEIGHT_SAMPLES_X_M, "widened": keys}
+    if free_std:
+        old_x = LEGACY_HEIGHT_SAMPLES_X_M if widen else HEIGHT_SAMPLES_X_M
+        log_std = level_walk_log_std(load_policy(src_ckpt, verify=False, check_format=False),
+                                     observe=lambda o: to_layout(o, n_kept, old_x, HEIGHT_SAMPLES_X_M))
+        state.update(free_log_std_head(state[_PI_W], state[_PI_B], log_std))
+        steps["free_log_std"] = {"log_std": log_std, "std": np.exp(log_std),
+                                 "from": "mean of the old head's log std over its own deterministic 4-s level walk"}
+    kw["observation_space"] = gym.spaces.Box(-np.inf, np.inf, (OBSERVATION_DIM,), np.float32)
+    kw["model_config"] = {**(kw.get("model_config") or {}), "free_log_std": True}
+
     work = dst.with_name(dst.name + ".migrating")  # dst is replaced only once the result is checked (dst may be src)
     if work.exists():
         shutil.rmtree(work)
     work_module = work / RL_MODULE_SUBPATH / POLICY_MODULE_ID
     shutil.copytree(src_module, work_module)
-    with (src_module / _STATE_FILE).open("rb") as fh:
-        state: dict[str, Any] = pickle.load(fh)
-    widened = [k for k, v in state.items() if k.startswith("encoder.") and np.ndim(v) == 2 and np.shape(v)[1] == old_dim]
-    for k in widened:
-        state[k] = widen_input_columns(state[k], n_kept, LEGACY_HEIGHT_SAMPLES_X_M, HEIGHT_SAMPLES_X_M)
     with (work_module / _STATE_FILE).open("wb") as fh:
         pickle.dump(state, fh)
     with (src_module / _CTOR_FILE).open("rb") as fh:
         ctor = pickle.load(fh)
-    ctor["ctor_args_and_kwargs"][1]["observation_space"] = gym.spaces.Box(-np.inf, np.inf, (OBSERVATION_DIM,), np.float32)
+    ctor["ctor_args_and_kwargs"] = (ctor["ctor_args_and_kwargs"][0], kw)
     with (work_module / _CTOR_FILE).open("wb") as fh:
         pickle.dump(ctor, fh)
     fields = {k: v for k, v in meta.items() if k not in _SIDECAR_KEEP_OUT}
-    fields["migrated"] = {"from": str(src), "from_weights_sha256": meta.get("weights_sha256"),
-                          "terrain_samples_x_m": {"from": LEGACY_HEIGHT_SAMPLES_X_M, "to": HEIGHT_SAMPLES_X_M},
-                          "widened": widened, "command": command}
+    fields["migrated"] = {"from": str(src), "from_weights_sha256": meta.get("weights_sha256"), **steps,
+                          "command": command}
     write_sidecar(work, fields)
     try:
-        _check_same_actions(src_ckpt, work, n_kept, LEGACY_HEIGHT_SAMPLES_X_M, HEIGHT_SAMPLES_X_M)
+        _check_same_actions(src_ckpt, work, n_kept, LEGACY_HEIGHT_SAMPLES_X_M if widen else HEIGHT_SAMPLES_X_M,
+                            HEIGHT_SAMPLES_X_M)
     except CheckpointError:
         shutil.rmtree(work)
         raise
@@ -118,25 +186,23 @@ def migrate_terrain_samples(src: str | Path, dst: str | Path, *, command: str = 
 
 def _check_same_actions(src: Path, dst: Path, n_kept: int, old_x: np.ndarray, new_x: np.ndarray) -> None:
     """Deterministic actions of both policies on 256 random observations must agree (to float32 rounding)."""
-    old, new = load_policy(src, verify=False, check_observation=False), load_policy(dst)
+    old, new = load_policy(src, verify=False, check_format=False), load_policy(dst)
     rng = np.random.default_rng(0)
     obs_new = rng.normal(0.0, 0.5, (256, n_kept + len(new_x))).astype(np.float32)
-    idx = [int(np.flatnonzero(np.isclose(new_x, x))[0]) for x in old_x]
-    obs_old = np.concatenate([obs_new[:, :n_kept], obs_new[:, n_kept:][:, idx]], axis=1)
-    diff = float(np.abs(old.act(obs_old) - new.act(obs_new)).max())
+    diff = float(np.abs(old.act(to_layout(obs_new, n_kept, old_x, new_x)) - new.act(obs_new)).max())
     if diff > 1e-4:
-        raise CheckpointError(f"the widened policy's actions differ from the original's by up to {diff:.2g}",
+        raise CheckpointError(f"the migrated policy's actions differ from the original's by up to {diff:.2g}",
                               path=dst, fix="report this: the migration should preserve actions exactly")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("src", help="checkpoint trained on the version-1 terrain sampling (OUT or OUT/checkpoint)")
+    p.add_argument("src", help="checkpoint of an older policy format (OUT or OUT/checkpoint)")
     p.add_argument("dst", help="folder to write the migrated checkpoint to (replaced if it exists; may be SRC)")
     args = p.parse_args(argv)
     try:
-        out = migrate_terrain_samples(args.src, args.dst, command="python -m rl_gait.learner.migrate "
-                                      + " ".join(argv if argv is not None else sys.argv[1:]))
+        out = migrate_policy(args.src, args.dst, command="python -m rl_gait.learner.migrate "
+                             + " ".join(argv if argv is not None else sys.argv[1:]))
     except RlGaitError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

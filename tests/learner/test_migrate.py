@@ -1,4 +1,4 @@
-"""Widening a version-1 policy (15-cm terrain sampling) to the current observation keeps its actions."""
+"""Migrating an older policy (15-cm terrain sampling, state-dependent log std) keeps its deterministic actions."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from rl_gait.envs.walk import HEIGHT_SAMPLES_X_M, LEGACY_HEIGHT_SAMPLES_X_M, OBSERVATION_DIM
 from rl_gait.errors import CheckpointError
-from rl_gait.learner.migrate import migrate_terrain_samples, widen_input_columns
+from rl_gait.learner.migrate import free_log_std_head, migrate_policy, widen_input_columns
 
 N_KEPT = OBSERVATION_DIM - len(HEIGHT_SAMPLES_X_M)
 V1_DIM = N_KEPT + len(LEGACY_HEIGHT_SAMPLES_X_M)
@@ -31,9 +31,20 @@ def test_the_current_sampling_contains_every_version_1_position_every_5_cm():
     assert 0.0 not in HEIGHT_SAMPLES_X_M  # the ground under the pelvis relative to itself is always 0
 
 
+def test_free_log_std_head_keeps_the_mean_rows_by_hand():
+    w = np.arange(8.0).reshape(4, 2)  # 2 actions: rows 0-1 means, rows 2-3 log stds
+    got = free_log_std_head(w, np.array([1.0, 2.0, 3.0, 4.0]), np.array([-1.5, -2.0]))
+    np.testing.assert_array_equal(got["pi.net.mlp.0.weight"], [[0, 1], [2, 3]])
+    np.testing.assert_array_equal(got["pi.net.mlp.0.bias"], [1, 2])
+    np.testing.assert_array_equal(got["pi.log_std"], [-1.5, -2.0])
+    with pytest.raises(ValueError):
+        free_log_std_head(w, np.zeros(4), np.zeros(3))
+
+
 @pytest.fixture(scope="module")
 def v1_checkpoint(tmp_path_factory):
-    """A policy module built for the version-1 observation (47 values), saved as rl-gait writes checkpoints."""
+    """A policy module of the first format (47 observations, log std a network output), saved as rl-gait
+    writes checkpoints."""
     import gymnasium as gym
     import torch
     from ray.rllib.algorithms.ppo.torch.default_ppo_torch_rl_module import DefaultPPOTorchRLModule
@@ -45,14 +56,15 @@ def v1_checkpoint(tmp_path_factory):
     torch.manual_seed(0)
     module = RLModuleSpec(module_class=DefaultPPOTorchRLModule,
                           observation_space=gym.spaces.Box(-np.inf, np.inf, (V1_DIM,), np.float32),
-                          action_space=gym.spaces.Box(-1.0, 1.0, (6,), np.float32), model_config=dict(POLICY_MODEL)).build()
+                          action_space=gym.spaces.Box(-1.0, 1.0, (6,), np.float32),
+                          model_config={**POLICY_MODEL, "free_log_std": False}).build()
     out = tmp_path_factory.mktemp("v1")
     module.save_to_path(str(out / RL_MODULE_SUBPATH / POLICY_MODULE_ID))
     write_sidecar(out, {"patient_id": "v1", "command": "test"})
     return out
 
 
-def test_a_version_1_policy_is_refused_with_the_migration_command(v1_checkpoint):
+def test_an_old_policy_is_refused_with_the_migration_command(v1_checkpoint):
     from rl_gait.learner.checkpoint import load_policy
 
     with pytest.raises(CheckpointError, match="rl_gait.learner.migrate"):
@@ -62,8 +74,8 @@ def test_a_version_1_policy_is_refused_with_the_migration_command(v1_checkpoint)
 def test_migration_keeps_actions_and_records_its_source(v1_checkpoint, tmp_path):
     from rl_gait.learner.checkpoint import load_policy, read_sidecar
 
-    dst = migrate_terrain_samples(v1_checkpoint, tmp_path / "v2", command="cmd")
-    old, new = load_policy(v1_checkpoint, check_observation=False), load_policy(dst)
+    dst = migrate_policy(v1_checkpoint, tmp_path / "v2", command="cmd")
+    old, new = load_policy(v1_checkpoint, check_format=False), load_policy(dst)
     assert new.module.observation_space.shape == (OBSERVATION_DIM,)
     rng = np.random.default_rng(1)
     obs = rng.normal(size=(8, OBSERVATION_DIM)).astype(np.float32)
@@ -73,8 +85,18 @@ def test_migration_keeps_actions_and_records_its_source(v1_checkpoint, tmp_path)
     side = read_sidecar(dst)
     assert side["migrated"]["from_weights_sha256"] == read_sidecar(v1_checkpoint)["weights_sha256"]
     assert side["migrated"]["command"] == "cmd" and side["patient_id"] == "v1"
-    with pytest.raises(CheckpointError, match="only version-1"):  # already current: nothing to migrate
-        migrate_terrain_samples(dst, tmp_path / "again")
+    # the free log std: the old head's log-std outputs averaged over the policy's own level walk
+    log_std = np.array(side["migrated"]["free_log_std"]["log_std"])
+    np.testing.assert_allclose(new.module.get_state()["pi.log_std"], log_std, rtol=1e-6)
+    import torch
+    from ray.rllib.core.columns import Columns
+
+    with torch.no_grad():  # the noise no longer depends on the state: every row carries the free log std
+        dist = new.module.forward_inference({Columns.OBS: torch.from_numpy(obs)})[Columns.ACTION_DIST_INPUTS].numpy()
+    np.testing.assert_allclose(dist[:, 6:], np.broadcast_to(log_std, (8, 6)), rtol=1e-6)
+    np.testing.assert_allclose(side["migrated"]["free_log_std"]["std"], np.exp(log_std), rtol=1e-6)
+    with pytest.raises(CheckpointError, match="already in the current format"):
+        migrate_policy(dst, tmp_path / "again")
 
 
 def test_migration_in_place_replaces_the_checkpoint_only_when_done(v1_checkpoint, tmp_path):
@@ -84,6 +106,6 @@ def test_migration_in_place_replaces_the_checkpoint_only_when_done(v1_checkpoint
 
     ckpt = tmp_path / "ckpt"
     shutil.copytree(v1_checkpoint, ckpt)
-    assert migrate_terrain_samples(ckpt, ckpt) == ckpt
+    assert migrate_policy(ckpt, ckpt) == ckpt
     assert load_policy(ckpt).module.observation_space.shape == (OBSERVATION_DIM,)
     assert not (tmp_path / "ckpt.migrating").exists()
