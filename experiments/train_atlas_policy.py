@@ -20,9 +20,24 @@ shipped policy, ``--advance-on evaluation --weakness-families level,slope_up,slo
 evaluation: stairs down 8 cm 0.33 → 0.67 and 12 cm 0 → 0.33, slope down 12.5° 0.67 → 1.00, but stairs up
 8 cm still 0 and on a 60 %-weak left side slope up 5° 1 → 0 — not shipped (same total over the tasks
 both evaluate).
+Why stairs up stayed at 0 (found 2026-11-26): the policy's log std was a network output, and on stair
+observations it extrapolated to std ≈ 60–125 (0.26 on level ground): every stochastic stair action was
+clipped noise (started mid-stairs, 4 cm: 8/8 deterministic climbs, 0/8 stochastic). Three 15-min
+stairs-up-only stretches before the fix (15-cm terrain samples; 5-cm samples; 5-cm + ``--max-lag-m 0.5``,
+all ``--feature-start-prob 0.5``) never learned: deterministic success at 8 cm fell (12/97 → 2/86
+episodes) while the training return rose. With one learned log std per joint (``free_log_std``, the
+shipped policy migrated by ``python -m rl_gait.learner.migrate``; std 0.12–0.22), the same mid-stairs
+check climbs 7/8 at 4 cm and 2/8 at 8 cm stochastically, and the 35-min mixed stretch
+``--out runs/atlas_free_std --warm-start rl_gait/data/atlas_policy --family-weights
+level=1,slope_up=1,slope_down=1,stairs_up=3,stairs_down=2,hemiparetic=3 --weakness 0.5,1.0
+--weakness-families level,slope_up,slope_down,hemiparetic --hemiparetic 16 --advance-on evaluation``
+(1.78 M steps) lifted deterministic stairs up 8 cm from 6/38 episodes in its first quarter to 27/47 in
+its last (training episodes 0.10 → 0.37) and passed stairs down 8 cm (level 1, 12 cm: 11/20 in the last
+quarter) — below the 80 % that advances stairs up.
 ``kill PID`` (SIGTERM) ends a stretch early at the next iteration, saved and recorded.
 ``--feature-start-prob`` / ``--max-lag-m`` turn on the env's spatial RSI and lag termination (off by
-default: in the stretches measured so far they did not get stairs up learned).
+default: in the stretches measured so far they did not get stairs up learned; with ``--advance-on
+evaluation`` the lag termination ends evaluation episodes too).
 
     python experiments/train_atlas_policy.py --minutes 30 --runners 2 --out runs/atlas_policy --ship
 """
