@@ -191,11 +191,6 @@ def module_ctor_kwargs(module_dir: str | Path) -> dict[str, Any]:
     return dict(ctor["ctor_args_and_kwargs"][1])
 
 
-def module_observation_dim(module_dir: str | Path) -> int:
-    """Observation size a saved policy ``RLModule`` folder was built for."""
-    return int(module_ctor_kwargs(module_dir)["observation_space"].shape[0])
-
-
 def check_policy_format(module_dir: str | Path) -> None:
     """Raise :class:`~rl_gait.errors.CheckpointError` unless the policy module in ``module_dir`` observes
     what the current env emits (:data:`rl_gait.envs.walk.OBSERVATION_DIM`) and has the current policy

@@ -47,34 +47,39 @@ _SIDECAR_KEEP_OUT = ("format", "format_version", "package_version", "git_sha", "
 _PI_W, _PI_B, _PI_LOG_STD = "pi.net.mlp.0.weight", "pi.net.mlp.0.bias", "pi.log_std"
 
 
+def sample_indices(old_x_m: np.ndarray, new_x_m: np.ndarray) -> list[int]:
+    """Index in ``new_x_m`` of each position (m) of ``old_x_m``; ``ValueError`` naming the old positions
+    the new layout lacks (their information would be lost)."""
+    new_x = np.asarray(new_x_m, float)
+    found = [np.flatnonzero(np.isclose(new_x, x)) for x in np.asarray(old_x_m, float)]
+    missing = [round(float(x), 6) for x, f in zip(old_x_m, found, strict=True) if len(f) == 0]
+    if missing:
+        raise ValueError(f"old sample positions {missing} m are not in the new layout")
+    return [int(f[0]) for f in found]
+
+
 def widen_input_columns(weight: np.ndarray, n_kept: int, old_x_m: np.ndarray, new_x_m: np.ndarray) -> np.ndarray:
     """A first-layer weight ``[H, n_kept + len(old_x_m)]`` → ``[H, n_kept + len(new_x_m)]``.
 
     The first ``n_kept`` columns (the blocks before the terrain samples) stay; the column of a new
     sample at a position (m) the old layout had is that position's old column; new positions get zero
     columns. So ``W_new @ x_new == W_old @ x_old`` whenever ``x_new`` holds ``x_old``'s values at the
-    shared positions. Raises ``ValueError`` if an old position is missing from ``new_x_m`` (its
-    information would be lost) or the shapes do not match.
+    shared positions. Raises ``ValueError`` if an old position is missing from ``new_x_m``
+    (:func:`sample_indices`) or the shapes do not match.
     """
     w = np.asarray(weight)
-    old_x, new_x = np.round(np.asarray(old_x_m, float), 6), np.round(np.asarray(new_x_m, float), 6)
-    if w.ndim != 2 or w.shape[1] != n_kept + len(old_x):
-        raise ValueError(f"weight of shape {w.shape} does not take {n_kept} + {len(old_x)} inputs")
-    missing = sorted(set(old_x) - set(new_x))
-    if missing:
-        raise ValueError(f"old sample positions {missing} m are not in the new layout")
-    out = np.zeros((w.shape[0], n_kept + len(new_x)), dtype=w.dtype)
+    if w.ndim != 2 or w.shape[1] != n_kept + len(old_x_m):
+        raise ValueError(f"weight of shape {w.shape} does not take {n_kept} + {len(old_x_m)} inputs")
+    out = np.zeros((w.shape[0], n_kept + len(new_x_m)), dtype=w.dtype)
     out[:, :n_kept] = w[:, :n_kept]
-    for i, x in enumerate(old_x):
-        out[:, n_kept + int(np.flatnonzero(new_x == x)[0])] = w[:, n_kept + i]
+    out[:, n_kept + np.asarray(sample_indices(old_x_m, new_x_m), int)] = w[:, n_kept:]
     return out
 
 
 def to_layout(obs: np.ndarray, n_kept: int, old_x_m: np.ndarray, new_x_m: np.ndarray) -> np.ndarray:
     """Observations ``[..., n_kept + len(new_x_m)]`` → the layout sampling terrain at ``old_x_m`` (each a
     position of ``new_x_m``): the kept blocks, then the new samples at the old positions."""
-    idx = [int(np.flatnonzero(np.isclose(new_x_m, x))[0]) for x in old_x_m]
-    return np.concatenate([obs[..., :n_kept], obs[..., n_kept:][..., idx]], axis=-1)
+    return np.concatenate([obs[..., :n_kept], obs[..., n_kept:][..., sample_indices(old_x_m, new_x_m)]], axis=-1)
 
 
 def free_log_std_head(weight: np.ndarray, bias: np.ndarray, log_std: np.ndarray) -> dict[str, np.ndarray]:
@@ -91,18 +96,18 @@ def level_walk_log_std(policy: Any, observe: Any = None, n_steps: int = 250, see
     """Mean over the states of ``policy``'s own deterministic level walk (healthy atlas reference,
     ``n_steps`` control steps, 4 s) of its state-dependent log std, ``[A]``; ``observe`` maps the env's
     observations ``[..., D]`` to the policy's (default: as they are)."""
-    observe = observe or (lambda o: o)
     import torch
     from ray.rllib.core.columns import Columns
 
     from rl_gait.envs.walk import WalkEnv
 
-    env = WalkEnv(episode_duration_s=n_steps * 0.016 + 1.0)
+    observe = observe or (lambda o: o)
+    env = WalkEnv()  # 10-s episodes: longer than the walk
     obs, _ = env.reset(seed=seed)
     states = []
     for _ in range(n_steps):
         states.append(observe(obs))
-        obs, _, terminated, truncated, _ = env.step(policy.act(observe(obs)))
+        obs, _, terminated, truncated, _ = env.step(policy.act(states[-1]))
         if terminated or truncated:
             break
     with torch.no_grad():
@@ -131,6 +136,7 @@ def migrate_policy(src: str | Path, dst: str | Path, *, command: str = "") -> Pa
     old_dim = n_kept + len(LEGACY_HEIGHT_SAMPLES_X_M)
     got = int(kw["observation_space"].shape[0])
     widen = got == old_dim
+    src_x = LEGACY_HEIGHT_SAMPLES_X_M if widen else HEIGHT_SAMPLES_X_M  # the source's terrain sampling
     free_std = not (kw.get("model_config") or {}).get("free_log_std", False)
     if got not in (old_dim, OBSERVATION_DIM):
         raise CheckpointError(f"the policy observes {got} values, neither the 15-cm layout's {old_dim} nor the "
@@ -147,9 +153,8 @@ def migrate_policy(src: str | Path, dst: str | Path, *, command: str = "") -> Pa
             state[k] = widen_input_columns(state[k], n_kept, LEGACY_HEIGHT_SAMPLES_X_M, HEIGHT_SAMPLES_X_M)
         steps["terrain_samples_x_m"] = {"from": LEGACY_HEIGHT_SAMPLES_X_M, "to": HEIGHT_SAMPLES_X_M, "widened": keys}
     if free_std:
-        old_x = LEGACY_HEIGHT_SAMPLES_X_M if widen else HEIGHT_SAMPLES_X_M
         log_std = level_walk_log_std(load_policy(src_ckpt, verify=False, check_format=False),
-                                     observe=lambda o: to_layout(o, n_kept, old_x, HEIGHT_SAMPLES_X_M))
+                                     observe=lambda o: to_layout(o, n_kept, src_x, HEIGHT_SAMPLES_X_M))
         state.update(free_log_std_head(state[_PI_W], state[_PI_B], log_std))
         steps["free_log_std"] = {"log_std": log_std, "std": np.exp(log_std),
                                  "from": "mean of the old head's log std over its own deterministic 4-s level walk"}
@@ -173,8 +178,7 @@ def migrate_policy(src: str | Path, dst: str | Path, *, command: str = "") -> Pa
                           "command": command}
     write_sidecar(work, fields)
     try:
-        _check_same_actions(src_ckpt, work, n_kept, LEGACY_HEIGHT_SAMPLES_X_M if widen else HEIGHT_SAMPLES_X_M,
-                            HEIGHT_SAMPLES_X_M)
+        _check_same_actions(src_ckpt, work, n_kept, src_x, HEIGHT_SAMPLES_X_M)
     except CheckpointError:
         shutil.rmtree(work)
         raise
