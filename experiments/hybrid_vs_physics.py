@@ -213,6 +213,7 @@ def main() -> None:
         write_report(json.loads((out / "raw.json").read_text()), skipped, args, out)
         return
     (out / "args.json").write_text(json.dumps(asdict(args), indent=2))
+    (out / "policy_format.json").write_text(json.dumps(policy_format(), indent=2))
     reused = {"physics-only": physics_results(args)} if args.physics_from else {}
     ensure_ray(num_cpus=max(2, args.runners + 1))
     rows, skipped = [], []
@@ -255,6 +256,17 @@ def main() -> None:
     write_report(rows, skipped, args, out)
 
 
+def policy_format() -> dict:
+    """What a run's policies were: the network (``POLICY_MODEL``) and the observation layout. Recorded
+    beside ``args.json`` so that a physics-only baseline is reused only by a run that trains the same
+    network on the same observation (a changed exploration head or terrain sampling is a new baseline)."""
+    from rl_gait.envs.walk import HEIGHT_SAMPLES_X_M, OBSERVATION_SIZES
+    from rl_gait.learner.config import POLICY_MODEL
+
+    return {"policy_model": json.loads(json.dumps(POLICY_MODEL)), "observation_sizes": dict(OBSERVATION_SIZES),
+            "height_samples_x_m": [round(float(x), 4) for x in HEIGHT_SAMPLES_X_M]}
+
+
 PHYSICS_SETTINGS = ("data", "cap_minutes", "eval_every", "eval_rollouts", "eval_duration_s", "rmse_threshold_deg",
                     "runners", "envs_per_runner", "lr", "seed")
 
@@ -262,7 +274,7 @@ PHYSICS_SETTINGS = ("data", "cap_minutes", "eval_every", "eval_rollouts", "eval_
 def physics_results(args: Args) -> dict[str, dict]:
     """Physics-only results per patient from ``args.physics_from``'s ``raw.json``, in
     :func:`train_to_threshold`'s shape, after checking that run trained physics-only the same way
-    (:data:`PHYSICS_SETTINGS` and the pose kernel): physics-only does not depend on the hybrid's
+    (:data:`PHYSICS_SETTINGS`, the pose kernel and :func:`policy_format`): physics-only does not depend on the hybrid's
     settings, so a hybrid-only rerun compares against the same measured baseline."""
     src = Path(args.physics_from)
     try:
@@ -272,6 +284,10 @@ def physics_results(args: Args) -> dict[str, dict]:
         raise SystemExit(f"--physics-from {src}: cannot read args.json / raw.json of a finished run ({e}); "
                          "give the OUT folder of an earlier hybrid_vs_physics run") from None
     differ = [k for k in PHYSICS_SETTINGS if getattr(old, k) != getattr(args, k)]
+    fmt = src / "policy_format.json"
+    old_format = json.loads(fmt.read_text()) if fmt.exists() else None
+    if old_format != policy_format():
+        differ.append("policy network / observation" + ("" if old_format else " (that run predates policy_format.json)"))
     if pose_kernel(old, "physics-only") != pose_kernel(args, "physics-only"):
         differ.append("k_pose_physics")
     if differ:

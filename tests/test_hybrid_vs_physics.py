@@ -70,6 +70,13 @@ def test_physics_only_results_are_reused_only_from_a_run_with_the_same_physics_s
            **{f"physics_success_{t}": 0.5 for t in hvp.TASK_EVAL}}
     (tmp_path / "raw.json").write_text(json.dumps([row]))
     (tmp_path / "args.json").write_text(json.dumps(asdict(hvp.Args(cap_minutes=6.0, bc_coeff=0.05))))
+    with pytest.raises(SystemExit, match="predates policy_format"):  # no record of its network: not reusable
+        hvp.physics_results(hvp.Args(cap_minutes=6.0, physics_from=str(tmp_path)))
+    other = {**hvp.policy_format(), "observation_sizes": {"joints": 12}}
+    (tmp_path / "policy_format.json").write_text(json.dumps(other))
+    with pytest.raises(SystemExit, match="policy network / observation"):  # another observation layout
+        hvp.physics_results(hvp.Args(cap_minutes=6.0, physics_from=str(tmp_path)))
+    (tmp_path / "policy_format.json").write_text(json.dumps(hvp.policy_format()))
     got = hvp.physics_results(hvp.Args(cap_minutes=6.0, bc_coeff=0.0, physics_from=str(tmp_path)))["walk471"]
     assert (got["rmse_deg_at_cap"], got["endpoint_error_cm_at_cap"], got["success_rate_at_cap"]) == (10.1, 13.9, 1.0)
     assert math.isnan(got["time_to_threshold_s"]) and [h["train_s"] for h in got["history"]] == [h["train_s"] for h in HISTORY]
