@@ -33,7 +33,11 @@ level=1,slope_up=1,slope_down=1,stairs_up=3,stairs_down=2,hemiparetic=3 --weakne
 --weakness-families level,slope_up,slope_down,hemiparetic --hemiparetic 16 --advance-on evaluation``
 (1.78 M steps) lifted deterministic stairs up 8 cm from 6/38 episodes in its first quarter to 27/47 in
 its last (training episodes 0.10 → 0.37) and passed stairs down 8 cm (level 1, 12 cm: 11/20 in the last
-quarter) — below the 80 % that advances stairs up.
+quarter) — below the 80 % that advances stairs up. A further 55-min stretch from the shipped policy with
+the same settings (``--out runs/atlas_s7``, 2.57 M steps) passed stairs down 12 and 15 cm and lifted
+deterministic stairs up 12 cm from 5/38 to 14/38 episodes per quarter; its shipped-style evaluation
+climbs 8 cm 3/3 and 12 cm 2/3 (was 2/3, 1/3) but descends worse on a weakened side (8 cm 60 %-weak left
+/ right 0.33/1 → 0/0.67, 12 cm 0.33/1 → 0/0.33) — not shipped: stairs episodes are never weakened here.
 ``kill PID`` (SIGTERM) ends a stretch early at the next iteration, saved and recorded.
 ``--feature-start-prob`` / ``--max-lag-m`` turn on the env's spatial RSI and lag termination (off by
 default: in the stretches measured so far they did not get stairs up learned; with ``--advance-on
