@@ -314,9 +314,12 @@ def pose_kernel(args: Args, mode: str) -> float:
 
 def ratio_cell(hybrid_s: float, physics_s: float, cap_s: float) -> str:
     """The hybrid/physics time ratio (%); when only the hybrid reached the threshold, its upper bound
-    ``< hybrid time / cap`` (physics-only needed more than the cap)."""
+    ``< hybrid time / cap`` rounded up (physics-only needed more than the cap); 0 when the warm start
+    met the threshold before any training."""
+    if hybrid_s == 0.0:
+        return "0"
     if np.isfinite(hybrid_s) and not np.isfinite(physics_s):
-        return f"< {100 * hybrid_s / cap_s:.0f}"
+        return f"< {np.ceil(100 * hybrid_s / cap_s):.0f}"
     return f"{100 * hybrid_s / physics_s:.1f}" if np.isfinite(hybrid_s / physics_s) else "nan"
 
 

@@ -42,7 +42,9 @@ def test_an_evaluation_is_scored_by_the_personalization_objective():
 
 def test_ratio_cell_and_improvement():
     assert hvp.ratio_cell(60.0, 240.0, 480.0) == "25.0"
-    assert hvp.ratio_cell(60.0, NAN, 480.0) == "< 12"  # physics-only needed more than the cap
+    assert hvp.ratio_cell(60.0, NAN, 480.0) == "< 13"  # physics-only needed more than the cap: 12.5 rounded up
+    assert hvp.ratio_cell(19.0, NAN, 360.0) == "< 6"  # 5.3 %: a bound is never rounded below itself
+    assert hvp.ratio_cell(0.0, NAN, 360.0) == hvp.ratio_cell(0.0, 194.0, 360.0) == "0"  # the warm start met it
     assert hvp.ratio_cell(NAN, 240.0, 480.0) == "nan"
     assert hvp.improvement_pct(9.0, 10.0) == pytest.approx(10.0)
     assert hvp.improvement_pct(11.0, 10.0) == pytest.approx(-10.0)
