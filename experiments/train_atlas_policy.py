@@ -4,40 +4,18 @@ Hybrid learner (PPO + BC + GAIL) on ``rl_gait/MultiTaskWalk-v0`` with the health
 every task of the curriculum (level at five speeds, slopes up/down 2.5–12.5°, stairs up/down 8–20 cm),
 tasks sampled per episode, levels advanced by success. Resumable: every ``--save-every`` iterations
 the full algorithm, the curriculum state and the progress go to ``--out``; rerunning the same command
-continues from there (several stretches, or a bigger machine with more ``--runners``). ``--ship``
-exports the policy module (< 1 MB) + sidecar to ``rl_gait/data/atlas_policy`` after evaluating success
-per task and level. A new ``--out`` with ``--warm-start DIR`` (e.g. the shipped policy) continues that
+continues from there (several stretches, or a bigger machine with more ``--runners``). A new ``--out`` with ``--warm-start DIR`` (e.g. the shipped policy) continues that
 policy: its curriculum levels, steps, wall time and stretches carry over into the new sidecar.
-``--stair-heights 0.04,0.08,...`` replaces the stairs families' step heights (e.g. an easier first level;
-with ``--weakness 0.5,1.0`` a 35-min stretch from 4 cm had no successful stairs episode: weakened bodies;
-``--weakness-families level,hemiparetic`` weakens only those families' episodes).
-``--advance-on evaluation`` lets only deterministic evaluation episodes advance the curriculum: the
-shipped policy climbs 4 cm stairs in 6/6 deterministic rollouts and 0/6 with its exploration noise, so
-training episodes never moved the stairs families. Measured (2026-11-26, 45 min, 2.02 M steps from the
-shipped policy, ``--advance-on evaluation --weakness-families level,slope_up,slope_down,hemiparetic
---stair-heights 0.04,0.08,0.12,0.16,0.20``, stairs weights 3/2): stairs down passed 4 cm (196 s) and
-8 cm (718 s), stairs up 4 cm (400 s), then 8 cm up stayed at 0 deterministic successes; shipped-style
-evaluation: stairs down 8 cm 0.33 → 0.67 and 12 cm 0 → 0.33, slope down 12.5° 0.67 → 1.00, but stairs up
-8 cm still 0 and on a 60 %-weak left side slope up 5° 1 → 0 — not shipped (same total over the tasks
-both evaluate).
-Why stairs up stayed at 0 (found 2026-11-26): the policy's log std was a network output, and on stair
-observations it extrapolated to std ≈ 60–125 (0.26 on level ground): every stochastic stair action was
-clipped noise (started mid-stairs, 4 cm: 8/8 deterministic climbs, 0/8 stochastic). Three 15-min
-stairs-up-only stretches before the fix (15-cm terrain samples; 5-cm samples; 5-cm + ``--max-lag-m 0.5``,
-all ``--feature-start-prob 0.5``) never learned: deterministic success at 8 cm fell (12/97 → 2/86
-episodes) while the training return rose. With one learned log std per joint (``free_log_std``, the
-shipped policy migrated by ``python -m rl_gait.learner.migrate``; std 0.12–0.22), the same mid-stairs
-check climbs 7/8 at 4 cm and 2/8 at 8 cm stochastically, and the 35-min mixed stretch
-``--out runs/atlas_free_std --warm-start rl_gait/data/atlas_policy --family-weights
-level=1,slope_up=1,slope_down=1,stairs_up=3,stairs_down=2,hemiparetic=3 --weakness 0.5,1.0
---weakness-families level,slope_up,slope_down,hemiparetic --hemiparetic 16 --advance-on evaluation``
-(1.78 M steps) lifted deterministic stairs up 8 cm from 6/38 episodes in its first quarter to 27/47 in
-its last (training episodes 0.10 → 0.37) and passed stairs down 8 cm (level 1, 12 cm: 11/20 in the last
-quarter) — below the 80 % that advances stairs up. A further 55-min stretch from the shipped policy with
-the same settings (``--out runs/atlas_s7``, 2.57 M steps) passed stairs down 12 and 15 cm and lifted
-deterministic stairs up 12 cm from 5/38 to 14/38 episodes per quarter; its shipped-style evaluation
-climbs 8 cm 3/3 and 12 cm 2/3 (was 2/3, 1/3) but descends worse on a weakened side (8 cm 60 %-weak left
-/ right 0.33/1 → 0/0.67, 12 cm 0.33/1 → 0/0.33) — not shipped: stairs episodes are never weakened here.
+``--stair-heights 0.04,0.08,...`` replaces the stairs families' step heights (e.g. an easier first level).
+``--weakness LO,HI`` weakens a random side's PD gains and torque limits by a factor drawn in [LO, HI] per
+episode; ``--weakness-families level,hemiparetic`` weakens only those families' episodes.
+``--advance-on evaluation`` lets only deterministic evaluation episodes advance the curriculum (what the
+policy does when it predicts). ``--ship`` evaluates the candidate and the shipped policy on the same seeded
+rollouts (every task and level; whole body and each side weakened) and exports the policy module (< 1 MB)
+and its sidecar to ``rl_gait/data/atlas_policy`` only if the candidate is equal or better on every one
+(else ``OUT/ship_refused.json``); ``--minutes 0 --ship`` ships an existing ``--out``.
+The measured stretches (settings, curriculum progress, evaluations, why a stretch was or was not
+shipped) are in ``docs/atlas_training.md``.
 ``kill PID`` (SIGTERM) ends a stretch early at the next iteration, saved and recorded.
 ``--feature-start-prob`` / ``--max-lag-m`` turn on the env's spatial RSI and lag termination (off by
 default: in the stretches measured so far they did not get stairs up learned; with ``--advance-on
@@ -153,15 +131,14 @@ def curriculum_setup(family_weights: dict[str, float], hemiparetic: int = 0,
 WEAK_EVAL_FACTOR = 0.6  # the shipped sidecar also reports success with one side's PD at this factor
 
 
-def evaluate_tasks(module, cfg, refs, *, seeds: int, duration_s: float, weak_side: str | None = None) -> dict:
-    """Deterministic rollouts of the policy on every task and level: success rate and distance; with
-    ``weak_side`` on a body whose PD gains and torque limits on that side are scaled by ``WEAK_EVAL_FACTOR``."""
+def evaluate_tasks(policy, cfg, refs, *, seeds: int, duration_s: float, weak_side: str | None = None) -> dict:
+    """Deterministic rollouts of ``policy`` (:class:`~rl_gait.learner.Policy`) on every task and level:
+    success rate and distance; with ``weak_side`` on a body whose PD gains and torque limits on that side
+    are scaled by ``WEAK_EVAL_FACTOR``."""
     from rl_gait.body import BodyParams, PDParams
     from rl_gait.curriculum.env import reference_pool
     from rl_gait.envs.walk import WalkEnv
-    from rl_gait.learner import Policy
 
-    policy = Policy(module)
     out: dict[str, dict] = {}
     pd = PDParams.default_for(BodyParams())
     if weak_side:
@@ -184,6 +161,27 @@ def evaluate_tasks(module, cfg, refs, *, seeds: int, duration_s: float, weak_sid
     return out
 
 
+def evaluate_bodies(policy, cfg, refs, *, seeds: int, duration_s: float) -> dict[str, dict]:
+    """:func:`evaluate_tasks` on the whole body (``"healthy"``) and on each side weakened (``"l"``, ``"r"``)."""
+    return {body: evaluate_tasks(policy, cfg, refs, seeds=seeds, duration_s=duration_s,
+                                 weak_side=None if body == "healthy" else body) for body in ("healthy", "l", "r")}
+
+
+def ship_regressions(candidate: dict[str, dict], shipped: dict[str, dict]) -> list[str]:
+    """The cells where ``candidate`` succeeds less often than ``shipped``, e.g. ``"stairs_down/L0 weak l:
+    0.33 → 0.00"``. Both are :func:`evaluate_bodies` results (body → ``"family/Lk"`` → ``success_rate``)
+    from the same seeds and duration; a cell the shipped policy was not evaluated on cannot regress.
+    A candidate ships only when this list is empty: equal or better on every task, level and body."""
+    out = []
+    for body, cells in candidate.items():
+        for key, cell in cells.items():
+            before = shipped.get(body, {}).get(key)
+            if before is not None and cell["success_rate"] < before["success_rate"] - 1e-9:
+                where = key if body == "healthy" else f"{key} weak {body}"
+                out.append(f"{where}: {before['success_rate']:.2f} → {cell['success_rate']:.2f}")
+    return out
+
+
 def main() -> None:
     args = parse()
     import ray
@@ -191,7 +189,7 @@ def main() -> None:
 
     from rl_gait.curriculum.callbacks import push_levels
     from rl_gait.curriculum.training import multitask_config
-    from rl_gait.learner.checkpoint import RL_MODULE_SUBPATH, write_sidecar
+    from rl_gait.learner import Policy
     from rl_gait.learner.training import ensure_ray
 
     torch.set_num_threads(1)
@@ -261,43 +259,64 @@ def main() -> None:
         if it % args.save_every == 0:
             save()
     save()
-    progress["stretches"].append({"minutes": round((time.time() - t0) / 60, 1), "runners": args.runners,
-                                  "iterations": it, "env_steps": stretch_steps, "command": " ".join(sys.argv),
-                                  **({"stopped": "SIGTERM"} if stop else {})})
+    if it:  # a --minutes 0 run (e.g. only --ship) is no stretch
+        progress["stretches"].append({"minutes": round((time.time() - t0) / 60, 1), "runners": args.runners,
+                                      "iterations": it, "env_steps": stretch_steps, "command": " ".join(sys.argv),
+                                      **({"stopped": "SIGTERM"} if stop else {})})
     progress_path.write_text(json.dumps(progress, indent=2))
     module = algo.get_module()
     algo.stop()
     ray.shutdown()
 
     if args.ship:
-        evaluation = evaluate_tasks(module, cfg, refs, seeds=args.eval_seeds, duration_s=args.eval_duration_s)
-        weak = {side: evaluate_tasks(module, cfg, refs, seeds=args.eval_seeds, duration_s=args.eval_duration_s,
-                                     weak_side=side) for side in ("l", "r")}
-        if SHIP_DIR.exists():
-            shutil.rmtree(SHIP_DIR)
-        dst = SHIP_DIR / RL_MODULE_SUBPATH / "default_policy"
-        shutil.copytree(algo_dir / RL_MODULE_SUBPATH / "default_policy", dst)
-        write_sidecar(SHIP_DIR, {
-            "patient_id": "healthy-atlas",
-            "command": "python experiments/train_atlas_policy.py " + " ".join(sys.argv[1:]),
-            "mode": "hybrid",
-            "env_id": "rl_gait/MultiTaskWalk-v0",
-            "env_version": "0",
-            "curriculum_levels_reached": cur.levels,
-            "curriculum_tasks": {f: [t.name for t in cfg.levels[f]] for f in cfg.families},
-            "steps": progress["env_steps"],
-            "iterations": progress["iterations"],
-            "wall_s": progress["wall_s"],
-            "stretches": progress["stretches"],
-            "success_per_task_and_level": evaluation,
-            "success_per_task_and_level_weak_side": {"factor": WEAK_EVAL_FACTOR, **weak},
-            "evaluation": {"seeds": args.eval_seeds, "duration_s": args.eval_duration_s, "deterministic": True},
-        })
-        for k, v in evaluation.items():
-            print(f"{k:16s} {v['task']:22s} success {v['success_rate']:.2f} distance {v['distance_m']:.1f} m | "
-                  f"{WEAK_EVAL_FACTOR:g}-weak l {weak['l'][k]['success_rate']:.2f} r {weak['r'][k]['success_rate']:.2f}")
-        print(f"shipped → {SHIP_DIR}")
+        ship(Policy(module), cfg, refs, cur.levels, progress, args)
 
+
+def ship(candidate, cfg, refs, levels: dict[str, int], progress: dict, args: Args) -> None:
+    """Evaluate ``candidate`` and the shipped policy on the same seeded rollouts (every task and level;
+    whole body and each side weakened) and replace the shipped policy only if the candidate is equal or
+    better everywhere (:func:`ship_regressions`); otherwise write both evaluations to
+    ``OUT/ship_refused.json`` and stop with the regressions listed."""
+    from rl_gait.learner import load_policy
+    from rl_gait.learner.checkpoint import RL_MODULE_SUBPATH, write_sidecar
+
+    out = Path(args.out).resolve()
+    kw = dict(seeds=args.eval_seeds, duration_s=args.eval_duration_s)
+    new = evaluate_bodies(candidate, cfg, refs, **kw)
+    old = evaluate_bodies(load_policy(SHIP_DIR), cfg, refs, **kw) if SHIP_DIR.exists() else {}
+    for k, v in new["healthy"].items():
+        was = " | ".join(f"{old[b][k]['success_rate']:.2f}" if k in old.get(b, {}) else "-"
+                         for b in ("healthy", "l", "r"))
+        print(f"{k:16s} {v['task']:22s} success {v['success_rate']:.2f} distance {v['distance_m']:.1f} m | "
+              f"{WEAK_EVAL_FACTOR:g}-weak l {new['l'][k]['success_rate']:.2f} r {new['r'][k]['success_rate']:.2f}"
+              f"   (shipped: {was})")
+    regressions = ship_regressions(new, old)
+    if regressions:
+        (out / "ship_refused.json").write_text(json.dumps(
+            {"candidate": new, "shipped": old, "regressions": regressions, "evaluation": kw}, indent=2))
+        raise SystemExit(f"{out}: not shipped, worse than the shipped policy on {len(regressions)} cells "
+                         f"({'; '.join(regressions)}); both evaluations are in {out / 'ship_refused.json'}")
+    if SHIP_DIR.exists():
+        shutil.rmtree(SHIP_DIR)
+    shutil.copytree(out / "algorithm" / RL_MODULE_SUBPATH / "default_policy",
+                    SHIP_DIR / RL_MODULE_SUBPATH / "default_policy")
+    write_sidecar(SHIP_DIR, {
+        "patient_id": "healthy-atlas",
+        "command": "python experiments/train_atlas_policy.py " + " ".join(sys.argv[1:]),
+        "mode": "hybrid",
+        "env_id": "rl_gait/MultiTaskWalk-v0",
+        "env_version": "0",
+        "curriculum_levels_reached": levels,
+        "curriculum_tasks": {f: [t.name for t in cfg.levels[f]] for f in cfg.families},
+        "steps": progress["env_steps"],
+        "iterations": progress["iterations"],
+        "wall_s": progress["wall_s"],
+        "stretches": progress["stretches"],
+        "success_per_task_and_level": new["healthy"],
+        "success_per_task_and_level_weak_side": {"factor": WEAK_EVAL_FACTOR, "l": new["l"], "r": new["r"]},
+        "evaluation": {**kw, "deterministic": True},
+    })
+    print(f"shipped → {SHIP_DIR}")
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,53 @@
+"""The atlas training script's ship rule (``experiments/train_atlas_policy.py``), on hand-made evaluations."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+_PATH = Path(__file__).resolve().parents[1] / "experiments" / "train_atlas_policy.py"
+_spec = importlib.util.spec_from_file_location("train_atlas_policy", _PATH)
+tap = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = tap  # dataclasses resolve their module while the file runs
+_spec.loader.exec_module(tap)
+
+
+def _evaluation(healthy: dict[str, float], weak_l: dict[str, float], weak_r: dict[str, float]) -> dict:
+    return {body: {k: {"task": k, "success_rate": v, "distance_m": 1.0} for k, v in cells.items()}
+            for body, cells in (("healthy", healthy), ("l", weak_l), ("r", weak_r))}
+
+
+SHIPPED = _evaluation({"stairs_up/L0": 2 / 3, "stairs_down/L0": 1.0},
+                      {"stairs_up/L0": 0.0, "stairs_down/L0": 1 / 3},
+                      {"stairs_up/L0": 0.0, "stairs_down/L0": 1.0})
+
+
+def test_a_candidate_equal_or_better_everywhere_ships():
+    better = _evaluation({"stairs_up/L0": 1.0, "stairs_down/L0": 1.0},
+                         {"stairs_up/L0": 1 / 3, "stairs_down/L0": 1 / 3},
+                         {"stairs_up/L0": 0.0, "stairs_down/L0": 1.0})
+    assert tap.ship_regressions(better, SHIPPED) == []
+    assert tap.ship_regressions(SHIPPED, SHIPPED) == []
+
+
+def test_one_worse_cell_on_a_weakened_side_refuses_even_with_a_better_total():
+    """atlas_s7's pattern: stairs up better (+1/3 healthy, +1/3 weak left) but descending on a weak left
+    side 1/3 → 0: refused, and the message names the cell, the body and both rates."""
+    mixed = _evaluation({"stairs_up/L0": 1.0, "stairs_down/L0": 1.0},
+                        {"stairs_up/L0": 1 / 3, "stairs_down/L0": 0.0},
+                        {"stairs_up/L0": 0.0, "stairs_down/L0": 1.0})
+    assert tap.ship_regressions(mixed, SHIPPED) == ["stairs_down/L0 weak l: 0.33 → 0.00"]
+    healthy_worse = _evaluation({"stairs_up/L0": 1 / 3, "stairs_down/L0": 1.0},
+                                {"stairs_up/L0": 0.0, "stairs_down/L0": 1 / 3},
+                                {"stairs_up/L0": 0.0, "stairs_down/L0": 1.0})
+    assert tap.ship_regressions(healthy_worse, SHIPPED) == ["stairs_up/L0: 0.67 → 0.33"]
+
+
+def test_cells_the_shipped_policy_was_not_evaluated_on_cannot_regress():
+    """A new task (or no shipped policy at all) has nothing to be worse than."""
+    new_task = _evaluation({"stairs_up/L0": 2 / 3, "stairs_down/L0": 1.0, "hemiparetic/L0": 0.0},
+                           {"stairs_up/L0": 0.0, "stairs_down/L0": 1 / 3, "hemiparetic/L0": 0.0},
+                           {"stairs_up/L0": 0.0, "stairs_down/L0": 1.0, "hemiparetic/L0": 0.0})
+    assert tap.ship_regressions(new_task, SHIPPED) == []
+    assert tap.ship_regressions(new_task, {}) == []
