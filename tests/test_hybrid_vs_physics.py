@@ -89,3 +89,18 @@ def test_physics_only_results_are_reused_only_from_a_run_with_the_same_physics_s
         hvp.physics_results(hvp.Args(cap_minutes=6.0, k_pose_physics=6.0, physics_from=str(tmp_path)))
     with pytest.raises(SystemExit, match="cannot read"):
         hvp.physics_results(hvp.Args(physics_from=str(tmp_path / "missing")))
+
+
+def test_patients_select_whole_recordings_in_cohort_order():
+    assert hvp.selected_recordings("") == list(hvp.RECORDINGS)
+    assert hvp.selected_recordings("471, 469,467") == [(468, 469, 470), (467,), (471,)]  # a clip picks its recording
+    with pytest.raises(SystemExit, match=r"no recording has clip \[999\]"):
+        hvp.selected_recordings("467,999")
+
+
+def test_physics_only_may_train_past_the_equal_budget_only_to_time_the_threshold():
+    args = hvp.Args(cap_minutes=6.0, physics_cap_minutes=15.0)
+    assert hvp.time_limit_s(args, "hybrid") == 360.0 and hvp.time_limit_s(args, "physics-only") == 900.0
+    assert hvp.time_limit_s(hvp.Args(cap_minutes=6.0), "physics-only") == 360.0  # default: the same cap
+    assert hvp.time_limit_s(hvp.Args(cap_minutes=6.0, physics_cap_minutes=4.0), "physics-only") == 360.0
+    assert hvp.ratio_cell(123.0, NAN, hvp.time_limit_s(args, "physics-only")) == "< 14"  # 13.7 % of 900 s
