@@ -63,6 +63,7 @@ class Args:
     evaluation_steps: int = 4000  # with --advance-on evaluation: deterministic env steps per evaluation
     hemiparetic: int = 0  # > 0: a family "hemiparetic" of this many impaired level references (one level)
     stair_heights: str = ""  # "h1,...": step heights (m) of the stairs up/down levels; "" = default_levels' 8–20 cm
+    review_prob: float = 0.2  # probability that an episode replays an easier, passed level of its family
 
 
 def parse() -> Args:
@@ -103,11 +104,12 @@ def hemiparetic_models(n: int, seed: int = 0):
 
 
 def curriculum_setup(family_weights: dict[str, float], hemiparetic: int = 0,
-                     stair_heights: tuple[float, ...] = ()):
+                     stair_heights: tuple[float, ...] = (), review_prob: float = 0.2):
     """Curriculum and references: the healthy atlas's per task; with ``hemiparetic`` > 0 also a family
     ``hemiparetic`` (one level: level ground at the reference's own speed) whose task draws one of that
     many impaired references (:func:`hemiparetic_models`) per episode; ``stair_heights`` (m, easiest
-    first) replaces the stairs families' step heights."""
+    first) replaces the stairs families' step heights; ``review_prob``: see
+    :class:`~rl_gait.curriculum.CurriculumConfig`."""
     from rl_gait.curriculum import CurriculumConfig, default_levels
     from rl_gait.curriculum.env import task_references
     from rl_gait.reference import healthy_reference
@@ -121,7 +123,7 @@ def curriculum_setup(family_weights: dict[str, float], hemiparetic: int = 0,
         if "hemiparetic" not in family_weights:
             raise SystemExit("--hemiparetic N needs the family's weight: add hemiparetic=W to --family-weights")
         levels["hemiparetic"] = (Task("level"),)
-    cfg = CurriculumConfig(levels=levels, family_weights=family_weights)
+    cfg = CurriculumConfig(levels=levels, family_weights=family_weights, review_prob=review_prob)
     refs = task_references(cfg, lambda t: healthy_reference(t))
     if hemiparetic:
         refs[Task("level").name] = tuple(impaired_reference(m) for m in hemiparetic_models(hemiparetic))
@@ -200,7 +202,8 @@ def main() -> None:
         "env_steps": 0, "iterations": 0, "wall_s": 0.0, "stretches": []}
 
     cfg, refs = curriculum_setup(parse_weights(args.family_weights), args.hemiparetic,
-                                 tuple(float(h) for h in args.stair_heights.split(",") if h.strip()))
+                                 tuple(float(h) for h in args.stair_heights.split(",") if h.strip()),
+                                 args.review_prob)
     if cur_path.exists():
         cur_state = json.loads(cur_path.read_text())
     elif args.warm_start:  # a new run from a shipped policy starts at the levels that policy reached

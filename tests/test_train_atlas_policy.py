@@ -51,3 +51,11 @@ def test_cells_the_shipped_policy_was_not_evaluated_on_cannot_regress():
                            {"stairs_up/L0": 0.0, "stairs_down/L0": 1.0, "hemiparetic/L0": 0.0})
     assert tap.ship_regressions(new_task, SHIPPED) == []
     assert tap.ship_regressions(new_task, {}) == []
+
+
+def test_review_probability_reaches_the_curriculum():
+    """``--review-prob`` (how often an episode replays a passed level: atlas_s8 forgot stairs up 8 cm at 0.2)."""
+    cfg, refs = tap.curriculum_setup({"level": 1.0}, review_prob=0.5)
+    assert cfg.review_prob == 0.5 and cfg.families == ("level",)
+    assert tap.curriculum_setup({"level": 1.0})[0].review_prob == 0.2
+    assert set(refs) == {t.name for t in cfg.levels["level"]}
