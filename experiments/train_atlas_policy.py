@@ -4,8 +4,9 @@ Hybrid learner (PPO + BC + GAIL) on ``rl_gait/MultiTaskWalk-v0`` with the health
 every task of the curriculum (level at five speeds, slopes up/down 2.5–12.5°, stairs up/down 8–20 cm),
 tasks sampled per episode, levels advanced by success. Resumable: every ``--save-every`` iterations
 the full algorithm, the curriculum state and the progress go to ``--out``; rerunning the same command
-continues from there (several stretches, or a bigger machine with more ``--runners``). A new ``--out`` with ``--warm-start DIR`` (e.g. the shipped policy) continues that
-policy: its curriculum levels, steps, wall time and stretches carry over into the new sidecar.
+continues from there (several stretches, or a bigger machine with more ``--runners``). A new ``--out``
+with ``--warm-start DIR`` (e.g. the shipped policy) continues that policy: its curriculum levels, steps,
+wall time and stretches carry over into the new sidecar.
 ``--stair-heights 0.04,0.08,...`` replaces the stairs families' step heights (e.g. an easier first level).
 ``--weakness LO,HI`` weakens a random side's PD gains and torque limits by a factor drawn in [LO, HI] per
 episode; ``--weakness-families level,hemiparetic`` weakens only those families' episodes.
