@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
 
 import pytest
+from script_loader import load_experiment
 
-_PATH = Path(__file__).resolve().parents[1] / "experiments" / "hybrid_vs_physics.py"
-_spec = importlib.util.spec_from_file_location("hybrid_vs_physics", _PATH)
-hvp = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = hvp  # dataclasses resolve their module while the file runs
-_spec.loader.exec_module(hvp)
+hvp = load_experiment("hybrid_vs_physics")
 
 NAN = float("nan")
 HISTORY = [dict(train_s=0.0, steps=0, rmse_deg=NAN, fall_rate=1.0),

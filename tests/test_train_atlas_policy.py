@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from script_loader import load_experiment
 
-_PATH = Path(__file__).resolve().parents[1] / "experiments" / "train_atlas_policy.py"
-_spec = importlib.util.spec_from_file_location("train_atlas_policy", _PATH)
-tap = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = tap  # dataclasses resolve their module while the file runs
-_spec.loader.exec_module(tap)
+tap = load_experiment("train_atlas_policy")
 
 
 def _evaluation(healthy: dict[str, float], weak_l: dict[str, float], weak_r: dict[str, float]) -> dict:

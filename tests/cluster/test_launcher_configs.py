@@ -79,12 +79,9 @@ def test_onprem_shared_storage_mounted():
 
 
 def _cohort_parser():
-    import importlib.util
+    from script_loader import load_experiment
 
-    spec = importlib.util.spec_from_file_location("personalize_cohort", CLUSTER.parent / "experiments" / "personalize_cohort.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build_parser()
+    return load_experiment("personalize_cohort").build_parser()
 
 
 @pytest.mark.parametrize("name", LAUNCHER_CONFIGS)
