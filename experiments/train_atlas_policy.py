@@ -286,8 +286,9 @@ def ship(candidate, cfg, refs, levels: dict[str, int], progress: dict, args: Arg
 
     out = Path(args.out).resolve()
     kw = dict(seeds=args.eval_seeds, duration_s=args.eval_duration_s)
+    shipped = load_policy(SHIP_DIR) if SHIP_DIR.exists() else None  # before minutes of rollouts: fail fast
     new = evaluate_bodies(candidate, cfg, refs, **kw)
-    old = evaluate_bodies(load_policy(SHIP_DIR), cfg, refs, **kw) if SHIP_DIR.exists() else {}
+    old = evaluate_bodies(shipped, cfg, refs, **kw) if shipped else {}
     for k, v in new["healthy"].items():
         was = " | ".join(f"{old[b][k]['success_rate']:.2f}" if k in old.get(b, {}) else "-"
                          for b in ("healthy", "l", "r"))
