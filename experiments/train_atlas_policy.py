@@ -12,9 +12,12 @@ wall time and stretches carry over into the new sidecar.
 episode; ``--weakness-families level,hemiparetic`` weakens only those families' episodes.
 ``--advance-on evaluation`` lets only deterministic evaluation episodes advance the curriculum (what the
 policy does when it predicts). ``--ship`` evaluates the candidate and the shipped policy on the same seeded
-rollouts (every task and level; whole body and each side weakened) and exports the policy module (< 1 MB)
-and its sidecar to ``rl_gait/data/atlas_policy`` only if the candidate is equal or better on every one
-(else ``OUT/ship_refused.json``); ``--minutes 0 --ship`` ships an existing ``--out``.
+rollouts (every task and level; whole body and each side weakened; in parallel processes) and exports the
+policy module (< 1 MB) and its sidecar to ``rl_gait/data/atlas_policy`` only if the candidate is equal or
+better on every one (else ``OUT/ship_refused.json``). A cell that got worse over ``--eval-seeds`` rollouts
+is rolled out again for both policies over ``--retest-seeds`` (the first ones the same) and then counts as
+worse only if the candidate fails more than one rollout more than the shipped policy there.
+``--minutes 0 --ship`` ships an existing ``--out``.
 The measured stretches (settings, curriculum progress, evaluations, why a stretch was or was not
 shipped) are in ``docs/atlas_training.md``.
 ``kill PID`` (SIGTERM) ends a stretch early at the next iteration, saved and recorded.
@@ -53,6 +56,7 @@ class Args:
     warm_start: str = ""
     ship: bool = False
     eval_seeds: int = 3
+    retest_seeds: int = 10  # --ship: cells that got worse over eval_seeds rollouts are rolled out this often
     eval_duration_s: float = 10.0
     family_weights: str = "level=2,slope_up=1,slope_down=1,stairs_up=1,stairs_down=1"
     feature_start_prob: float = 0.0  # > 0: spatial RSI along slopes / stairs (WalkEnv)
@@ -134,10 +138,12 @@ def curriculum_setup(family_weights: dict[str, float], hemiparetic: int = 0,
 WEAK_EVAL_FACTOR = 0.6  # the shipped sidecar also reports success with one side's PD at this factor
 
 
-def evaluate_tasks(policy, cfg, refs, *, seeds: int, duration_s: float, weak_side: str | None = None) -> dict:
-    """Deterministic rollouts of ``policy`` (:class:`~rl_gait.learner.Policy`) on every task and level:
-    success rate and distance; with ``weak_side`` on a body whose PD gains and torque limits on that side
-    are scaled by ``WEAK_EVAL_FACTOR``."""
+def evaluate_tasks(policy, cfg, refs, *, seeds: int, duration_s: float, weak_side: str | None = None,
+                   cells: tuple[str, ...] | None = None) -> dict:
+    """Deterministic rollouts of ``policy`` (:class:`~rl_gait.learner.Policy`) on every task and level
+    (or only ``cells``, e.g. ``("stairs_up/L0",)``): success rate and distance over ``seeds`` seeded
+    rollouts; with ``weak_side`` on a body whose PD gains and torque limits on that side are scaled by
+    ``WEAK_EVAL_FACTOR``. Rollout ``s`` always uses seed ``1000 + s``, so more seeds extend fewer."""
     from rl_gait.body import BodyParams, PDParams
     from rl_gait.curriculum.env import reference_pool
     from rl_gait.envs.walk import WalkEnv
@@ -149,6 +155,9 @@ def evaluate_tasks(policy, cfg, refs, *, seeds: int, duration_s: float, weak_sid
     env = WalkEnv(episode_duration_s=duration_s, pd=pd)
     for fam in cfg.families:
         for lvl, task in enumerate(cfg.levels[fam]):
+            key = f"{fam}/L{lvl}"
+            if cells is not None and key not in cells:
+                continue
             succ, dist = [], []
             pool = reference_pool(refs[task.name])
             for s in range(seeds):  # a pool of references: rollout s uses reference s (cyclically)
@@ -159,30 +168,73 @@ def evaluate_tasks(policy, cfg, refs, *, seeds: int, duration_s: float, weak_sid
                         break
                 succ.append(bool(info["success"]))
                 dist.append(info["distance_m"])
-            out[f"{fam}/L{lvl}"] = {"task": task.name, "success_rate": float(np.mean(succ)),
-                                    "distance_m": float(np.mean(dist))}
+            out[key] = {"task": task.name, "success_rate": float(np.mean(succ)),
+                        "distance_m": float(np.mean(dist)), "rollouts": seeds}
     return out
 
 
-def evaluate_bodies(policy, cfg, refs, *, seeds: int, duration_s: float) -> dict[str, dict]:
-    """:func:`evaluate_tasks` on the whole body (``"healthy"``) and on each side weakened (``"l"``, ``"r"``)."""
-    return {body: evaluate_tasks(policy, cfg, refs, seeds=seeds, duration_s=duration_s,
-                                 weak_side=None if body == "healthy" else body) for body in ("healthy", "l", "r")}
+BODIES = ("healthy", "l", "r")  # the whole body, and the left / right side weakened to WEAK_EVAL_FACTOR
+_FORKED: dict = {}  # what forked evaluation workers inherit (policies are not pickled)
 
 
-def ship_regressions(candidate: dict[str, dict], shipped: dict[str, dict]) -> list[str]:
-    """The cells where ``candidate`` succeeds less often than ``shipped``, e.g. ``"stairs_down/L0 weak l:
-    0.33 → 0.00"``. Both are :func:`evaluate_bodies` results (body → ``"family/Lk"`` → ``success_rate``)
-    from the same seeds and duration; a cell the shipped policy was not evaluated on cannot regress.
-    A candidate ships only when this list is empty: equal or better on every task, level and body."""
+def _evaluate_job(job: tuple) -> dict:
+    policy, body, seeds, cells = job
+    return evaluate_tasks(_FORKED["policies"][policy], _FORKED["cfg"], _FORKED["refs"], seeds=seeds,
+                          duration_s=_FORKED["duration_s"], weak_side=None if body == "healthy" else body,
+                          cells=cells)
+
+
+def evaluate_policies(policies: dict, cfg, refs, jobs: list[tuple], *, duration_s: float,
+                      workers: int | None = None) -> dict[str, dict[str, dict]]:
+    """Run :func:`evaluate_tasks` jobs ``(policy name, body, seeds, cells or None)`` in ``workers``
+    forked processes (default: one per CPU, at most one per job), ``body`` one of :data:`BODIES`.
+    Returns policy name → body → cell → result, the cells of a policy's jobs on one body merged."""
+    import multiprocessing as mp
+    import os
+
+    _FORKED.update(policies=policies, cfg=cfg, refs=refs, duration_s=duration_s)
+    workers = max(1, min(len(jobs), workers or os.cpu_count() or 1))
+    if workers == 1:
+        results = [_evaluate_job(j) for j in jobs]
+    else:
+        with mp.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_evaluate_job, jobs, chunksize=1)
+    out: dict[str, dict[str, dict]] = {}
+    for (policy, body, _, _), cells in zip(jobs, results, strict=True):
+        out.setdefault(policy, {}).setdefault(body, {}).update(cells)
+    return out
+
+
+def regressed_cells(candidate: dict[str, dict], shipped: dict[str, dict],
+                    tolerance: float = 0.0) -> list[tuple[str, str]]:
+    """``(body, "family/Lk")`` of the cells where ``candidate`` succeeds less often than ``shipped`` by
+    more than ``tolerance`` (a success rate). Both are evaluations body → cell → ``success_rate``;
+    a cell the shipped policy was not evaluated on cannot regress."""
     out = []
     for body, cells in candidate.items():
         for key, cell in cells.items():
             before = shipped.get(body, {}).get(key)
-            if before is not None and cell["success_rate"] < before["success_rate"] - 1e-9:
-                where = key if body == "healthy" else f"{key} weak {body}"
-                out.append(f"{where}: {before['success_rate']:.2f} → {cell['success_rate']:.2f}")
+            if before is not None and cell["success_rate"] < before["success_rate"] - tolerance - 1e-9:
+                out.append((body, key))
     return out
+
+
+def ship_regressions(candidate: dict[str, dict], shipped: dict[str, dict], tolerance: float = 0.0) -> list[str]:
+    """:func:`regressed_cells` as messages, e.g. ``"stairs_down/L0 weak l: 0.33 → 0.00"``.
+    A candidate ships only when this list is empty."""
+    return [f"{key if body == 'healthy' else f'{key} weak {body}'}: "
+            f"{shipped[body][key]['success_rate']:.2f} → {candidate[body][key]['success_rate']:.2f}"
+            for body, key in regressed_cells(candidate, shipped, tolerance)]
+
+
+def retest_jobs(suspects: list[tuple[str, str]], seeds: int) -> list[tuple]:
+    """Evaluation jobs that roll both policies out again on the ``suspects`` cells with ``seeds`` seeds:
+    one job per policy and body."""
+    by_body: dict[str, list[str]] = {}
+    for body, key in suspects:
+        by_body.setdefault(body, []).append(key)
+    return [(policy, body, seeds, tuple(keys)) for body, keys in by_body.items()
+            for policy in ("candidate", "shipped")]
 
 
 def main() -> None:
@@ -280,25 +332,46 @@ def ship(candidate, cfg, refs, levels: dict[str, int], progress: dict, args: Arg
     """Evaluate ``candidate`` and the shipped policy on the same seeded rollouts (every task and level;
     whole body and each side weakened) and replace the shipped policy only if the candidate is equal or
     better everywhere (:func:`ship_regressions`); otherwise write both evaluations to
-    ``OUT/ship_refused.json`` and stop with the regressions listed."""
+    ``OUT/ship_refused.json`` and stop with the regressions listed.
+
+    With 3 rollouts a cell is decided by one episode, and over ~90 cells some cell of any changed policy
+    drops by one: every cell that got worse is rolled out again for both policies over
+    ``args.retest_seeds`` (the first rollouts the same ones) and stays a regression only if the candidate
+    then succeeds in fewer rollouts than the shipped policy by more than one (tolerance ``1/retest_seeds``)."""
     from rl_gait.learner import load_policy
     from rl_gait.learner.checkpoint import RL_MODULE_SUBPATH, write_sidecar
 
     out = Path(args.out).resolve()
     kw = dict(seeds=args.eval_seeds, duration_s=args.eval_duration_s)
     shipped = load_policy(SHIP_DIR) if SHIP_DIR.exists() else None  # before minutes of rollouts: fail fast
-    new = evaluate_bodies(candidate, cfg, refs, **kw)
-    old = evaluate_bodies(shipped, cfg, refs, **kw) if shipped else {}
+    policies = {"candidate": candidate, **({"shipped": shipped} if shipped else {})}
+    ev = evaluate_policies(policies, cfg, refs, [(p, b, args.eval_seeds, None) for p in policies for b in BODIES],
+                           duration_s=args.eval_duration_s)
+    new, old = ev["candidate"], ev.get("shipped", {})
     for k, v in new["healthy"].items():
-        was = " | ".join(f"{old[b][k]['success_rate']:.2f}" if k in old.get(b, {}) else "-"
-                         for b in ("healthy", "l", "r"))
+        was = " | ".join(f"{old[b][k]['success_rate']:.2f}" if k in old.get(b, {}) else "-" for b in BODIES)
         print(f"{k:16s} {v['task']:22s} success {v['success_rate']:.2f} distance {v['distance_m']:.1f} m | "
               f"{WEAK_EVAL_FACTOR:g}-weak l {new['l'][k]['success_rate']:.2f} r {new['r'][k]['success_rate']:.2f}"
               f"   (shipped: {was})")
-    regressions = ship_regressions(new, old)
+    suspects = regressed_cells(new, old)
+    retest: dict = {}
+    tolerance = 0.0
+    if suspects and args.retest_seeds > args.eval_seeds:
+        # a few rollouts decide a cell by one episode: look again, longer, at every cell that got worse;
+        # the first eval_seeds rollouts are the same ones, so the retest only adds evidence
+        print(f"retesting {len(suspects)} cells over {args.retest_seeds} rollouts: "
+              + "; ".join(ship_regressions(new, old)), flush=True)
+        rt = evaluate_policies(policies, cfg, refs, retest_jobs(suspects, args.retest_seeds),
+                               duration_s=args.eval_duration_s)
+        retest = {"seeds": args.retest_seeds, "candidate": rt["candidate"], "shipped": rt["shipped"]}
+        new = {b: {**new[b], **rt["candidate"].get(b, {})} for b in new}
+        old = {b: {**old[b], **rt["shipped"].get(b, {})} for b in old}
+        tolerance = 1.0 / args.retest_seeds
+    regressions = ship_regressions(new, old, tolerance)
     if regressions:
         (out / "ship_refused.json").write_text(json.dumps(
-            {"candidate": new, "shipped": old, "regressions": regressions, "evaluation": kw}, indent=2))
+            {"candidate": new, "shipped": old, "regressions": regressions, "evaluation": kw,
+             "retest": retest}, indent=2))
         raise SystemExit(f"{out}: not shipped, worse than the shipped policy on {len(regressions)} cells "
                          f"({'; '.join(regressions)}); both evaluations are in {out / 'ship_refused.json'}")
     if SHIP_DIR.exists():
@@ -319,7 +392,7 @@ def ship(candidate, cfg, refs, levels: dict[str, int], progress: dict, args: Arg
         "stretches": progress["stretches"],
         "success_per_task_and_level": new["healthy"],
         "success_per_task_and_level_weak_side": {"factor": WEAK_EVAL_FACTOR, "l": new["l"], "r": new["r"]},
-        "evaluation": {**kw, "deterministic": True},
+        "evaluation": {**kw, "deterministic": True, "retest": retest},
     })
     print(f"shipped → {SHIP_DIR}")
 

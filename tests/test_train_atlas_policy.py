@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from script_loader import load_experiment
 
 tap = load_experiment("train_atlas_policy")
@@ -53,3 +54,47 @@ def test_review_probability_reaches_the_curriculum():
     assert cfg.review_prob == 0.5 and cfg.families == ("level",)
     assert tap.curriculum_setup({"level": 1.0})[0].review_prob == 0.2
     assert set(refs) == {t.name for t in cfg.levels["level"]}
+
+
+def test_a_drop_within_the_tolerance_is_no_regression():
+    """After a retest over 10 rollouts the candidate may fail one rollout more than the shipped policy
+    (tolerance 0.1), not two; the cells are returned as (body, cell)."""
+    shipped = _evaluation({"stairs_down/L1": 1.0}, {"stairs_down/L1": 0.5}, {"stairs_down/L1": 0.5})
+    candidate = _evaluation({"stairs_down/L1": 0.9}, {"stairs_down/L1": 0.3}, {"stairs_down/L1": 0.5})
+    assert tap.regressed_cells(candidate, shipped) == [("healthy", "stairs_down/L1"), ("l", "stairs_down/L1")]
+    assert tap.regressed_cells(candidate, shipped, tolerance=0.1) == [("l", "stairs_down/L1")]
+    assert tap.ship_regressions(candidate, shipped, tolerance=0.1) == ["stairs_down/L1 weak l: 0.50 → 0.30"]
+
+
+def test_retest_jobs_roll_both_policies_out_on_each_suspect_body():
+    jobs = tap.retest_jobs([("healthy", "stairs_up/L0"), ("r", "stairs_down/L1"), ("healthy", "stairs_down/L1")], 10)
+    assert jobs == [("candidate", "healthy", 10, ("stairs_up/L0", "stairs_down/L1")),
+                    ("shipped", "healthy", 10, ("stairs_up/L0", "stairs_down/L1")),
+                    ("candidate", "r", 10, ("stairs_down/L1",)), ("shipped", "r", 10, ("stairs_down/L1",))]
+
+
+class _StandStill:
+    """A policy that holds the PD targets at the reference (zero action residual)."""
+
+    def __init__(self, action_dim: int):
+        self.action_dim = action_dim
+
+    def act(self, obs):
+        return np.zeros(self.action_dim, dtype=np.float32)
+
+
+def test_forked_evaluation_equals_the_serial_one():
+    """``evaluate_policies`` in two forked workers returns what ``evaluate_tasks`` returns in this process,
+    merged per policy and body; more seeds extend the fewer (seed 1000 + s)."""
+    from rl_gait.envs.walk import WalkEnv
+
+    cfg, refs = tap.curriculum_setup({"level": 1.0})
+    policy = _StandStill(WalkEnv().action_space.shape[0])
+    cells = ("level/L0", "level/L4")
+    jobs = [("a", "healthy", 2, cells), ("a", "l", 2, ("level/L0",)), ("b", "healthy", 2, ("level/L4",))]
+    forked = tap.evaluate_policies({"a": policy, "b": policy}, cfg, refs, jobs, duration_s=1.0, workers=2)
+    serial = tap.evaluate_tasks(policy, cfg, refs, seeds=2, duration_s=1.0, cells=cells)
+    assert forked["a"]["healthy"] == serial and forked["b"]["healthy"] == {"level/L4": serial["level/L4"]}
+    assert set(forked["a"]["l"]) == {"level/L0"} and forked["a"]["l"]["level/L0"]["rollouts"] == 2
+    assert serial["level/L0"]["distance_m"] > 0.0
+
