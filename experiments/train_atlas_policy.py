@@ -23,7 +23,9 @@ shipped) are in ``docs/atlas_training.md``.
 ``kill PID`` (SIGTERM) ends a stretch early at the next iteration, saved and recorded.
 ``--feature-start-prob`` / ``--max-lag-m`` turn on the env's spatial RSI and lag termination (off by
 default: in the stretches measured so far they did not get stairs up learned; with ``--advance-on
-evaluation`` the lag termination ends evaluation episodes too).
+evaluation`` the lag termination ends evaluation episodes too). ``--max-retreat-m 0.5`` ends an episode
+whose walker backs 0.5 m away from the farthest point it reached: the shipped policy's usual stairs-up
+failure was to climb one to five steps and walk back down them, tracking the reference's joint angles.
 
     python experiments/train_atlas_policy.py --minutes 30 --runners 2 --out runs/atlas_policy --ship
 """
@@ -61,6 +63,7 @@ class Args:
     family_weights: str = "level=2,slope_up=1,slope_down=1,stairs_up=1,stairs_down=1"
     feature_start_prob: float = 0.0  # > 0: spatial RSI along slopes / stairs (WalkEnv)
     max_lag_m: float = 0.0  # > 0: end episodes that fall this far behind the target speed (WalkEnv)
+    max_retreat_m: float = 0.0  # > 0: end episodes that walk back this far from their farthest point (WalkEnv)
     weakness: str = ""  # "lo,hi": weaken a random side's PD by a factor in [lo, hi] per episode (WalkEnv)
     weakness_families: str = ""  # "level,hemiparetic": only these families' episodes are weakened; "" = all
     advance_on: str = "training"  # or "evaluation": deterministic evaluation episodes advance the curriculum
@@ -273,6 +276,7 @@ def main() -> None:
     config, cur = multitask_config(
         curriculum=cfg, references=refs, out_dir=out, warm_start=args.warm_start or None, seed=args.seed,
         curriculum_state=cur_state, feature_start_prob=args.feature_start_prob, max_lag_m=args.max_lag_m or None,
+        max_retreat_m=args.max_retreat_m or None,
         weakness_range=parse_range(args.weakness),
         weakness_families=tuple(f.strip() for f in args.weakness_families.split(",") if f.strip()) or None,
         advance_on=args.advance_on, evaluation_interval=args.evaluation_interval,

@@ -37,6 +37,7 @@ def multitask_config(
     demos_per_task: int = 256,
     feature_start_prob: float = 0.0,
     max_lag_m: float | None = None,
+    max_retreat_m: float | None = None,
     weakness_range: tuple[float, float] | None = None,
     weakness_families: tuple[str, ...] | None = None,
     advance_on: str = "training",
@@ -61,6 +62,8 @@ def multitask_config(
             curriculum, which sees only full-course episodes.
         max_lag_m: end an episode when the walker is this far behind its target speed's schedule
             (:class:`~rl_gait.envs.walk.WalkEnv`); ``None`` = only falls end episodes.
+        max_retreat_m: end an episode when the walker is this far behind the farthest point it reached
+            (walking back down the stairs it climbed); ``None`` = never.
         weakness_range: ``(lo, hi)``: each episode weakens a random side's PD gains and torque limits by a
             factor drawn in that range (:class:`~rl_gait.envs.walk.WalkEnv`); ``None`` = the body as given.
         weakness_families: the families whose episodes are weakened (``None``: all of them).
@@ -93,6 +96,7 @@ def multitask_config(
             make_task_demonstrations(env, tasks, n_per_task=demos_per_task, seed=seed).save(demos)
     env_kwargs = {"curriculum": curriculum, "references": references, "levels": dict(cur.levels),
                   "feature_start_prob": feature_start_prob, "max_lag_m": max_lag_m,
+                  "max_retreat_m": max_retreat_m,
                   "weakness_range": weakness_range, "weakness_families": weakness_families, **body_kw,
                   **reward_kw}
     config = build_config(mode=mode, env_kwargs=env_kwargs, env_id=MULTITASK_ENV_ID, imitation=imitation, lr=lr,

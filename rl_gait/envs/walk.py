@@ -49,7 +49,10 @@ the multi-task wrapper weakens only some task families.
 Terminated on a fall (pelvis lower than ``FALL_HEIGHT_FRAC`` × leg length above the ground, or trunk
 pitch beyond ``FALL_PITCH_RAD``); with ``max_lag_m`` set (training), also when the pelvis is more than
 ``max_lag_m`` behind where the target speed would have taken it (``info["lagged"]``: standing still or
-backing away from a stair is not a way to collect reward); truncated after ``episode_duration_s``.
+backing away from a stair is not a way to collect reward); with ``max_retreat_m`` set (training), also
+when the pelvis is more than ``max_retreat_m`` behind the farthest point it reached (``info["retreated"]``:
+the atlas policy climbed one or two stairs and then walked back down them, still tracking the reference's
+joint angles, rather than fail at the next step); truncated after ``episode_duration_s``.
 ``info["success"]`` (final step): no fall and the goal reached (level: ``LEVEL_GOAL_DISTANCE_M`` covered; slope and stairs: past
 the end of the feature + ``FEATURE_GOAL_MARGIN_M``). ``info["full_course"]``: the episode started on the
 approach (what evaluations and the curriculum count).
@@ -57,7 +60,7 @@ approach (what evaluations and the curriculum count).
 ## Arguments
 ``task``, ``reference`` (default: the healthy atlas reference for the task), ``body``, ``pd``,
 ``reward_weights``, ``terrain_layout``, ``episode_duration_s``, ``action_scale_rad``,
-``init_noise_rad``, ``feature_start_prob``, ``max_lag_m``, ``weakness_range``, ``render_mode`` (``"rgb_array"``), ``render_size``.
+``init_noise_rad``, ``feature_start_prob``, ``max_lag_m``, ``max_retreat_m``, ``weakness_range``, ``render_mode`` (``"rgb_array"``), ``render_size``.
 
 ## Version History
 v0: initial release.
@@ -158,6 +161,7 @@ class WalkEnv(gym.Env):
         init_noise_rad: float = 0.02,
         feature_start_prob: float = 0.0,
         max_lag_m: float | None = None,
+        max_retreat_m: float | None = None,
         weakness_range: tuple[float, float] | None = None,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (240, 320),
@@ -176,6 +180,9 @@ class WalkEnv(gym.Env):
         if max_lag_m is not None and not max_lag_m > 0:
             raise ValueError(f"max_lag_m must be > 0 or None, got {max_lag_m}")
         self.max_lag_m = max_lag_m
+        if max_retreat_m is not None and not max_retreat_m > 0:
+            raise ValueError(f"max_retreat_m must be > 0 or None, got {max_retreat_m}")
+        self.max_retreat_m = max_retreat_m
         if weakness_range is not None:
             lo, hi = (float(v) for v in weakness_range)
             if not 0.0 < lo <= hi <= 1.0:
@@ -223,7 +230,7 @@ class WalkEnv(gym.Env):
         self.action_space = gym.spaces.Box(-1.0, 1.0, (len(JOINT_NAMES),), np.float32)
         self._phase = 0.0
         self._t = 0.0
-        self._x_start = 0.0
+        self._x_start = self._x_max = 0.0
         self._last_contact = np.zeros(2, dtype=bool)
 
     # ------------------------------------------------------------------ configuration
@@ -366,7 +373,7 @@ class WalkEnv(gym.Env):
         self._set_reference_state(self.data, phase, x_m=x_m, noise_rad=self.init_noise_rad, rng=self.np_random)
         self._phase = phase
         self._t = 0.0
-        self._x_start = float(self.data.qpos[self.layout.root_qpos[0]])
+        self._x_start = self._x_max = float(self.data.qpos[self.layout.root_qpos[0]])
         ground, contacts = self._sense()
         self._last_contact = contacts
         info = {"phase": self._phase, "task": self.task.name}
@@ -452,15 +459,19 @@ class WalkEnv(gym.Env):
         distance = x - self._x_start
         lagged = (not fell and self.max_lag_m is not None
                   and self._target_vx_m_s * self._t - distance > self.max_lag_m)
-        truncated = (not fell) and (not lagged) and self._t >= self.episode_duration_s - 1e-9
+        self._x_max = max(self._x_max, x)
+        retreated = (not fell and not lagged and self.max_retreat_m is not None
+                     and self._x_max - x > self.max_retreat_m)
+        ended = fell or lagged or retreated
+        truncated = (not ended) and self._t >= self.episode_duration_s - 1e-9
         info = {f"reward_{k}": v for k, v in terms.items()}
         info.update(
-            fell=fell, lagged=lagged, distance_m=distance, speed_m_s=vx, phase=self._phase,
+            fell=fell, lagged=lagged, retreated=retreated, distance_m=distance, speed_m_s=vx, phase=self._phase,
             joint_angles_rad=q.copy(), foot_contact=contacts, torques_nm=d.actuator_force[self._act].copy(),
             foot_pos_rel_pelvis_m=feet.reshape(2, 2), time_s=self._t,
             success=bool(truncated and distance >= self.goal_distance_m), full_course=self._x_start <= 0.0,
         )
-        return self._obs(contacts, ground, feet), reward, fell or lagged, truncated, info
+        return self._obs(contacts, ground, feet), reward, ended, truncated, info
 
     @property
     def _speed_along_x(self) -> float:

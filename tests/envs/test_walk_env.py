@@ -199,3 +199,24 @@ def test_weakness_range_weakens_one_drawn_side_of_the_given_pd():
     for bad in ((0.0, 1.0), (0.9, 0.5), (0.5, 1.2)):
         with pytest.raises(ValueError, match="weakness_range"):
             WalkEnv(weakness_range=bad)
+
+
+def test_walking_back_from_the_farthest_point_ends_the_episode_only_when_asked():
+    """max_retreat_m: a walker that got 1 m along and is put back 0.6 m is terminated (retreated, not
+    fallen or lagged) with max_retreat_m=0.5, not with 0.7 or None; going forward never retreats."""
+    from rl_gait.envs.walk import WalkEnv
+
+    for max_retreat, back_m, expect_end in ((0.5, 0.6, True), (0.7, 0.6, False), (None, 0.6, False),
+                                            (0.5, -0.6, False)):
+        env = WalkEnv(max_retreat_m=max_retreat)
+        env.reset(seed=0)
+        x = env.layout.root_qpos[0]
+        env.data.qpos[x] += 1.0
+        _, _, terminated, _, info = env.step(np.zeros(6, np.float32))  # the farthest point: ~1 m along
+        assert not terminated and not info["retreated"]
+        env.data.qpos[x] -= back_m
+        _, _, terminated, truncated, info = env.step(np.zeros(6, np.float32))
+        assert terminated is expect_end and info["retreated"] is expect_end
+        assert not info["fell"] and not info["lagged"] and not truncated and not info["success"]
+    with pytest.raises(ValueError, match="max_retreat_m"):
+        WalkEnv(max_retreat_m=-1.0)
