@@ -160,6 +160,10 @@ def personalize_stage(trial_dir: Path, budget: PipelineBudget, out: Path, seed: 
     return {"patient_id": patient.patient_id, "checkpoint": str(best.checkpoint_dir), "objective": best.objective}
 
 
+TASK_MAX_RETREAT_M = 0.5
+"""Task training ends an episode whose walker backs this far (m) from the farthest point it reached."""
+
+
 def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: PipelineBudget, out: Path,
                         seed: int, command: str) -> dict[str, Any]:
     """Goal-conditioned multi-task training of the patient (:mod:`rl_gait.curriculum`): the personalized
@@ -194,7 +198,9 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
         lr=float(cand.get("lr", 3e-4)), warm_start=personalized_ckpt, seed=seed,
         train_batch_size=budget.task_batch_size, minibatch_size=min(500, budget.task_batch_size), num_epochs=3,
         # levels advance on what the deterministic policy does, the policy the predictions roll out
-        advance_on="evaluation", evaluation_interval=5, evaluation_steps=budget.task_batch_size)
+        advance_on="evaluation", evaluation_interval=5, evaluation_steps=budget.task_batch_size,
+        # walking back down the stairs it climbed must not pay (docs/atlas_training.md, atlas_s9)
+        max_retreat_m=TASK_MAX_RETREAT_M)
     lb = Budget(f"{budget.name}-tasks", env_steps=budget.task_env_steps, wall_time_s=budget.task_wall_time_s,
                 eval_every_iters=0, eval_rollouts=1, eval_duration_s=4.0)
     res = train(config, budget=lb, out_dir=out / "multitask", progress=True,

@@ -255,7 +255,9 @@ def test_multitask_training_advances_on_deterministic_evaluations(tmp_path):
     config, cur = multitask_config(curriculum=cfg, references={t.name: healthy_reference(t) for t in tasks},
                                    out_dir=tmp_path, warm_start=atlas, demos_per_task=16, advance_on="evaluation",
                                    evaluation_interval=1, evaluation_steps=1300, num_env_runners=0,
-                                   num_envs_per_env_runner=1, train_batch_size=256, minibatch_size=128, num_epochs=1)
+                                   num_envs_per_env_runner=1, train_batch_size=256, minibatch_size=128, num_epochs=1,
+                                   max_retreat_m=0.5)
+    assert config.env_config["max_retreat_m"] == 0.5  # reaches every runner's WalkEnv
     algo = config.build_algo()
     try:
         first = algo.train()["curriculum"]
