@@ -72,6 +72,7 @@ class Args:
     hemiparetic: int = 0  # > 0: a family "hemiparetic" of this many impaired level references (one level)
     stair_heights: str = ""  # "h1,...": step heights (m) of the stairs up/down levels; "" = default_levels' 8–20 cm
     review_prob: float = 0.2  # probability that an episode replays an easier, passed level of its family
+    review_by_failure: bool = False  # replay passed levels by their recent failure rate, not uniformly
 
 
 def parse() -> Args:
@@ -112,11 +113,12 @@ def hemiparetic_models(n: int, seed: int = 0):
 
 
 def curriculum_setup(family_weights: dict[str, float], hemiparetic: int = 0,
-                     stair_heights: tuple[float, ...] = (), review_prob: float = 0.2):
+                     stair_heights: tuple[float, ...] = (), review_prob: float = 0.2,
+                     review_by_failure: bool = False):
     """Curriculum and references: the healthy atlas's per task; with ``hemiparetic`` > 0 also a family
     ``hemiparetic`` (one level: level ground at the reference's own speed) whose task draws one of that
     many impaired references (:func:`hemiparetic_models`) per episode; ``stair_heights`` (m, easiest
-    first) replaces the stairs families' step heights; ``review_prob``: see
+    first) replaces the stairs families' step heights; ``review_prob``, ``review_by_failure``: see
     :class:`~rl_gait.curriculum.CurriculumConfig`."""
     from rl_gait.curriculum import CurriculumConfig, default_levels
     from rl_gait.curriculum.env import task_references
@@ -131,7 +133,8 @@ def curriculum_setup(family_weights: dict[str, float], hemiparetic: int = 0,
         if "hemiparetic" not in family_weights:
             raise SystemExit("--hemiparetic N needs the family's weight: add hemiparetic=W to --family-weights")
         levels["hemiparetic"] = (Task("level"),)
-    cfg = CurriculumConfig(levels=levels, family_weights=family_weights, review_prob=review_prob)
+    cfg = CurriculumConfig(levels=levels, family_weights=family_weights, review_prob=review_prob,
+                           review_by_failure=review_by_failure)
     refs = task_references(cfg, lambda t: healthy_reference(t))
     if hemiparetic:
         refs[Task("level").name] = tuple(impaired_reference(m) for m in hemiparetic_models(hemiparetic))
@@ -259,7 +262,7 @@ def main() -> None:
 
     cfg, refs = curriculum_setup(parse_weights(args.family_weights), args.hemiparetic,
                                  tuple(float(h) for h in args.stair_heights.split(",") if h.strip()),
-                                 args.review_prob)
+                                 args.review_prob, args.review_by_failure)
     if cur_path.exists():
         cur_state = json.loads(cur_path.read_text())
     elif args.warm_start:  # a new run from a shipped policy starts at the levels that policy reached
@@ -286,7 +289,7 @@ def main() -> None:
     algo = config.build_algo()
     if algo_dir.exists():
         algo.restore_from_path(str(algo_dir))
-        push_levels(algo, cur.levels)
+        push_levels(algo, cur)
         print(f"resumed from {algo_dir} at {progress['env_steps']:,} steps, levels {cur.levels}", flush=True)
 
     t0, it0, steps0, wall0 = time.time(), progress["iterations"], progress["env_steps"], progress["wall_s"]

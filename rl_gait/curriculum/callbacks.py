@@ -31,14 +31,16 @@ def _key(family: str, level: int, what: str) -> str:
     return f"{_PREFIX}|{family}|{level}|{what}"
 
 
-def push_levels(algorithm: Any, levels: dict[str, int]) -> None:
-    """Set the curriculum levels of all envs on all EnvRunners (local included), evaluation ones too."""
-    levels = dict(levels)
+def push_levels(algorithm: Any, curriculum: Curriculum) -> None:
+    """Set the curriculum levels (and with ``review_by_failure`` the review weights) of all envs on all
+    EnvRunners (local included), evaluation ones too."""
+    levels = dict(curriculum.levels)
+    weights = curriculum.review_weights() if curriculum.config.review_by_failure else None
 
     def _set(runner) -> None:
         env = getattr(runner, "env", None)
         if env is not None:
-            env.unwrapped.call("set_levels", levels)  # the base VectorEnv below RLlib's wrappers
+            env.unwrapped.call("set_levels", levels, weights)  # the base VectorEnv below RLlib's wrappers
 
     for group in (algorithm.env_runner_group, getattr(algorithm, "eval_env_runner_group", None)):
         if group is not None:
@@ -91,8 +93,8 @@ class CurriculumCallback(RLlibCallback):
         changed = False
         for (fam, lvl), (n, s) in sorted(counts.items()):
             changed |= cur.record_many(fam, lvl, n, s)
-        if changed:
-            push_levels(algorithm, cur.levels)
+        if changed or cur.config.review_by_failure:  # review weights move with every batch of outcomes
+            push_levels(algorithm, cur)
 
 
 def episode_counts(metrics: dict) -> dict[tuple[str, int], list[int]]:

@@ -3,7 +3,10 @@
 Five task families, five difficulty levels each (the paper's design): level walking at rising speed,
 slopes up and down at rising grade, stairs up and down at rising step height. A family advances one
 level when the success rate of the episodes at its current level (at least ``min_episodes`` of the
-last ``window``) reaches ``advance_threshold``; it never skips a level and never goes back.
+last ``window``) reaches ``advance_threshold``; it never skips a level and never goes back. A share
+``review_prob`` of episodes replays a passed level: uniformly drawn, or with ``review_by_failure`` in
+proportion to that level's recent failure rate (+ ``REVIEW_FLOOR``), so what is being forgotten is
+replayed most (prioritized level replay, Jiang et al. 2021).
 Success = the env's ``info["success"]``: the goal distance covered without a fall.
 """
 
@@ -17,6 +20,9 @@ import numpy as np
 from rl_gait.tasks import Task
 
 FAMILIES: tuple[str, ...] = ("level", "slope_up", "slope_down", "stairs_up", "stairs_down")
+REVIEW_FLOOR = 0.1
+"""With ``review_by_failure``, a passed level's review weight is its recent failure rate + this, so a
+mastered level is still replayed now and then (a level without recent episodes weighs 1 + this)."""
 
 
 def default_levels(level_speeds_m_s: tuple[float | None, ...] = (None,) * 5) -> dict[str, tuple[Task, ...]]:
@@ -46,6 +52,8 @@ class CurriculumConfig:
         window: number of most recent episodes at the current level that count.
         min_episodes: episodes at the current level needed before advancing.
         review_prob: probability that an episode replays an easier, already passed level.
+        review_by_failure: draw the replayed level by its recent failure rate (:meth:`Curriculum.review_weights`)
+            rather than uniformly.
     """
 
     levels: dict[str, tuple[Task, ...]] = field(default_factory=default_levels)
@@ -54,6 +62,7 @@ class CurriculumConfig:
     window: int = 20
     min_episodes: int = 10
     review_prob: float = 0.2
+    review_by_failure: bool = False
 
     def __post_init__(self) -> None:
         if set(self.family_weights) - set(self.levels):
@@ -78,31 +87,44 @@ class Curriculum:
         self.config = config
         self.levels = {f: 0 for f in config.families} | dict(levels or {})
         self._recent = {f: deque(maxlen=config.window) for f in config.families}
+        self._passed: dict[str, dict[int, deque]] = {f: {} for f in config.families}  # review outcomes
 
     def record(self, family: str, level: int, success: bool) -> bool:
         """Count one finished episode; returns ``True`` if ``family`` advanced a level.
 
-        Episodes at a level other than the family's current one (reviews, or stale runners) don't count.
+        Only episodes at the family's current level count for advancing; those at a passed level (reviews)
+        go to its review record (:meth:`review_weights`); higher levels (stale runners) are ignored.
         """
-        if family not in self.levels or level != self.levels[family]:
-            return False
-        self._recent[family].append(bool(success))
-        return self._maybe_advance(family)
+        return self.record_many(family, level, 1, int(bool(success)))
 
     def record_many(self, family: str, level: int, episodes: int, successes: int) -> bool:
         """Count a batch of ``episodes`` outcomes with ``successes`` among them (one iteration's worth),
         spread evenly in time; advancement is checked once, after the batch. Returns ``True`` if advanced."""
-        if family not in self.levels or level != self.levels[family] or episodes <= 0:
+        if family not in self.levels or level > self.levels[family] or episodes <= 0:
             return False
-        recent = self._recent[family]
-        recent.extend(bool((i + 1) * successes // episodes - i * successes // episodes) for i in range(episodes))
+        outcomes = (bool((i + 1) * successes // episodes - i * successes // episodes) for i in range(episodes))
+        if level < self.levels[family]:
+            self._passed[family].setdefault(level, deque(maxlen=self.config.window)).extend(outcomes)
+            return False
+        self._recent[family].extend(outcomes)
         return self._maybe_advance(family)
+
+    def review_weights(self) -> dict[str, list[float]]:
+        """Per family, the unnormalised weights of its passed levels 0..current−1 for a review: recent
+        failure rate (last ``window`` review episodes; 1 without any) + ``REVIEW_FLOOR``."""
+        out = {}
+        for f, cur in self.levels.items():
+            if f in self._passed:
+                rec = [self._passed[f].get(lvl) for lvl in range(cur)]
+                out[f] = [(1.0 - float(np.mean(r)) if r else 1.0) + REVIEW_FLOOR for r in rec]
+        return out
 
     def _maybe_advance(self, family: str) -> bool:
         recent = self._recent[family]
         top = len(self.config.levels[family]) - 1
         if (self.levels[family] < top and len(recent) >= self.config.min_episodes
                 and np.mean(recent) >= self.config.advance_threshold):
+            self._passed[family][self.levels[family]] = deque(recent, maxlen=self.config.window)  # review evidence
             self.levels[family] += 1
             recent.clear()
             return True
@@ -113,7 +135,8 @@ class Curriculum:
         return float(np.mean(r)) if r else float("nan")
 
     def state(self) -> dict:
-        return {"levels": dict(self.levels), "recent": {f: [bool(x) for x in d] for f, d in self._recent.items()}}
+        return {"levels": dict(self.levels), "recent": {f: [bool(x) for x in d] for f, d in self._recent.items()},
+                "passed": {f: {str(lvl): [bool(x) for x in d] for lvl, d in p.items()} for f, p in self._passed.items()}}
 
     @classmethod
     def from_state(cls, config: CurriculumConfig, state: dict) -> Curriculum:
@@ -121,15 +144,27 @@ class Curriculum:
         for f, xs in state.get("recent", {}).items():
             if f in c._recent:
                 c._recent[f].extend(xs)
+        for f, per_level in state.get("passed", {}).items():
+            if f in c._passed:
+                for lvl, xs in per_level.items():
+                    c._passed[f].setdefault(int(lvl), deque(maxlen=config.window)).extend(xs)
         return c
 
 
-def sample_task(config: CurriculumConfig, levels: dict[str, int], rng: np.random.Generator) -> tuple[str, int, Task]:
+def sample_task(config: CurriculumConfig, levels: dict[str, int], rng: np.random.Generator,
+                review_weights: dict[str, list[float]] | None = None) -> tuple[str, int, Task]:
     """Draw (family, level, task): family by ``family_weights``; the family's current level, or with
-    ``review_prob`` a uniformly drawn easier level."""
+    ``review_prob`` an easier level: drawn by ``review_weights[family]`` (one weight per passed level,
+    :meth:`Curriculum.review_weights`) where given for all of them, else uniformly."""
     fams = config.families
     w = np.array([config.family_weights[f] for f in fams], dtype=np.float64)
     fam = fams[int(rng.choice(len(fams), p=w / w.sum()))]
     cur = int(levels.get(fam, 0))
-    level = int(rng.integers(0, cur)) if cur > 0 and rng.random() < config.review_prob else cur
+    level = cur
+    if cur > 0 and rng.random() < config.review_prob:
+        rw = np.asarray((review_weights or {}).get(fam, ()), dtype=np.float64)
+        if len(rw) >= cur and rw[:cur].sum() > 0:
+            level = int(rng.choice(cur, p=rw[:cur] / rw[:cur].sum()))
+        else:
+            level = int(rng.integers(0, cur))
     return fam, level, config.levels[fam][level]

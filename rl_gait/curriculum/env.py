@@ -39,18 +39,23 @@ class MultiTaskWalk(gym.Wrapper):
         self.references = {k: reference_pool(v) for k, v in references.items()}
         self.levels = {f: 0 for f in curriculum.families} | dict(levels or {})
         self.weakness_families = None if weakness_families is None else tuple(weakness_families)
+        self.review_weights: dict[str, list[float]] | None = None
         self._rng = np.random.default_rng(0)
         self.family, self.level = "level", 0
 
-    def set_levels(self, levels: dict[str, int]) -> None:
+    def set_levels(self, levels: dict[str, int], review_weights: dict[str, list[float]] | None = None) -> None:
+        """The driver's curriculum levels, and (``review_by_failure``) its review weights per passed level."""
         self.levels.update({f: int(v) for f, v in levels.items() if f in self.levels})
+        if review_weights is not None:
+            self.review_weights = {f: [float(x) for x in w] for f, w in review_weights.items()}
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         if seed is not None:
             self._rng = np.random.default_rng(seed)
         options = dict(options or {})
         if "task" not in options:
-            self.family, self.level, task = sample_task(self.curriculum, self.levels, self._rng)
+            self.family, self.level, task = sample_task(self.curriculum, self.levels, self._rng,
+                                                               self.review_weights)
             options["task"] = task
             pool = self.references[task.name]  # a pool of one draws nothing: single-reference streams unchanged
             options["reference"] = pool[int(self._rng.integers(len(pool)))] if len(pool) > 1 else pool[0]

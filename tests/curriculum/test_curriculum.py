@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import gymnasium as gym
@@ -10,6 +11,7 @@ import pytest
 
 import rl_gait  # noqa: F401
 from rl_gait.curriculum import FAMILIES, Curriculum, CurriculumConfig, default_levels, sample_task
+from rl_gait.curriculum.curriculum import REVIEW_FLOOR
 
 
 def test_default_levels_rise_in_difficulty():
@@ -68,6 +70,40 @@ def test_task_sampling_respects_the_distribution():
     slope_levels = np.array([d[1] for d in draws if d[0] == "slope_up"])
     assert slope_levels.max() == 3 and np.mean(slope_levels == 3) == pytest.approx(0.75, abs=0.04)
     assert all(d[2] == cfg.levels[d[0]][d[1]] for d in draws[:200])
+
+
+def test_review_weights_follow_the_failure_rate_of_each_passed_level():
+    """Review episodes at passed levels are recorded per level (they never advance the family); the review
+    weight of a level is its failure rate over the last ``window`` reviews + REVIEW_FLOOR, 1 + floor
+    without reviews; the weights survive state() / from_state()."""
+    cfg = CurriculumConfig(min_episodes=2, window=4, review_by_failure=True)
+    cur = Curriculum(cfg, {"stairs_up": 3})
+    assert cur.record_many("stairs_up", 0, 4, 1) is False  # 8 cm: 1 of 4 reviews climbed
+    assert cur.record("stairs_up", 1, True) is False  # 12 cm: 1 of 1
+    assert cur.record_many("stairs_up", 4, 4, 4) is False and cur.levels["stairs_up"] == 3  # stale runner
+    w = cur.review_weights()["stairs_up"]
+    assert w == pytest.approx([0.75 + REVIEW_FLOOR, 0.0 + REVIEW_FLOOR, 1.0 + REVIEW_FLOOR])
+    assert cur.review_weights()["level"] == []
+    cur.record_many("level", 0, 4, 4)  # passing a level: its last window of episodes starts its review record
+    assert cur.levels["level"] == 1 and cur.review_weights()["level"] == pytest.approx([REVIEW_FLOOR])
+    cur.record_many("stairs_up", 0, 4, 4)  # the window (4) now holds only the last four: all climbed
+    assert cur.review_weights()["stairs_up"][0] == pytest.approx(REVIEW_FLOOR)
+    again = Curriculum.from_state(cfg, json.loads(json.dumps(cur.state())))
+    assert again.review_weights() == cur.review_weights()
+
+
+def test_reviews_are_drawn_by_the_review_weights():
+    """With weights (0.85, 0.1, 0.05) for the three passed stairs levels, a review replays them in those
+    proportions; without weights uniformly; the current level keeps its 1 − review_prob share."""
+    cfg = CurriculumConfig(family_weights={"stairs_up": 1.0}, review_prob=0.5, review_by_failure=True)
+    rng = np.random.default_rng(0)
+    draws = np.array([sample_task(cfg, {"stairs_up": 3}, rng, {"stairs_up": [0.85, 0.1, 0.05]})[1]
+                      for _ in range(8000)])
+    assert np.mean(draws == 3) == pytest.approx(0.5, abs=0.02)
+    for lvl, share in enumerate((0.85, 0.1, 0.05)):
+        assert np.mean(draws == lvl) == pytest.approx(0.5 * share, abs=0.02)
+    uniform = np.array([sample_task(cfg, {"stairs_up": 3}, rng)[1] for _ in range(6000)])
+    assert np.mean(uniform == 0) == pytest.approx(0.5 / 3, abs=0.02)
 
 
 def test_multitask_env_switches_tasks_and_reports_them():
@@ -174,7 +210,7 @@ class _Runner:
         self.pushed: list[dict] = []
 
         class _Vec:
-            def call(_, name, levels):
+            def call(_, name, levels, review_weights=None):
                 self.pushed.append(dict(levels))
 
         class _Env:
@@ -250,7 +286,7 @@ def test_multitask_training_advances_on_deterministic_evaluations(tmp_path):
     atlas = Path(rl_gait.__file__).resolve().parent / "data" / "atlas_policy"
     tasks = (Task("level", speed_m_s=0.95), Task("level", speed_m_s=1.1))
     cfg = CurriculumConfig(levels={"level": tasks}, family_weights={"level": 1.0}, min_episodes=2, window=2,
-                           review_prob=0.0)
+                           review_prob=0.0, review_by_failure=True)
     ensure_ray(num_cpus=1)
     config, cur = multitask_config(curriculum=cfg, references={t.name: healthy_reference(t) for t in tasks},
                                    out_dir=tmp_path, warm_start=atlas, demos_per_task=16, advance_on="evaluation",
@@ -264,6 +300,9 @@ def test_multitask_training_advances_on_deterministic_evaluations(tmp_path):
         assert set(first["episodes_evaluation"]) == {"level/L0"} and first["episodes_evaluation"]["level/L0"] >= 2
         assert first["success_rate_evaluation"]["level/L0"] == 1.0
         assert cur.levels["level"] == 1
+        envs = algo.env_runner_group.local_env_runner.env.unwrapped  # review weights pushed with the levels
+        # level 0 was passed 2/2: its review weight starts from those episodes
+        assert list(envs.get_attr("review_weights")) == [{"level": [REVIEW_FLOOR]}]
         second = algo.train()["curriculum"]
         assert second["episodes_evaluation"].get("level/L1", 0) >= 1  # (+ the L0 episode the first one left running)
     finally:
