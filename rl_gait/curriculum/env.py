@@ -54,8 +54,7 @@ class MultiTaskWalk(gym.Wrapper):
             self._rng = np.random.default_rng(seed)
         options = dict(options or {})
         if "task" not in options:
-            self.family, self.level, task = sample_task(self.curriculum, self.levels, self._rng,
-                                                               self.review_weights)
+            self.family, self.level, task = sample_task(self.curriculum, self.levels, self._rng, self.review_weights)
             options["task"] = task
             pool = self.references[task.name]  # a pool of one draws nothing: single-reference streams unchanged
             options["reference"] = pool[int(self._rng.integers(len(pool)))] if len(pool) > 1 else pool[0]

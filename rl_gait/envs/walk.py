@@ -51,7 +51,7 @@ pitch beyond ``FALL_PITCH_RAD``); with ``max_lag_m`` set (training), also when t
 ``max_lag_m`` behind where the target speed would have taken it (``info["lagged"]``: standing still or
 backing away from a stair is not a way to collect reward); with ``max_retreat_m`` set (training), also
 when the pelvis is more than ``max_retreat_m`` behind the farthest point it reached (``info["retreated"]``:
-the atlas policy climbed one or two stairs and then walked back down them, still tracking the reference's
+the atlas policy climbed one to five stairs and then walked back down them, still tracking the reference's
 joint angles, rather than fail at the next step); truncated after ``episode_duration_s``.
 ``info["success"]`` (final step): no fall and the goal reached (level: ``LEVEL_GOAL_DISTANCE_M`` covered; slope and stairs: past
 the end of the feature + ``FEATURE_GOAL_MARGIN_M``). ``info["full_course"]``: the episode started on the
