@@ -26,6 +26,9 @@ default: in the stretches measured so far they did not get stairs up learned; wi
 evaluation`` the lag termination ends evaluation episodes too). ``--max-retreat-m 0.5`` ends an episode
 whose walker backs 0.5 m away from the farthest point it reached: the shipped policy's usual stairs-up
 failure was to climb one to five steps and walk back down them, tracking the reference's joint angles.
+``--anchor-coeff C --anchor-exempt stairs_up`` adds ``C ×`` the distance between the policy's mean actions
+and the warm start's on every sampled state but stairs up (kickstarting): a stretch meant to teach stairs
+up keeps what the warm start could do elsewhere, which the equal-or-better ship rule asks for.
 
     python experiments/train_atlas_policy.py --minutes 30 --runners 2 --out runs/atlas_policy --ship
 """
@@ -73,6 +76,8 @@ class Args:
     stair_heights: str = ""  # "h1,...": step heights (m) of the stairs up/down levels; "" = default_levels' 8–20 cm
     review_prob: float = 0.2  # probability that an episode replays an easier, passed level of its family
     review_by_failure: bool = False  # replay passed levels by their recent failure rate, not uniformly
+    anchor_coeff: float = 0.0  # > 0: keep the policy's actions near the warm start's (ImitationParams.anchor_coeff)
+    anchor_exempt: str = ""  # "stairs_up,...": terrain classes the anchor leaves free (the skills to change)
 
 
 def parse() -> Args:
@@ -250,7 +255,7 @@ def main() -> None:
 
     from rl_gait.curriculum.callbacks import push_levels
     from rl_gait.curriculum.training import multitask_config
-    from rl_gait.learner import Policy
+    from rl_gait.learner import ImitationParams, Policy
     from rl_gait.learner.training import ensure_ray
 
     torch.set_num_threads(1)
@@ -276,8 +281,11 @@ def main() -> None:
                         warm_start={"path": args.warm_start, "levels": cur_state["levels"]})
     else:
         cur_state = None
+    imitation = ImitationParams(anchor_coeff=args.anchor_coeff, anchor_exempt=tuple(
+        c.strip() for c in args.anchor_exempt.split(",") if c.strip())) if args.anchor_coeff > 0 else None
     config, cur = multitask_config(
         curriculum=cfg, references=refs, out_dir=out, warm_start=args.warm_start or None, seed=args.seed,
+        imitation=imitation,
         curriculum_state=cur_state, feature_start_prob=args.feature_start_prob, max_lag_m=args.max_lag_m or None,
         max_retreat_m=args.max_retreat_m or None,
         weakness_range=parse_range(args.weakness),

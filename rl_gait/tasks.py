@@ -12,6 +12,8 @@ from typing import Literal
 
 TerrainKind = Literal["level", "slope", "stairs"]
 TERRAIN_KINDS: tuple[str, ...] = ("level", "slope", "stairs")
+TERRAIN_CLASSES: tuple[str, ...] = ("level", "slope_up", "slope_down", "stairs_up", "stairs_down")
+"""A task's terrain and its direction (up / down): the curriculum's families."""
 
 
 @dataclass(frozen=True)

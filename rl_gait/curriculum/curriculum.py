@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rl_gait.tasks import Task
+from rl_gait.tasks import TERRAIN_CLASSES, Task
 
-FAMILIES: tuple[str, ...] = ("level", "slope_up", "slope_down", "stairs_up", "stairs_down")
+FAMILIES: tuple[str, ...] = TERRAIN_CLASSES
 REVIEW_FLOOR = 0.1
 """With ``review_by_failure``, a passed level's review weight is its recent failure rate + this, so a
 mastered level is still replayed now and then (a level without recent episodes weighs 1 + this)."""

@@ -50,7 +50,9 @@ class ImitationPPOConfig(PPOConfig):
 
     Attributes beyond PPO: ``imitation_params`` (:class:`ImitationParams` or ``None`` = plain PPO),
     ``imitation_demos`` (absolute path of the demonstrations ``.npz``), ``rl_gait_mode``,
-    ``rl_gait_env_kwargs`` (the WalkEnv kwargs, for the sidecar and evaluation), ``rl_gait_torch_threads``.
+    ``rl_gait_env_kwargs`` (the WalkEnv kwargs, for the sidecar and evaluation), ``rl_gait_torch_threads``,
+    ``rl_gait_anchor_dir`` (the warm start's policy module, the anchor of ``ImitationParams.anchor_coeff``)
+    and ``rl_gait_task_slice`` (``(start, stop)`` of the observation's ``"task"`` block).
     """
 
     def __init__(self, algo_class=None):
@@ -60,6 +62,8 @@ class ImitationPPOConfig(PPOConfig):
         self.rl_gait_mode: str = "physics-only"
         self.rl_gait_env_kwargs: dict[str, Any] = {}
         self.rl_gait_torch_threads: int = 1  # torch threads per Learner (1 is fastest on shared CPUs)
+        self.rl_gait_anchor_dir: str | None = None
+        self.rl_gait_task_slice: tuple[int, int] | None = None
         self.learners(learner_class=ImitationPPOTorchLearner)
 
     def imitation(
@@ -156,14 +160,14 @@ def make_demonstrations_file(env_id: str, env_kwargs: dict[str, Any], *, n_sampl
     return out.resolve()
 
 
-def _style_slice(env_id: str, env_kwargs: dict[str, Any]) -> tuple[slice, gym.Space, gym.Space]:
+def _observation_blocks(env_id: str, env_kwargs: dict[str, Any]) -> tuple[dict[str, slice], gym.Space, gym.Space]:
     env = gym.make(env_id, **env_kwargs)
     try:
         structure = getattr(env.unwrapped, "observation_structure", None)
         if not structure or "style" not in structure:
             raise RlGaitError(f"env {env_id} has no 'style' block in observation_structure; "
                               "the hybrid mode needs it for the discriminator")
-        return structure["style"], env.observation_space, env.action_space
+        return structure, env.observation_space, env.action_space
     finally:
         env.close()
 
@@ -249,7 +253,8 @@ def build_config(
     params = imitation or ImitationParams()
     demos_path = Path(demos) if demos is not None else make_demonstrations_file(env_id, env_kwargs, seed=seed)
     arrays = load_demonstration_arrays(demos_path)
-    style, obs_space, act_space = _style_slice(env_id, env_kwargs)
+    blocks, obs_space, act_space = _observation_blocks(env_id, env_kwargs)
+    style = blocks["style"]
     if arrays["obs"].shape[1] != obs_space.shape[0] or arrays["actions"].shape[1] != act_space.shape[0]:
         raise RlGaitError(f"{demos_path}: demonstrations have obs/action sizes {arrays['obs'].shape[1]}/"
                           f"{arrays['actions'].shape[1]} but {env_id} has {obs_space.shape[0]}/{act_space.shape[0]}"
@@ -264,6 +269,12 @@ def build_config(
     config.rl_module(rl_module_spec=MultiRLModuleSpec(
         rl_module_specs={DEFAULT_MODULE_ID: policy_spec, DISCRIMINATOR_MODULE_ID: disc_spec}))
     config.imitation(params=params, demos=demos_path)
+    if params.anchor_coeff > 0:
+        if warm_start is None:
+            raise RlGaitError("ImitationParams.anchor_coeff > 0 anchors the policy to its warm start, and there is "
+                              "none — fix: pass warm_start or set anchor_coeff=0")
+        config.rl_gait_anchor_dir = str(module_dir)
+        config.rl_gait_task_slice = (int(blocks["task"].start), int(blocks["task"].stop))
     return config
 
 

@@ -11,6 +11,10 @@ reference". Two losses use them:
 
 - **BC**: ``bc_coeff ×`` the MSE between the policy's mean action at ``s`` and that action
   (:func:`~rl_gait.learner.losses.bc_mse_loss`), added to PPO's loss for the policy module.
+- **Anchor** (optional, ``anchor_coeff > 0``): ``anchor_coeff ×`` the distance between the policy's mean
+  action and its frozen warm start's on the sampled batch (:func:`~rl_gait.learner.losses.anchor_mse_loss`),
+  except on the terrain classes in ``anchor_exempt``: a training stretch that teaches one skill keeps
+  the others.
 - **GAIL**: a learner-only discriminator (:mod:`rl_gait.learner.discriminator`) sees only the
   ``"style"`` block of ``(s, s')`` — joint angles, joint velocities, feet relative to the pelvis, computed
   by ONE env function for simulated and reference states — never the actions (which do not exist in
@@ -24,6 +28,7 @@ rewritten there feeds the advantages, and the batch is already a tensor on the l
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +50,11 @@ from rl_gait.errors import InputFormatError
 from rl_gait.learner import losses
 from rl_gait.learner.discriminator import DISCRIMINATOR_MODULE_ID, LOGITS_KEY
 from rl_gait.learner.params import ImitationParams
+from rl_gait.tasks import TERRAIN_CLASSES
 
 # logged metric names (under the module id in RLlib's learner results)
 BC_LOSS = "bc_loss"
+ANCHOR_LOSS = "anchor_loss"
 DISC_LOSS = "disc_loss"
 DISC_GRAD_PENALTY = "disc_grad_penalty"
 DISC_ACC_EXPERT = "disc_accuracy_expert"
@@ -125,8 +132,20 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
         super().build()
         params: ImitationParams | None = getattr(self.config, "imitation_params", None)
         self._imitation = params
+        self._anchor = None
         if params is None:
             return
+        if params.anchor_coeff > 0:
+            # the warm start, frozen: RLlib loads it into the trained module only after build()
+            anchor = copy.deepcopy(self.module[DEFAULT_MODULE_ID].unwrapped())
+            anchor.restore_from_path(self.config.rl_gait_anchor_dir)
+            anchor.eval()
+            for p in anchor.parameters():
+                p.requires_grad_(False)
+            self._anchor = anchor
+            self._task_slice = slice(*self.config.rl_gait_task_slice)
+            self._anchor_exempt = torch.tensor([TERRAIN_CLASSES.index(c) for c in params.anchor_exempt],
+                                               dtype=torch.long, device=self._device)
         demos = load_demonstration_arrays(self.config.imitation_demos)
         self._demo = {k: torch.as_tensor(v, device=self._device) for k, v in demos.items()}
         seed = (self.config.seed or 0) * 1000 + int(getattr(self, "_learner_index", 0) or 0)
@@ -157,6 +176,8 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
         if module_id == DISCRIMINATOR_MODULE_ID:
             return self._discriminator_loss(batch, fwd_out)
         total = super().compute_loss_for_module(module_id=module_id, config=config, batch=batch, fwd_out=fwd_out)
+        if self._anchor is not None:
+            total = total + self._imitation.anchor_coeff * self._anchor_loss(module_id, batch, fwd_out)
         if self._imitation is None or self._imitation.bc_coeff == 0.0:
             return total
         demo = self._sample_demo(self._imitation.bc_batch_size)
@@ -166,6 +187,19 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
         bc = losses.bc_mse_loss(dist_inputs[..., :n_act], demo["actions"])
         self.metrics.log_value((module_id, BC_LOSS), bc.detach(), window=1)
         return total + self._imitation.bc_coeff * bc
+
+    def _anchor_loss(self, module_id, batch, fwd_out) -> torch.Tensor:
+        obs = batch[Columns.OBS]
+        weights = losses.anchor_sample_weights(obs[:, self._task_slice], self._anchor_exempt)
+        mask = batch.get(Columns.LOSS_MASK)
+        if mask is not None:
+            weights = weights * mask.to(obs.dtype)
+        n_act = self.module[module_id].unwrapped().action_space.shape[0]
+        with torch.no_grad():
+            anchor_mean = self._anchor.forward_train({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS][..., :n_act]
+        loss = losses.anchor_mse_loss(fwd_out[Columns.ACTION_DIST_INPUTS][..., :n_act], anchor_mean, weights)
+        self.metrics.log_value((module_id, ANCHOR_LOSS), loss.detach(), window=1)
+        return loss
 
     def _discriminator_loss(self, batch, fwd_out) -> torch.Tensor:
         disc = self.module[DISCRIMINATOR_MODULE_ID].unwrapped()

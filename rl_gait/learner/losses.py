@@ -83,3 +83,49 @@ def discriminator_accuracy(logits: torch.Tensor, *, labels_expert_is_one: bool) 
     """Fraction (0…1) of ``logits`` (``[B]``) classified correctly: ``l > 0`` means "expert"."""
     correct = logits > 0 if labels_expert_is_one else logits < 0
     return correct.float().mean()
+
+
+def terrain_class_codes(task_block: torch.Tensor) -> torch.Tensor:
+    """Index into :data:`rl_gait.tasks.TERRAIN_CLASSES` of each observation's task.
+
+    Args:
+        task_block: ``[B, 6]`` the ``"task"`` block of :class:`~rl_gait.envs.walk.WalkEnv` observations:
+            terrain one-hot (level, slope, stairs), grade rad (+ uphill), signed step height m (+ up),
+            target speed m/s.
+
+    Returns:
+        long ``[B]``: 0 level, 1 slope up (grade ≥ 0, as ``Task.name``), 2 slope down, 3 stairs up,
+        4 stairs down.
+    """
+    kind = task_block[:, :3].argmax(dim=-1)
+    slope = torch.where(task_block[:, 3] >= 0, 1, 2)
+    stairs = torch.where(task_block[:, 4] > 0, 3, 4)
+    return torch.where(kind == 0, 0, torch.where(kind == 1, slope, stairs)).long()
+
+
+def anchor_sample_weights(task_block: torch.Tensor, exempt_codes: torch.Tensor) -> torch.Tensor:
+    """``[B]`` float: 1 where the sample's terrain class (:func:`terrain_class_codes` of the ``[B, 6]`` task
+    block) is not in ``exempt_codes`` (long ``[K]``, indices into ``TERRAIN_CLASSES``), else 0."""
+    return (~torch.isin(terrain_class_codes(task_block), exempt_codes)).to(task_block.dtype)
+
+
+def anchor_mse_loss(policy_mean_actions: torch.Tensor, anchor_mean_actions: torch.Tensor,
+                    weights: torch.Tensor) -> torch.Tensor:
+    """Kickstarting / distillation term: how far the policy's mean action moved from a frozen anchor policy's.
+
+    Args:
+        policy_mean_actions: ``[B, A]`` the trained policy's Gaussian mean at the sampled observations
+            (normalised action units).
+        anchor_mean_actions: ``[B, A]`` the anchor's (the warm start, no gradient) at the same observations.
+        weights: ``[B]`` ≥ 0 per sample (0: not anchored, e.g. the task a stretch is meant to change, or
+            PPO's padding).
+
+    Returns:
+        scalar, ``Σ_b w_b Σ_a (μ − μ_anchor)² / Σ_b w_b`` (0 when every weight is 0).
+
+    Why: training one skill (stairs up) from a warm start drifts the others (a weakened body descending a
+    slope); a distance to the warm start's actions on the policy's own states keeps them (Schmitt et al.
+    2018, *Kickstarting deep RL*), unlike BC, which pulls towards the reference's actions.
+    """
+    per_sample = torch.sum((policy_mean_actions - anchor_mean_actions) ** 2, dim=-1)
+    return torch.sum(weights * per_sample) / torch.clamp(torch.sum(weights), min=1e-8)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Literal
 
+from rl_gait.tasks import TERRAIN_CLASSES
+
 BudgetName = Literal["smoke", "quick", "standard"]
 
 
@@ -22,6 +24,11 @@ class ImitationParams:
         grad_penalty: weight of the zero-centred gradient penalty on expert inputs.
         bc_batch_size: demonstration samples per BC / discriminator minibatch.
         disc_hidden: discriminator MLP layer sizes.
+        anchor_coeff: weight of the distance between the policy's mean action and its warm start's, on the
+            policy's own sampled states (``rl_gait.learner.losses.anchor_mse_loss``): keeps what the warm
+            start could do while a training stretch changes something else; 0 = off; needs a warm start.
+        anchor_exempt: terrain classes (:data:`rl_gait.tasks.TERRAIN_CLASSES`) whose samples are not
+            anchored: the skills the stretch is meant to change.
     """
 
     bc_coeff: float = 0.5
@@ -34,9 +41,11 @@ class ImitationParams:
     grad_penalty: float = 10.0
     bc_batch_size: int = 512
     disc_hidden: tuple[int, ...] = (256, 256)
+    anchor_coeff: float = 0.0
+    anchor_exempt: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for f in ("bc_coeff", "style_reward_weight", "task_reward_weight", "grad_penalty"):
+        for f in ("bc_coeff", "style_reward_weight", "task_reward_weight", "grad_penalty", "anchor_coeff"):
             if getattr(self, f) < 0:
                 raise ValueError(f"ImitationParams.{f} must be >= 0, got {getattr(self, f)}")
         if not self.disc_lr > 0:
@@ -44,16 +53,23 @@ class ImitationParams:
         if self.bc_batch_size < 1:
             raise ValueError(f"ImitationParams.bc_batch_size must be >= 1, got {self.bc_batch_size}")
         object.__setattr__(self, "disc_hidden", tuple(int(h) for h in self.disc_hidden))
+        object.__setattr__(self, "anchor_exempt", tuple(str(c) for c in self.anchor_exempt))
+        unknown = set(self.anchor_exempt) - set(TERRAIN_CLASSES)
+        if unknown:
+            raise ValueError(f"ImitationParams.anchor_exempt: unknown terrain classes {sorted(unknown)}; "
+                             f"choose from {TERRAIN_CLASSES}")
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["disc_hidden"] = list(self.disc_hidden)
+        d["anchor_exempt"] = list(self.anchor_exempt)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> ImitationParams:
         names = {f.name for f in fields(cls)}
-        return cls(**{k: (tuple(v) if k == "disc_hidden" else v) for k, v in d.items() if k in names})
+        return cls(**{k: (tuple(v) if k in ("disc_hidden", "anchor_exempt") else v) for k, v in d.items()
+                      if k in names})
 
 
 @dataclass(frozen=True)

@@ -105,3 +105,45 @@ def test_bc_alone_reduces_action_error_of_the_ppo_policy_module():
         opt.step()
     after = action_error()
     assert after < 0.3 * before, (before, after)
+
+
+def test_anchor_mse_loss_hand_example():
+    # per sample: (1-0)^2 + 0 = 1 ; 0 + (0-2)^2 = 4
+    policy = torch.tensor([[1.0, 0.0], [0.0, 0.0]])
+    anchor = torch.tensor([[0.0, 0.0], [0.0, 2.0]])
+    assert L.anchor_mse_loss(policy, anchor, torch.tensor([1.0, 1.0])).item() == pytest.approx(2.5)
+    assert L.anchor_mse_loss(policy, anchor, torch.tensor([1.0, 0.0])).item() == pytest.approx(1.0)
+    # weights 1 and 3: (1 + 12) / 4
+    assert L.anchor_mse_loss(policy, anchor, torch.tensor([1.0, 3.0])).item() == pytest.approx(3.25)
+    assert L.anchor_mse_loss(policy, anchor, torch.zeros(2)).item() == 0.0
+
+
+def test_terrain_class_codes_hand_blocks():
+    rad = math.radians
+    blocks = torch.tensor([
+        [1, 0, 0, 0.0, 0.0, 1.2],          # level
+        [0, 1, 0, rad(5), 0.0, 1.0],       # slope up 5 deg
+        [0, 1, 0, 0.0, 0.0, 1.0],          # slope 0 deg counts as up, as Task.name does
+        [0, 1, 0, -rad(10), 0.0, 1.0],     # slope down
+        [0, 0, 1, 0.0, 0.12, 0.5],         # stairs up 12 cm
+        [0, 0, 1, 0.0, -0.08, 0.5],        # stairs down 8 cm
+    ], dtype=torch.float32)
+    assert L.terrain_class_codes(blocks).tolist() == [0, 1, 1, 2, 3, 4]
+    # stairs up (3) exempt from the anchor
+    assert L.anchor_sample_weights(blocks, torch.tensor([3])).tolist() == [1, 1, 1, 1, 0, 1]
+    assert L.anchor_sample_weights(blocks, torch.tensor([], dtype=torch.long)).tolist() == [1] * 6
+
+
+def test_terrain_class_codes_read_the_env_task_block_of_every_family():
+    from rl_gait.curriculum import FAMILIES, default_levels
+    from rl_gait.envs.walk import WalkEnv
+
+    env = WalkEnv()
+    task_block = env.observation_structure["task"]
+    for family, tasks in default_levels().items():
+        for task in (tasks[0], tasks[-1]):
+            env.set_task(task)
+            obs, _ = env.reset(seed=0)
+            code = L.terrain_class_codes(torch.as_tensor(obs[None, task_block])).item()
+            assert FAMILIES[code] == family, task.name
+    env.close()

@@ -16,6 +16,12 @@ def test_imitation_params_validate_and_round_trip():
         ImitationParams(bc_coeff=-1.0)
     with pytest.raises(ValueError, match="disc_lr"):
         ImitationParams(disc_lr=0.0)
+    a = ImitationParams(anchor_coeff=0.5, anchor_exempt=["stairs_up"])
+    assert a.anchor_exempt == ("stairs_up",) and ImitationParams.from_dict(a.to_dict()) == a
+    with pytest.raises(ValueError, match="unknown terrain classes"):
+        ImitationParams(anchor_exempt=("stairs",))
+    with pytest.raises(ValueError, match="anchor_coeff"):
+        ImitationParams(anchor_coeff=-0.1)
 
 
 def test_budget_presets_are_ordered():
@@ -46,3 +52,12 @@ def test_physics_only_refuses_imitation_inputs():
         build_config(mode="physics-only", env_kwargs={}, imitation=ImitationParams())
     with pytest.raises(RlGaitError, match="mode must be"):
         build_config(mode="gail", env_kwargs={})  # type: ignore[arg-type]
+
+
+def test_an_anchor_needs_a_warm_start(tmp_path):
+    from rl_gait.learner.config import build_config
+    from rl_gait.tasks import Task
+
+    with pytest.raises(RlGaitError, match="anchor_coeff > 0 anchors the policy to its warm start"):
+        build_config(mode="hybrid", env_kwargs={"task": Task()}, warm_start=None,
+                     imitation=ImitationParams(anchor_coeff=1.0), demos=None)

@@ -125,3 +125,27 @@ def test_warm_start_initialises_the_policy_from_a_checkpoint(hybrid_run):
     assert started.keys() == saved.keys()
     for k in saved:
         np.testing.assert_array_equal(np.asarray(started[k]), np.asarray(saved[k]), err_msg=k)
+
+
+def test_the_anchor_is_the_frozen_warm_start_and_its_loss_is_logged(hybrid_run):
+    import torch
+
+    from rl_gait.learner import build_config, load_policy
+
+    _, out = hybrid_run
+    cfg = build_config(mode="hybrid", env_kwargs={"task": Task()}, warm_start=out, seed=9,
+                       imitation=ImitationParams(bc_batch_size=64, disc_hidden=(32, 32), anchor_coeff=1.0), **TINY)
+    algo = cfg.build_algo()
+    try:
+        result = algo.train()
+        learner = algo.learner_group._learner  # local learner (num_learners=0)
+        anchor = {k: v.numpy() for k, v in learner._anchor.state_dict().items()}
+        trained = learner.module["default_policy"].unwrapped().state_dict()
+    finally:
+        algo.stop()
+    saved = load_policy(out).get_state()
+    for k in saved:  # the anchor stays the warm start while the policy moves away from it
+        np.testing.assert_array_equal(anchor[k], np.asarray(saved[k]), err_msg=k)
+    assert any(not torch.equal(trained[k], torch.as_tensor(saved[k])) for k in saved)
+    anchor_loss = result["learners"]["default_policy"]["anchor_loss"]
+    assert math.isfinite(anchor_loss) and anchor_loss >= 0.0
