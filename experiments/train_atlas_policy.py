@@ -325,7 +325,9 @@ def main() -> None:
                          for k, v in sorted(cur_info.get("success_rate_evaluation", {}).items()) if np.isfinite(v))
         print(f"it {it0 + it:4d} {time.time() - t0:6.0f}s steps {steps0 + stretch_steps:9,d} "
               f"ret {er.get('episode_return_mean', float('nan')):7.2f} len {er.get('episode_len_mean', 0):6.1f} "
-              f"levels {cur_info.get('levels')} success {rates}" + (f" | deterministic {evals}" if evals else ""),
+              f"levels {cur_info.get('levels')} success {rates}" + (f" | deterministic {evals}" if evals else "")
+              + (f" | anchor {anchor:.4f}" if (anchor := r["learners"].get("default_policy", {}).get("anchor_loss"))
+                 is not None else ""),
               flush=True)
         if it % args.save_every == 0:
             save()
