@@ -29,6 +29,9 @@ failure was to climb one to five steps and walk back down them, tracking the ref
 ``--anchor-coeff C --anchor-exempt stairs_up`` adds ``C ×`` the distance between the policy's mean actions
 and the warm start's on every sampled state but stairs up (kickstarting): a stretch meant to teach stairs
 up keeps what the warm start could do elsewhere, which the equal-or-better ship rule asks for.
+``--anchor-states N`` also anchors on the warm start's own rollouts (N seeds per task, level and body, seeds
+2000+; the ship evaluation uses 1000+), so skills the training batch never visits (stairs above the
+curriculum's level) are kept too.
 
     python experiments/train_atlas_policy.py --minutes 30 --runners 2 --out runs/atlas_policy --ship
 """
@@ -78,6 +81,7 @@ class Args:
     review_by_failure: bool = False  # replay passed levels by their recent failure rate, not uniformly
     anchor_coeff: float = 0.0  # > 0: keep the policy's actions near the warm start's (ImitationParams.anchor_coeff)
     anchor_exempt: str = ""  # "stairs_up,...": terrain classes the anchor leaves free (the skills to change)
+    anchor_states: int = 0  # > 0: also anchor on the warm start's own rollouts, this many seeds per task and body
 
 
 def parse() -> Args:
@@ -147,14 +151,18 @@ def curriculum_setup(family_weights: dict[str, float], hemiparetic: int = 0,
 
 
 WEAK_EVAL_FACTOR = 0.6  # the shipped sidecar also reports success with one side's PD at this factor
+EVAL_SEED = 1000  # ship evaluation rollout s uses seed EVAL_SEED + s
+ANCHOR_SEED = 2000  # anchor states come from other seeds than the ship evaluation's
 
 
 def evaluate_tasks(policy, cfg, refs, *, seeds: int, duration_s: float, weak_side: str | None = None,
-                   cells: tuple[str, ...] | None = None) -> dict:
+                   cells: tuple[str, ...] | None = None, first_seed: int = EVAL_SEED,
+                   states: list | None = None) -> dict:
     """Deterministic rollouts of ``policy`` (:class:`~rl_gait.learner.Policy`) on every task and level
     (or only ``cells``, e.g. ``("stairs_up/L0",)``): success rate and distance over ``seeds`` seeded
     rollouts; with ``weak_side`` on a body whose PD gains and torque limits on that side are scaled by
-    ``WEAK_EVAL_FACTOR``. Rollout ``s`` always uses seed ``1000 + s``, so more seeds extend fewer."""
+    ``WEAK_EVAL_FACTOR``. Rollout ``s`` always uses seed ``first_seed + s``, so more seeds extend fewer.
+    ``states``: a list every observation the policy acted on is appended to."""
     from rl_gait.body import BodyParams, PDParams
     from rl_gait.curriculum.env import reference_pool
     from rl_gait.envs.walk import WalkEnv
@@ -172,8 +180,10 @@ def evaluate_tasks(policy, cfg, refs, *, seeds: int, duration_s: float, weak_sid
             succ, dist = [], []
             pool = reference_pool(refs[task.name])
             for s in range(seeds):  # a pool of references: rollout s uses reference s (cyclically)
-                obs, _ = env.reset(seed=1000 + s, options={"task": task, "reference": pool[s % len(pool)]})
+                obs, _ = env.reset(seed=first_seed + s, options={"task": task, "reference": pool[s % len(pool)]})
                 while True:
+                    if states is not None:
+                        states.append(obs.copy())
                     obs, _, term, trunc, info = env.step(policy.act(obs))
                     if term or trunc:
                         break
@@ -216,6 +226,18 @@ def evaluate_policies(policies: dict, cfg, refs, jobs: list[tuple], *, duration_
     return out
 
 
+def collect_anchor_states(policy, cfg, refs, *, seeds: int, duration_s: float, path: Path) -> Path:
+    """Save (``obs [N, D]`` in ``path``) the states of ``policy``'s own deterministic rollouts on every task
+    and level, on the whole body and with each side weakened as in the ship evaluation (seeds
+    ``ANCHOR_SEED + s``): where ``--anchor-states`` keeps the trained policy near its warm start."""
+    states: list = []
+    for body in BODIES:
+        evaluate_tasks(policy, cfg, refs, seeds=seeds, duration_s=duration_s,
+                       weak_side=None if body == "healthy" else body, first_seed=ANCHOR_SEED, states=states)
+    np.savez_compressed(path, obs=np.asarray(states, dtype=np.float32))
+    return path
+
+
 def regressed_cells(candidate: dict[str, dict], shipped: dict[str, dict],
                     tolerance: float = 0.0) -> list[tuple[str, str]]:
     """``(body, "family/Lk")`` of the cells where ``candidate`` succeeds less often than ``shipped`` by
@@ -255,7 +277,7 @@ def main() -> None:
 
     from rl_gait.curriculum.callbacks import push_levels
     from rl_gait.curriculum.training import multitask_config
-    from rl_gait.learner import ImitationParams, Policy
+    from rl_gait.learner import ImitationParams, Policy, load_policy
     from rl_gait.learner.training import ensure_ray
 
     torch.set_num_threads(1)
@@ -283,9 +305,15 @@ def main() -> None:
         cur_state = None
     imitation = ImitationParams(anchor_coeff=args.anchor_coeff, anchor_exempt=tuple(
         c.strip() for c in args.anchor_exempt.split(",") if c.strip())) if args.anchor_coeff > 0 else None
+    anchor_states = None
+    if imitation is not None and args.anchor_states > 0:
+        anchor_states = out / f"anchor_states-{args.anchor_states}.npz"
+        if not anchor_states.exists():
+            collect_anchor_states(load_policy(args.warm_start), cfg, refs, seeds=args.anchor_states,
+                                  duration_s=args.eval_duration_s, path=anchor_states)
     config, cur = multitask_config(
         curriculum=cfg, references=refs, out_dir=out, warm_start=args.warm_start or None, seed=args.seed,
-        imitation=imitation,
+        imitation=imitation, anchor_states=anchor_states,
         curriculum_state=cur_state, feature_start_prob=args.feature_start_prob, max_lag_m=args.max_lag_m or None,
         max_retreat_m=args.max_retreat_m or None,
         weakness_range=parse_range(args.weakness),

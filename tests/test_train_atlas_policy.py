@@ -98,3 +98,25 @@ def test_forked_evaluation_equals_the_serial_one():
     assert set(forked["a"]["l"]) == {"level/L0"} and forked["a"]["l"]["level/L0"]["rollouts"] == 2
     assert serial["level/L0"]["distance_m"] > 0.0
 
+
+
+def test_anchor_states_are_the_policys_own_rollouts_on_every_body(tmp_path):
+    """Every observation the policy acts on, on the whole body and each weak side, seeds 2000 + s
+    (never the ship evaluation's 1000 + s); the first is the first cell's reset at seed 2000."""
+    from rl_gait.envs.walk import WalkEnv
+
+    cfg, refs = tap.curriculum_setup({"level": 1.0})
+    env = WalkEnv(episode_duration_s=0.5)
+    policy = _StandStill(env.action_space.shape[0])
+    path = tap.collect_anchor_states(policy, cfg, refs, seeds=1, duration_s=0.5, path=tmp_path / "s.npz")
+    obs = np.load(path)["obs"]
+    steps = 0
+    for body in tap.BODIES:
+        states: list = []
+        tap.evaluate_tasks(policy, cfg, refs, seeds=1, duration_s=0.5, first_seed=tap.ANCHOR_SEED, states=states,
+                           weak_side=None if body == "healthy" else body)
+        steps += len(states)
+    assert obs.shape == (steps, env.observation_space.shape[0]) and np.isfinite(obs).all()
+    task = cfg.levels["level"][0]
+    first, _ = env.reset(seed=tap.ANCHOR_SEED, options={"task": task, "reference": refs[task.name]})
+    np.testing.assert_array_equal(obs[0], first)

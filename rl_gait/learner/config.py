@@ -52,7 +52,8 @@ class ImitationPPOConfig(PPOConfig):
     ``imitation_demos`` (absolute path of the demonstrations ``.npz``), ``rl_gait_mode``,
     ``rl_gait_env_kwargs`` (the WalkEnv kwargs, for the sidecar and evaluation), ``rl_gait_torch_threads``,
     ``rl_gait_anchor_dir`` (the warm start's policy module, the anchor of ``ImitationParams.anchor_coeff``)
-    and ``rl_gait_task_slice`` (``(start, stop)`` of the observation's ``"task"`` block).
+    ``rl_gait_task_slice`` (``(start, stop)`` of the observation's ``"task"`` block) and
+    ``rl_gait_anchor_states`` (absolute path of the anchor's own states ``.npz``, or ``None``).
     """
 
     def __init__(self, algo_class=None):
@@ -64,6 +65,7 @@ class ImitationPPOConfig(PPOConfig):
         self.rl_gait_torch_threads: int = 1  # torch threads per Learner (1 is fastest on shared CPUs)
         self.rl_gait_anchor_dir: str | None = None
         self.rl_gait_task_slice: tuple[int, int] | None = None
+        self.rl_gait_anchor_states: str | None = None
         self.learners(learner_class=ImitationPPOTorchLearner)
 
     def imitation(
@@ -188,6 +190,7 @@ def build_config(
     train_batch_size: int | None = None,
     minibatch_size: int | None = None,
     num_epochs: int | None = None,
+    anchor_states: str | Path | None = None,
 ) -> ImitationPPOConfig:
     """The RLlib config for one patient's learner, in either mode.
 
@@ -206,6 +209,8 @@ def build_config(
         env_id: Gymnasium id; default from the task's terrain (``rl_gait/LevelWalk-v0`` ...).
         demos: demonstrations ``.npz``; default: made from ``env_kwargs`` and cached.
         train_batch_size, minibatch_size, num_epochs: override the PPO defaults (4000, 500, 5).
+        anchor_states: with ``imitation.anchor_coeff > 0``, an ``.npz`` of states (``obs [N, D]``) on which the
+            policy is also kept near its warm start (e.g. the warm start's rollouts on every task and body).
     """
     if mode not in MODES:
         raise RlGaitError(f"mode must be one of {MODES}, got {mode!r}")
@@ -275,6 +280,11 @@ def build_config(
                               "none — fix: pass warm_start or set anchor_coeff=0")
         config.rl_gait_anchor_dir = str(module_dir)
         config.rl_gait_task_slice = (int(blocks["task"].start), int(blocks["task"].stop))
+        if anchor_states is not None:
+            config.rl_gait_anchor_states = str(Path(anchor_states).resolve())
+    elif anchor_states is not None:
+        raise RlGaitError("anchor_states are only used with ImitationParams.anchor_coeff > 0 — fix: set it or "
+                          "drop anchor_states")
     return config
 
 

@@ -14,7 +14,8 @@ reference". Two losses use them:
 - **Anchor** (optional, ``anchor_coeff > 0``): ``anchor_coeff ×`` the distance between the policy's mean
   action and its frozen warm start's on the sampled batch (:func:`~rl_gait.learner.losses.anchor_mse_loss`),
   except on the terrain classes in ``anchor_exempt``: a training stretch that teaches one skill keeps
-  the others.
+  the others. With anchor states (the warm start's own rollout states, ``build_config(anchor_states=)``)
+  the same distance is also taken on a sample of them, so skills the batch never visits are kept too.
 - **GAIL**: a learner-only discriminator (:mod:`rl_gait.learner.discriminator`) sees only the
   ``"style"`` block of ``(s, s')`` — joint angles, joint velocities, feet relative to the pelvis, computed
   by ONE env function for simulated and reference states — never the actions (which do not exist in
@@ -78,6 +79,19 @@ def load_demonstration_arrays(path: str | Path) -> dict[str, np.ndarray]:
     if not (out["obs"].shape == out["next_obs"].shape and out["obs"].shape[0] == out["actions"].shape[0]):
         raise InputFormatError(f"inconsistent demonstration shapes {[v.shape for v in out.values()]}", path=p)
     return out
+
+
+def load_anchor_states(path: str | Path) -> np.ndarray:
+    """``obs [N, D]`` (float32) from an anchor-states ``.npz`` (the warm start's own rollout states)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputFormatError("anchor states file not found", path=p,
+                               fix="collect them with experiments/train_atlas_policy.py --anchor-states N")
+    with np.load(p, allow_pickle=False) as z:
+        if "obs" not in z.files or z["obs"].ndim != 2 or len(z["obs"]) == 0:
+            raise InputFormatError("anchor states need a non-empty 2-D array 'obs'", path=p,
+                                   fix="collect them again with experiments/train_atlas_policy.py --anchor-states N")
+        return np.asarray(z["obs"], dtype=np.float32)
 
 
 class StyleRewardConnector(ConnectorV2):
@@ -146,6 +160,14 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
             self._task_slice = slice(*self.config.rl_gait_task_slice)
             self._anchor_exempt = torch.tensor([TERRAIN_CLASSES.index(c) for c in params.anchor_exempt],
                                                dtype=torch.long, device=self._device)
+            self._anchor_states = None
+            if self.config.rl_gait_anchor_states:  # fixed states: the anchor's means are computed once
+                states = torch.as_tensor(load_anchor_states(self.config.rl_gait_anchor_states), device=self._device)
+                n_act = self.module[DEFAULT_MODULE_ID].unwrapped().action_space.shape[0]
+                with torch.no_grad():
+                    means = anchor.forward_train({Columns.OBS: states})[Columns.ACTION_DIST_INPUTS][..., :n_act]
+                weights = losses.anchor_sample_weights(states[:, self._task_slice], self._anchor_exempt)
+                self._anchor_states = (states, means, weights)
         demos = load_demonstration_arrays(self.config.imitation_demos)
         self._demo = {k: torch.as_tensor(v, device=self._device) for k, v in demos.items()}
         seed = (self.config.seed or 0) * 1000 + int(getattr(self, "_learner_index", 0) or 0)
@@ -194,10 +216,17 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
         mask = batch.get(Columns.LOSS_MASK)
         if mask is not None:
             weights = weights * mask.to(obs.dtype)
-        n_act = self.module[module_id].unwrapped().action_space.shape[0]
+        policy = self.module[module_id].unwrapped()
+        n_act = policy.action_space.shape[0]
         with torch.no_grad():
             anchor_mean = self._anchor.forward_train({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS][..., :n_act]
         loss = losses.anchor_mse_loss(fwd_out[Columns.ACTION_DIST_INPUTS][..., :n_act], anchor_mean, weights)
+        if self._anchor_states is not None:  # + the anchor's own states, which the batch may not visit
+            states, means, state_weights = self._anchor_states
+            idx = torch.randint(0, states.shape[0], (self._imitation.bc_batch_size,),
+                                generator=self._demo_rng).to(self._device)
+            mean = policy.forward_train({Columns.OBS: states[idx]})[Columns.ACTION_DIST_INPUTS][..., :n_act]
+            loss = loss + losses.anchor_mse_loss(mean, means[idx], state_weights[idx])
         self.metrics.log_value((module_id, ANCHOR_LOSS), loss.detach(), window=1)
         return loss
 

@@ -61,3 +61,5 @@ def test_an_anchor_needs_a_warm_start(tmp_path):
     with pytest.raises(RlGaitError, match="anchor_coeff > 0 anchors the policy to its warm start"):
         build_config(mode="hybrid", env_kwargs={"task": Task()}, warm_start=None,
                      imitation=ImitationParams(anchor_coeff=1.0), demos=None)
+    with pytest.raises(RlGaitError, match="anchor_states are only used with"):
+        build_config(mode="hybrid", env_kwargs={"task": Task()}, warm_start=None, anchor_states=tmp_path / "s.npz")

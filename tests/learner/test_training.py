@@ -149,3 +149,30 @@ def test_the_anchor_is_the_frozen_warm_start_and_its_loss_is_logged(hybrid_run):
     assert any(not torch.equal(trained[k], torch.as_tensor(saved[k])) for k in saved)
     anchor_loss = result["learners"]["default_policy"]["anchor_loss"]
     assert math.isfinite(anchor_loss) and anchor_loss >= 0.0
+
+
+def test_anchor_states_reach_the_learner_and_a_bad_file_is_refused(hybrid_run, tmp_path):
+    from rl_gait.errors import InputFormatError
+    from rl_gait.envs.walk import WalkEnv
+    from rl_gait.learner import build_config
+    from rl_gait.learner.imitation_learner import load_anchor_states
+
+    _, out = hybrid_run
+    env = WalkEnv()
+    states = np.stack([env.reset(seed=s)[0] for s in range(8)])
+    np.savez(tmp_path / "states.npz", obs=states)
+    np.savez(tmp_path / "bad.npz", actions=states)
+    with pytest.raises(InputFormatError, match="bad.npz"):
+        load_anchor_states(tmp_path / "bad.npz")
+    cfg = build_config(mode="hybrid", env_kwargs={"task": Task()}, warm_start=out, seed=9,
+                       anchor_states=tmp_path / "states.npz",
+                       imitation=ImitationParams(bc_batch_size=64, disc_hidden=(32, 32), anchor_coeff=1.0), **TINY)
+    algo = cfg.build_algo()
+    try:
+        result = algo.train()
+        kept, means, weights = algo.learner_group._learner._anchor_states
+    finally:
+        algo.stop()
+    np.testing.assert_array_equal(kept.numpy(), states)
+    assert means.shape == (8, env.action_space.shape[0]) and weights.tolist() == [1.0] * 8  # level: anchored
+    assert math.isfinite(result["learners"]["default_policy"]["anchor_loss"])
