@@ -16,7 +16,7 @@ rollouts (every task and level; whole body and each side weakened; in parallel p
 policy module (< 1 MB) and its sidecar to ``rl_gait/data/atlas_policy`` only if the candidate is equal or
 better on every one (else ``OUT/ship_refused.json``). A cell that got worse over ``--eval-seeds`` rollouts
 is rolled out again for both policies over ``--retest-seeds`` (the first ones the same) and then counts as
-worse only if the candidate fails more than one rollout more than the shipped policy there.
+worse only if the drop is significant (one-sided Boschloo exact test, p < ``--regression-alpha``).
 ``--minutes 0 --ship`` ships an existing ``--out``.
 The measured stretches (settings, curriculum progress, evaluations, why a stretch was or was not
 shipped) are in ``docs/atlas_training.md``.
@@ -64,7 +64,8 @@ class Args:
     warm_start: str = ""
     ship: bool = False
     eval_seeds: int = 3
-    retest_seeds: int = 10  # --ship: cells that got worse over eval_seeds rollouts are rolled out this often
+    retest_seeds: int = 30  # --ship: cells that got worse over eval_seeds rollouts are rolled out this often
+    regression_alpha: float = 0.1  # --ship: after the retest a drop is a regression if its one-sided p < this
     eval_duration_s: float = 10.0
     family_weights: str = "level=2,slope_up=1,slope_down=1,stairs_up=1,stairs_down=1"
     feature_start_prob: float = 0.0  # > 0: spatial RSI along slopes / stairs (WalkEnv)
@@ -238,26 +239,43 @@ def collect_anchor_states(policy, cfg, refs, *, seeds: int, duration_s: float, p
     return path
 
 
+def worse_p_value(successes_shipped: int, successes_candidate: int, rollouts_shipped: int,
+                  rollouts_candidate: int) -> float:
+    """One-sided p-value of "the candidate succeeds less often than the shipped policy" from two success
+    counts (Boschloo's exact test, ``scipy.stats.boschloo_exact``; 1.0 when the candidate is not worse)."""
+    from scipy.stats import boschloo_exact
+
+    if successes_candidate / rollouts_candidate >= successes_shipped / rollouts_shipped:
+        return 1.0
+    table = [[successes_shipped, rollouts_shipped - successes_shipped],
+             [successes_candidate, rollouts_candidate - successes_candidate]]
+    return float(boschloo_exact(table, alternative="greater").pvalue)
+
+
 def regressed_cells(candidate: dict[str, dict], shipped: dict[str, dict],
-                    tolerance: float = 0.0) -> list[tuple[str, str]]:
-    """``(body, "family/Lk")`` of the cells where ``candidate`` succeeds less often than ``shipped`` by
-    more than ``tolerance`` (a success rate). Both are evaluations body → cell → ``success_rate``;
-    a cell the shipped policy was not evaluated on cannot regress."""
+                    alpha: float | None = None) -> list[tuple[str, str]]:
+    """``(body, "family/Lk")`` of the cells where ``candidate`` succeeds less often than ``shipped``: at all
+    (``alpha`` None), or with :func:`worse_p_value` below ``alpha`` given each cell's ``rollouts``. Both
+    are evaluations body → cell → ``success_rate``, ``rollouts``; a cell the shipped policy was not
+    evaluated on cannot regress."""
     out = []
     for body, cells in candidate.items():
         for key, cell in cells.items():
             before = shipped.get(body, {}).get(key)
-            if before is not None and cell["success_rate"] < before["success_rate"] - tolerance - 1e-9:
+            if before is None or cell["success_rate"] >= before["success_rate"] - 1e-9:
+                continue
+            if alpha is None or worse_p_value(*(round(c["success_rate"] * c["rollouts"]) for c in (before, cell)),
+                                              before["rollouts"], cell["rollouts"]) < alpha:
                 out.append((body, key))
     return out
 
 
-def ship_regressions(candidate: dict[str, dict], shipped: dict[str, dict], tolerance: float = 0.0) -> list[str]:
+def ship_regressions(candidate: dict[str, dict], shipped: dict[str, dict], alpha: float | None = None) -> list[str]:
     """:func:`regressed_cells` as messages, e.g. ``"stairs_down/L0 weak l: 0.33 → 0.00"``.
     A candidate ships only when this list is empty."""
     return [f"{key if body == 'healthy' else f'{key} weak {body}'}: "
             f"{shipped[body][key]['success_rate']:.2f} → {candidate[body][key]['success_rate']:.2f}"
-            for body, key in regressed_cells(candidate, shipped, tolerance)]
+            for body, key in regressed_cells(candidate, shipped, alpha)]
 
 
 def retest_jobs(suspects: list[tuple[str, str]], seeds: int) -> list[tuple]:
@@ -381,8 +399,8 @@ def ship(candidate, cfg, refs, levels: dict[str, int], progress: dict, args: Arg
 
     With 3 rollouts a cell is decided by one episode, and over ~90 cells some cell of any changed policy
     drops by one: every cell that got worse is rolled out again for both policies over
-    ``args.retest_seeds`` (the first rollouts the same ones) and stays a regression only if the candidate
-    then succeeds in fewer rollouts than the shipped policy by more than one (tolerance ``1/retest_seeds``)."""
+    ``args.retest_seeds`` (the first rollouts the same ones) and stays a regression only if the drop is
+    significant there: one-sided Boschloo p < ``args.regression_alpha`` (:func:`worse_p_value`)."""
     from rl_gait.learner import load_policy
     from rl_gait.learner.checkpoint import RL_MODULE_SUBPATH, write_sidecar
 
@@ -400,7 +418,7 @@ def ship(candidate, cfg, refs, levels: dict[str, int], progress: dict, args: Arg
               f"   (shipped: {was})")
     suspects = regressed_cells(new, old)
     retest: dict = {}
-    tolerance = 0.0
+    alpha = None
     if suspects and args.retest_seeds > args.eval_seeds:
         # a few rollouts decide a cell by one episode: look again, longer, at every cell that got worse;
         # the first eval_seeds rollouts are the same ones, so the retest only adds evidence
@@ -411,8 +429,8 @@ def ship(candidate, cfg, refs, levels: dict[str, int], progress: dict, args: Arg
         retest = {"seeds": args.retest_seeds, "candidate": rt["candidate"], "shipped": rt["shipped"]}
         new = {b: {**new[b], **rt["candidate"].get(b, {})} for b in new}
         old = {b: {**old[b], **rt["shipped"].get(b, {})} for b in old}
-        tolerance = 1.0 / args.retest_seeds
-    regressions = ship_regressions(new, old, tolerance)
+        alpha = args.regression_alpha
+    regressions = ship_regressions(new, old, alpha)
     if regressions:
         (out / "ship_refused.json").write_text(json.dumps(
             {"candidate": new, "shipped": old, "regressions": regressions, "evaluation": kw,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from script_loader import load_experiment
 
 tap = load_experiment("train_atlas_policy")
 
 
-def _evaluation(healthy: dict[str, float], weak_l: dict[str, float], weak_r: dict[str, float]) -> dict:
-    return {body: {k: {"task": k, "success_rate": v, "distance_m": 1.0} for k, v in cells.items()}
+def _evaluation(healthy: dict[str, float], weak_l: dict[str, float], weak_r: dict[str, float],
+                rollouts: int = 3) -> dict:
+    return {body: {k: {"task": k, "success_rate": v, "distance_m": 1.0, "rollouts": rollouts} for k, v in cells.items()}
             for body, cells in (("healthy", healthy), ("l", weak_l), ("r", weak_r))}
 
 
@@ -56,14 +58,22 @@ def test_review_probability_reaches_the_curriculum():
     assert set(refs) == {t.name for t in cfg.levels["level"]}
 
 
-def test_a_drop_within_the_tolerance_is_no_regression():
-    """After a retest over 10 rollouts the candidate may fail one rollout more than the shipped policy
-    (tolerance 0.1), not two; the cells are returned as (body, cell)."""
-    shipped = _evaluation({"stairs_down/L1": 1.0}, {"stairs_down/L1": 0.5}, {"stairs_down/L1": 0.5})
-    candidate = _evaluation({"stairs_down/L1": 0.9}, {"stairs_down/L1": 0.3}, {"stairs_down/L1": 0.5})
-    assert tap.regressed_cells(candidate, shipped) == [("healthy", "stairs_down/L1"), ("l", "stairs_down/L1")]
-    assert tap.regressed_cells(candidate, shipped, tolerance=0.1) == [("l", "stairs_down/L1")]
-    assert tap.ship_regressions(candidate, shipped, tolerance=0.1) == ["stairs_down/L1 weak l: 0.50 → 0.30"]
+def test_after_a_retest_only_a_significant_drop_is_a_regression():
+    """Retested over 30 rollouts: atlas_s15's stairs down 15 cm, 11/30 → 4/30 (one-sided Boschloo p = 0.022),
+    is a regression at alpha 0.1; 11/30 → 10/30 (p = 0.41) is not. Without alpha every drop counts."""
+    shipped = _evaluation({"stairs_down/L2": 11 / 30}, {"stairs_down/L2": 11 / 30}, {}, rollouts=30)
+    candidate = _evaluation({"stairs_down/L2": 4 / 30}, {"stairs_down/L2": 10 / 30}, {}, rollouts=30)
+    assert tap.regressed_cells(candidate, shipped) == [("healthy", "stairs_down/L2"), ("l", "stairs_down/L2")]
+    assert tap.regressed_cells(candidate, shipped, alpha=0.1) == [("healthy", "stairs_down/L2")]
+    assert tap.ship_regressions(candidate, shipped, alpha=0.1) == ["stairs_down/L2: 0.37 → 0.13"]
+
+
+def test_worse_p_value_hand_examples():
+    """3/3 → 0/3: the nuisance success rate that maximises P(3 and 0) is 1/2, so p = (1/2)^6 = 1/64;
+    10/10 → 0/10: (1/2)^20. Not worse: 1."""
+    assert tap.worse_p_value(3, 0, 3, 3) == pytest.approx(1 / 64)
+    assert tap.worse_p_value(10, 0, 10, 10) == pytest.approx(0.5 ** 20)
+    assert tap.worse_p_value(1, 2, 3, 3) == 1.0 and tap.worse_p_value(2, 2, 3, 3) == 1.0
 
 
 def test_retest_jobs_roll_both_policies_out_on_each_suspect_body():

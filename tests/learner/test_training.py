@@ -152,8 +152,8 @@ def test_the_anchor_is_the_frozen_warm_start_and_its_loss_is_logged(hybrid_run):
 
 
 def test_anchor_states_reach_the_learner_and_a_bad_file_is_refused(hybrid_run, tmp_path):
-    from rl_gait.errors import InputFormatError
     from rl_gait.envs.walk import WalkEnv
+    from rl_gait.errors import InputFormatError
     from rl_gait.learner import build_config
     from rl_gait.learner.imitation_learner import load_anchor_states
 
