@@ -94,6 +94,12 @@ def load_anchor_states(path: str | Path) -> np.ndarray:
         return np.asarray(z["obs"], dtype=np.float32)
 
 
+def mean_actions(module, obs: torch.Tensor) -> torch.Tensor:
+    """``[B, A]`` the Gaussian means of a policy ``RLModule`` at ``obs [B, D]``: the first ``A`` (action
+    size) of its action-distribution inputs (``[mean, log_std]``)."""
+    return module.forward_train({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS][..., : module.action_space.shape[0]]
+
+
 class StyleRewardConnector(ConnectorV2):
     """Learner connector piece: replaces the policy batch's rewards by the mixed reward.
 
@@ -163,9 +169,8 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
             self._anchor_states = None
             if self.config.rl_gait_anchor_states:  # fixed states: the anchor's means are computed once
                 states = torch.as_tensor(load_anchor_states(self.config.rl_gait_anchor_states), device=self._device)
-                n_act = self.module[DEFAULT_MODULE_ID].unwrapped().action_space.shape[0]
                 with torch.no_grad():
-                    means = anchor.forward_train({Columns.OBS: states})[Columns.ACTION_DIST_INPUTS][..., :n_act]
+                    means = mean_actions(anchor, states)
                 weights = losses.anchor_sample_weights(states[:, self._task_slice], self._anchor_exempt)
                 self._anchor_states = (states, means, weights)
         demos = load_demonstration_arrays(self.config.imitation_demos)
@@ -204,9 +209,7 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
             return total
         demo = self._sample_demo(self._imitation.bc_batch_size)
         policy = self.module[module_id].unwrapped()
-        dist_inputs = policy.forward_train({Columns.OBS: demo["obs"]})[Columns.ACTION_DIST_INPUTS]
-        n_act = demo["actions"].shape[-1]
-        bc = losses.bc_mse_loss(dist_inputs[..., :n_act], demo["actions"])
+        bc = losses.bc_mse_loss(mean_actions(policy, demo["obs"]), demo["actions"])
         self.metrics.log_value((module_id, BC_LOSS), bc.detach(), window=1)
         return total + self._imitation.bc_coeff * bc
 
@@ -217,16 +220,15 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
         if mask is not None:
             weights = weights * mask.to(obs.dtype)
         policy = self.module[module_id].unwrapped()
-        n_act = policy.action_space.shape[0]
         with torch.no_grad():
-            anchor_mean = self._anchor.forward_train({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS][..., :n_act]
+            anchor_mean = mean_actions(self._anchor, obs)
+        n_act = anchor_mean.shape[-1]
         loss = losses.anchor_mse_loss(fwd_out[Columns.ACTION_DIST_INPUTS][..., :n_act], anchor_mean, weights)
         if self._anchor_states is not None:  # + the anchor's own states, which the batch may not visit
             states, means, state_weights = self._anchor_states
             idx = torch.randint(0, states.shape[0], (self._imitation.bc_batch_size,),
                                 generator=self._demo_rng).to(self._device)
-            mean = policy.forward_train({Columns.OBS: states[idx]})[Columns.ACTION_DIST_INPUTS][..., :n_act]
-            loss = loss + losses.anchor_mse_loss(mean, means[idx], state_weights[idx])
+            loss = loss + losses.anchor_mse_loss(mean_actions(policy, states[idx]), means[idx], state_weights[idx])
         self.metrics.log_value((module_id, ANCHOR_LOSS), loss.detach(), window=1)
         return loss
 
