@@ -26,9 +26,10 @@ default: in the stretches measured so far they did not get stairs up learned; wi
 evaluation`` the lag termination ends evaluation episodes too). ``--max-retreat-m 0.5`` ends an episode
 whose walker backs 0.5 m away from the farthest point it reached: the shipped policy's usual stairs-up
 failure was to climb one to five steps and walk back down them, tracking the reference's joint angles.
-``--anchor-coeff C --anchor-exempt stairs_up`` adds ``C ×`` the distance between the policy's mean actions
-and the warm start's on every sampled state but stairs up (kickstarting): a stretch meant to teach stairs
-up keeps what the warm start could do elsewhere, which the equal-or-better ship rule asks for.
+``--anchor-coeff C --anchor-class-weights stairs_up=0`` adds ``C ×`` the distance between the policy's mean
+actions and the warm start's on every sampled state but stairs up (kickstarting): a stretch meant to teach
+stairs up keeps what the warm start could do elsewhere, which the equal-or-better ship rule asks for; a
+class weight above 1 (``stairs_down=4``) holds a skill that drifts anyway harder.
 ``--anchor-states N`` also anchors on the warm start's own rollouts (N seeds per task, level and body, seeds
 2000+; the ship evaluation uses 1000+), so skills the training batch never visits (stairs above the
 curriculum's level) are kept too.
@@ -81,7 +82,7 @@ class Args:
     review_prob: float = 0.2  # probability that an episode replays an easier, passed level of its family
     review_by_failure: bool = False  # replay passed levels by their recent failure rate, not uniformly
     anchor_coeff: float = 0.0  # > 0: keep the policy's actions near the warm start's (ImitationParams.anchor_coeff)
-    anchor_exempt: str = ""  # "stairs_up,...": terrain classes the anchor leaves free (the skills to change)
+    anchor_class_weights: str = ""  # "stairs_up=0,stairs_down=4": per terrain class, 0 = free (the skill to change)
     anchor_states: int = 0  # > 0: also anchor on the warm start's own rollouts, this many seeds per task and body
 
 
@@ -321,8 +322,8 @@ def main() -> None:
                         warm_start={"path": args.warm_start, "levels": cur_state["levels"]})
     else:
         cur_state = None
-    imitation = ImitationParams(anchor_coeff=args.anchor_coeff, anchor_exempt=tuple(
-        c.strip() for c in args.anchor_exempt.split(",") if c.strip())) if args.anchor_coeff > 0 else None
+    imitation = ImitationParams(anchor_coeff=args.anchor_coeff, anchor_class_weights=parse_weights(
+        args.anchor_class_weights)) if args.anchor_coeff > 0 else None
     anchor_states = None
     if imitation is not None and args.anchor_states > 0:
         anchor_states = out / f"anchor_states-{args.anchor_states}.npz"

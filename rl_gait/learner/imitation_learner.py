@@ -13,8 +13,8 @@ reference". Two losses use them:
   (:func:`~rl_gait.learner.losses.bc_mse_loss`), added to PPO's loss for the policy module.
 - **Anchor** (optional, ``anchor_coeff > 0``): ``anchor_coeff ×`` the distance between the policy's mean
   action and its frozen warm start's on the sampled batch (:func:`~rl_gait.learner.losses.anchor_mse_loss`),
-  except on the terrain classes in ``anchor_exempt``: a training stretch that teaches one skill keeps
-  the others. With anchor states (the warm start's own rollout states, ``build_config(anchor_states=)``)
+  each sample weighted by its terrain class (``anchor_class_weights``; 0 frees a class): a training
+  stretch that teaches one skill keeps the others. With anchor states (the warm start's own rollout states, ``build_config(anchor_states=)``)
   the same distance is also taken on a sample of them, so skills the batch never visits are kept too.
 - **GAIL**: a learner-only discriminator (:mod:`rl_gait.learner.discriminator`) sees only the
   ``"style"`` block of ``(s, s')`` — joint angles, joint velocities, feet relative to the pelvis, computed
@@ -51,7 +51,6 @@ from rl_gait.errors import InputFormatError
 from rl_gait.learner import losses
 from rl_gait.learner.discriminator import DISCRIMINATOR_MODULE_ID, LOGITS_KEY
 from rl_gait.learner.params import ImitationParams
-from rl_gait.tasks import TERRAIN_CLASSES
 
 # logged metric names (under the module id in RLlib's learner results)
 BC_LOSS = "bc_loss"
@@ -164,14 +163,13 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
                 p.requires_grad_(False)
             self._anchor = anchor
             self._task_slice = slice(*self.config.rl_gait_task_slice)
-            self._anchor_exempt = torch.tensor([TERRAIN_CLASSES.index(c) for c in params.anchor_exempt],
-                                               dtype=torch.long, device=self._device)
+            self._anchor_class_weights = torch.tensor(params.anchor_weight_per_class(), device=self._device)
             self._anchor_states = None
             if self.config.rl_gait_anchor_states:  # fixed states: the anchor's means are computed once
                 states = torch.as_tensor(load_anchor_states(self.config.rl_gait_anchor_states), device=self._device)
                 with torch.no_grad():
                     means = mean_actions(anchor, states)
-                weights = losses.anchor_sample_weights(states[:, self._task_slice], self._anchor_exempt)
+                weights = losses.anchor_sample_weights(states[:, self._task_slice], self._anchor_class_weights)
                 self._anchor_states = (states, means, weights)
         demos = load_demonstration_arrays(self.config.imitation_demos)
         self._demo = {k: torch.as_tensor(v, device=self._device) for k, v in demos.items()}
@@ -215,7 +213,7 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
 
     def _anchor_loss(self, module_id, batch, fwd_out) -> torch.Tensor:
         obs = batch[Columns.OBS]
-        weights = losses.anchor_sample_weights(obs[:, self._task_slice], self._anchor_exempt)
+        weights = losses.anchor_sample_weights(obs[:, self._task_slice], self._anchor_class_weights)
         mask = batch.get(Columns.LOSS_MASK)
         if mask is not None:
             weights = weights * mask.to(obs.dtype)

@@ -103,10 +103,10 @@ def terrain_class_codes(task_block: torch.Tensor) -> torch.Tensor:
     return torch.where(kind == 0, 0, torch.where(kind == 1, slope, stairs)).long()
 
 
-def anchor_sample_weights(task_block: torch.Tensor, exempt_codes: torch.Tensor) -> torch.Tensor:
-    """``[B]`` float: 1 where the sample's terrain class (:func:`terrain_class_codes` of the ``[B, 6]`` task
-    block) is not in ``exempt_codes`` (long ``[K]``, indices into ``TERRAIN_CLASSES``), else 0."""
-    return (~torch.isin(terrain_class_codes(task_block), exempt_codes)).to(task_block.dtype)
+def anchor_sample_weights(task_block: torch.Tensor, class_weights: torch.Tensor) -> torch.Tensor:
+    """``[B]`` float: each sample's anchor weight, ``class_weights[c]`` (``[len(TERRAIN_CLASSES)]``) of its
+    terrain class ``c`` (:func:`terrain_class_codes` of the ``[B, 6]`` task block)."""
+    return class_weights.to(task_block.dtype)[terrain_class_codes(task_block)]
 
 
 def anchor_mse_loss(policy_mean_actions: torch.Tensor, anchor_mean_actions: torch.Tensor,
@@ -118,14 +118,16 @@ def anchor_mse_loss(policy_mean_actions: torch.Tensor, anchor_mean_actions: torc
             (normalised action units).
         anchor_mean_actions: ``[B, A]`` the anchor's (the warm start, no gradient) at the same observations.
         weights: ``[B]`` ≥ 0 per sample (0: not anchored, e.g. the task a stretch is meant to change, or
-            PPO's padding).
+            PPO's padding; above 1: a skill anchored harder).
 
     Returns:
-        scalar, ``Σ_b w_b Σ_a (μ − μ_anchor)² / Σ_b w_b`` (0 when every weight is 0).
+        scalar, ``Σ_b w_b Σ_a (μ − μ_anchor)² / #{b : w_b > 0}``: the mean over the anchored samples of
+        their weighted distance, so a class's weight scales its pull whatever the rest of the batch holds
+        (0 when every weight is 0).
 
     Why: training one skill (stairs up) from a warm start drifts the others (a weakened body descending a
     slope); a distance to the warm start's actions on the policy's own states keeps them (Schmitt et al.
     2018, *Kickstarting deep RL*), unlike BC, which pulls towards the reference's actions.
     """
     per_sample = torch.sum((policy_mean_actions - anchor_mean_actions) ** 2, dim=-1)
-    return torch.sum(weights * per_sample) / torch.clamp(torch.sum(weights), min=1e-8)
+    return torch.sum(weights * per_sample) / torch.clamp(torch.count_nonzero(weights), min=1)

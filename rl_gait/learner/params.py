@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Literal
 
@@ -27,8 +28,10 @@ class ImitationParams:
         anchor_coeff: weight of the distance between the policy's mean action and its warm start's, on the
             policy's own sampled states (``rl_gait.learner.losses.anchor_mse_loss``): keeps what the warm
             start could do while a training stretch changes something else; 0 = off; needs a warm start.
-        anchor_exempt: terrain classes (:data:`rl_gait.tasks.TERRAIN_CLASSES`) whose samples are not
-            anchored: the skills the stretch is meant to change.
+        anchor_class_weights: per terrain class (:data:`rl_gait.tasks.TERRAIN_CLASSES`), how strongly its
+            samples are anchored, as ``((class, weight), ...)`` or a ``{class: weight}`` mapping; classes not
+            named weigh 1. Weight 0 leaves a class free (the skill the stretch is meant to change); a weight
+            above 1 protects a skill the stretch keeps drifting (stored sorted by class).
     """
 
     bc_coeff: float = 0.5
@@ -42,7 +45,7 @@ class ImitationParams:
     bc_batch_size: int = 512
     disc_hidden: tuple[int, ...] = (256, 256)
     anchor_coeff: float = 0.0
-    anchor_exempt: tuple[str, ...] = ()
+    anchor_class_weights: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         for f in ("bc_coeff", "style_reward_weight", "task_reward_weight", "grad_penalty", "anchor_coeff"):
@@ -53,23 +56,31 @@ class ImitationParams:
         if self.bc_batch_size < 1:
             raise ValueError(f"ImitationParams.bc_batch_size must be >= 1, got {self.bc_batch_size}")
         object.__setattr__(self, "disc_hidden", tuple(int(h) for h in self.disc_hidden))
-        object.__setattr__(self, "anchor_exempt", tuple(str(c) for c in self.anchor_exempt))
-        unknown = set(self.anchor_exempt) - set(TERRAIN_CLASSES)
+        pairs = dict(self.anchor_class_weights.items() if isinstance(self.anchor_class_weights, Mapping)
+                     else self.anchor_class_weights)
+        unknown = set(pairs) - set(TERRAIN_CLASSES)
         if unknown:
-            raise ValueError(f"ImitationParams.anchor_exempt: unknown terrain classes {sorted(unknown)}; "
+            raise ValueError(f"ImitationParams.anchor_class_weights: unknown terrain classes {sorted(unknown)}; "
                              f"choose from {TERRAIN_CLASSES}")
+        if any(float(w) < 0 for w in pairs.values()):
+            raise ValueError(f"ImitationParams.anchor_class_weights must be >= 0, got {pairs}")
+        object.__setattr__(self, "anchor_class_weights", tuple(sorted((str(c), float(w)) for c, w in pairs.items())))
+
+    def anchor_weight_per_class(self) -> tuple[float, ...]:
+        """The anchor weight of each class of :data:`rl_gait.tasks.TERRAIN_CLASSES`, in that order."""
+        named = dict(self.anchor_class_weights)
+        return tuple(named.get(c, 1.0) for c in TERRAIN_CLASSES)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["disc_hidden"] = list(self.disc_hidden)
-        d["anchor_exempt"] = list(self.anchor_exempt)
+        d["anchor_class_weights"] = dict(self.anchor_class_weights)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> ImitationParams:
         names = {f.name for f in fields(cls)}
-        return cls(**{k: (tuple(v) if k in ("disc_hidden", "anchor_exempt") else v) for k, v in d.items()
-                      if k in names})
+        return cls(**{k: (tuple(v) if k == "disc_hidden" else v) for k, v in d.items() if k in names})
 
 
 @dataclass(frozen=True)

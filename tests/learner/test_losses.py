@@ -113,8 +113,10 @@ def test_anchor_mse_loss_hand_example():
     anchor = torch.tensor([[0.0, 0.0], [0.0, 2.0]])
     assert L.anchor_mse_loss(policy, anchor, torch.tensor([1.0, 1.0])).item() == pytest.approx(2.5)
     assert L.anchor_mse_loss(policy, anchor, torch.tensor([1.0, 0.0])).item() == pytest.approx(1.0)
-    # weights 1 and 3: (1 + 12) / 4
-    assert L.anchor_mse_loss(policy, anchor, torch.tensor([1.0, 3.0])).item() == pytest.approx(3.25)
+    # weights 1 and 3: (1·1 + 3·4) / 2 anchored samples
+    assert L.anchor_mse_loss(policy, anchor, torch.tensor([1.0, 3.0])).item() == pytest.approx(6.5)
+    # a zero weight drops the sample from the count too: 3·4 / 1
+    assert L.anchor_mse_loss(policy, anchor, torch.tensor([0.0, 3.0])).item() == pytest.approx(12.0)
     assert L.anchor_mse_loss(policy, anchor, torch.zeros(2)).item() == 0.0
 
 
@@ -129,9 +131,9 @@ def test_terrain_class_codes_hand_blocks():
         [0, 0, 1, 0.0, -0.08, 0.5],        # stairs down 8 cm
     ], dtype=torch.float32)
     assert L.terrain_class_codes(blocks).tolist() == [0, 1, 1, 2, 3, 4]
-    # stairs up (3) exempt from the anchor
-    assert L.anchor_sample_weights(blocks, torch.tensor([3])).tolist() == [1, 1, 1, 1, 0, 1]
-    assert L.anchor_sample_weights(blocks, torch.tensor([], dtype=torch.long)).tolist() == [1] * 6
+    # stairs up (3) free, stairs down (4) anchored 4x
+    assert L.anchor_sample_weights(blocks, torch.tensor([1.0, 1, 1, 0, 4])).tolist() == [1, 1, 1, 1, 0, 4]
+    assert L.anchor_sample_weights(blocks, torch.ones(5)).tolist() == [1] * 6
 
 
 def test_terrain_class_codes_read_the_env_task_block_of_every_family():

@@ -16,10 +16,17 @@ def test_imitation_params_validate_and_round_trip():
         ImitationParams(bc_coeff=-1.0)
     with pytest.raises(ValueError, match="disc_lr"):
         ImitationParams(disc_lr=0.0)
-    a = ImitationParams(anchor_coeff=0.5, anchor_exempt=["stairs_up"])
-    assert a.anchor_exempt == ("stairs_up",) and ImitationParams.from_dict(a.to_dict()) == a
+    a = ImitationParams(anchor_coeff=0.5, anchor_class_weights={"stairs_up": 0, "stairs_down": 4})
+    assert a.anchor_class_weights == (("stairs_down", 4.0), ("stairs_up", 0.0))
+    assert ImitationParams.from_dict(a.to_dict()) == a
+    assert a == ImitationParams(anchor_coeff=0.5, anchor_class_weights=[("stairs_up", 0.0), ("stairs_down", 4.0)])
+    # TERRAIN_CLASSES order: level, slope_up, slope_down, stairs_up, stairs_down; unnamed classes weigh 1
+    assert a.anchor_weight_per_class() == (1.0, 1.0, 1.0, 0.0, 4.0)
+    assert ImitationParams().anchor_weight_per_class() == (1.0,) * 5
     with pytest.raises(ValueError, match="unknown terrain classes"):
-        ImitationParams(anchor_exempt=("stairs",))
+        ImitationParams(anchor_class_weights={"stairs": 0})
+    with pytest.raises(ValueError, match="anchor_class_weights must be >= 0"):
+        ImitationParams(anchor_class_weights={"stairs_up": -1})
     with pytest.raises(ValueError, match="anchor_coeff"):
         ImitationParams(anchor_coeff=-0.1)
 

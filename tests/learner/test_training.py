@@ -166,7 +166,8 @@ def test_anchor_states_reach_the_learner_and_a_bad_file_is_refused(hybrid_run, t
         load_anchor_states(tmp_path / "bad.npz")
     cfg = build_config(mode="hybrid", env_kwargs={"task": Task()}, warm_start=out, seed=9,
                        anchor_states=tmp_path / "states.npz",
-                       imitation=ImitationParams(bc_batch_size=64, disc_hidden=(32, 32), anchor_coeff=1.0), **TINY)
+                       imitation=ImitationParams(bc_batch_size=64, disc_hidden=(32, 32), anchor_coeff=1.0,
+                                                 anchor_class_weights={"level": 3.0, "stairs_up": 0.0}), **TINY)
     algo = cfg.build_algo()
     try:
         result = algo.train()
@@ -174,5 +175,5 @@ def test_anchor_states_reach_the_learner_and_a_bad_file_is_refused(hybrid_run, t
     finally:
         algo.stop()
     np.testing.assert_array_equal(kept.numpy(), states)
-    assert means.shape == (8, env.action_space.shape[0]) and weights.tolist() == [1.0] * 8  # level: anchored
+    assert means.shape == (8, env.action_space.shape[0]) and weights.tolist() == [3.0] * 8  # level, weighed 3
     assert math.isfinite(result["learners"]["default_policy"]["anchor_loss"])
