@@ -191,7 +191,7 @@ def evaluate_tasks(policy, cfg, refs, *, seeds: int, duration_s: float, weak_sid
                         break
                 succ.append(bool(info["success"]))
                 dist.append(info["distance_m"])
-            out[key] = {"task": task.name, "success_rate": float(np.mean(succ)),
+            out[key] = {"task": task.name, "success_rate": float(np.mean(succ)), "successes": int(np.sum(succ)),
                         "distance_m": float(np.mean(dist)), "rollouts": seeds}
     return out
 
@@ -256,8 +256,8 @@ def worse_p_value(successes_shipped: int, successes_candidate: int, rollouts_shi
 def regressed_cells(candidate: dict[str, dict], shipped: dict[str, dict],
                     alpha: float | None = None) -> list[tuple[str, str]]:
     """``(body, "family/Lk")`` of the cells where ``candidate`` succeeds less often than ``shipped``: at all
-    (``alpha`` None), or with :func:`worse_p_value` below ``alpha`` given each cell's ``rollouts``. Both
-    are evaluations body → cell → ``success_rate``, ``rollouts``; a cell the shipped policy was not
+    (``alpha`` None), or with :func:`worse_p_value` below ``alpha`` given each cell's ``successes`` and
+    ``rollouts``. Both are evaluations body → cell → ``success_rate``, ``successes``, ``rollouts``; a cell the shipped policy was not
     evaluated on cannot regress."""
     out = []
     for body, cells in candidate.items():
@@ -265,18 +265,23 @@ def regressed_cells(candidate: dict[str, dict], shipped: dict[str, dict],
             before = shipped.get(body, {}).get(key)
             if before is None or cell["success_rate"] >= before["success_rate"] - 1e-9:
                 continue
-            if alpha is None or worse_p_value(*(round(c["success_rate"] * c["rollouts"]) for c in (before, cell)),
+            if alpha is None or worse_p_value(before["successes"], cell["successes"],
                                               before["rollouts"], cell["rollouts"]) < alpha:
                 out.append((body, key))
     return out
 
 
 def ship_regressions(candidate: dict[str, dict], shipped: dict[str, dict], alpha: float | None = None) -> list[str]:
-    """:func:`regressed_cells` as messages, e.g. ``"stairs_down/L0 weak l: 0.33 → 0.00"``.
-    A candidate ships only when this list is empty."""
+    """:func:`regressed_cells` as messages (:func:`describe_cells`). A candidate ships only when this list
+    is empty."""
+    return describe_cells(regressed_cells(candidate, shipped, alpha), candidate, shipped)
+
+
+def describe_cells(cells: list[tuple[str, str]], candidate: dict[str, dict], shipped: dict[str, dict]) -> list[str]:
+    """``(body, "family/Lk")`` cells as messages, e.g. ``"stairs_down/L0 weak l: 0.33 → 0.00"``."""
     return [f"{key if body == 'healthy' else f'{key} weak {body}'}: "
             f"{shipped[body][key]['success_rate']:.2f} → {candidate[body][key]['success_rate']:.2f}"
-            for body, key in regressed_cells(candidate, shipped, alpha)]
+            for body, key in cells]
 
 
 def retest_jobs(suspects: list[tuple[str, str]], seeds: int) -> list[tuple]:
@@ -424,7 +429,7 @@ def ship(candidate, cfg, refs, levels: dict[str, int], progress: dict, args: Arg
         # a few rollouts decide a cell by one episode: look again, longer, at every cell that got worse;
         # the first eval_seeds rollouts are the same ones, so the retest only adds evidence
         print(f"retesting {len(suspects)} cells over {args.retest_seeds} rollouts: "
-              + "; ".join(ship_regressions(new, old)), flush=True)
+              + "; ".join(describe_cells(suspects, new, old)), flush=True)
         rt = evaluate_policies(policies, cfg, refs, retest_jobs(suspects, args.retest_seeds),
                                duration_s=args.eval_duration_s)
         retest = {"seeds": args.retest_seeds, "candidate": rt["candidate"], "shipped": rt["shipped"]}

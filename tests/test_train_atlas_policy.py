@@ -11,7 +11,8 @@ tap = load_experiment("train_atlas_policy")
 
 def _evaluation(healthy: dict[str, float], weak_l: dict[str, float], weak_r: dict[str, float],
                 rollouts: int = 3) -> dict:
-    return {body: {k: {"task": k, "success_rate": v, "distance_m": 1.0, "rollouts": rollouts} for k, v in cells.items()}
+    return {body: {k: {"task": k, "success_rate": v, "successes": round(v * rollouts), "distance_m": 1.0,
+                   "rollouts": rollouts} for k, v in cells.items()}
             for body, cells in (("healthy", healthy), ("l", weak_l), ("r", weak_r))}
 
 
@@ -107,6 +108,8 @@ def test_forked_evaluation_equals_the_serial_one():
     assert forked["a"]["healthy"] == serial and forked["b"]["healthy"] == {"level/L4": serial["level/L4"]}
     assert set(forked["a"]["l"]) == {"level/L0"} and forked["a"]["l"]["level/L0"]["rollouts"] == 2
     assert serial["level/L0"]["distance_m"] > 0.0
+    for cell in serial.values():  # the counts the ship rule's exact test reads
+        assert cell["successes"] == round(cell["success_rate"] * cell["rollouts"])
 
 
 
