@@ -132,7 +132,6 @@ def curriculum_setup(family_weights: dict[str, float], hemiparetic: int = 0,
     first) replaces the stairs families' step heights; ``review_prob``, ``review_by_failure``: see
     :class:`~rl_gait.curriculum.CurriculumConfig`."""
     from rl_gait.curriculum import CurriculumConfig, default_levels
-    from rl_gait.curriculum.env import task_references
     from rl_gait.reference import healthy_reference
     from rl_gait.reference.impaired import impaired_reference
     from rl_gait.tasks import Task
@@ -146,7 +145,8 @@ def curriculum_setup(family_weights: dict[str, float], hemiparetic: int = 0,
         levels["hemiparetic"] = (Task("level"),)
     cfg = CurriculumConfig(levels=levels, family_weights=family_weights, review_prob=review_prob,
                            review_by_failure=review_by_failure)
-    refs = task_references(cfg, lambda t: healthy_reference(t))
+    # every family's references, trained or not (weight 0): the ship evaluation rolls out all of them
+    refs = {t.name: healthy_reference(t) for tasks in levels.values() for t in tasks}
     if hemiparetic:
         refs[Task("level").name] = tuple(impaired_reference(m) for m in hemiparetic_models(hemiparetic))
     return cfg, refs
@@ -174,8 +174,8 @@ def evaluate_tasks(policy, cfg, refs, *, seeds: int, duration_s: float, weak_sid
     if weak_side:
         pd = pd.scaled(weak_side, kp=WEAK_EVAL_FACTOR, torque=WEAK_EVAL_FACTOR)
     env = WalkEnv(episode_duration_s=duration_s, pd=pd)
-    for fam in cfg.families:
-        for lvl, task in enumerate(cfg.levels[fam]):
+    for fam, tasks in cfg.levels.items():  # every family, also one this stretch does not train (weight 0)
+        for lvl, task in enumerate(tasks):
             key = f"{fam}/L{lvl}"
             if cells is not None and key not in cells:
                 continue

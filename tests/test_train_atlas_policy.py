@@ -56,7 +56,7 @@ def test_review_probability_reaches_the_curriculum():
     cfg, refs = tap.curriculum_setup({"level": 1.0}, review_prob=0.5)
     assert cfg.review_prob == 0.5 and cfg.families == ("level",)
     assert tap.curriculum_setup({"level": 1.0})[0].review_prob == 0.2
-    assert set(refs) == {t.name for t in cfg.levels["level"]}
+    assert set(refs) == {t.name for tasks in cfg.levels.values() for t in tasks}  # trained or not: all evaluated
 
 
 def test_after_a_retest_only_a_significant_drop_is_a_regression():
@@ -133,3 +133,16 @@ def test_anchor_states_are_the_policys_own_rollouts_on_every_body(tmp_path):
     task = cfg.levels["level"][0]
     first, _ = env.reset(seed=tap.ANCHOR_SEED, options={"task": task, "reference": refs[task.name]})
     np.testing.assert_array_equal(obs[0], first)
+
+
+def test_the_evaluation_covers_families_this_stretch_does_not_train():
+    """A stretch that trains only level ground (other families weight 0 or unnamed) is still evaluated on
+    every family's levels: the ship rule must see a skill it could have lost."""
+    from rl_gait.curriculum import FAMILIES
+    from rl_gait.envs.walk import WalkEnv
+
+    cfg, refs = tap.curriculum_setup({"level": 1.0, "stairs_up": 0.0})
+    assert cfg.families == ("level",)
+    ev = tap.evaluate_tasks(_StandStill(WalkEnv().action_space.shape[0]), cfg, refs, seeds=1, duration_s=0.1)
+    assert {k.split("/")[0] for k in ev} == set(FAMILIES)
+    assert len(ev) == sum(len(tasks) for tasks in cfg.levels.values())
