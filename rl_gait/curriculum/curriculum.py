@@ -100,7 +100,7 @@ class Curriculum:
     def record_many(self, family: str, level: int, episodes: int, successes: int) -> bool:
         """Count a batch of ``episodes`` outcomes with ``successes`` among them (one iteration's worth),
         spread evenly in time; advancement is checked once, after the batch. Returns ``True`` if advanced."""
-        if family not in self.levels or level > self.levels[family] or episodes <= 0:
+        if family not in self._recent or level > self.levels[family] or episodes <= 0:  # untrained: ignored
             return False
         outcomes = (bool((i + 1) * successes // episodes - i * successes // episodes) for i in range(episodes))
         if level < self.levels[family]:

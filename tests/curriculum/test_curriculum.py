@@ -58,6 +58,20 @@ def test_top_level_is_final_and_batches_count_evenly():
     assert again.levels == cur.levels and again.success_rate("slope_up") == pytest.approx(0.4)
 
 
+
+def test_a_family_this_stretch_does_not_train_keeps_its_level_and_ignores_outcomes():
+    """Resumed with a family at weight 0 (a stretch that leaves stairs down to the anchor): the level it
+    reached stays in the state for the next stretch, and stray outcomes for it (an evaluation episode
+    still on that task) neither count nor fail."""
+    weights = dict.fromkeys(FAMILIES, 1.0) | {"stairs_down": 0.0}
+    cfg = CurriculumConfig(family_weights=weights, advance_threshold=0.5, window=10, min_episodes=2)
+    cur = Curriculum.from_state(cfg, {"levels": {"stairs_down": 2, "level": 1}, "passed": {"stairs_down": {"0": [True]}}})
+    assert not cur.record_many("stairs_down", 1, episodes=4, successes=1)
+    assert not cur.record_many("stairs_down", 2, episodes=4, successes=4)
+    assert cur.levels["stairs_down"] == 2 and cur.state()["levels"]["stairs_down"] == 2
+    assert "stairs_down" not in cur.review_weights()
+    assert cur.record_many("level", 1, episodes=2, successes=2) and cur.levels["level"] == 2
+
 def test_task_sampling_respects_the_distribution():
     weights = {"level": 4.0, "slope_up": 1.0, "slope_down": 1.0, "stairs_up": 2.0, "stairs_down": 0.0}
     cfg = CurriculumConfig(family_weights=weights, review_prob=0.25)
