@@ -301,7 +301,7 @@ def main() -> None:
 
     from rl_gait.curriculum.callbacks import push_levels
     from rl_gait.curriculum.training import multitask_config
-    from rl_gait.learner import ImitationParams, Policy, load_policy
+    from rl_gait.learner import ImitationParams, Policy, load_policy, resume_algorithm
     from rl_gait.learner.training import ensure_ray
 
     torch.set_num_threads(1)
@@ -348,7 +348,7 @@ def main() -> None:
     ensure_ray(num_cpus=max(2, args.runners + 1))
     algo = config.build_algo()
     if algo_dir.exists():
-        algo.restore_from_path(str(algo_dir))
+        resume_algorithm(algo, algo_dir)
         push_levels(algo, cur)
         print(f"resumed from {algo_dir} at {progress['env_steps']:,} steps, levels {cur.levels}", flush=True)
 

@@ -3,7 +3,7 @@
 Public API (imported lazily, so ``rl_gait.learner.cli`` does not start torch/Ray at import time)::
 
     ImitationPPOConfig, ImitationParams, Budget, build_config, train, TrainResult,
-    load_policy, Policy, evaluate
+    load_policy, resume_algorithm, Policy, evaluate
 
 See :mod:`rl_gait.learner.imitation_learner` for how demonstrations are derived from kinematics.
 """
@@ -21,6 +21,7 @@ _EXPORTS: dict[str, str] = {
     "train": "rl_gait.learner.training",
     "TrainResult": "rl_gait.learner.training",
     "load_policy": "rl_gait.learner.checkpoint",
+    "resume_algorithm": "rl_gait.learner.checkpoint",
     "Policy": "rl_gait.learner.checkpoint",
     "evaluate": "rl_gait.learner.evaluation",
     "METRIC_KEYS": "rl_gait.learner.evaluation",

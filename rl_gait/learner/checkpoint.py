@@ -209,6 +209,19 @@ def check_policy_format(module_dir: str | Path) -> None:
                               path=module_dir, fix=fix)
 
 
+def resume_algorithm(algo, algorithm_dir: str | Path) -> None:
+    """Restore a built RLlib ``algo`` from its saved ``algorithm_dir`` (``algo.save_to_path``) to go on training.
+
+    Also drops the restored evaluation results: RLlib 2.60 restores each metric's "latest merged" values,
+    and a metric no later evaluation logs again (a curriculum cell the resumed run no longer evaluates)
+    kept coming back, the same, in every evaluation (atlas_s17 counted a stale ``slope_up/L2`` 2/2 in all 68).
+    """
+    from ray.rllib.utils.metrics import EVALUATION_RESULTS
+
+    algo.restore_from_path(str(algorithm_dir))
+    algo.metrics.delete(EVALUATION_RESULTS, key_error=False)
+
+
 def load_policy(checkpoint_dir: str | Path, *, verify: bool = True, check_format: bool = True) -> Policy:
     """Load the policy of a training output (``OUT`` or ``OUT/checkpoint``) without a Ray cluster.
 

@@ -138,7 +138,7 @@ def personalization_trainable(config: dict[str, Any], *, patients: dict[str, Pat
     from ray import tune
 
     from rl_gait.envs import register_with_ray
-    from rl_gait.learner import Policy, evaluate
+    from rl_gait.learner import Policy, evaluate, resume_algorithm
 
     register_with_ray()
     patient = patients[config[PATIENT_KEY]]
@@ -150,7 +150,7 @@ def personalization_trainable(config: dict[str, Any], *, patients: dict[str, Pat
     checkpoint = tune.get_checkpoint()
     if checkpoint is not None:
         with checkpoint.as_directory() as ckpt_dir:
-            algo.restore_from_path(str(Path(ckpt_dir) / ALGO_SUBDIR))
+            resume_algorithm(algo, Path(ckpt_dir) / ALGO_SUBDIR)
             state = json.loads((Path(ckpt_dir) / STATE_FILE).read_text())
         state["resumed_from_iteration"] = state["algo_iteration"]
     node_id = ray.get_runtime_context().get_node_id()

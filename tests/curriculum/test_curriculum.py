@@ -319,5 +319,23 @@ def test_multitask_training_advances_on_deterministic_evaluations(tmp_path):
         assert list(envs.get_attr("review_weights")) == [{"level": [REVIEW_FLOOR]}]
         second = algo.train()["curriculum"]
         assert second["episodes_evaluation"].get("level/L1", 0) >= 1  # (+ the L0 episode the first one left running)
+        algo.save_to_path(str(tmp_path / "algorithm"))
     finally:
         algo.stop()
+    # resumed: the next evaluation reports only its own episodes (all at level 1 now: fresh envs, no
+    # reviews), not the saved run's last evaluation again (RLlib restores "latest merged" metric values)
+    assert "level/L0" in second["episodes_evaluation"]
+    from rl_gait.learner import resume_algorithm
+
+    config, cur = multitask_config(curriculum=cfg, references={t.name: healthy_reference(t) for t in tasks},
+                                   out_dir=tmp_path, warm_start=atlas, demos_per_task=16, advance_on="evaluation",
+                                   evaluation_interval=1, evaluation_steps=1300, num_env_runners=0,
+                                   num_envs_per_env_runner=1, train_batch_size=256, minibatch_size=128, num_epochs=1,
+                                   curriculum_state=cur.state())
+    algo = config.build_algo()
+    try:
+        resume_algorithm(algo, tmp_path / "algorithm")
+        third = algo.train()["curriculum"]
+    finally:
+        algo.stop()
+    assert set(third["episodes_evaluation"]) == {"level/L1"}
