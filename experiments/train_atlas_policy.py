@@ -257,8 +257,8 @@ def regressed_cells(candidate: dict[str, dict], shipped: dict[str, dict],
                     alpha: float | None = None) -> list[tuple[str, str]]:
     """``(body, "family/Lk")`` of the cells where ``candidate`` succeeds less often than ``shipped``: at all
     (``alpha`` None), or with :func:`worse_p_value` below ``alpha`` given each cell's ``successes`` and
-    ``rollouts``. Both are evaluations body → cell → ``success_rate``, ``successes``, ``rollouts``; a cell the shipped policy was not
-    evaluated on cannot regress."""
+    ``rollouts``. Both are evaluations body → cell → ``success_rate``, ``successes``, ``rollouts``; a cell
+    the shipped policy was not evaluated on cannot regress."""
     out = []
     for body, cells in candidate.items():
         for key, cell in cells.items():

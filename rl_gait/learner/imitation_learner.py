@@ -14,8 +14,9 @@ reference". Two losses use them:
 - **Anchor** (optional, ``anchor_coeff > 0``): ``anchor_coeff ×`` the distance between the policy's mean
   action and its frozen warm start's on the sampled batch (:func:`~rl_gait.learner.losses.anchor_mse_loss`),
   each sample weighted by its terrain class (``anchor_class_weights``; 0 frees a class): a training
-  stretch that teaches one skill keeps the others. With anchor states (the warm start's own rollout states, ``build_config(anchor_states=)``)
-  the same distance is also taken on a sample of them, so skills the batch never visits are kept too.
+  stretch that teaches one skill keeps the others. With anchor states (the warm start's own rollout
+  states, ``build_config(anchor_states=)``) the same distance is also taken on a sample of them, so skills
+  the batch never visits are kept too.
 - **GAIL**: a learner-only discriminator (:mod:`rl_gait.learner.discriminator`) sees only the
   ``"style"`` block of ``(s, s')`` — joint angles, joint velocities, feet relative to the pelvis, computed
   by ONE env function for simulated and reference states — never the actions (which do not exist in
