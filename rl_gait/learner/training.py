@@ -186,10 +186,12 @@ def _progress_bar(enabled: bool, budget: Budget):
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     except ImportError as err:  # pragma: no cover - rich is a dependency
         raise RlGaitError("rich is not installed", fix="pip install rich") from err
+    # fidelity columns only where the budget measures fidelity (the task training does not: it showed nan)
+    fidelity = ([TextColumn("RMSE {task.fields[rmse]:5.1f}°"), TextColumn("falls {task.fields[falls]:.2f}")]
+                if budget.eval_every_iters else [])
     prog = Progress(
         TextColumn("[bold]train[/]"), BarColumn(), TextColumn("{task.completed:>9,.0f}/{task.total:,.0f} steps"),
-        TextColumn("return {task.fields[ret]:7.2f}"), TextColumn("RMSE {task.fields[rmse]:5.1f}°"),
-        TextColumn("falls {task.fields[falls]:.2f}"), TimeElapsedColumn(),
+        TextColumn("return {task.fields[ret]:7.2f}"), *fidelity, TimeElapsedColumn(),
     )
     task = prog.add_task("train", total=budget.env_steps, ret=math.nan, rmse=math.nan, falls=math.nan)
     prog.start()

@@ -70,3 +70,20 @@ def test_an_anchor_needs_a_warm_start(tmp_path):
                      imitation=ImitationParams(anchor_coeff=1.0), demos=None)
     with pytest.raises(RlGaitError, match="anchor_states are only used with"):
         build_config(mode="hybrid", env_kwargs={"task": Task()}, warm_start=None, anchor_states=tmp_path / "s.npz")
+
+
+def test_progress_bar_shows_fidelity_only_where_the_budget_measures_it():
+    """The task training (``eval_every_iters=0``) printed ``RMSE nan° falls nan`` to its end."""
+    import dataclasses
+
+    from rl_gait.learner.training import _progress_bar
+
+    def column_texts(budget: Budget) -> str:
+        prog, _ = _progress_bar(True, budget)
+        prog.stop()
+        return " ".join(getattr(c, "text_format", "") for c in prog.columns)
+
+    smoke = Budget.preset("smoke")
+    assert "RMSE" in column_texts(dataclasses.replace(smoke, eval_every_iters=5))
+    assert "RMSE" not in column_texts(dataclasses.replace(smoke, eval_every_iters=0))
+    assert _progress_bar(False, smoke) is None
