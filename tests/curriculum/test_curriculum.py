@@ -58,7 +58,6 @@ def test_top_level_is_final_and_batches_count_evenly():
     assert again.levels == cur.levels and again.success_rate("slope_up") == pytest.approx(0.4)
 
 
-
 def test_a_family_this_stretch_does_not_train_keeps_its_level_and_ignores_outcomes():
     """Resumed with a family at weight 0 (a stretch that leaves stairs down to the anchor): the level it
     reached stays in the state for the next stretch, and stray outcomes for it (an evaluation episode
@@ -71,6 +70,7 @@ def test_a_family_this_stretch_does_not_train_keeps_its_level_and_ignores_outcom
     assert cur.levels["stairs_down"] == 2 and cur.state()["levels"]["stairs_down"] == 2
     assert "stairs_down" not in cur.review_weights()
     assert cur.record_many("level", 1, episodes=2, successes=2) and cur.levels["level"] == 2
+
 
 def test_task_sampling_respects_the_distribution():
     weights = {"level": 4.0, "slope_up": 1.0, "slope_down": 1.0, "stairs_up": 2.0, "stairs_down": 0.0}
@@ -291,8 +291,9 @@ def test_multitask_training_advances_on_deterministic_evaluations(tmp_path):
     """RLlib wiring of advance_on="evaluation" (warm start: the shipped atlas policy, which walks level
     ground; 625 steps an episode): the 2 episodes the first evaluation (1300 steps) finishes at level 0
     advance the family, and the next evaluation finishes episodes at level 1 — the evaluation EnvRunner
-    got the new level."""
+    got the new level. Resumed from the saved algorithm, the next evaluation reports only its own episodes."""
     from rl_gait.curriculum.training import multitask_config
+    from rl_gait.learner import resume_algorithm
     from rl_gait.learner.training import ensure_ray
     from rl_gait.reference import healthy_reference
     from rl_gait.tasks import Task
@@ -302,11 +303,15 @@ def test_multitask_training_advances_on_deterministic_evaluations(tmp_path):
     cfg = CurriculumConfig(levels={"level": tasks}, family_weights={"level": 1.0}, min_episodes=2, window=2,
                            review_prob=0.0, review_by_failure=True)
     ensure_ray(num_cpus=1)
-    config, cur = multitask_config(curriculum=cfg, references={t.name: healthy_reference(t) for t in tasks},
-                                   out_dir=tmp_path, warm_start=atlas, demos_per_task=16, advance_on="evaluation",
-                                   evaluation_interval=1, evaluation_steps=1300, num_env_runners=0,
-                                   num_envs_per_env_runner=1, train_batch_size=256, minibatch_size=128, num_epochs=1,
-                                   max_retreat_m=0.5)
+
+    def build(curriculum_state=None):
+        return multitask_config(curriculum=cfg, references={t.name: healthy_reference(t) for t in tasks},
+                                out_dir=tmp_path, warm_start=atlas, demos_per_task=16, advance_on="evaluation",
+                                evaluation_interval=1, evaluation_steps=1300, num_env_runners=0,
+                                num_envs_per_env_runner=1, train_batch_size=256, minibatch_size=128, num_epochs=1,
+                                max_retreat_m=0.5, curriculum_state=curriculum_state)
+
+    config, cur = build()
     assert config.env_config["max_retreat_m"] == 0.5  # reaches every runner's WalkEnv
     algo = config.build_algo()
     try:
@@ -325,13 +330,7 @@ def test_multitask_training_advances_on_deterministic_evaluations(tmp_path):
     # resumed: the next evaluation reports only its own episodes (all at level 1 now: fresh envs, no
     # reviews), not the saved run's last evaluation again (RLlib restores "latest merged" metric values)
     assert "level/L0" in second["episodes_evaluation"]
-    from rl_gait.learner import resume_algorithm
-
-    config, cur = multitask_config(curriculum=cfg, references={t.name: healthy_reference(t) for t in tasks},
-                                   out_dir=tmp_path, warm_start=atlas, demos_per_task=16, advance_on="evaluation",
-                                   evaluation_interval=1, evaluation_steps=1300, num_env_runners=0,
-                                   num_envs_per_env_runner=1, train_batch_size=256, minibatch_size=128, num_epochs=1,
-                                   curriculum_state=cur.state())
+    config, _ = build(cur.state())
     algo = config.build_algo()
     try:
         resume_algorithm(algo, tmp_path / "algorithm")
