@@ -1,7 +1,8 @@
 """Seeded evaluation rollouts of a policy and the fidelity metrics against the reference.
 
-Simulated curves are stride-normalised between the env's right-foot initial contacts
-(``info["foot_contact"]`` rising edges) and averaged over all complete strides of all rollouts; the
+Simulated curves are stride-normalised between the env's right-foot initial contacts (rising edges
+of ``info["foot_contact"]`` after :func:`rl_gait.metrics.fidelity.stance_mask`, which removes
+touch-down bounces and toe brushes) and averaged over all complete strides of all rollouts; the
 reference curves are the :class:`~rl_gait.reference.ReferenceMotion` at 0…100 % of its cycle
 (phase 0 = right initial contact). Foot trajectories relative to the pelvis use the env's reference
 tables (the reference kinematics on the same body).
@@ -141,10 +142,11 @@ def fidelity_from_rollouts(
     stance = {"r": [], "l": []}
     step_len = {"r": [], "l": []}
     for r in runs:
+        in_stance = F.stance_mask(r["contact"], dt)
         for s, side in enumerate("rl"):
-            ic = F.initial_contact_indices(r["contact"][:, s])
+            ic = F.initial_contact_indices(in_stance[:, s])
             if ic.size >= 2:
-                stance[side].append(F.stance_pct(r["contact"][:, s], ic))
+                stance[side].append(F.stance_pct(in_stance[:, s], ic))
             step_len[side] += [float(r["foot_x_m"][i, s] - r["foot_x_m"][i, 1 - s]) for i in ic]
             if side == "r" and ic.size >= 2:
                 q_strides.append(F.stride_curves(r["q"], ic))

@@ -25,12 +25,53 @@ def initial_contact_indices(contact: np.ndarray) -> np.ndarray:
     """Sample indices where a foot touches down: rising edges of ``contact`` (``[T]`` bool).
 
     Index ``i`` is returned when ``contact[i]`` is true and ``contact[i-1]`` is false; a foot already
-    in contact at sample 0 is not an initial contact (its touch-down was not observed).
+    in contact at sample 0 is not an initial contact (its touch-down was not observed). Pass a
+    :func:`stance_mask`, not raw simulator contacts: a bouncing touch-down would count as several.
     """
     c = np.asarray(contact, dtype=bool)
     if c.ndim != 1:
         raise ValueError(f"contact must be [T], got shape {c.shape}")
     return np.flatnonzero(c[1:] & ~c[:-1]) + 1
+
+
+MIN_SWING_S = 0.1
+"""Shortest no-contact gap counted as a swing (s): a healthy or hemiparetic swing lasts 0.3–0.6 s, while a
+simulated foot that bounces at touch-down leaves the ground for 2–4 control steps (30–65 ms)."""
+MIN_STANCE_S = 0.1
+"""Shortest contact counted as a stance (s): shorter touches inside a swing are the toe brushing the
+ground, not a step."""
+
+
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``[(start, stop), ...]`` half-open index runs where ``mask`` (``[T]`` bool) is True."""
+    padded = np.concatenate([[False], np.asarray(mask, bool), [False]])
+    d = np.diff(padded.astype(np.int8))
+    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
+
+
+def stance_mask(contact: np.ndarray, dt_s: float, min_swing_s: float = MIN_SWING_S,
+                min_stance_s: float = MIN_STANCE_S) -> np.ndarray:
+    """Gait phases from raw per-step foot contacts: ``[T]`` or ``[T, F]`` bool (per foot) → the same
+    shape, True in stance.
+
+    Two passes per foot, in this order: a gap shorter than ``min_swing_s`` with contact on both sides is
+    stance (the foot bounced at touch-down); then a contact shorter than ``min_stance_s`` with no contact
+    on both sides is swing (the toe brushed the ground). Runs that touch the first or last sample were
+    not seen whole and are kept. A run of ``n`` samples lasts ``n · dt_s``.
+    """
+    c = np.array(contact, dtype=bool, copy=True)
+    if c.ndim == 2:
+        return np.stack([stance_mask(c[:, f], dt_s, min_swing_s, min_stance_s) for f in range(c.shape[1])], axis=1)
+    if c.ndim != 1:
+        raise ValueError(f"contact must be [T] or [T, F], got shape {c.shape}")
+    if dt_s <= 0:
+        raise ValueError(f"dt_s must be > 0, got {dt_s}")
+    n = c.size
+    for value, shortest_s in ((False, min_swing_s), (True, min_stance_s)):
+        for a, b in true_runs(c == value):
+            if a > 0 and b < n and (b - a) * dt_s < shortest_s:
+                c[a:b] = not value
+    return c
 
 
 def stride_normalise(signal: np.ndarray, start: int, end: int, n_points: int = N_CURVE_POINTS) -> np.ndarray:

@@ -1,7 +1,9 @@
 """Pure gait metrics of one recorded rollout (arrays in, floats out; units in the names).
 
-Contacts are boolean ``[T, 2]`` (right, left) per control step of ``dt_s`` seconds. An initial contact
-(IC) is a False → True transition (:func:`rl_gait.metrics.fidelity.initial_contact_indices`).
+Contacts are boolean ``[T, 2]`` (right, left) per control step of ``dt_s`` seconds, in stance or not: a
+rollout's :attr:`~rl_gait.predict.rollouts.RolloutRecord.stance` (raw simulator contacts bounce at
+touch-down; :func:`rl_gait.metrics.fidelity.stance_mask`). An initial contact (IC) is a False → True
+transition (:func:`rl_gait.metrics.fidelity.initial_contact_indices`).
 """
 
 from __future__ import annotations
@@ -31,12 +33,13 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, flo
 
 
 def cadence_steps_per_min(contact: np.ndarray, dt_s: float) -> float:
-    """Steps per minute from all ICs of both feet: ``60 · (n_IC − 1) / (t_last_IC − t_first_IC)``;
-    nan with fewer than 3 ICs."""
-    ics = np.sort(np.concatenate([F.initial_contact_indices(contact[:, s]) for s in range(2)]))
-    if ics.size < 3 or ics[-1] == ics[0]:
+    """Steps per minute from the strides of both feet (IC to the next IC of the same foot):
+    ``120 / mean stride time`` (two steps per stride); nan without a complete stride. A foot whose
+    touch-downs the other foot's do not match (a paretic foot that shuffles) does not halve or double it."""
+    strides = np.concatenate([np.diff(F.initial_contact_indices(contact[:, s])) for s in range(contact.shape[1])])
+    if strides.size == 0:
         return math.nan
-    return 60.0 * (ics.size - 1) / ((ics[-1] - ics[0]) * dt_s)
+    return 120.0 / (float(np.mean(strides)) * dt_s)
 
 
 def step_lengths_m(contact: np.ndarray, foot_x_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -58,13 +61,6 @@ def stance_pct_per_side(contact: np.ndarray) -> tuple[float, float]:
     return vals[0], vals[1]
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """``[start, stop)`` index runs where ``mask`` is True."""
-    padded = np.concatenate([[False], np.asarray(mask, bool), [False]])
-    d = np.diff(padded.astype(np.int8))
-    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
-
-
 def min_toe_clearance_m(toe_clearance_m: np.ndarray, contact: np.ndarray) -> float:
     """Minimum toe clearance (m) over both feet: for every complete swing (a run of no contact that
     starts after and ends before a contact), the minimum toe height above the ground in the middle half
@@ -73,7 +69,7 @@ def min_toe_clearance_m(toe_clearance_m: np.ndarray, contact: np.ndarray) -> flo
     vals = []
     n = len(contact)
     for s in range(2):
-        for a, b in _runs(~contact[:, s]):
+        for a, b in F.true_runs(~contact[:, s]):
             if a == 0 or b == n or b - a < 4:
                 continue
             q = (b - a) // 4

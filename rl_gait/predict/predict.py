@@ -54,19 +54,20 @@ def rollout_metrics(r: RolloutRecord, edges_x: np.ndarray, edges_z: np.ndarray) 
     :data:`FALL_EXCLUDE_S` before a fall."""
     keep = len(r.phase) - (int(round(FALL_EXCLUDE_S / r.dt_s)) if r.fell else 0)
     keep = max(keep, 0)
-    sl_r, sl_l = M.step_lengths_m(r.contact, r.foot_x_m)
-    st_r, st_l = M.stance_pct_per_side(r.contact)
+    stance = r.stance
+    sl_r, sl_l = M.step_lengths_m(stance, r.foot_x_m)
+    st_r, st_l = M.stance_pct_per_side(stance)
     slr, sll = (float(np.mean(x)) if x.size else math.nan for x in (sl_r, sl_l))
     edge = (M.edge_clearances_m(r.toe_x_m[:keep], r.toe_z_m[:keep], edges_x, edges_z) if edges_x.size
             else np.zeros(0))
     return {
         "speed_m_s": M.walking_speed_m_s(r.distance_m, r.duration_s),
-        "cadence_steps_per_min": M.cadence_steps_per_min(r.contact, r.dt_s),
+        "cadence_steps_per_min": M.cadence_steps_per_min(stance, r.dt_s),
         "step_length_m_r": slr, "step_length_m_l": sll,
         "stance_pct_r": st_r, "stance_pct_l": st_l,
         "symmetry_step_length_pct": M.symmetry_index_pct(slr, sll) if np.isfinite(slr + sll) else math.nan,
         "symmetry_stance_pct": M.symmetry_index_pct(st_r, st_l) if np.isfinite(st_r + st_l) else math.nan,
-        "min_toe_clearance_m": M.min_toe_clearance_m(r.toe_clearance_m[:keep], r.contact[:keep]),
+        "min_toe_clearance_m": M.min_toe_clearance_m(r.toe_clearance_m[:keep], stance[:keep]),
         "edge_clearance_m": edge,
         "trunk_sway_deg": M.trunk_sway_deg(r.trunk_pitch_rad),
         "peak_angle_deg": M.peak_deg(r.q_rad) if len(r.q_rad) else np.full(6, np.nan),
@@ -78,7 +79,7 @@ def mean_stride_curves(records: list[RolloutRecord]) -> np.ndarray | None:
     """``[101, 6]`` mean joint curves (rad) over all right-IC-to-right-IC strides of ``records``."""
     strides = []
     for r in records:
-        ic = F.initial_contact_indices(r.contact[:, 0])
+        ic = F.initial_contact_indices(r.stance[:, 0])
         if ic.size >= 2:
             strides.append(F.stride_curves(r.q_rad, ic))
     return np.concatenate(strides).mean(axis=0) if strides else None

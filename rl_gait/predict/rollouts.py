@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rl_gait.metrics.fidelity import stance_mask
 from rl_gait.predict.settings import Perturbations
 from rl_gait.terrain.terrain import ground_height_m
 
@@ -20,7 +21,7 @@ class RolloutRecord:
         trunk_pitch_rad: ``[T]`` trunk pitch (rad, relative to gravity).
         q_rad: ``[T, 6]`` joint angles, :data:`rl_gait.joints.JOINT_NAMES` order.
         torque_nm: ``[T, 6]`` actuator torques (N·m).
-        contact: ``[T, 2]`` foot on the ground (r, l).
+        contact: ``[T, 2]`` foot on the ground (r, l), the env's raw flags; gait metrics use :attr:`stance`.
         foot_x_m: ``[T, 2]`` ankle forward positions (m).
         toe_x_m, toe_z_m: ``[T, 2]`` toe contact point forward position and lowest height (m, world).
         toe_clearance_m: ``[T, 2]`` toe lowest point above the ground under it (m).
@@ -48,6 +49,12 @@ class RolloutRecord:
     fall_phase: float
     push_time_s: float
     push_force_n: float
+
+    @property
+    def stance(self) -> np.ndarray:
+        """``[T, 2]`` bool (r, l): the foot in stance, ``contact`` without touch-down bounces and toe
+        brushes (:func:`rl_gait.metrics.fidelity.stance_mask`)."""
+        return stance_mask(self.contact, self.dt_s)
 
 
 def draw_push(rng: np.random.Generator, perturb: Perturbations) -> tuple[float, float]:

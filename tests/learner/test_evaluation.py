@@ -77,3 +77,18 @@ def test_offset_walk_and_a_fall():
     # nothing walked at all -> curve metrics are nan, not an exception
     empty = fidelity_from_rollouts([fallen], ref, ref_feet, control_dt=DT, target_speed_m_s=1.0)
     assert empty["n_strides"] == 0 and math.isnan(empty["rmse_deg_mean"]) and empty["fall_rate"] == 1.0
+
+
+def test_a_bouncing_touch_down_is_one_initial_contact():
+    # the replay with the right foot leaving the ground for 3 steps (0.03 s) just after each touch-down
+    # (steps 2..4 of every cycle): still 3 strides, the same curves and a 60 % stance, not 7 strides of
+    # 5 and 95 steps; a 0.03 s gap is no swing (rl_gait.metrics.fidelity.MIN_SWING_S = 0.1 s)
+    ref = _reference()
+    run, ref_feet = _replay(ref)
+    bouncing = run["contact"].copy()
+    bouncing[(np.arange(len(bouncing)) % 100 >= 2) & (np.arange(len(bouncing)) % 100 < 5), 0] = False
+    m = fidelity_from_rollouts([{**run, "contact": bouncing}], ref, ref_feet, control_dt=DT, target_speed_m_s=1.2)
+    assert m["n_strides"] == 3
+    assert m["rmse_deg_mean"] == pytest.approx(0.0, abs=1e-9)
+    assert m["cadence_steps_per_min_sim"] == pytest.approx(120.0)
+    assert m["stance_pct_r"] == pytest.approx(60.0)

@@ -14,6 +14,30 @@ def test_initial_contacts_are_rising_edges():
     np.testing.assert_array_equal(F.initial_contact_indices(c), [4, 7])
 
 
+def test_stance_mask_fills_touch_down_bounces_and_drops_toe_brushes():
+    # dt 0.02 s; shortest swing and stance 0.1 s = 5 samples (a run of n lasts n·dt)
+    #            0 1 2 3 4 5 6 7 8 9 ...
+    c = np.array("1 1 0 0 1 1 1 0 0 0 0 0 0 0 1 0 0 0 0 0 0 1 1 1 1 1 1 0 0".split(), int).astype(bool)
+    # gap 2..3 (2 samples, 0.04 s) between contacts: a bounce, stance; gap 7..13 (7, 0.14 s) and
+    # 15..20 (6, 0.12 s) stay swings; the contact at 14 (1 sample, 0.02 s) between them is a toe brush;
+    # the last gap (27..28) reaches the end and is kept
+    want = np.array("1 1 1 1 1 1 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 1 1 1 1 1 0 0".split(), int).astype(bool)
+    np.testing.assert_array_equal(F.stance_mask(c, 0.02), want)
+    np.testing.assert_array_equal(F.initial_contact_indices(F.stance_mask(c, 0.02)), [21])  # raw: 4, 14, 21
+    # a run of exactly 0.1 s is kept (5 samples of 0.02 s): gap 1..5 is a swing, contact 6..10 a stance
+    c2 = np.array("1 0 0 0 0 0 1 1 1 1 1 0 0 0 0 0 0 1".split(), int).astype(bool)
+    np.testing.assert_array_equal(F.stance_mask(c2, 0.02), c2)
+    # [T, F]: per foot; the input is not changed
+    both = np.stack([c, c[::-1]], axis=1)
+    out = F.stance_mask(both, 0.02)
+    np.testing.assert_array_equal(out[:, 0], want)
+    np.testing.assert_array_equal(out[:, 1], F.stance_mask(c[::-1], 0.02))
+    assert both[2, 0] == 0
+    assert F.true_runs(np.array([0, 1, 1, 0, 1], bool)) == [(1, 3), (4, 5)]
+    with pytest.raises(ValueError):
+        F.stance_mask(c, 0.0)
+
+
 def test_stride_normalise_linear_ramp():
     # samples 2..6 of t*10 = 20,30,40,50,60 -> 3 points at 0, 50, 100 % = 20, 40, 60
     x = np.arange(10) * 10.0

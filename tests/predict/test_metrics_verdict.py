@@ -38,8 +38,18 @@ def test_cadence_steps_and_stance():
     for k in range(40):
         c[k, 0] = (k % 10) < 6
         c[k, 1] = ((k - 5) % 10) < 6
-    # right in contact at sample 0 (not an IC): right ICs 10, 20, 30, left 5, 15, 25, 35 → 7 ICs over 3.0 s: 60·6/3.0 = 120 steps/min
+    # right in contact at sample 0 (not an IC): right ICs 10, 20, 30, left 5, 15, 25, 35 → 5 strides of
+    # 10 steps = 1.0 s: 120 / 1.0 = 120 steps/min
     assert M.cadence_steps_per_min(c, dt) == pytest.approx(120.0)
+    # a left foot that never lifts: the right's strides alone (1.0 s), still 120, not 60
+    one = c.copy()
+    one[:, 1] = True
+    assert M.cadence_steps_per_min(one, dt) == pytest.approx(120.0)
+    # right strides of 1.0 s and left strides of 0.5 s: 120 / mean(1, 1, 0.5 ×6) = 120 / 0.625 = 192
+    half = c.copy()
+    half[:, 1] = (np.arange(40) % 5) < 3
+    assert M.cadence_steps_per_min(half, dt) == pytest.approx(192.0)
+    assert math.isnan(M.cadence_steps_per_min(np.zeros((40, 2), bool), dt))
     st_r, st_l = M.stance_pct_per_side(c)
     assert st_r == pytest.approx(60.0) and st_l == pytest.approx(60.0)
     foot_x = np.zeros((40, 2))
