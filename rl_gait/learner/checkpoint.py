@@ -108,6 +108,17 @@ def update_sidecar(checkpoint_dir: str | Path, **fields: Any) -> Path:
     return path
 
 
+def sidecar_body(meta: dict[str, Any]):
+    """``(BodyParams, PDParams)``: the (personalized) body and PD controller a checkpoint was trained
+    on, from its sidecar's ``env_kwargs``; the default body and its default PD where it records none."""
+    from rl_gait.body import BodyParams, PDParams
+
+    kw = meta.get("env_kwargs") or {}
+    body = BodyParams.from_dict(kw["body"]) if isinstance(kw.get("body"), dict) else BodyParams()
+    pd = PDParams.from_dict(kw["pd"]) if isinstance(kw.get("pd"), dict) else PDParams.default_for(body)
+    return body, pd
+
+
 def resolve_checkpoint_dir(path: str | Path) -> Path:
     """Accept a training output folder (``OUT``) or its ``OUT/checkpoint``; return the checkpoint folder."""
     p = Path(path).resolve()  # RLModule.from_checkpoint reads URIs: a relative path fails there

@@ -172,20 +172,18 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
     families with their curriculum levels, advanced by deterministic evaluation episodes. Body, PD,
     reward weights (the searched pose kernel) and imitation weights come from the personalized
     checkpoint's sidecar. Returns the final checkpoint and the curriculum levels reached."""
-    from rl_gait.body import BodyParams, PDParams
     from rl_gait.curriculum import CurriculumConfig, default_levels
     from rl_gait.curriculum.env import task_references
     from rl_gait.curriculum.training import multitask_config
     from rl_gait.envs.rewards import RewardWeights
     from rl_gait.ingest import GaitTrial
     from rl_gait.learner import Budget, ImitationParams, train
-    from rl_gait.learner.checkpoint import read_sidecar, update_sidecar
+    from rl_gait.learner.checkpoint import read_sidecar, sidecar_body, update_sidecar
     from rl_gait.reference import reference_for
 
     meta = read_sidecar(personalized_ckpt)
     kw = meta.get("env_kwargs") or {}
-    body = BodyParams.from_dict(kw["body"]) if isinstance(kw.get("body"), dict) else BodyParams()
-    pd = PDParams.from_dict(kw["pd"]) if isinstance(kw.get("pd"), dict) else PDParams.default_for(body)
+    body, pd = sidecar_body(meta)
     rewards = RewardWeights(**kw["reward_weights"]) if isinstance(kw.get("reward_weights"), dict) else RewardWeights()
     cand = meta.get("candidate") or {}
     imitation = ImitationParams(**{k: v for k, v in cand.items() if k in ("bc_coeff", "style_reward_weight")})

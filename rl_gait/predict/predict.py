@@ -286,14 +286,12 @@ def predict_from_checkpoint(checkpoint: str | Path, *, trial_dir: str | Path | N
                             progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
     """Load a checkpoint (policy + the body/PD in its sidecar) and, if given, the patient's trial;
     run :func:`predict_tasks`. Without a trial the healthy atlas references are used."""
-    from rl_gait.body import BodyParams, PDParams
     from rl_gait.learner import load_policy
+    from rl_gait.learner.checkpoint import sidecar_body
     from rl_gait.reference import healthy_reference, reference_for
 
     policy = load_policy(checkpoint)
-    kw = policy.meta.get("env_kwargs") or {}
-    body = BodyParams.from_dict(kw["body"]) if isinstance(kw.get("body"), dict) else BodyParams()
-    pd = PDParams.from_dict(kw["pd"]) if isinstance(kw.get("pd"), dict) else PDParams.default_for(body)
+    body, pd = sidecar_body(policy.meta)
     trial = None
     if trial_dir is not None:
         from rl_gait.ingest import GaitTrial

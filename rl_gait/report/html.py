@@ -157,16 +157,14 @@ def _shown_level(family: dict[str, Any]) -> dict[str, Any]:
 
 
 def _gifs(checkpoint: str | Path, trial, shown: list[tuple[str, dict]], seconds: float) -> list[str]:
-    from rl_gait.body import BodyParams, PDParams
     from rl_gait.learner import load_policy
+    from rl_gait.learner.checkpoint import sidecar_body
     from rl_gait.reference import reference_for
     from rl_gait.report.gif import render_gif
     from rl_gait.tasks import Task
 
     policy = load_policy(checkpoint)
-    kw = policy.meta.get("env_kwargs") or {}
-    body = BodyParams.from_dict(kw["body"]) if isinstance(kw.get("body"), dict) else BodyParams()
-    pd = PDParams.from_dict(kw["pd"]) if isinstance(kw.get("pd"), dict) else PDParams.default_for(body)
+    body, pd = sidecar_body(policy.meta)
     out = []
     for fam, lv in shown:
         task = Task.from_dict(lv["task_spec"])

@@ -129,3 +129,14 @@ def test_replayed_reference_is_tracked_by_the_pd_controller(healthy_ref):
             errors.append(data.qpos[lay.joint_qpos] - q_ref)
     rmse_deg = np.rad2deg(np.sqrt(np.mean(np.square(errors), axis=0)))
     assert (rmse_deg < 5.0).all(), dict(zip(JOINT_NAMES, rmse_deg.round(2), strict=True))
+
+
+def test_a_checkpoint_sidecar_gives_back_its_body_and_pd():
+    from rl_gait.learner.checkpoint import sidecar_body
+
+    body = BodyParams(height_m=1.62, mass_kg=58.0)
+    pd = PDParams.default_for(body).scaled("l", kp=0.6, torque=0.5)
+    assert sidecar_body({"env_kwargs": {"body": body.to_dict(), "pd": pd.to_dict()}}) == (body, pd)
+    # without a recorded PD: the body's default; without anything: the default body
+    assert sidecar_body({"env_kwargs": {"body": body.to_dict()}}) == (body, PDParams.default_for(body))
+    assert sidecar_body({}) == (BodyParams(), PDParams.default_for(BodyParams()))
