@@ -37,6 +37,11 @@ METRIC_KEYS: dict[str, str] = {
     "speed_m_s_sim, speed_m_s_ref, speed_error_pct": "mean walking speed vs the target",
     "stance_pct_r, stance_pct_l, stance_symmetry_index_pct": "stance phase per side and its symmetry index",
     "stance_pct_error_r, stance_pct_error_l": "|sim − measured| stance % (only with target_spatiotemporal)",
+    "rmse_deg_mean_clock": "rmse_deg_mean with strides cut where the reference's clock starts a cycle instead "
+                           "of at the simulated right heel strikes: how well the joints track the clock",
+    "heel_strike_phase_cycles": "reference phase at the simulated right initial contacts, circular mean in "
+                                "[-0.5, 0.5) cycles (0 = on time, −0.1 = a tenth of a cycle early): the timing "
+                                "part of rmse_deg_mean",
 }
 
 
@@ -49,11 +54,12 @@ def rollout(policy: ActsLike, env: gym.Env, *, seed: int, duration_s: float) -> 
     u = env.unwrapped
     obs, _ = env.reset(seed=seed)
     n_steps = int(round(duration_s / u.control_dt))
-    q, contact, feet, dist, t, foot_x = [], [], [], [], [], []
+    q, contact, feet, dist, t, foot_x, phase = [], [], [], [], [], [], []
     fell = success = False
     for _ in range(n_steps):
         obs, _, terminated, truncated, info = env.step(policy.act(obs, deterministic=True))
         q.append(info["joint_angles_rad"])
+        phase.append(info["phase"])
         contact.append(info["foot_contact"])
         feet.append(info["foot_pos_rel_pelvis_m"])
         dist.append(info["distance_m"])
@@ -65,7 +71,8 @@ def rollout(policy: ActsLike, env: gym.Env, *, seed: int, duration_s: float) -> 
             break
     return {"q": np.asarray(q).reshape(-1, len(JOINT_NAMES)), "contact": np.asarray(contact, bool).reshape(-1, 2),
             "feet": np.asarray(feet).reshape(-1, 2, 2), "distance_m": np.asarray(dist), "time_s": np.asarray(t),
-            "foot_x_m": np.asarray(foot_x).reshape(-1, 2), "fell": np.array(fell), "success": np.array(success)}
+            "foot_x_m": np.asarray(foot_x).reshape(-1, 2), "phase": np.asarray(phase, dtype=np.float64),
+            "fell": np.array(fell), "success": np.array(success)}
 
 
 def evaluate(
@@ -119,7 +126,8 @@ def fidelity_from_rollouts(
     Args:
         runs: per rollout, the arrays of :func:`rollout`: ``q [T, 6]`` rad, ``contact [T, 2]`` bool (r, l),
             ``feet [T, 2, 2]`` m, ``distance_m [T]``, ``foot_x_m [T, 2]`` (world ankle x, r, l), ``fell``,
-            ``success``.
+            ``success``; optionally ``phase [T]`` (the reference clock, cycles in [0, 1)) for the timing
+            metrics ``rmse_deg_mean_clock`` and ``heel_strike_phase_cycles``.
         reference: the measured target; its curves at 0…100 % (phase 0 = right initial contact).
         ref_feet_m: ``[101, 2, 2]`` reference ankles relative to the pelvis over the cycle (m).
         control_dt: seconds per recorded step.
@@ -139,6 +147,7 @@ def fidelity_from_rollouts(
     out["survival_s_mean"] = float(np.mean([len(r["q"]) * dt for r in runs]))
 
     q_strides, feet_strides, stride_times, stride_lengths = [], [], [], []
+    clock_strides, heel_strike_phases = [], []
     stance = {"r": [], "l": []}
     step_len = {"r": [], "l": []}
     for r in runs:
@@ -153,6 +162,11 @@ def fidelity_from_rollouts(
                 feet_strides.append(F.stride_curves(r["feet"], ic))
                 stride_times += list(np.diff(ic) * dt)
                 stride_lengths += list(np.diff(r["distance_m"][ic]))
+            if side == "r" and "phase" in r:
+                heel_strike_phases += list(r["phase"][ic])
+                wraps = F.phase_wrap_indices(r["phase"])
+                if wraps.size >= 2:
+                    clock_strides.append(F.stride_curves(r["q"], wraps))
     n_strides = int(sum(len(c) for c in q_strides))
     out["n_strides"] = float(n_strides)
     if n_strides:
@@ -167,6 +181,9 @@ def fidelity_from_rollouts(
         out["endpoint_error_cm"] = float("nan")
 
     nan = float("nan")
+    clock = np.concatenate(clock_strides) if clock_strides else np.zeros((0,))
+    out["rmse_deg_mean_clock"] = float(np.mean(F.rmse_deg(clock.mean(axis=0), ref_q))) if len(clock) else nan
+    out["heel_strike_phase_cycles"] = F.circular_mean_phase(np.asarray(heel_strike_phases))
     stride_time = float(np.mean(stride_times)) if stride_times else nan
     out["cadence_steps_per_min_sim"] = F.cadence_steps_per_min(stride_time) if stride_times else nan
     out["cadence_steps_per_min_ref"] = F.cadence_steps_per_min(ref.cycle_duration_s)

@@ -74,6 +74,23 @@ def stance_mask(contact: np.ndarray, dt_s: float, min_swing_s: float = MIN_SWING
     return c
 
 
+def phase_wrap_indices(phase_cycles: np.ndarray) -> np.ndarray:
+    """Sample indices where a new cycle of the reference clock starts: ``phase_cycles`` (``[T]``, in
+    [0, 1)) drops by more than half a cycle from the previous sample (…, 0.97, 0.01 → the index of 0.01)."""
+    p = np.asarray(phase_cycles, dtype=np.float64)
+    return np.flatnonzero(np.diff(p) < -0.5) + 1
+
+
+def circular_mean_phase(phase_cycles: np.ndarray) -> float:
+    """Mean of phases on the circle (cycles), in [-0.5, 0.5): 0.95 and 0.05 average to 0, not 0.5.
+    ``nan`` for no phases or when they cancel out."""
+    p = np.asarray(phase_cycles, dtype=np.float64)
+    z = np.mean(np.exp(2j * np.pi * p)) if p.size else 0.0
+    if abs(z) < 1e-12:
+        return float("nan")
+    return float((np.angle(z) / (2 * np.pi) + 0.5) % 1.0 - 0.5)
+
+
 def stride_normalise(signal: np.ndarray, start: int, end: int, n_points: int = N_CURVE_POINTS) -> np.ndarray:
     """Resample ``signal[start:end + 1]`` (``[T, ...]``) linearly onto ``n_points`` at 0…100 % of the stride.
 

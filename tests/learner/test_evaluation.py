@@ -32,7 +32,7 @@ def _replay(ref: ReferenceMotion, n_cycles: int = 5, speed: float = 1.2, q_offse
     dist = speed * (np.arange(len(t)) + 1) * DT
     foot_x = np.stack([dist + 0.3, dist - 0.3], axis=1)
     run = {"q": q, "contact": contact, "feet": feet, "distance_m": dist, "time_s": t + DT, "foot_x_m": foot_x,
-           "fell": np.array(False), "success": np.array(True)}
+           "phase": phase, "fell": np.array(False), "success": np.array(True)}
     ref_feet = np.stack([np.stack([0.3 * np.cos(2 * np.pi * p), -0.9 + 0.05 * np.sin(2 * np.pi * p)])
                          for p in np.linspace(0, 1, 101)])
     return run, np.stack([ref_feet, ref_feet], axis=1)  # [101, 2, 2]
@@ -67,7 +67,7 @@ def test_exact_replay_has_zero_curve_error_and_the_reference_timing():
 def test_offset_walk_and_a_fall():
     ref = _reference()
     run, ref_feet = _replay(ref, q_offset_rad=math.radians(3.0))
-    fallen = {**run, "q": run["q"][:50], "contact": run["contact"][:50], "feet": run["feet"][:50],
+    fallen = {**run, "q": run["q"][:50], "contact": run["contact"][:50], "feet": run["feet"][:50], "phase": run["phase"][:50],
               "distance_m": run["distance_m"][:50], "foot_x_m": run["foot_x_m"][:50], "fell": np.array(True),
               "success": np.array(False)}
     m = fidelity_from_rollouts([run, fallen], ref, ref_feet, control_dt=DT, target_speed_m_s=1.0)
@@ -92,3 +92,25 @@ def test_a_bouncing_touch_down_is_one_initial_contact():
     assert m["rmse_deg_mean"] == pytest.approx(0.0, abs=1e-9)
     assert m["cadence_steps_per_min_sim"] == pytest.approx(120.0)
     assert m["stance_pct_r"] == pytest.approx(60.0)
+
+
+def test_early_heel_strikes_are_told_apart_from_poor_tracking():
+    # the joints replay the reference on its clock, but both feet touch down 10 steps (0.1 cycle) early:
+    # cut at the simulated heel strikes the curves are shifted by 10 % (RMSE > 0); cut where the clock
+    # starts a cycle they match (0); the heel strikes fall at reference phase 0.9 = −0.1 cycles
+    ref = _reference()
+    run, ref_feet = _replay(ref)
+    early = {**run, "contact": np.roll(run["contact"], -10, axis=0)}
+    m = fidelity_from_rollouts([early], ref, ref_feet, control_dt=DT, target_speed_m_s=1.2)
+    assert m["heel_strike_phase_cycles"] == pytest.approx(-0.1)
+    assert m["rmse_deg_mean_clock"] == pytest.approx(0.0, abs=1e-9)
+    assert m["rmse_deg_mean"] > 5.0
+    # on time: both agree, phase 0
+    m0 = fidelity_from_rollouts([run], ref, ref_feet, control_dt=DT, target_speed_m_s=1.2)
+    assert m0["heel_strike_phase_cycles"] == pytest.approx(0.0, abs=1e-12)
+    assert m0["rmse_deg_mean_clock"] == pytest.approx(0.0, abs=1e-9)
+    # without a recorded clock the timing metrics are nan, the rest unchanged
+    m1 = fidelity_from_rollouts([{k: v for k, v in run.items() if k != "phase"}], ref, ref_feet, control_dt=DT,
+                                target_speed_m_s=1.2)
+    assert math.isnan(m1["rmse_deg_mean_clock"]) and math.isnan(m1["heel_strike_phase_cycles"])
+    assert m1["rmse_deg_mean"] == pytest.approx(0.0, abs=1e-9)

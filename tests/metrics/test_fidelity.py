@@ -38,6 +38,17 @@ def test_stance_mask_fills_touch_down_bounces_and_drops_toe_brushes():
         F.stance_mask(c, 0.0)
 
 
+def test_phase_wraps_and_the_circular_mean_phase():
+    np.testing.assert_array_equal(F.phase_wrap_indices(np.array([0.8, 0.9, 0.0, 0.1, 0.95, 0.02])), [2, 5])
+    assert F.phase_wrap_indices(np.array([0.1, 0.2])).size == 0
+    assert F.circular_mean_phase(np.array([0.95, 0.05])) == pytest.approx(0.0, abs=1e-12)  # not 0.5
+    assert F.circular_mean_phase(np.array([0.9, 0.9, 0.9])) == pytest.approx(-0.1)
+    assert F.circular_mean_phase(np.array([0.2])) == pytest.approx(0.2)
+    assert F.circular_mean_phase(np.array([0.5])) == pytest.approx(-0.5)  # [-0.5, 0.5)
+    assert np.isnan(F.circular_mean_phase(np.array([0.25, 0.75])))  # opposite: no mean
+    assert np.isnan(F.circular_mean_phase(np.array([])))
+
+
 def test_stride_normalise_linear_ramp():
     # samples 2..6 of t*10 = 20,30,40,50,60 -> 3 points at 0, 50, 100 % = 20, 40, 60
     x = np.arange(10) * 10.0
