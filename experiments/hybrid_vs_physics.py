@@ -69,6 +69,7 @@ class Args:
     lr: float = 3e-4  # PPO learning rate of both modes
     k_pose: float = -1.0  # pose-reward kernel k (1/rad², RewardWeights.k_pose_per_rad2), hybrid; < 0: as bc_coeff
     k_pose_physics: float = -1.0  # the same for physics-only; < 0: the env's default (RewardWeights)
+    contact_reward: float = 0.0  # hybrid's contact-timing reward weight (RewardWeights.contact); physics-only: 0
     seed: int = 0
     physics_from: str = ""  # reuse physics-only results of an earlier run's OUT (same physics settings): hybrid-only rerun
 
@@ -247,8 +248,9 @@ def main() -> None:
             continue
         env_kwargs = personalized_env_kwargs(patient)
         print(f"patient {pid}: paretic {patient.prior.paretic_side}, ROM ratio {patient.prior.rom_ratio:.2f}", flush=True)
-        res = {m: train_to_threshold(m, {**env_kwargs, "reward_weights": RewardWeights(k_pose_per_rad2=pose_kernel(args, m))},
-                                     trial, args) for m in ("hybrid", "physics-only") if m not in reused or pid not in reused[m]}
+        res = {m: train_to_threshold(m, {**env_kwargs, "reward_weights": RewardWeights(
+            k_pose_per_rad2=pose_kernel(args, m), contact=args.contact_reward if m == "hybrid" else 0.0)},
+            trial, args) for m in ("hybrid", "physics-only") if m not in reused or pid not in reused[m]}
         res.update({m: rows_by_pid[pid] for m, rows_by_pid in reused.items() if pid in rows_by_pid})
         h, p = res["hybrid"], res["physics-only"]
         rows.append({
@@ -385,6 +387,7 @@ def write_report(rows: list[dict], skipped: list[str], args: Args, out: Path) ->
           f"{args.envs_per_runner} envs; hybrid = warm start '{args.warm_start}' + BC + GAIL ({hybrid_settings}); "
           f"pose-reward kernel k = {pose_kernel(args, 'hybrid'):g} (hybrid) / {pose_kernel(args, 'physics-only'):g} "
           f"(physics-only) per rad², learning rate {args.lr:g}; "
+          + (f"hybrid contact-timing reward {args.contact_reward:g}; " if args.contact_reward else "") +
           "'nan' = threshold not reached within the cap; '< x' = only the hybrid reached it, so the ratio is below "
           "hybrid time / physics-only's training time. RMSE, endpoint and success at equal budget (the cap) are those of each run's best "
           "evaluated policy (lowest personalization objective: joint RMSE/5° + endpoint/10 cm + spatio-temporal/10 % "

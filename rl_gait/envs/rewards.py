@@ -16,7 +16,7 @@ import numpy as np
 
 @dataclass(frozen=True)
 class RewardWeights:
-    """Weights ``w`` and kernel scales ``k`` of each term (the tracking + goal weights sum to 1)."""
+    """Weights ``w`` and kernel scales ``k`` of each term (the default weights sum to 1; ``contact`` adds to them)."""
 
     pose: float = 0.40
     joint_velocity: float = 0.05
@@ -25,6 +25,7 @@ class RewardWeights:
     speed: float = 0.20
     upright: float = 0.05
     step_length: float = 0.05
+    contact: float = 0.0  # contact timing; off by default (the shipped policies were trained without it)
     k_pose_per_rad2: float = 2.0
     k_joint_velocity_s2_per_rad2: float = 0.05
     k_feet_per_m2: float = 40.0
@@ -38,7 +39,7 @@ class RewardWeights:
 
     @property
     def term_names(self) -> tuple[str, ...]:
-        return ("pose", "joint_velocity", "feet", "com_height", "speed", "upright", "step_length")
+        return ("pose", "joint_velocity", "feet", "com_height", "speed", "upright", "step_length", "contact")
 
 
 def exp_kernel(squared_error: np.ndarray | float, k: float) -> np.ndarray | float:
@@ -89,3 +90,10 @@ def step_length_reward(step_m: float | None, step_ref_m: float, weight: float, k
     if step_m is None:
         return 0.0
     return weight * math.exp(-k_per_m2 * (step_m - step_ref_m) ** 2)
+
+
+def contact_timing_reward(contact: np.ndarray, stance_ref: np.ndarray, weight: float) -> float:
+    """Feet on the ground when the reference's gait events say stance, off it in swing: ``w ×`` the
+    fraction of the two feet whose contact (``[2]`` bool, r, l) equals the reference's stance at the same
+    phase (``[2]`` bool, :meth:`~rl_gait.reference.ReferenceMotion.stance_at`). In ``[0, w]``."""
+    return weight * float(np.mean(np.asarray(contact, bool) == np.asarray(stance_ref, bool)))

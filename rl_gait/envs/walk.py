@@ -122,6 +122,7 @@ class ReferenceTables:
         phase = np.arange(PHASE_TABLE_SIZE) / PHASE_TABLE_SIZE
         self.q = ref.angles_at(phase)[:, cols]
         self.qd = ref.velocities_at(phase)[:, cols]
+        self.stance = ref.stance_at(phase)  # [P, 2] bool (r, l): the reference's gait events
         data = mujoco.MjData(model)
         lay = env.layout
         feet, low_z, com = [], [], []
@@ -454,6 +455,7 @@ class WalkEnv(gym.Env):
                 # per-touchdown weight chosen so that its mean per control step is about w.step_length
                 "step_length": R.step_length_reward(step_m, ref.step_length_m,
                                                     w.step_length * self._steps_per_touchdown, w.k_step_length_per_m2),
+                "contact": R.contact_timing_reward(contacts, ref.stance[i], w.contact),
             }
         reward = sum(terms.values())
         distance = x - self._x_start

@@ -62,6 +62,7 @@ def healthy_reference(task: Task = Task(), speed_m_s: float | None = None,  # no
     stride_time = 120.0 / cadence
     stride_time, stride_len = task_timing(stride_time, v * stride_time, task, dev)
     sd = np.sqrt(atlas.sd_curves("optical") ** 2 + dev.sd_rad**2)
+    stance = atlas.spatiotemporal_at(v)["stance_pct"] / 100.0
     return ReferenceMotion(
         joint_names=JOINT_NAMES, joint_angles_rad=side_curves_to_samples(curves, 0.5),
         cycle_duration_s=stride_time, speed_m_s=stride_len / stride_time, stride_length_m=stride_len,
@@ -69,4 +70,5 @@ def healthy_reference(task: Task = Task(), speed_m_s: float | None = None,  # no
         joint_angles_sd_rad=side_curves_to_samples(sd, 0.5),
         source=f"healthy atlas v{atlas.meta.get('version', '?')} (optical) at {v:.2f} m/s"
                + (f" + literature prior {', '.join(dev.sources)}" if dev.sources else ""),
+        stance_fraction=(stance, stance), left_contact_phase=0.5,
     )

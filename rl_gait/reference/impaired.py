@@ -132,4 +132,5 @@ def impaired_reference(model: ImpairmentModel, atlas: HealthyAtlas | None = None
         cycle_duration_s=stride_time, speed_m_s=v, stride_length_m=v * stride_time,
         task=Task("level", speed_m_s=v), paretic_side=model.paretic_side,
         source=f"impaired_reference({model}) on healthy atlas v{atlas.meta.get('version', '?')} (optical)",
+        stance_fraction=(model.stance_end("r", stance), model.stance_end("l", stance)), left_contact_phase=0.5,
     )

@@ -38,6 +38,10 @@ class ReferenceMotion:
         n_harmonics: Fourier harmonics used by :meth:`angles_at` / :meth:`velocities_at`.
         joint_angles_sd_rad: optional ``[N, J]`` between-stride SD (radians), for uncertainty.
         source: free-text provenance (what produced it).
+        stance_fraction: ``(right, left)`` stance as a fraction of the cycle (measured gait events;
+            healthy ~0.6), for the env's contact-timing reward (:meth:`stance_at`).
+        left_contact_phase: phase (cycles) of left initial contact within the right stride (0.5 when
+            symmetric).
     """
 
     joint_names: tuple[str, ...]
@@ -51,6 +55,8 @@ class ReferenceMotion:
     n_harmonics: int = 8
     joint_angles_sd_rad: np.ndarray | None = None
     source: str = ""
+    stance_fraction: tuple[float, float] = (0.6, 0.6)
+    left_contact_phase: float = 0.5
 
     def __post_init__(self) -> None:
         q = np.asarray(self.joint_angles_rad, dtype=np.float64)
@@ -69,6 +75,12 @@ class ReferenceMotion:
             raise ValueError("cycle_duration_s must be > 0 and speed/stride length >= 0")
         if self.paretic_side not in ("left", "right", "none"):
             raise ValueError(f"paretic_side must be left/right/none, got {self.paretic_side!r}")
+        stance = tuple(float(x) for x in self.stance_fraction)
+        if len(stance) != 2 or not all(0.0 < x < 1.0 for x in stance):
+            raise ValueError(f"stance_fraction must be (right, left) in (0, 1), got {self.stance_fraction}")
+        if not 0.0 <= self.left_contact_phase < 1.0:
+            raise ValueError(f"left_contact_phase must be in [0, 1), got {self.left_contact_phase}")
+        object.__setattr__(self, "stance_fraction", stance)
         q.setflags(write=False)
         object.__setattr__(self, "joint_angles_rad", q)
         object.__setattr__(self, "joint_names", tuple(self.joint_names))
@@ -108,6 +120,14 @@ class ReferenceMotion:
         dq_dphase = -(np.sin(ph) * w) @ self._coeffs.real - (np.cos(ph) * w) @ self._coeffs.imag
         return dq_dphase / self.cycle_duration_s
 
+    def stance_at(self, phase: float | np.ndarray) -> np.ndarray:
+        """``[..., 2]`` bool (right, left): the foot in stance at ``phase`` (cycles, wrapped): right from 0 to
+        ``stance_fraction[0]``, left from ``left_contact_phase`` for ``stance_fraction[1]``."""
+        ph = np.asarray(phase, dtype=np.float64) % 1.0
+        right = ph < self.stance_fraction[0]
+        left = (ph - self.left_contact_phase) % 1.0 < self.stance_fraction[1]
+        return np.stack([right, left], axis=-1)
+
     def curves_101(self) -> np.ndarray:
         """Stride-normalised curves ``[101, J]`` in radians at 0, 1, …, 100 % of the cycle."""
         return self.angles_at(np.linspace(0.0, 1.0, 101))
@@ -135,6 +155,8 @@ class ReferenceMotion:
             "phase_zero": self.phase_zero,
             "n_harmonics": self.n_harmonics,
             "source": self.source,
+            "stance_fraction": list(self.stance_fraction),
+            "left_contact_phase": self.left_contact_phase,
         }
         path.with_suffix(".json").write_text(json.dumps(meta, indent=2))
         return path
@@ -158,4 +180,7 @@ class ReferenceMotion:
             stride_length_m=float(meta["stride_length_m"]), task=Task.from_dict(meta["task"]),
             paretic_side=meta["paretic_side"], phase_zero=meta["phase_zero"],
             n_harmonics=int(meta["n_harmonics"]), joint_angles_sd_rad=sd, source=meta.get("source", ""),
+            # references saved before contact timing was recorded get the healthy values
+            stance_fraction=tuple(meta.get("stance_fraction", (0.6, 0.6))),
+            left_contact_phase=float(meta.get("left_contact_phase", 0.5)),
         )

@@ -48,6 +48,17 @@ def patient_rom_limits_rad(level_rad: np.ndarray, delta_rad: np.ndarray, rho: np
     return np.stack([lo, hi], axis=1)
 
 
+def stance_fractions(trial, default: float = 0.6) -> tuple[float, float]:
+    """``(right, left)`` stance fraction of the cycle from the trial's gait events (``stance_pct_r/l``);
+    ``default`` for a side the events do not give."""
+    sp = trial.spatiotemporal
+    out = []
+    for side in ("r", "l"):
+        v = float(sp.get(f"stance_pct_{side}", float("nan"))) / 100.0
+        out.append(v if np.isfinite(v) and 0.0 < v < 1.0 else default)
+    return out[0], out[1]
+
+
 def step_phase(trial) -> float:
     """Phase (cycles) of left initial contact within the right stride, median over strides; 0.5 if
     the trial's events do not give one."""
@@ -115,12 +126,14 @@ def reference_for(trial, task: Task = Task(), atlas: HealthyAtlas | None = None)
     curves = level + rho[:, None] * dev.delta_rad
     stride_time, stride_len = task_timing(stride_time, stride_len, task, dev)
     missing = [n for n, h in zip(JOINT_NAMES, have, strict=True) if not h]
+    phi_l = step_phase(trial)
     source = (f"reference_for({trial.subject_id}, {task.name}): patient level curves, ROM ratio "
               + ", ".join(f"{n}={r:.2f}" for n, r in zip(JOINT_NAMES, rho, strict=True))
               + (f"; {', '.join(missing)} from the optical atlas scaled by the knee ratio" if missing else "")
               + (f"; task prior {', '.join(dev.sources)}" if dev.sources else ""))
     return ReferenceMotion(
-        joint_names=JOINT_NAMES, joint_angles_rad=side_curves_to_samples(curves, step_phase(trial)),
+        joint_names=JOINT_NAMES, joint_angles_rad=side_curves_to_samples(curves, phi_l),
         cycle_duration_s=stride_time, speed_m_s=stride_len / stride_time, stride_length_m=stride_len,
         task=task.with_speed(stride_len / stride_time), paretic_side=trial.paretic_side, source=source,
+        stance_fraction=stance_fractions(trial), left_contact_phase=phi_l,
     )

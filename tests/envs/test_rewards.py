@@ -47,3 +47,11 @@ def test_step_length_is_paid_at_touchdown_only():
 def test_weights_of_tracking_and_goal_terms_sum_to_one():
     w = R.RewardWeights()
     assert sum(getattr(w, n) for n in w.term_names) == pytest.approx(1.0)
+
+
+def test_contact_timing_counts_the_feet_that_match_the_reference():
+    # right on the ground in the reference's stance, left on the ground in its swing: 1 of 2 → w / 2
+    assert R.contact_timing_reward(np.array([True, True]), np.array([True, False]), 0.2) == pytest.approx(0.1)
+    assert R.contact_timing_reward(np.array([False, True]), np.array([False, True]), 0.2) == pytest.approx(0.2)
+    assert R.contact_timing_reward(np.array([True, False]), np.array([False, True]), 0.2) == 0.0
+    assert R.RewardWeights().contact == 0.0  # off unless asked for

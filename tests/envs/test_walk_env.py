@@ -68,6 +68,28 @@ def test_reward_terms_sum_to_reward(env):
             break
 
 
+def test_the_contact_timing_term_pays_for_contacts_that_match_the_reference():
+    from rl_gait.envs.rewards import RewardWeights
+    from rl_gait.envs.walk import WalkEnv
+    from rl_gait.reference import healthy_reference
+
+    env = WalkEnv(reference=healthy_reference(), reward_weights=RewardWeights(contact=0.3))
+    env.reset(seed=0)
+    paid = []
+    for _ in range(30):
+        _, r, term, _, info = env.step(np.zeros(6, np.float32))
+        if term:
+            break
+        u = env.unwrapped
+        stance = u.ref.stance[int(info["phase"] * len(u.ref.stance))]
+        want = 0.3 * np.mean(np.asarray(info["foot_contact"]) == stance)
+        assert info["reward_contact"] == pytest.approx(want)
+        assert r == pytest.approx(sum(info[f"reward_{n}"] for n in u.weights.term_names))
+        paid.append(info["reward_contact"])
+    assert paid and set(np.round(paid, 9)) <= {0.0, 0.15, 0.3}
+    env.close()
+
+
 def test_observation_structure_covers_observation(env):
     s = env.unwrapped.observation_structure
     assert sum(sl.stop - sl.start for sl in s.values()) == env.observation_space.shape[0]

@@ -11,7 +11,7 @@ from rl_gait.atlas import load_atlas, task_deviation
 from rl_gait.atlas.clip_trial import trial_from_clip
 from rl_gait.joints import JOINT_NAMES
 from rl_gait.reference import patient_rom_limits_rad, reference_for
-from rl_gait.reference.patient import rom_ratio, step_phase
+from rl_gait.reference.patient import rom_ratio, stance_fractions, step_phase
 from rl_gait.tasks import Task
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "strokeavatar"
@@ -83,3 +83,15 @@ def test_healthy_trial_reference_uses_measured_step_phase_and_adds_ankles():
     ankle = np.rad2deg(ref.joint_angles_rad[:, JOINT_NAMES.index("ankle_r")])
     assert 15 < np.ptp(ankle) < 40  # healthy knee ratio ~1 -> nearly the full atlas ankle excursion
     assert "ankle_r" in ref.source
+    # the contact timing is the trial's: its left contact phase, and a clip gives no stance (healthy 0.6)
+    assert ref.left_contact_phase == pytest.approx(step_phase(trial))
+    assert ref.stance_fraction == (0.6, 0.6) == stance_fractions(trial)
+
+
+def test_stance_fractions_from_the_trial_events():
+    class Trial:
+        spatiotemporal = {"stance_pct_r": 64.0, "stance_pct_l": float("nan")}
+
+    assert stance_fractions(Trial()) == (0.64, 0.6)  # a side without events: the default
+    Trial.spatiotemporal = {"stance_pct_r": 58.0, "stance_pct_l": 52.5}
+    assert stance_fractions(Trial()) == pytest.approx((0.58, 0.525))
