@@ -148,7 +148,8 @@ def train_to_threshold(mode: str, env_kwargs: dict, trial, args: Args) -> dict:
         if train_s <= cap_s and (best["entry"] is None or history[-1]["objective"] < best["entry"]["objective"]):
             best.update(entry=history[-1], module=copy.deepcopy(algo.get_module()), steps=steps)
         print(f"  {mode:12s} it {it:4d} {train_s:6.0f}s steps {steps:8,d} rmse {fid['rmse_deg_mean']:5.1f}° "
-              f"falls {fid['fall_rate']:.2f}", flush=True)
+              f"falls {fid['fall_rate']:.2f} (on the clock {fid['rmse_deg_mean_clock']:4.1f}°, heel strike at "
+              f"{fid['heel_strike_phase_cycles']:+.2f} cycles)", flush=True)
 
     it, steps = 0, 0
     try:
@@ -186,12 +187,14 @@ def time_limit_s(args: Args, mode: str) -> float:
 
 
 def history_entry(train_s: float, steps: int, fid: dict) -> dict:
-    """One evaluation of a run: time, steps, RMSE, fall rate and the personalization objective
+    """One evaluation of a run: time, steps, RMSE, the timing split of the RMSE (strides cut at the
+    reference clock; the clock's phase at the simulated heel strikes), fall rate and the personalization objective
     (:func:`rl_gait.personalize.objective.objective_from_metrics`, lower is better) that selects the
     run's best policy — the same rule the Tune search keeps checkpoints by."""
     from rl_gait.personalize.objective import objective_from_metrics
 
     return {"train_s": train_s, "steps": steps, "rmse_deg": fid["rmse_deg_mean"], "fall_rate": fid["fall_rate"],
+            "rmse_deg_clock": fid["rmse_deg_mean_clock"], "heel_strike_phase": fid["heel_strike_phase_cycles"],
             "objective": objective_from_metrics(fid)}
 
 

@@ -26,8 +26,9 @@ def test_time_to_threshold_is_the_first_evaluation_without_a_fall_below_it():
 def test_an_evaluation_is_scored_by_the_personalization_objective():
     """objective = RMSE/5 + endpoint/10 + mean(cadence, stride, speed errors)/10 + 5 × falls, hand-computed."""
     fid = dict(rmse_deg_mean=7.5, endpoint_error_cm=12.0, cadence_error_pct=3.0, stride_length_error_pct=6.0,
-               speed_error_pct=9.0, fall_rate=1 / 3)
+               speed_error_pct=9.0, fall_rate=1 / 3, rmse_deg_mean_clock=4.0, heel_strike_phase_cycles=-0.1)
     entry = hvp.history_entry(20.0, 4000, fid)
+    assert (entry["rmse_deg_clock"], entry["heel_strike_phase"]) == (4.0, -0.1)
     assert entry["objective"] == pytest.approx(1.5 + 1.2 + 0.6 + 5 / 3)
     assert (entry["rmse_deg"], entry["fall_rate"], entry["train_s"], entry["steps"]) == (7.5, 1 / 3, 20.0, 4000)
     no_stride = hvp.history_entry(0.0, 0, fid | dict(rmse_deg_mean=NAN, fall_rate=1.0))
