@@ -65,6 +65,7 @@ def jsonable(obj: Any) -> Any:
             return {"type": type(obj).__name__, "source": getattr(obj, "source", ""),
                     "cycle_duration_s": obj.cycle_duration_s, "speed_m_s": obj.speed_m_s,
                     "stride_length_m": obj.stride_length_m, "paretic_side": obj.paretic_side,
+                    "stance_fraction": list(obj.stance_fraction), "left_contact_phase": obj.left_contact_phase,
                     "task": jsonable(obj.task),
                     "joint_angles_sha256": hashlib.sha256(np.ascontiguousarray(obj.joint_angles_rad)).hexdigest()}
         return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
