@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
+import itertools
 import json
 import time
 from dataclasses import asdict, dataclass
@@ -439,11 +440,11 @@ def write_report(rows: list[dict], skipped: list[str], args: Args, out: Path) ->
     fig, ax = plt.subplots(1, 3 if curves else 2, figsize=(13 if curves else 9, 3.5))
     x = np.arange(len(rows))
     if curves:  # RMSE over training time; filled markers: evaluations without a fall
-        for r, ls in zip(rows, ("-", "--", ":", "-."), strict=False):
+        for r, ls in zip(rows, itertools.cycle(("-", "--", ":", "-.", (0, (5, 1)), (0, (1, 3)))), strict=False):
             for mode, color in (("hybrid", "C0"), ("physics", "C1")):
                 hist = r[f"{mode}_history"]
                 t = [h["train_s"] / 60 for h in hist]
-                ax[2].plot(t, [h["rmse_deg"] for h in hist], ls, color=color, label=f"{r['patient']} {mode}")
+                ax[2].plot(t, [h["rmse_deg"] for h in hist], linestyle=ls, color=color, label=f"{r['patient']} {mode}")
                 ok = [h for h in hist if h["fall_rate"] == 0.0]
                 ax[2].plot([h["train_s"] / 60 for h in ok], [h["rmse_deg"] for h in ok], "o", color=color, ms=3)
         ax[2].axhline(args.rmse_threshold_deg, color="k", lw=0.8)
