@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from rl_gait.errors import DataQualityError, InputFormatError
+from rl_gait.metrics.fidelity import true_runs
 
 G_M_S2 = 9.80665
 SEGMENTS: tuple[str, ...] = ("pelvis", "thigh_r", "shank_r", "foot_r", "thigh_l", "shank_l", "foot_l")
@@ -90,9 +91,7 @@ def unwrap_counter(counter: np.ndarray, modulus: int = 65536) -> np.ndarray:
 
 def nan_runs(valid: np.ndarray) -> list[tuple[int, int]]:
     """``[(start, stop), ...]`` half-open index runs where ``valid`` is False."""
-    v = np.concatenate([[True], np.asarray(valid, bool), [True]])
-    d = np.diff(v.astype(np.int8))
-    return list(zip(np.flatnonzero(d == -1), np.flatnonzero(d == 1), strict=True))
+    return true_runs(~np.asarray(valid, bool))
 
 
 def repair_gaps(x: np.ndarray, max_gap_samples: int, *, path: Path | str, what: str) -> tuple[np.ndarray, int]:
