@@ -76,6 +76,23 @@ def swing_positive_sign(omega: np.ndarray) -> float:
     return -1.0 if np.nanmedian(omega) > 0 else 1.0
 
 
+def shank_omega_sign(omega_rad_s: np.ndarray, inclination_rate_rad_s: np.ndarray | None) -> float:
+    """+1 or −1 so that ``sign · omega`` (``[T]`` rad/s about a shank's principal axis) turns the same way
+    as the shank's sagittal inclination rate ``[T]`` rad/s, d/dt(hip − knee) from joint angles whose
+    signs the format defines. The swing-median rule (:func:`swing_positive_sign`) fails on a stiff paretic
+    shank: its stance is as long as its swing and its pre-swing rotation faster than its swing
+    (StrokeAvatar walk460, 467, 472: left side flipped, initial contacts placed at foot off). Without
+    angles, or when they do not correlate (|r| < 0.3), the swing-median rule decides."""
+    w = np.asarray(omega_rad_s, float)
+    if inclination_rate_rad_s is not None:
+        ok = np.isfinite(w) & np.isfinite(inclination_rate_rad_s)
+        if ok.sum() > 2 and np.std(w[ok]) > 0 and np.std(inclination_rate_rad_s[ok]) > 0:
+            r = float(np.corrcoef(w[ok], np.asarray(inclination_rate_rad_s, float)[ok])[0, 1])
+            if abs(r) >= 0.3:
+                return 1.0 if r > 0 else -1.0
+    return swing_positive_sign(w)
+
+
 def minor_flexion_axis(gyr_rad_s: np.ndarray, long_axis: np.ndarray) -> np.ndarray:
     """For the pelvis: obliquity (about the forward axis) dominates its horizontal-plane rotation, so the
     medio-lateral axis is the *minor* principal axis ⟂ ``long_axis``. Sign is fixed later (see

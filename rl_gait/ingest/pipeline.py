@@ -16,7 +16,7 @@ import numpy as np
 from rl_gait._version import __version__
 from rl_gait.errors import DataQualityError, InputFormatError, RlGaitError
 from rl_gait.ingest import alignment
-from rl_gait.ingest.events import EventParams, detect_events, strides_from_events
+from rl_gait.ingest.events import EventParams, ankle_forward_m, detect_events, strides_from_events
 from rl_gait.ingest.formats import generic_csv, mot, xsens
 from rl_gait.ingest.joint_angles import (
     WalkingPriors,
@@ -373,8 +373,8 @@ def strokeavatar_kinematics(files: list[Path], notes: list[str]) -> Kinematics:
             # the sagittal axis is the principal rotation axis of the shank during walking
             _, vecs = np.linalg.eigh(w3.T @ w3)
             m = vecs[:, -1]
-            m = m * alignment.swing_positive_sign(w3 @ m)
             omega[s], source[s] = w3 @ m, f"shank_{s} orientation (differentiated)"
+            omega[s] = omega[s] * alignment.shank_omega_sign(omega[s], _shank_omega_from_angles(angles, fs, s))
         else:
             w = _shank_omega_from_angles(angles, fs, s)
             if w is None:
@@ -403,7 +403,9 @@ def trial_from_kinematics(kin: Kinematics, *, subject_id: str, height_m: float |
     events: dict[str, GaitEvents] = {}
     midswing: dict[str, np.ndarray] = {}
     for s in ("r", "l"):
-        ev, ms = detect_events(kin.omega_sagittal[s], fs, opts.events)
+        hip, knee = kin.angles_rad.get(f"hip_{s}"), kin.angles_rad.get(f"knee_{s}")
+        fwd = ankle_forward_m(hip, knee) if hip is not None and knee is not None else None
+        ev, ms = detect_events(kin.omega_sagittal[s], fs, opts.events, ankle_forward=fwd)
         events[s], midswing[s] = ev, ms
     if all(len(midswing[s]) == 0 for s in ("r", "l")):
         raise DataQualityError("no walking detected (no swing phases in the leg angular velocity)", path=where,

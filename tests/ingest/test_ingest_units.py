@@ -7,8 +7,8 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from rl_gait.errors import DataQualityError
-from rl_gait.ingest.alignment import SegmentAxes, detect_static_period, sagittal_inclination_rad
-from rl_gait.ingest.events import detect_events, strides_from_events
+from rl_gait.ingest.alignment import SegmentAxes, detect_static_period, sagittal_inclination_rad, shank_omega_sign
+from rl_gait.ingest.events import ANKLE_PEAK_LEAD_CYCLES, ankle_forward_m, detect_events, strides_from_events
 from rl_gait.ingest.joint_angles import WalkingPriors, apply_walking_priors, joint_angles_from_inclinations
 from rl_gait.ingest.orientation import angular_velocity_from_quat
 from rl_gait.ingest.parameters import (
@@ -154,6 +154,36 @@ def test_event_detector_on_a_shank_like_signal():
     np.testing.assert_allclose((ev.initial_contact_s / stride) % 1.0, 0.97, atol=0.02)
     np.testing.assert_allclose((ev.foot_off_s / stride) % 1.0, 0.62, atol=0.02)
     assert detect_events(np.zeros(1000), fs)[0].initial_contact_s.size == 0
+
+
+def test_ankle_forward_by_hand():
+    # hip 30°, knee 30°: thigh 30° forward, shank vertical -> 0.245·0.5 = 0.1225 m; hip 0, knee 90° -> -0.246 m
+    np.testing.assert_allclose(ankle_forward_m(np.radians([30.0, 0.0]), np.radians([30.0, 90.0])), [0.1225, -0.246])
+
+
+def test_angle_based_initial_contact_is_the_ankle_peak_plus_its_lead():
+    """The same shank-like ω as above, whose contact dip is at 0.97; the ankle's forward peak at 0.90 wins
+    (plus the lead), also for a stiff shank with no dip at all."""
+    fs, stride = 100.0, 1.25
+    t = np.arange(int(10 * fs)) / fs
+    phi = (t / stride) % 1.0
+    w = 5 * np.exp(-0.5 * ((phi - 0.8) / 0.05) ** 2) - 2 * np.exp(-0.5 * ((phi - 0.62) / 0.03) ** 2) \
+        - 1.5 * np.exp(-0.5 * ((phi - 0.97) / 0.02) ** 2)
+    fwd = np.cos(2 * np.pi * (phi - 0.90))
+    for omega in (w, np.clip(w, 0.0, None) - 0.2):  # with a contact dip; without (glides into stance)
+        ev, _ = detect_events(omega, fs, ankle_forward=fwd)
+        np.testing.assert_allclose((ev.initial_contact_s / stride) % 1.0, 0.90 + ANKLE_PEAK_LEAD_CYCLES, atol=0.012)
+
+
+def test_shank_omega_sign_follows_the_inclination_rate():
+    """A stiff paretic shank whose swing lasts longer than its stance fools the swing-median rule; the
+    inclination rate d/dt(hip − knee) does not."""
+    t = np.arange(0, 10, 0.01)
+    incl_rate = np.where(t % 1.0 < 0.55, 1.0, -1.2) + 0.3 * np.sin(2 * np.pi * 3 * t)  # 55 % swing, 45 % stance
+    assert shank_omega_sign(incl_rate, None) == -1.0  # the median rule alone flips a correct signal
+    assert shank_omega_sign(incl_rate, incl_rate) == 1.0
+    assert shank_omega_sign(-incl_rate, incl_rate) == -1.0
+    assert shank_omega_sign(incl_rate, np.random.default_rng(0).normal(size=t.size)) == -1.0  # |r| < 0.3: median rule
 
 
 def test_strides_filter_outliers_and_breaks():
