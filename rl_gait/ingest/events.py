@@ -29,7 +29,6 @@ from scipy.signal import butter, filtfilt, find_peaks
 
 from rl_gait.ingest.trial import GaitEvents
 
-
 ANKLE_PEAK_LEAD_CYCLES = 0.042
 """How early the ankle's forward peak (:func:`ankle_forward_m`) comes before heel strike, in cycles.
 Measured on the 118 healthy StrokeAvatar mocap clips, whose frame 0 is a right heel strike: median

@@ -7,7 +7,12 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from rl_gait.errors import DataQualityError
-from rl_gait.ingest.alignment import SegmentAxes, detect_static_period, sagittal_inclination_rad, shank_omega_sign
+from rl_gait.ingest.alignment import (
+    SegmentAxes,
+    detect_static_period,
+    sagittal_inclination_rad,
+    shank_omega_sign,
+)
 from rl_gait.ingest.events import ANKLE_PEAK_LEAD_CYCLES, ankle_forward_m, detect_events, strides_from_events
 from rl_gait.ingest.joint_angles import WalkingPriors, apply_walking_priors, joint_angles_from_inclinations
 from rl_gait.ingest.orientation import angular_velocity_from_quat
