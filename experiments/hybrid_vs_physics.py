@@ -71,6 +71,7 @@ class Args:
     k_pose: float = -1.0  # pose-reward kernel k (1/rad², RewardWeights.k_pose_per_rad2), hybrid; < 0: as bc_coeff
     k_pose_physics: float = -1.0  # the same for physics-only; < 0: the env's default (RewardWeights)
     contact_reward: float = 0.0  # hybrid's contact-timing reward weight (RewardWeights.contact); physics-only: 0
+    trunk_pitch: str = "upright"  # both modes: WalkEnv(trunk_pitch=...): "upright" or "reference" (rl_gait.envs.trunk_pitch)
     seed: int = 0
     physics_from: str = ""  # reuse physics-only results of an earlier run's OUT (same physics settings): hybrid-only rerun
 
@@ -250,7 +251,7 @@ def main() -> None:
             skipped.append(f"{pid}: {e}")
             print(f"patient {pid} skipped: {e}", flush=True)
             continue
-        env_kwargs = personalized_env_kwargs(patient)
+        env_kwargs = {**personalized_env_kwargs(patient), "trunk_pitch": args.trunk_pitch}
         print(f"patient {pid}: paretic {patient.prior.paretic_side}, ROM ratio {patient.prior.rom_ratio:.2f}", flush=True)
         res = {m: train_to_threshold(m, {**env_kwargs, "reward_weights": RewardWeights(
             k_pose_per_rad2=pose_kernel(args, m), contact=args.contact_reward if m == "hybrid" else 0.0)},
@@ -301,7 +302,7 @@ def policy_format() -> dict:
 
 
 PHYSICS_SETTINGS = ("data", "cap_minutes", "physics_cap_minutes", "eval_every", "eval_rollouts", "eval_duration_s", "rmse_threshold_deg",
-                    "runners", "envs_per_runner", "lr", "seed")
+                    "runners", "envs_per_runner", "lr", "seed", "trunk_pitch")
 
 
 def physics_results(args: Args) -> dict[str, dict]:
@@ -391,7 +392,8 @@ def write_report(rows: list[dict], skipped: list[str], args: Args, out: Path) ->
           f"{args.envs_per_runner} envs; hybrid = warm start '{args.warm_start}' + BC + GAIL ({hybrid_settings}); "
           f"pose-reward kernel k = {pose_kernel(args, 'hybrid'):g} (hybrid) / {pose_kernel(args, 'physics-only'):g} "
           f"(physics-only) per rad², learning rate {args.lr:g}; "
-          + (f"hybrid contact-timing reward {args.contact_reward:g}; " if args.contact_reward else "") +
+          + (f"hybrid contact-timing reward {args.contact_reward:g}; " if args.contact_reward else "")
+          + (f"trunk pitch target: the reference's ({args.trunk_pitch}); " if args.trunk_pitch != "upright" else "") +
           "'nan' = threshold not reached within the cap; '< x' = only the hybrid reached it, so the ratio is below "
           "hybrid time / physics-only's training time. RMSE, endpoint and success at equal budget (the cap) are those of each run's best "
           "evaluated policy (lowest personalization objective: joint RMSE/5° + endpoint/10 cm + spatio-temporal/10 % "

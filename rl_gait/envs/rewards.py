@@ -76,7 +76,7 @@ def speed_reward(v_m_s: float, v_target_m_s: float, weight: float, k_s2_per_m2: 
 
 
 def upright_reward(pitch_rad: float, weight: float, k_per_rad2: float) -> float:
-    """Trunk pitch (forward lean positive) near zero."""
+    """Trunk pitch error (rad, forward lean positive; the pitch minus the reference's) near zero."""
     return weight * math.exp(-k_per_rad2 * pitch_rad**2)
 
 

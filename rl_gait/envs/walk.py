@@ -33,7 +33,9 @@ else the no-slip speed the reference's kinematics imply on this body. Each is re
 
 ## Starting State
 Reference state initialisation: a random phase (seeded), joint angles and velocities of the reference
-there plus small noise, trunk upright, forward speed = target speed, lowest foot point on the ground.
+there plus small noise, trunk at the reference's pitch (``ReferenceTables.trunk_pitch_rad``: upright, or
+with ``trunk_pitch="reference"`` the pitch that makes the reference's contacts consistent on this body,
+:mod:`rl_gait.envs.trunk_pitch`), forward speed = target speed, lowest foot point on the ground.
 Position: the start of the level approach; with probability ``feature_start_prob`` (slope and stairs
 only, for training) a uniformly drawn point on the feature instead, so that experience covers every
 step and not only the first (spatial RSI). ``reset(options={"x_m": ...})`` sets it explicitly.
@@ -60,7 +62,9 @@ approach (what evaluations and the curriculum count).
 ## Arguments
 ``task``, ``reference`` (default: the healthy atlas reference for the task), ``body``, ``pd``,
 ``reward_weights``, ``terrain_layout``, ``episode_duration_s``, ``action_scale_rad``,
-``init_noise_rad``, ``feature_start_prob``, ``max_lag_m``, ``max_retreat_m``, ``weakness_range``, ``render_mode`` (``"rgb_array"``), ``render_size``.
+``init_noise_rad``, ``feature_start_prob``, ``max_lag_m``, ``max_retreat_m``, ``weakness_range``, ``trunk_pitch``
+(``"upright"``: the ``upright`` reward and the start state ask for pitch 0; ``"reference"``: for the
+reference's consistent pitch), ``render_mode`` (``"rgb_array"``), ``render_size``.
 
 ## Version History
 v0: initial release.
@@ -79,6 +83,7 @@ import numpy as np
 from rl_gait.body.params import BodyParams, PDParams
 from rl_gait.body.planar import FRAME_SKIP, apply_pd, body_layout, build_planar_spec
 from rl_gait.envs import rewards as R
+from rl_gait.envs.trunk_pitch import consistent_trunk_pitch_rad, lowest_point_heights_m, near_initial_contacts
 from rl_gait.joints import JOINT_NAMES
 from rl_gait.reference.motion import ReferenceMotion
 from rl_gait.tasks import TERRAIN_KINDS, Task
@@ -111,10 +116,14 @@ def _compile(body: BodyParams, pd: PDParams) -> mujoco.MjModel:
 class ReferenceTables:
     """The reference evaluated once on a fine phase grid, in this body's kinematics.
 
-    ``q``/``qd`` [P, 6]; ``feet`` [P, 4] ankle x/z relative to the pelvis (pelvis frame, upright
-    trunk); ``pelvis_height`` [P] hip height above the lowest foot point; ``com_height`` [P];
-    ``natural_speed_m_s``: the no-slip forward speed that the reference kinematics imply on this body
-    (mean over the cycle of the faster backward ankle speed relative to the pelvis: the stance foot's).
+    ``q``/``qd`` [P, 6]; ``feet`` [P, 4] ankle x/z relative to the pelvis (pelvis frame);
+    ``contact_points_xz_m`` [P, 2, 2, 2] the heel and toe spheres' centres relative to the hip (trunk
+    upright; foot r/l, heel/toe, x/z); ``trunk_pitch_rad``: the trunk pitch the env asks for — 0 (upright) or, with
+    ``trunk_pitch="reference"``, the pitch at which the reference's feet are equally low at its initial
+    contacts (:mod:`rl_gait.envs.trunk_pitch`); ``pelvis_height`` [P] hip height above the
+    lowest foot point and ``com_height`` [P] at that pitch; ``natural_speed_m_s``: the no-slip forward
+    speed that the reference kinematics imply on this body (mean over the cycle of the faster backward
+    ankle speed relative to the pelvis: the stance foot's).
     """
 
     def __init__(self, ref: ReferenceMotion, model: mujoco.MjModel, env: WalkEnv):
@@ -125,21 +134,26 @@ class ReferenceTables:
         self.stance = ref.stance_at(phase)  # [P, 2] bool (r, l): the reference's gait events
         data = mujoco.MjData(model)
         lay = env.layout
-        feet, low_z, com = [], [], []
+        feet, points, com = [], [], []
         for i in range(PHASE_TABLE_SIZE):
-            data.qpos[:] = 0.0
+            data.qpos[:] = 0.0  # pelvis (hip axis) at the origin, trunk upright
             data.qpos[lay.joint_qpos] = self.q[i]
             mujoco.mj_kinematics(model, data)
             mujoco.mj_comPos(model, data)
             feet.append(env._feet_rel_pelvis(data))
-            z = data.geom_xpos[lay.contact_geoms][..., 2].min(axis=1) - env._contact_radius  # [2] per foot
-            low_z.append(z.min())
-            com.append(data.subtree_com[lay.pelvis_body, 2])
+            points.append(data.geom_xpos[lay.contact_geoms][..., (0, 2)])  # [2 feet, 2 points, (x, z)]
+            com.append(data.subtree_com[lay.pelvis_body, (0, 2)])
         self.feet = np.asarray(feet)
-        self.pelvis_height = -np.asarray(low_z)
-        self.com_height = np.asarray(com) + self.pelvis_height
+        points = self.contact_points_xz_m = np.asarray(points)  # [P, 2, 2, 2] relative to the hip, trunk upright
+        down = near_initial_contacts(phase, ref.left_contact_phase)
+        self.trunk_pitch_rad = consistent_trunk_pitch_rad(points, down) if env.trunk_pitch == "reference" else 0.0
+        c, s_ = math.cos(self.trunk_pitch_rad), math.sin(self.trunk_pitch_rad)
+        low_z = lowest_point_heights_m(points, self.trunk_pitch_rad).min(axis=1) - env._contact_radius
+        self.pelvis_height = -low_z
+        com = np.asarray(com)
+        self.com_height = -com[:, 0] * s_ + com[:, 1] * c + self.pelvis_height
         dt_phase = ref.cycle_duration_s / PHASE_TABLE_SIZE
-        ankle_x = self.feet[:, (0, 2)]  # [P, 2] ankle x relative to the pelvis, r and l
+        ankle_x = self.feet[:, (0, 2)] * c + self.feet[:, (1, 3)] * s_  # [P, 2] world-horizontal, r and l
         vel = (np.roll(ankle_x, -1, axis=0) - np.roll(ankle_x, 1, axis=0)) / (2 * dt_phase)  # periodic
         # the stance foot moves backward relative to the pelvis at the walking speed, the swing foot forward
         self.natural_speed_m_s = float(np.mean(np.max(-vel, axis=1)))
@@ -164,6 +178,7 @@ class WalkEnv(gym.Env):
         max_lag_m: float | None = None,
         max_retreat_m: float | None = None,
         weakness_range: tuple[float, float] | None = None,
+        trunk_pitch: str = "upright",
         render_mode: str | None = None,
         render_size: tuple[int, int] = (240, 320),
     ):
@@ -190,6 +205,9 @@ class WalkEnv(gym.Env):
                 raise ValueError(f"weakness_range must be (lo, hi) with 0 < lo <= hi <= 1, got {weakness_range}")
             weakness_range = (lo, hi)
         self.weakness_range = weakness_range
+        if trunk_pitch not in ("upright", "reference"):
+            raise ValueError(f"trunk_pitch must be 'upright' or 'reference', got {trunk_pitch!r}")
+        self.trunk_pitch = trunk_pitch
         self._weak_side, self._weakness = None, 1.0
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
@@ -396,7 +414,8 @@ class WalkEnv(gym.Env):
 
     def _set_reference_state(self, data: mujoco.MjData, phase: float, x_m: float = 0.0, noise_rad: float = 0.0,
                              rng: np.random.Generator | None = None) -> None:
-        """Put ``data`` at the reference pose of ``phase``: upright, lowest foot point on the ground."""
+        """Put ``data`` at the reference pose of ``phase``: trunk at the reference's pitch, lowest foot point
+        on the ground."""
         lay, i = self.layout, int((phase % 1.0) * PHASE_TABLE_SIZE)
         mujoco.mj_resetData(self.model, data)
         q = self.ref.q[i].copy()
@@ -405,7 +424,7 @@ class WalkEnv(gym.Env):
         q = np.clip(q, lay.joint_range_rad[:, 0], lay.joint_range_rad[:, 1])
         data.qpos[lay.joint_qpos] = q
         data.qvel[lay.joint_qvel] = self.ref.qd[i]
-        data.qpos[lay.root_qpos] = (x_m, 0.0, 0.0)
+        data.qpos[lay.root_qpos] = (x_m, 0.0, self.ref.trunk_pitch_rad)
         data.qvel[lay.root_qvel] = (self.target_speed_m_s, 0.0, 0.0)
         mujoco.mj_kinematics(self.model, data)
         pts = data.geom_xpos[lay.contact_geoms].reshape(-1, 3)
@@ -451,7 +470,7 @@ class WalkEnv(gym.Env):
                 "feet": R.feet_reward(feet, ref.feet[i], w.feet, w.k_feet_per_m2),
                 "com_height": R.com_height_reward(com_h, ref.com_height[i], w.com_height, w.k_com_height_per_m2),
                 "speed": R.speed_reward(vx, self._target_vx_m_s, w.speed, w.k_speed_s2_per_m2),
-                "upright": R.upright_reward(pitch, w.upright, w.k_upright_per_rad2),
+                "upright": R.upright_reward(pitch - ref.trunk_pitch_rad, w.upright, w.k_upright_per_rad2),
                 # per-touchdown weight chosen so that its mean per control step is about w.step_length
                 "step_length": R.step_length_reward(step_m, ref.step_length_m,
                                                     w.step_length * self._steps_per_touchdown, w.k_step_length_per_m2),
