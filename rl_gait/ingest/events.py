@@ -130,14 +130,14 @@ def detect_events(omega_rad_s: np.ndarray, sample_rate_hz: float, params: EventP
     ics, fos = [], []
     for p in peaks:
         a, b = p + 1, min(len(w), p + int(params.ic_window * period * fs) + 1)
-        if b - a >= 2:
+        if b - a >= 2 and fwd is not None:  # the ankle's forward peak, moved by its measured lead
+            lo = max(0, p - int(0.25 * params.ic_window * period * fs))
+            ics.append(min(len(w) - 1, lo + int(np.argmax(fwd[lo:b])) + round(ANKLE_PEAK_LEAD_CYCLES * period * fs)))
+        elif b - a >= 2:
             seg = w[a:b]
             mins, _ = find_peaks(-seg)
             low = [m for m in mins if seg[m] < params.ic_level_rad_s]
-            if fwd is not None:  # the ankle's forward peak, moved by its measured lead
-                lo = max(0, p - int(0.25 * params.ic_window * period * fs))
-                ics.append(min(len(w) - 1, lo + int(np.argmax(fwd[lo:b])) + round(ANKLE_PEAK_LEAD_CYCLES * period * fs)))
-            elif low:
+            if low:
                 ics.append(a + low[0])
             else:  # stiff shank without a contact dip: where ω glides into stance (its zero crossing)
                 down = np.flatnonzero((seg[:-1] >= 0) & (seg[1:] < 0))

@@ -437,7 +437,11 @@ def trial_from_kinematics(kin: Kinematics, *, subject_id: str, height_m: float |
         **provenance,
         "rl_gait_version": __version__,
         "calibration": kin.calibration,
-        "event_source": kin.omega_source,
+        "event_source": {s: (f"foot off: {kin.omega_source[s]}; initial contact: "
+                             + ("ankle's forward peak from hip and knee angles (Zeni 2008) + lead"
+                                if f"hip_{s}" in kin.angles_rad and f"knee_{s}" in kin.angles_rad
+                                else "its first minimum after mid-swing"))
+                         for s in ("r", "l")},
         "paretic_evidence": evidence,
         "notes": list(kin.notes),
         "options": {"orientation": opts.orientation, "max_gap_s": opts.max_gap_s,
