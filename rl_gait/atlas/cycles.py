@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from rl_gait.ingest.events import AMINIAN_LAG_CYCLES
 from rl_gait.joints import N_CURVE_POINTS
 
 IC_N_HARMONICS = 10
 """Harmonics kept when differentiating the shank angle (suppresses 90–120 Hz sample noise)."""
 
-IC_DETECTOR_BIAS_CYCLES = 0.045
-"""Mean lateness of :func:`detect_initial_contact_phase` in cycles. Measured on the 118 healthy
-mocap clips, whose frame 0 is a right heel strike: the detector returned median phase 0.045
-(10–90 % range 0.007–0.064). Subtracted from every detection."""
+IC_DETECTOR_BIAS_CYCLES = AMINIAN_LAG_CYCLES
+"""Mean lateness of :func:`detect_initial_contact_phase` in cycles (the ingestion's measured Aminian lag,
+:data:`rl_gait.ingest.events.AMINIAN_LAG_CYCLES`: median 0.045 on the 118 healthy mocap clips, whose frame
+0 is a right heel strike). Subtracted from every detection."""
 
 
 def periodic_samples(x: np.ndarray) -> np.ndarray:

@@ -7,13 +7,14 @@ Salarian et al. 2004). Initial contact (IC) closes the swing:
 - with hip and knee angles (every IMU suit with thigh and shank sensors, every angle table): where the
   ankle is farthest in front of the hip (Zeni et al. 2008; :func:`ankle_forward_m`), moved later by
   :data:`ANKLE_PEAK_LEAD_CYCLES` of the stride;
-- from ω alone (shank or foot sensors only): the first negative minimum after mid-swing (Aminian), or
-  where ω glides into stance (its zero crossing) for a stiff shank without a contact dip.
+- from ω alone (shank or foot sensors only): the first negative minimum after mid-swing (Aminian) moved
+  earlier by its measured lag :data:`AMINIAN_LAG_CYCLES`, or where ω glides into stance (its zero
+  crossing, not corrected: not measured) for a stiff shank without a contact dip.
 
 Why the angles win: on the healthy subject with optical ground truth (gaittoolbox S02; events from the
-foot-velocity algorithm of O'Connor et al. 2007 on the Vicon ankle and toe) the ω minimum is 0.07–0.09 s
-late (stance 52–55 %, truth 59–60 %), the corrected ankle peak within ±0.04 s (mean −0.005 / +0.010 s,
-stance 57–59 %). On StrokeAvatar's stiff-kneed paretic legs the ω events put paretic contact after the
+foot-velocity algorithm of O'Connor et al. 2007 on the Vicon ankle and toe) the uncorrected ω minimum was
+0.07–0.09 s late (stance 52–55 %, truth 59–60 %), the corrected ankle peak is within ±0.04 s (mean
+−0.005 / +0.010 s, stance 57–59 %) — as is the corrected ω minimum there — but on StrokeAvatar's stiff-kneed paretic legs the ω events put paretic contact after the
 other foot had left the ground (paretic stance 27–38 %: a flight phase no hemiparetic walker has); the
 ankle peak gives 39–50 % paretic and 55–72 % non-paretic stance, 3–19 % double support. Thresholds are
 relative to the signal and windows to the stride period found by autocorrelation, so the detector
@@ -28,6 +29,13 @@ import numpy as np
 from scipy.signal import butter, filtfilt, find_peaks
 
 from rl_gait.ingest.trial import GaitEvents
+
+AMINIAN_LAG_CYCLES = 0.045
+"""How late the first ω minimum after mid-swing (Aminian et al. 2002) comes after heel strike, in cycles.
+Measured on the 118 healthy StrokeAvatar mocap clips (frame 0 = right heel strike) with ω = d/dt(hip − knee):
+median 0.045 (10–90 % 0.007…0.064); on gaittoolbox S02 the corrected minimum of that ω is −8 / −1 ms from
+the Vicon foot-velocity events (uncorrected +55 / +62 ms). Subtracted from every ω-minimum initial contact
+(and from the atlas' clip phases, :func:`rl_gait.atlas.cycles.detect_initial_contact_phase`)."""
 
 ANKLE_PEAK_LEAD_CYCLES = 0.042
 """How early the ankle's forward peak (:func:`ankle_forward_m`) comes before heel strike, in cycles.
@@ -138,7 +146,7 @@ def detect_events(omega_rad_s: np.ndarray, sample_rate_hz: float, params: EventP
             mins, _ = find_peaks(-seg)
             low = [m for m in mins if seg[m] < params.ic_level_rad_s]
             if low:
-                ics.append(a + low[0])
+                ics.append(max(0, a + low[0] - round(AMINIAN_LAG_CYCLES * period * fs)))
             else:  # stiff shank without a contact dip: where ω glides into stance (its zero crossing)
                 down = np.flatnonzero((seg[:-1] >= 0) & (seg[1:] < 0))
                 if down.size:
