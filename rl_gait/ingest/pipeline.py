@@ -402,11 +402,15 @@ def trial_from_kinematics(kin: Kinematics, *, subject_id: str, height_m: float |
     fs = kin.sample_rate_hz
     events: dict[str, GaitEvents] = {}
     midswing: dict[str, np.ndarray] = {}
+    event_source: dict[str, str] = {}
     for s in ("r", "l"):
         hip, knee = kin.angles_rad.get(f"hip_{s}"), kin.angles_rad.get(f"knee_{s}")
         fwd = ankle_forward_m(hip, knee) if hip is not None and knee is not None else None
         ev, ms = detect_events(kin.omega_sagittal[s], fs, opts.events, ankle_forward=fwd)
         events[s], midswing[s] = ev, ms
+        event_source[s] = (f"foot off: {kin.omega_source[s]}; initial contact: "
+                           + ("ankle's forward peak from hip and knee angles (Zeni 2008) + lead" if fwd is not None
+                              else "its first minimum after mid-swing − lag (or its zero crossing)"))
     if all(len(midswing[s]) == 0 for s in ("r", "l")):
         raise DataQualityError("no walking detected (no swing phases in the leg angular velocity)", path=where,
                                fix="pass a recording of level walking (at least 2 strides per leg)")
@@ -437,11 +441,7 @@ def trial_from_kinematics(kin: Kinematics, *, subject_id: str, height_m: float |
         **provenance,
         "rl_gait_version": __version__,
         "calibration": kin.calibration,
-        "event_source": {s: (f"foot off: {kin.omega_source[s]}; initial contact: "
-                             + ("ankle's forward peak from hip and knee angles (Zeni 2008) + lead"
-                                if f"hip_{s}" in kin.angles_rad and f"knee_{s}" in kin.angles_rad
-                                else "its first minimum after mid-swing"))
-                         for s in ("r", "l")},
+        "event_source": event_source,
         "paretic_evidence": evidence,
         "notes": list(kin.notes),
         "options": {"orientation": opts.orientation, "max_gap_s": opts.max_gap_s,
