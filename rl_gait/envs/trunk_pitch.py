@@ -44,9 +44,12 @@ def near_initial_contacts(phase: np.ndarray, left_contact_phase: float) -> np.nd
     return near(0.0) | near(left_contact_phase)
 
 
-def consistent_trunk_pitch_rad(points_xz_m: np.ndarray, down: np.ndarray) -> float:
-    """The pitch of :data:`PITCH_GRID_RAD` that minimises the mean squared height difference (m²) between
-    the two feet's lowest points over the phases ``down`` (``[P]`` bool, :func:`near_initial_contacts`)."""
+def consistent_trunk_pitch_rad(points_xz_m: np.ndarray, down: np.ndarray, right_above_left_m: np.ndarray | float = 0.0
+                               ) -> float:
+    """The pitch of :data:`PITCH_GRID_RAD` that minimises the mean squared error (m²) of the right foot's lowest
+    point above the left's against ``right_above_left_m`` (0 on level ground; on stairs ± the riser at the
+    initial contacts) over the phases ``down`` (``[P]`` bool, :func:`near_initial_contacts`)."""
     h = lowest_point_heights_m(points_xz_m[down], PITCH_GRID_RAD)  # [G, P', 2]
-    cost = np.mean((h[..., 0] - h[..., 1]) ** 2, axis=1)
+    target = np.broadcast_to(np.asarray(right_above_left_m, dtype=np.float64), (int(np.count_nonzero(down)),))
+    cost = np.mean((h[..., 0] - h[..., 1] - target) ** 2, axis=1)
     return float(PITCH_GRID_RAD[int(np.argmin(cost))])

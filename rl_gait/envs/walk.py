@@ -83,7 +83,13 @@ import numpy as np
 from rl_gait.body.params import BodyParams, PDParams
 from rl_gait.body.planar import FRAME_SKIP, apply_pd, body_layout, build_planar_spec
 from rl_gait.envs import rewards as R
-from rl_gait.envs.trunk_pitch import consistent_trunk_pitch_rad, lowest_point_heights_m, near_initial_contacts
+from rl_gait.envs.stair_fit import corrections_on_grid, fit_stair_corrections
+from rl_gait.envs.trunk_pitch import (
+    CONTACT_WINDOW_CYCLES,
+    consistent_trunk_pitch_rad,
+    lowest_point_heights_m,
+    near_initial_contacts,
+)
 from rl_gait.joints import JOINT_NAMES
 from rl_gait.reference.motion import ReferenceMotion
 from rl_gait.tasks import TERRAIN_KINDS, Task
@@ -103,6 +109,8 @@ OBSERVATION_SIZES = {"root": 5, "style": 16, "contact": 2, "phase": 2, "ref_next
 """Observation blocks in order (terrain last) and their sizes."""
 OBSERVATION_DIM = sum(OBSERVATION_SIZES.values())
 PHASE_TABLE_SIZE = 1000
+DEFAULT_REFERENCE_SD_RAD = math.radians(5.0)
+"""Per-joint scale of a stair fit's corrections for a reference without a between-stride SD."""
 LEVEL_GOAL_DISTANCE_M = 3.0
 FEATURE_GOAL_MARGIN_M = 1.0
 
@@ -134,19 +142,39 @@ class ReferenceTables:
         self.stance = ref.stance_at(phase)  # [P, 2] bool (r, l): the reference's gait events
         data = mujoco.MjData(model)
         lay = env.layout
-        feet, points, com = [], [], []
+
+        def contact_points(q: np.ndarray) -> np.ndarray:  # [2 feet, 2 points, (x, z)] relative to the hip, upright
+            data.qpos[:] = 0.0
+            data.qpos[lay.joint_qpos] = q
+            mujoco.mj_kinematics(model, data)
+            return data.geom_xpos[lay.contact_geoms][..., (0, 2)].copy()
+
+        down = near_initial_contacts(phase, ref.left_contact_phase)
+        task = ref.task
+        rise = task.signed_rise if task.terrain == "stairs" else 0.0
+        right_above_left = np.where(np.abs((phase[down] + 0.5) % 1.0 - 0.5) <= CONTACT_WINDOW_CYCLES, rise, -rise)
+        points = np.asarray([contact_points(q) for q in self.q])
+        self.trunk_pitch_rad = (consistent_trunk_pitch_rad(points, down, right_above_left)
+                                if env.trunk_pitch == "reference" else 0.0)
+        self.stair_fit_residuals_m = None
+        if task.terrain == "stairs":  # put the feet on the treads (rl_gait.envs.stair_fit)
+            sd = (np.mean(ref.joint_angles_sd_rad, axis=0)[cols] if ref.joint_angles_sd_rad is not None
+                  else np.full(len(cols), DEFAULT_REFERENCE_SD_RAD))
+            coef, self.stair_fit_residuals_m = fit_stair_corrections(
+                contact_points, self.q, sd, ref.left_contact_phase, self.trunk_pitch_rad, task.step_depth_m, rise)
+            dq, dqd = corrections_on_grid(coef, phase, ref.left_contact_phase, ref.cycle_duration_s)
+            self.q, self.qd = self.q + dq, self.qd + dqd
+            points = np.asarray([contact_points(q) for q in self.q])
+        feet, com = [], []
         for i in range(PHASE_TABLE_SIZE):
             data.qpos[:] = 0.0  # pelvis (hip axis) at the origin, trunk upright
             data.qpos[lay.joint_qpos] = self.q[i]
             mujoco.mj_kinematics(model, data)
             mujoco.mj_comPos(model, data)
             feet.append(env._feet_rel_pelvis(data))
-            points.append(data.geom_xpos[lay.contact_geoms][..., (0, 2)])  # [2 feet, 2 points, (x, z)]
             com.append(data.subtree_com[lay.pelvis_body, (0, 2)])
         self.feet = np.asarray(feet)
-        points = self.contact_points_xz_m = np.asarray(points)  # [P, 2, 2, 2] relative to the hip, trunk upright
-        down = near_initial_contacts(phase, ref.left_contact_phase)
-        self.trunk_pitch_rad = consistent_trunk_pitch_rad(points, down) if env.trunk_pitch == "reference" else 0.0
+        self.contact_points_xz_m = points  # [P, 2, 2, 2] relative to the hip, trunk upright
         c, s_ = math.cos(self.trunk_pitch_rad), math.sin(self.trunk_pitch_rad)
         low_z = lowest_point_heights_m(points, self.trunk_pitch_rad).min(axis=1) - env._contact_radius
         self.pelvis_height = -low_z
