@@ -94,6 +94,7 @@ def multitask_config(
         key = repr(([(t, r.source, r.cycle_duration_s) for t, r in tasks], body, pd, demos_per_task, seed,
                     HEIGHT_SAMPLES_X_M.tolist()))  # they hold observations: their layout too
         key += "" if trunk_pitch == "upright" else f", trunk pitch {trunk_pitch}"  # upright: the names of before
+        key += ", stairs fitted to the treads" if any(t.terrain == "stairs" for t, _ in tasks) else ""  # envs.stair_fit
         demos = Path(out_dir) / f"demonstrations-{hashlib.sha256(key.encode()).hexdigest()[:12]}.npz"
         if not demos.exists():
             env = WalkEnv(**body_kw, reference=tasks[0][1], trunk_pitch=trunk_pitch)

@@ -127,8 +127,11 @@ class ReferenceTables:
     ``q``/``qd`` [P, 6]; ``feet`` [P, 4] ankle x/z relative to the pelvis (pelvis frame);
     ``contact_points_xz_m`` [P, 2, 2, 2] the heel and toe spheres' centres relative to the hip (trunk
     upright; foot r/l, heel/toe, x/z); ``trunk_pitch_rad``: the trunk pitch the env asks for — 0 (upright) or, with
-    ``trunk_pitch="reference"``, the pitch at which the reference's feet are equally low at its initial
-    contacts (:mod:`rl_gait.envs.trunk_pitch`); ``pelvis_height`` [P] hip height above the
+    ``trunk_pitch="reference"``, the pitch at which the reference's feet are equally low (on stairs: one riser
+    apart) at its initial contacts (:mod:`rl_gait.envs.trunk_pitch`). On stairs ``q``/``qd`` are the reference
+    plus the smallest smooth correction that puts the feet one tread apart at those contacts
+    (:mod:`rl_gait.envs.stair_fit`; ``stair_fit_residuals_m`` [2 contacts, (x, z)] what is left, else
+    ``None``); ``pelvis_height`` [P] hip height above the
     lowest foot point and ``com_height`` [P] at that pitch; ``natural_speed_m_s``: the no-slip forward
     speed that the reference kinematics imply on this body (mean over the cycle of the faster backward
     ankle speed relative to the pelvis: the stance foot's).
