@@ -18,7 +18,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-
 N_HARMONICS = 2
 """Harmonics of the per-joint correction (5 coefficients per joint)."""
 PLACEMENT_TOL_M = 1e-4
