@@ -21,6 +21,8 @@ worse only if the drop is significant (one-sided Boschloo exact test, p < ``--re
 The measured stretches (settings, curriculum progress, evaluations, why a stretch was or was not
 shipped) are in ``docs/atlas_training.md``.
 ``kill PID`` (SIGTERM) ends a stretch early at the next iteration, saved and recorded.
+``--stair-fit`` trains (and evaluates) on stair references fitted to the treads of the body
+(``WalkEnv(stair_fit=True)``, :mod:`rl_gait.envs.stair_fit`); the shipped policy was trained without it.
 ``--feature-start-prob`` / ``--max-lag-m`` turn on the env's spatial RSI and lag termination (off by
 default: in the stretches measured so far they did not get stairs up learned; with ``--advance-on
 evaluation`` the lag termination ends evaluation episodes too). ``--max-retreat-m 0.5`` ends an episode
@@ -75,6 +77,7 @@ class Args:
     weakness: str = ""  # "lo,hi": weaken a random side's PD by a factor in [lo, hi] per episode (WalkEnv)
     weakness_families: str = ""  # "level,hemiparetic": only these families' episodes are weakened; "" = all
     trunk_pitch: str = "upright"  # or "reference": the upright target is each reference's consistent pitch (WalkEnv)
+    stair_fit: bool = False  # stair references fitted to the treads of the body (WalkEnv(stair_fit=True))
     advance_on: str = "training"  # or "evaluation": deterministic evaluation episodes advance the curriculum
     evaluation_interval: int = 5  # with --advance-on evaluation: iterations between evaluations
     evaluation_steps: int = 4000  # with --advance-on evaluation: deterministic env steps per evaluation
@@ -95,6 +98,12 @@ def parse() -> Args:
         else:
             p.add_argument(f"--{k.replace('_', '-')}", type=type(v), default=v)
     return Args(**vars(p.parse_args()))
+
+
+def env_options(args: Args) -> dict:
+    """The run's :class:`~rl_gait.envs.walk.WalkEnv` options that change what a reference asks of the body
+    (training, evaluations and anchor states alike)."""
+    return {"trunk_pitch": args.trunk_pitch, "stair_fit": args.stair_fit}
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -160,13 +169,13 @@ ANCHOR_SEED = 2000  # anchor states come from other seeds than the ship evaluati
 
 def evaluate_tasks(policy, cfg, refs, *, seeds: int, duration_s: float, weak_side: str | None = None,
                    cells: tuple[str, ...] | None = None, first_seed: int = EVAL_SEED,
-                   states: list | None = None, trunk_pitch: str = "upright") -> dict:
+                   states: list | None = None, env_options: dict | None = None) -> dict:
     """Deterministic rollouts of ``policy`` (:class:`~rl_gait.learner.Policy`) on every task and level
     (or only ``cells``, e.g. ``("stairs_up/L0",)``): success rate and distance over ``seeds`` seeded
     rollouts; with ``weak_side`` on a body whose PD gains and torque limits on that side are scaled by
     ``WEAK_EVAL_FACTOR``. Rollout ``s`` always uses seed ``first_seed + s``, so more seeds extend fewer.
-    ``states``: a list every observation the policy acted on is appended to; ``trunk_pitch``: the envs'
-    (:class:`~rl_gait.envs.walk.WalkEnv`; the run's ``--trunk-pitch``)."""
+    ``states``: a list every observation the policy acted on is appended to; ``env_options``: the envs'
+    (:class:`~rl_gait.envs.walk.WalkEnv`) options of the run (:func:`env_options`)."""
     from rl_gait.body import BodyParams, PDParams
     from rl_gait.curriculum.env import reference_pool
     from rl_gait.envs.walk import WalkEnv
@@ -175,7 +184,7 @@ def evaluate_tasks(policy, cfg, refs, *, seeds: int, duration_s: float, weak_sid
     pd = PDParams.default_for(BodyParams())
     if weak_side:
         pd = pd.scaled(weak_side, kp=WEAK_EVAL_FACTOR, torque=WEAK_EVAL_FACTOR)
-    env = WalkEnv(episode_duration_s=duration_s, pd=pd, trunk_pitch=trunk_pitch)
+    env = WalkEnv(episode_duration_s=duration_s, pd=pd, **(env_options or {}))
     for fam, tasks in cfg.levels.items():  # every family, also one this stretch does not train (weight 0)
         for lvl, task in enumerate(tasks):
             key = f"{fam}/L{lvl}"
@@ -205,20 +214,20 @@ _FORKED: dict = {}  # what forked evaluation workers inherit (policies are not p
 def _evaluate_job(job: tuple) -> dict:
     policy, body, seeds, cells = job
     return evaluate_tasks(_FORKED["policies"][policy], _FORKED["cfg"], _FORKED["refs"], seeds=seeds,
-                          duration_s=_FORKED["duration_s"], trunk_pitch=_FORKED["trunk_pitch"],
+                          duration_s=_FORKED["duration_s"], env_options=_FORKED["env_options"],
                           weak_side=None if body == "healthy" else body,
                           cells=cells)
 
 
 def evaluate_policies(policies: dict, cfg, refs, jobs: list[tuple], *, duration_s: float,
-                      workers: int | None = None, trunk_pitch: str = "upright") -> dict[str, dict[str, dict]]:
+                      workers: int | None = None, env_options: dict | None = None) -> dict[str, dict[str, dict]]:
     """Run :func:`evaluate_tasks` jobs ``(policy name, body, seeds, cells or None)`` in ``workers``
     forked processes (default: one per CPU, at most one per job), ``body`` one of :data:`BODIES`.
     Returns policy name → body → cell → result, the cells of a policy's jobs on one body merged."""
     import multiprocessing as mp
     import os
 
-    _FORKED.update(policies=policies, cfg=cfg, refs=refs, duration_s=duration_s, trunk_pitch=trunk_pitch)
+    _FORKED.update(policies=policies, cfg=cfg, refs=refs, duration_s=duration_s, env_options=env_options)
     workers = max(1, min(len(jobs), workers or os.cpu_count() or 1))
     if workers == 1:
         results = [_evaluate_job(j) for j in jobs]
@@ -232,13 +241,13 @@ def evaluate_policies(policies: dict, cfg, refs, jobs: list[tuple], *, duration_
 
 
 def collect_anchor_states(policy, cfg, refs, *, seeds: int, duration_s: float, path: Path,
-                          trunk_pitch: str = "upright") -> Path:
+                          env_options: dict | None = None) -> Path:
     """Save (``obs [N, D]`` in ``path``) the states of ``policy``'s own deterministic rollouts on every task
     and level, on the whole body and with each side weakened as in the ship evaluation (seeds
     ``ANCHOR_SEED + s``): where ``--anchor-states`` keeps the trained policy near its warm start."""
     states: list = []
     for body in BODIES:
-        evaluate_tasks(policy, cfg, refs, seeds=seeds, duration_s=duration_s, trunk_pitch=trunk_pitch,
+        evaluate_tasks(policy, cfg, refs, seeds=seeds, duration_s=duration_s, env_options=env_options,
                        weak_side=None if body == "healthy" else body, first_seed=ANCHOR_SEED, states=states)
     np.savez_compressed(path, obs=np.asarray(states, dtype=np.float32))
     return path
@@ -338,7 +347,7 @@ def main() -> None:
         anchor_states = out / f"anchor_states-{args.anchor_states}.npz"
         if not anchor_states.exists():
             collect_anchor_states(load_policy(args.warm_start), cfg, refs, seeds=args.anchor_states,
-                                  duration_s=args.eval_duration_s, path=anchor_states, trunk_pitch=args.trunk_pitch)
+                                  duration_s=args.eval_duration_s, path=anchor_states, env_options=env_options(args))
     config, cur = multitask_config(
         curriculum=cfg, references=refs, out_dir=out, warm_start=args.warm_start or None, seed=args.seed,
         imitation=imitation, anchor_states=anchor_states,
@@ -346,7 +355,7 @@ def main() -> None:
         max_retreat_m=args.max_retreat_m or None,
         weakness_range=parse_range(args.weakness),
         weakness_families=tuple(f.strip() for f in args.weakness_families.split(",") if f.strip()) or None,
-        trunk_pitch=args.trunk_pitch, advance_on=args.advance_on, evaluation_interval=args.evaluation_interval,
+        **env_options(args), advance_on=args.advance_on, evaluation_interval=args.evaluation_interval,
         evaluation_steps=args.evaluation_steps,
         num_env_runners=args.runners, num_envs_per_env_runner=args.envs_per_runner)
     ensure_ray(num_cpus=max(2, args.runners + 1))
@@ -419,7 +428,7 @@ def ship(candidate, cfg, refs, levels: dict[str, int], progress: dict, args: Arg
     shipped = load_policy(SHIP_DIR) if SHIP_DIR.exists() else None  # before minutes of rollouts: fail fast
     policies = {"candidate": candidate, **({"shipped": shipped} if shipped else {})}
     ev = evaluate_policies(policies, cfg, refs, [(p, b, args.eval_seeds, None) for p in policies for b in BODIES],
-                           duration_s=args.eval_duration_s, trunk_pitch=args.trunk_pitch)
+                           duration_s=args.eval_duration_s, env_options=env_options(args))
     new, old = ev["candidate"], ev.get("shipped", {})
     for k, v in new["healthy"].items():
         was = " | ".join(f"{old[b][k]['success_rate']:.2f}" if k in old.get(b, {}) else "-" for b in BODIES)
@@ -435,7 +444,7 @@ def ship(candidate, cfg, refs, levels: dict[str, int], progress: dict, args: Arg
         print(f"retesting {len(suspects)} cells over {args.retest_seeds} rollouts: "
               + "; ".join(describe_cells(suspects, new, old)), flush=True)
         rt = evaluate_policies(policies, cfg, refs, retest_jobs(suspects, args.retest_seeds),
-                               duration_s=args.eval_duration_s, trunk_pitch=args.trunk_pitch)
+                               duration_s=args.eval_duration_s, env_options=env_options(args))
         retest = {"seeds": args.retest_seeds, "candidate": rt["candidate"], "shipped": rt["shipped"]}
         new = {b: {**new[b], **rt["candidate"].get(b, {})} for b in new}
         old = {b: {**old[b], **rt["shipped"].get(b, {})} for b in old}

@@ -41,6 +41,7 @@ def multitask_config(
     weakness_range: tuple[float, float] | None = None,
     weakness_families: tuple[str, ...] | None = None,
     trunk_pitch: str = "upright",
+    stair_fit: bool = False,
     advance_on: str = "training",
     evaluation_interval: int = 5,
     evaluation_steps: int = 4000,
@@ -70,6 +71,8 @@ def multitask_config(
         weakness_families: the families whose episodes are weakened (``None``: all of them).
         trunk_pitch: the trunk pitch the envs ask for, ``"upright"`` or ``"reference"``
             (:class:`~rl_gait.envs.walk.WalkEnv`, :mod:`rl_gait.envs.trunk_pitch`); demonstrations too.
+        stair_fit: stair references fitted to the treads of the body (``WalkEnv(stair_fit=)``,
+            :mod:`rl_gait.envs.stair_fit`); demonstrations too.
         advance_on: ``"training"`` (the sampled episodes advance the curriculum) or ``"evaluation"``:
             every ``evaluation_interval`` iterations RLlib's evaluation EnvRunner (local, ``explore``
             off, same env and curriculum levels) steps its envs ``evaluation_steps`` times, deterministic,
@@ -94,15 +97,16 @@ def multitask_config(
         key = repr(([(t, r.source, r.cycle_duration_s) for t, r in tasks], body, pd, demos_per_task, seed,
                     HEIGHT_SAMPLES_X_M.tolist()))  # they hold observations: their layout too
         key += "" if trunk_pitch == "upright" else f", trunk pitch {trunk_pitch}"  # upright: the names of before
-        key += ", stairs fitted to the treads" if any(t.terrain == "stairs" for t, _ in tasks) else ""  # envs.stair_fit
+        key += ", stairs fitted to the treads" if stair_fit else ""
         demos = Path(out_dir) / f"demonstrations-{hashlib.sha256(key.encode()).hexdigest()[:12]}.npz"
         if not demos.exists():
-            env = WalkEnv(**body_kw, reference=tasks[0][1], trunk_pitch=trunk_pitch)
+            env = WalkEnv(**body_kw, reference=tasks[0][1], trunk_pitch=trunk_pitch, stair_fit=stair_fit)
             make_task_demonstrations(env, tasks, n_per_task=demos_per_task, seed=seed).save(demos)
     env_kwargs = {"curriculum": curriculum, "references": references, "levels": dict(cur.levels),
                   "feature_start_prob": feature_start_prob, "max_lag_m": max_lag_m,
                   "max_retreat_m": max_retreat_m,
-                  "weakness_range": weakness_range, "weakness_families": weakness_families, "trunk_pitch": trunk_pitch, **body_kw,
+                  "weakness_range": weakness_range, "weakness_families": weakness_families, "trunk_pitch": trunk_pitch,
+                  "stair_fit": stair_fit, **body_kw,
                   **reward_kw}
     config = build_config(mode=mode, env_kwargs=env_kwargs, env_id=MULTITASK_ENV_ID, imitation=imitation, lr=lr,
                           seed=seed, demos=demos, warm_start=warm_start, **learner_kwargs)

@@ -3,8 +3,9 @@
 A stair reference is a level pattern plus literature stair deviations (:func:`rl_gait.atlas.priors.task_deviation`,
 patients: :mod:`rl_gait.reference.patient`). Replayed on the planar body its feet do not fit the stairs: on the
 healthy atlas reference at its own initial contacts the feet are 46–60 cm apart (heel to heel) where the treads
-are 30 cm deep, and the leading foot is 17–27 cm higher on 8–20 cm risers (``docs/hybrid_vs_physics.md``). A
-policy tracking it is rewarded for a step that cannot land on the next tread.
+are 30 cm deep, and the leading foot is 17–27 cm higher on 8–20 cm risers (``docs/atlas_training.md``). A
+policy tracking it is rewarded for a step that cannot land on the next tread. ``WalkEnv(stair_fit=True)`` tracks
+the fitted reference instead (off by default: the shipped atlas policy was trained on the unfitted one).
 
 The fit adds to each leg's hip, knee and ankle a periodic correction with :data:`N_HARMONICS` harmonics of
 that leg's own phase, the one of least mean square size in units of the reference's between-stride SD, such

@@ -64,7 +64,8 @@ approach (what evaluations and the curriculum count).
 ``reward_weights``, ``terrain_layout``, ``episode_duration_s``, ``action_scale_rad``,
 ``init_noise_rad``, ``feature_start_prob``, ``max_lag_m``, ``max_retreat_m``, ``weakness_range``, ``trunk_pitch``
 (``"upright"``: the ``upright`` reward and the start state ask for pitch 0; ``"reference"``: for the
-reference's consistent pitch), ``render_mode`` (``"rgb_array"``), ``render_size``.
+reference's consistent pitch), ``stair_fit`` (``True``: on stairs track the reference fitted to the treads,
+:mod:`rl_gait.envs.stair_fit`; off by default until a shipped policy is trained on it), ``render_mode`` (``"rgb_array"``), ``render_size``.
 
 ## Version History
 v0: initial release.
@@ -128,10 +129,10 @@ class ReferenceTables:
     ``contact_points_xz_m`` [P, 2, 2, 2] the heel and toe spheres' centres relative to the hip (trunk
     upright; foot r/l, heel/toe, x/z); ``trunk_pitch_rad``: the trunk pitch the env asks for — 0 (upright) or, with
     ``trunk_pitch="reference"``, the pitch at which the reference's feet are equally low (on stairs: one riser
-    apart) at its initial contacts (:mod:`rl_gait.envs.trunk_pitch`). On stairs ``q``/``qd`` are the reference
-    plus the smallest smooth correction that puts the feet one tread apart at those contacts
-    (:mod:`rl_gait.envs.stair_fit`; ``stair_fit_residuals_m`` [2 contacts, (x, z)] what is left, else
-    ``None``); ``pelvis_height`` [P] hip height above the
+    apart) at its initial contacts (:mod:`rl_gait.envs.trunk_pitch`). On stairs with ``stair_fit=True``
+    ``q``/``qd`` are the reference plus the smallest smooth correction that puts the feet one tread apart at
+    those contacts (:mod:`rl_gait.envs.stair_fit`; ``stair_fit_residuals_m`` [2 contacts, (x, z)] what is left,
+    else ``None``); ``pelvis_height`` [P] hip height above the
     lowest foot point and ``com_height`` [P] at that pitch; ``natural_speed_m_s``: the no-slip forward
     speed that the reference kinematics imply on this body (mean over the cycle of the faster backward
     ankle speed relative to the pelvis: the stance foot's).
@@ -160,7 +161,7 @@ class ReferenceTables:
         self.trunk_pitch_rad = (consistent_trunk_pitch_rad(points, down, right_above_left)
                                 if env.trunk_pitch == "reference" else 0.0)
         self.stair_fit_residuals_m = None
-        if task.terrain == "stairs":  # put the feet on the treads (rl_gait.envs.stair_fit)
+        if task.terrain == "stairs" and env.stair_fit:  # put the feet on the treads (rl_gait.envs.stair_fit)
             sd = (np.mean(ref.joint_angles_sd_rad, axis=0)[cols] if ref.joint_angles_sd_rad is not None
                   else np.full(len(cols), DEFAULT_REFERENCE_SD_RAD))
             coef, self.stair_fit_residuals_m = fit_stair_corrections(
@@ -210,6 +211,7 @@ class WalkEnv(gym.Env):
         max_retreat_m: float | None = None,
         weakness_range: tuple[float, float] | None = None,
         trunk_pitch: str = "upright",
+        stair_fit: bool = False,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (240, 320),
     ):
@@ -239,6 +241,7 @@ class WalkEnv(gym.Env):
         if trunk_pitch not in ("upright", "reference"):
             raise ValueError(f"trunk_pitch must be 'upright' or 'reference', got {trunk_pitch!r}")
         self.trunk_pitch = trunk_pitch
+        self.stair_fit = bool(stair_fit)
         self._weak_side, self._weakness = None, 1.0
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")

@@ -340,26 +340,29 @@ def test_multitask_training_advances_on_deterministic_evaluations(tmp_path):
     assert set(third["episodes_evaluation"]) == {"level/L1"}
 
 
-def test_multitask_trunk_pitch_reaches_the_envs(tmp_path):
-    """``trunk_pitch="reference"`` reaches every runner's WalkEnv (env_config) and the demonstrations' env:
-    their names differ from the upright ones, so a run never reuses demonstrations made at another pitch."""
+def test_multitask_env_options_reach_the_envs(tmp_path):
+    """``trunk_pitch="reference"`` and ``stair_fit=True`` reach every runner's WalkEnv (env_config) and the
+    demonstrations' env: their names differ from the default ones, so a run never reuses demonstrations made
+    with other env options."""
     import gymnasium as gym
 
     from rl_gait.curriculum.training import MULTITASK_ENV_ID, multitask_config
     from rl_gait.reference import healthy_reference
     from rl_gait.tasks import Task
 
-    tasks = (Task("level", speed_m_s=1.1),)
-    cfg = CurriculumConfig(levels={"level": tasks}, family_weights={"level": 1.0}, min_episodes=2, window=2)
+    tasks = (Task("level", speed_m_s=1.1), Task("stairs", step_height_m=0.08))
+    cfg = CurriculumConfig(levels={"level": tasks[:1], "stairs_up": tasks[1:]},
+                           family_weights={"level": 1.0, "stairs_up": 1.0}, min_episodes=2, window=2)
     refs = {t.name: healthy_reference(t) for t in tasks}
     names = {}
-    for pitch in ("upright", "reference"):
-        config, _ = multitask_config(curriculum=cfg, references=refs, out_dir=tmp_path / pitch, demos_per_task=4,
-                                     trunk_pitch=pitch, num_env_runners=0)
-        assert config.env_config["trunk_pitch"] == pitch
-        names[pitch] = [p.name for p in (tmp_path / pitch).glob("demonstrations-*.npz")]
+    for label, options in (("default", {}), ("pitch", {"trunk_pitch": "reference"}), ("fit", {"stair_fit": True})):
+        config, _ = multitask_config(curriculum=cfg, references=refs, out_dir=tmp_path / label, demos_per_task=4,
+                                     num_env_runners=0, **options)
+        names[label] = {p.name for p in (tmp_path / label).glob("demonstrations-*.npz")}
         env = gym.make(MULTITASK_ENV_ID, **config.env_config)
         env.reset(seed=0)
-        assert env.unwrapped.trunk_pitch == pitch  # the WalkEnv inside MultiTaskWalk
+        walk = env.unwrapped  # the WalkEnv inside MultiTaskWalk
+        assert walk.trunk_pitch == options.get("trunk_pitch", "upright")
+        assert walk.stair_fit is options.get("stair_fit", False)
         env.close()
-    assert names["upright"] and names["reference"] and names["upright"] != names["reference"]
+    assert all(names.values()) and len(set.union(*names.values())) == 3

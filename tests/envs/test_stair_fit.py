@@ -116,10 +116,10 @@ def test_consistent_pitch_with_a_riser():
                                   Task("stairs", step_height_m=0.12, ascending=False)], ids=lambda t: t.name)
 def test_env_stair_tables_put_the_feet_on_the_treads(task):
     """On the healthy atlas reference the feet are 46–60 cm apart at initial contact, treads are 30 cm
-    (docs/hybrid_vs_physics.md); in the env's tables they are one tread apart and one riser up/down, and the
+    (docs/atlas_training.md); with ``stair_fit=True`` in the env's tables they are one tread apart and one riser up/down, and the
     steps the kinematics imply are about a tread long (the no-slip speed fits the task's)."""
     ref = healthy_reference(task)
-    env = WalkEnv(task=task, reference=ref)
+    env = WalkEnv(task=task, reference=ref, stair_fit=True)
     t = env.ref
     assert np.max(np.abs(t.stair_fit_residuals_m)) < 1e-4
     i_l = int(round(ref.left_contact_phase * PHASE_TABLE_SIZE))
@@ -134,9 +134,11 @@ def test_env_stair_tables_put_the_feet_on_the_treads(task):
     assert np.abs(dq).max() < 25.0
 
 
-def test_env_level_tables_are_the_reference():
-    ref = healthy_reference(Task())
-    env = WalkEnv(reference=ref)
+@pytest.mark.parametrize("task, stair_fit", [(Task(), True), (Task("stairs", step_height_m=0.12), False)],
+                         ids=["level", "stairs_without_fit"])
+def test_env_tables_are_the_reference_off_the_stairs_or_without_the_fit(task, stair_fit):
+    ref = healthy_reference(task)
+    env = WalkEnv(task=task, reference=ref, stair_fit=stair_fit)
     assert env.ref.stair_fit_residuals_m is None
     cols = [ref.column(n) for n in ("hip_r", "knee_r", "ankle_r", "hip_l", "knee_l", "ankle_l")]
     np.testing.assert_array_equal(env.ref.q, ref.angles_at(np.arange(PHASE_TABLE_SIZE) / PHASE_TABLE_SIZE)[:, cols])
