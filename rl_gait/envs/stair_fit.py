@@ -2,15 +2,18 @@
 
 A stair reference is a level pattern plus literature stair deviations (:func:`rl_gait.atlas.priors.task_deviation`,
 patients: :mod:`rl_gait.reference.patient`). Replayed on the planar body its feet do not fit the stairs: on the
-healthy atlas reference at its own initial contacts the feet are 46–60 cm apart (heel to heel) where the treads
-are 30 cm deep, and the leading foot is 17–27 cm higher on 8–20 cm risers (``docs/atlas_training.md``). A
+healthy atlas references at their own initial contacts the feet are 41–67 cm apart (heel to heel) where the
+treads are 30 cm deep, and going up the leading foot is 17–27 cm higher on 8–20 cm risers
+(``docs/atlas_training.md``). A
 policy tracking it is rewarded for a step that cannot land on the next tread. ``WalkEnv(stair_fit=True)`` tracks
 the fitted reference instead (off by default: the shipped atlas policy was trained on the unfitted one).
 
 The fit adds to each leg's hip, knee and ankle a periodic correction with :data:`N_HARMONICS` harmonics of
 that leg's own phase, the one of least mean square size in units of the reference's between-stride SD, such
-that at each initial contact (exactly: a least-norm Gauss-Newton fit of four equations) the leading toe is one tread ahead of the trailing toe (depth) and the leading
-foot's lowest point one riser above (up) or below (down) the trailing foot's.
+that at each initial contact the leading toe is one tread ahead of the trailing toe (depth) and the leading
+foot's lowest point one riser above (up) or below (down) the trailing foot's: four equations, solved exactly
+by a least-norm Gauss-Newton iteration; what is left is returned (the env keeps it as
+``ReferenceTables.stair_fit_residuals_m``).
 """
 
 from __future__ import annotations
