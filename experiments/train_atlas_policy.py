@@ -466,6 +466,7 @@ def ship(candidate, cfg, refs, levels: dict[str, int], progress: dict, args: Arg
         "mode": "hybrid",
         "env_id": "rl_gait/MultiTaskWalk-v0",
         "env_version": "0",
+        "env_options": env_options(args),  # what the policy's references were (trunk pitch, stair fit)
         "curriculum_levels_reached": levels,
         "curriculum_tasks": {f: [t.name for t in cfg.levels[f]] for f in cfg.families},
         "steps": progress["env_steps"],
