@@ -34,14 +34,18 @@ def lowest_point_heights_m(points_xz_m: np.ndarray, pitch_rad: float | np.ndarra
     return (-x * np.sin(p) + z * np.cos(p)).min(axis=-1)
 
 
+def near_contact(phase: np.ndarray, contact_phase: float) -> np.ndarray:
+    """``[P]`` bool: ``phase`` (cycles) within :data:`CONTACT_WINDOW_CYCLES` of ``contact_phase``, across the
+    cycle's wrap."""
+    return np.abs((np.asarray(phase) - contact_phase + 0.5) % 1.0 - 0.5) <= CONTACT_WINDOW_CYCLES
+
+
 def near_initial_contacts(phase: np.ndarray, left_contact_phase: float) -> np.ndarray:
     """``[P]`` bool: within :data:`CONTACT_WINDOW_CYCLES` of the reference's right (phase 0) or left
     (``left_contact_phase``) initial contact, where both feet are on the ground. (Not the whole double
     support: there a walker's pelvis also rotates and lists, which a planar body cannot, and fitting it
     moved the IMU patients' pitch away from the contacts by up to 8°.)"""
-    def near(c: float) -> np.ndarray:
-        return np.abs((np.asarray(phase) - c + 0.5) % 1.0 - 0.5) <= CONTACT_WINDOW_CYCLES
-    return near(0.0) | near(left_contact_phase)
+    return near_contact(phase, 0.0) | near_contact(phase, left_contact_phase)
 
 
 def consistent_trunk_pitch_rad(points_xz_m: np.ndarray, down: np.ndarray, right_above_left_m: np.ndarray | float = 0.0

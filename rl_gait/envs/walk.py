@@ -86,9 +86,9 @@ from rl_gait.body.planar import FRAME_SKIP, apply_pd, body_layout, build_planar_
 from rl_gait.envs import rewards as R
 from rl_gait.envs.stair_fit import corrections_on_grid, fit_stair_corrections
 from rl_gait.envs.trunk_pitch import (
-    CONTACT_WINDOW_CYCLES,
     consistent_trunk_pitch_rad,
     lowest_point_heights_m,
+    near_contact,
     near_initial_contacts,
 )
 from rl_gait.joints import JOINT_NAMES
@@ -148,16 +148,26 @@ class ReferenceTables:
         lay = env.layout
 
         def contact_points(q: np.ndarray) -> np.ndarray:  # [2 feet, 2 points, (x, z)] relative to the hip, upright
-            data.qpos[:] = 0.0
+            data.qpos[:] = 0.0  # pelvis (hip axis) at the origin, trunk upright
             data.qpos[lay.joint_qpos] = q
             mujoco.mj_kinematics(model, data)
             return data.geom_xpos[lay.contact_geoms][..., (0, 2)].copy()
 
+        def kinematics(q_table: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """Contact points [P, 2, 2, 2], feet [P, 4] and pelvis-subtree COM x/z [P, 2] over the phase grid."""
+            points, feet, com = [], [], []
+            for q in q_table:
+                points.append(contact_points(q))
+                mujoco.mj_comPos(model, data)
+                feet.append(env._feet_rel_pelvis(data))
+                com.append(data.subtree_com[lay.pelvis_body, (0, 2)])
+            return np.asarray(points), np.asarray(feet), np.asarray(com)
+
         down = near_initial_contacts(phase, ref.left_contact_phase)
         task = ref.task
         rise = task.signed_rise if task.terrain == "stairs" else 0.0
-        right_above_left = np.where(np.abs((phase[down] + 0.5) % 1.0 - 0.5) <= CONTACT_WINDOW_CYCLES, rise, -rise)
-        points = np.asarray([contact_points(q) for q in self.q])
+        right_above_left = np.where(near_contact(phase, 0.0)[down], rise, -rise)  # the leading foot one riser up/down
+        points, self.feet, com = kinematics(self.q)
         self.trunk_pitch_rad = (consistent_trunk_pitch_rad(points, down, right_above_left)
                                 if env.trunk_pitch == "reference" else 0.0)
         self.stair_fit_residuals_m = None
@@ -168,21 +178,11 @@ class ReferenceTables:
                 contact_points, self.q, sd, ref.left_contact_phase, self.trunk_pitch_rad, task.step_depth_m, rise)
             dq, dqd = corrections_on_grid(coef, phase, ref.left_contact_phase, ref.cycle_duration_s)
             self.q, self.qd = self.q + dq, self.qd + dqd
-            points = np.asarray([contact_points(q) for q in self.q])
-        feet, com = [], []
-        for i in range(PHASE_TABLE_SIZE):
-            data.qpos[:] = 0.0  # pelvis (hip axis) at the origin, trunk upright
-            data.qpos[lay.joint_qpos] = self.q[i]
-            mujoco.mj_kinematics(model, data)
-            mujoco.mj_comPos(model, data)
-            feet.append(env._feet_rel_pelvis(data))
-            com.append(data.subtree_com[lay.pelvis_body, (0, 2)])
-        self.feet = np.asarray(feet)
+            points, self.feet, com = kinematics(self.q)
         self.contact_points_xz_m = points  # [P, 2, 2, 2] relative to the hip, trunk upright
         c, s_ = math.cos(self.trunk_pitch_rad), math.sin(self.trunk_pitch_rad)
         low_z = lowest_point_heights_m(points, self.trunk_pitch_rad).min(axis=1) - env._contact_radius
         self.pelvis_height = -low_z
-        com = np.asarray(com)
         self.com_height = -com[:, 0] * s_ + com[:, 1] * c + self.pelvis_height
         dt_phase = ref.cycle_duration_s / PHASE_TABLE_SIZE
         ankle_x = self.feet[:, (0, 2)] * c + self.feet[:, (1, 3)] * s_  # [P, 2] world-horizontal, r and l
