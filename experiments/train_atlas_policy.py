@@ -23,6 +23,8 @@ shipped) are in ``docs/atlas_training.md``.
 ``kill PID`` (SIGTERM) ends a stretch early at the next iteration, saved and recorded.
 ``--stair-fit`` trains (and evaluates) on stair references fitted to the treads of the body
 (``WalkEnv(stair_fit=True)``, :mod:`rl_gait.envs.stair_fit`); the shipped policy was trained without it.
+``--level-approach`` walks the level approach of slopes and stairs with the level gait and blends into the
+task's reference over the step onto the feature (``WalkEnv(level_approach=True)``).
 ``--feature-start-prob`` / ``--max-lag-m`` turn on the env's spatial RSI and lag termination (off by
 default: in the stretches measured so far they did not get stairs up learned; with ``--advance-on
 evaluation`` the lag termination ends evaluation episodes too). ``--max-retreat-m 0.5`` ends an episode
@@ -78,6 +80,7 @@ class Args:
     weakness_families: str = ""  # "level,hemiparetic": only these families' episodes are weakened; "" = all
     trunk_pitch: str = "upright"  # or "reference": the upright target is each reference's consistent pitch (WalkEnv)
     stair_fit: bool = False  # stair references fitted to the treads of the body (WalkEnv(stair_fit=True))
+    level_approach: bool = False  # the level approach walked with the level gait (WalkEnv(level_approach=True))
     advance_on: str = "training"  # or "evaluation": deterministic evaluation episodes advance the curriculum
     evaluation_interval: int = 5  # with --advance-on evaluation: iterations between evaluations
     evaluation_steps: int = 4000  # with --advance-on evaluation: deterministic env steps per evaluation
@@ -103,7 +106,7 @@ def parse() -> Args:
 def env_options(args: Args) -> dict:
     """The run's :class:`~rl_gait.envs.walk.WalkEnv` options that change what a reference asks of the body
     (training, evaluations and anchor states alike)."""
-    return {"trunk_pitch": args.trunk_pitch, "stair_fit": args.stair_fit}
+    return {"trunk_pitch": args.trunk_pitch, "stair_fit": args.stair_fit, "level_approach": args.level_approach}
 
 
 def parse_weights(text: str) -> dict[str, float]:

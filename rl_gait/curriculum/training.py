@@ -42,6 +42,7 @@ def multitask_config(
     weakness_families: tuple[str, ...] | None = None,
     trunk_pitch: str = "upright",
     stair_fit: bool = False,
+    level_approach: bool = False,
     advance_on: str = "training",
     evaluation_interval: int = 5,
     evaluation_steps: int = 4000,
@@ -73,6 +74,8 @@ def multitask_config(
             (:class:`~rl_gait.envs.walk.WalkEnv`, :mod:`rl_gait.envs.trunk_pitch`); demonstrations too.
         stair_fit: stair references fitted to the treads of the body (``WalkEnv(stair_fit=)``,
             :mod:`rl_gait.envs.stair_fit`); demonstrations too.
+        level_approach: walk the level approach of slopes and stairs with the reference's level gait
+            (``WalkEnv(level_approach=)``); demonstrations are of the task references either way.
         advance_on: ``"training"`` (the sampled episodes advance the curriculum) or ``"evaluation"``:
             every ``evaluation_interval`` iterations RLlib's evaluation EnvRunner (local, ``explore``
             off, same env and curriculum levels) steps its envs ``evaluation_steps`` times, deterministic,
@@ -106,7 +109,7 @@ def multitask_config(
                   "feature_start_prob": feature_start_prob, "max_lag_m": max_lag_m,
                   "max_retreat_m": max_retreat_m,
                   "weakness_range": weakness_range, "weakness_families": weakness_families, "trunk_pitch": trunk_pitch,
-                  "stair_fit": stair_fit, **body_kw,
+                  "stair_fit": stair_fit, "level_approach": level_approach, **body_kw,
                   **reward_kw}
     config = build_config(mode=mode, env_kwargs=env_kwargs, env_id=MULTITASK_ENV_ID, imitation=imitation, lr=lr,
                           seed=seed, demos=demos, warm_start=warm_start, **learner_kwargs)

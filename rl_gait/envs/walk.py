@@ -39,6 +39,13 @@ with ``trunk_pitch="reference"`` the pitch that makes the reference's contacts c
 Position: the start of the level approach; with probability ``feature_start_prob`` (slope and stairs
 only, for training) a uniformly drawn point on the feature instead, so that experience covers every
 step and not only the first (spatial RSI). ``reset(options={"x_m": ...})`` sets it explicitly.
+Reference: the task's; with ``level_approach`` and a reference that has one (``ReferenceMotion.approach``:
+the same person's level gait), a start on the level approach tracks that level reference at its own
+cadence, and at the reference initial contact where the next step (one task step length ahead of the
+leading ankle) lands on the slope or stairs the target blends into the task's reference over that step
+(:class:`BlendedTables`, ``APPROACH_BLEND_CYCLES``), phase kept, then tracks it (``info["on_approach_reference"]``).
+A person walks up to stairs with their level gait; without the option the walker treads the approach with
+the stairs' pattern (a descent reference asks for the leading foot one riser lower at every contact).
 Body: with ``weakness_range=(lo, hi)`` (training of population priors) each reset weakens one side
 (the reference's paretic side if it has one, else drawn r or l) by a factor drawn uniformly in ``[lo, hi]`` on its PD gains and torque limits
 (``pd.scaled(side, kp=f, torque=f)`` — the unilateral weakness a stroke survivor's personalized body
@@ -65,7 +72,9 @@ approach (what evaluations and the curriculum count).
 ``init_noise_rad``, ``feature_start_prob``, ``max_lag_m``, ``max_retreat_m``, ``weakness_range``, ``trunk_pitch``
 (``"upright"``: the ``upright`` reward and the start state ask for pitch 0; ``"reference"``: for the
 reference's consistent pitch), ``stair_fit`` (``True``: on stairs track the reference fitted to the treads,
-:mod:`rl_gait.envs.stair_fit`; off by default until a shipped policy is trained on it), ``render_mode`` (``"rgb_array"``), ``render_size``.
+:mod:`rl_gait.envs.stair_fit`; off by default until a shipped policy is trained on it), ``level_approach``
+(``True``: the level approach is walked with the reference's level gait, see Starting State; off by default
+for the same reason), ``render_mode`` (``"rgb_array"``), ``render_size``.
 
 ## Version History
 v0: initial release.
@@ -114,6 +123,10 @@ DEFAULT_REFERENCE_SD_RAD = math.radians(5.0)
 """Per-joint scale of a stair fit's corrections for a reference without a between-stride SD."""
 LEVEL_GOAL_DISTANCE_M = 3.0
 FEATURE_GOAL_MARGIN_M = 1.0
+APPROACH_BLEND_CYCLES = 0.5
+"""With ``level_approach``: the tracking target moves from the level reference to the task's over this much of
+the task's cycle after the switch (one step: from the contact where it starts to the next, the step onto the
+feature)."""
 
 
 def _compile(body: BodyParams, pd: PDParams) -> mujoco.MjModel:
@@ -192,6 +205,29 @@ class ReferenceTables:
         self.step_length_m = 0.5 * self.natural_speed_m_s * ref.cycle_duration_s
 
 
+class BlendedTables:
+    """The tables the env tracks while it moves from the level approach reference to the task's
+    (``level_approach``): at task phase ``p``, weight ``w = min(((p − start) mod 1) / APPROACH_BLEND_CYCLES, 1)``
+    (``start`` rounded down to the phase grid)
+    on the task's ``q``, ``feet``, ``com_height``, ``1 − w`` on the approach's; ``qd`` is the derivative of the
+    blended ``q`` (including ``ẇ · (q_task − q_approach)``, ``ẇ`` in 1/s); stance, trunk pitch and step length
+    are the task's (the step being blended is the one onto the feature)."""
+
+    def __init__(self, approach: ReferenceTables, task: ReferenceTables, start_phase: float, cycle_duration_s: float):
+        start = int((start_phase % 1.0) * PHASE_TABLE_SIZE)  # the table row the env reads at start_phase: w = 0
+        u = ((np.arange(PHASE_TABLE_SIZE) - start) % PHASE_TABLE_SIZE) / (PHASE_TABLE_SIZE * APPROACH_BLEND_CYCLES)
+        w = np.minimum(u, 1.0)
+        w_dot = np.where(u < 1.0, 1.0 / (APPROACH_BLEND_CYCLES * cycle_duration_s), 0.0)  # 1/s
+        mix = lambda a, b: (1.0 - w)[:, None] * a + w[:, None] * b  # noqa: E731
+        self.q = mix(approach.q, task.q)
+        self.qd = mix(approach.qd, task.qd) + w_dot[:, None] * (task.q - approach.q)
+        self.feet = mix(approach.feet, task.feet)
+        self.com_height = (1.0 - w) * approach.com_height + w * task.com_height
+        self.stance = task.stance
+        self.trunk_pitch_rad = task.trunk_pitch_rad
+        self.step_length_m = task.step_length_m
+
+
 class WalkEnv(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 30}
 
@@ -212,6 +248,7 @@ class WalkEnv(gym.Env):
         weakness_range: tuple[float, float] | None = None,
         trunk_pitch: str = "upright",
         stair_fit: bool = False,
+        level_approach: bool = False,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (240, 320),
     ):
@@ -242,6 +279,9 @@ class WalkEnv(gym.Env):
             raise ValueError(f"trunk_pitch must be 'upright' or 'reference', got {trunk_pitch!r}")
         self.trunk_pitch = trunk_pitch
         self.stair_fit = bool(stair_fit)
+        self.level_approach = bool(level_approach)
+        self._approach_tables: ReferenceTables | None = None
+        self._blend_steps_left = 0
         self._weak_side, self._weakness = None, 1.0
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
@@ -292,15 +332,52 @@ class WalkEnv(gym.Env):
         if missing:
             raise ValueError(f"reference lacks joints {sorted(missing)}; the env needs all of {JOINT_NAMES}")
         self.reference = reference
+        self._task_tables = self._tables(reference)
+        self._approach_tables = (self._tables(reference.approach)
+                                 if self.level_approach and reference.approach is not None
+                                 and self.task.terrain != "level" else None)
+        self._track(self._task_tables, reference)
+        self.target_speed_m_s = (self.task.speed_m_s if self.task.speed_m_s is not None
+                                 else self._task_tables.natural_speed_m_s)
+        self._task_obs = self._task_features()
+        self._target_vx_m_s = self.target_speed_m_s * self._speed_along_x
+
+    def _tables(self, reference: ReferenceMotion) -> ReferenceTables:
         key = id(reference)
         if key not in self._tables_cache:  # multi-task envs switch between a few references
             self._tables_cache[key] = (reference, ReferenceTables(reference, self.model, self))
-        self.ref = self._tables_cache[key][1]
-        self._dphase = self.control_dt / reference.cycle_duration_s
-        self.target_speed_m_s = (self.task.speed_m_s if self.task.speed_m_s is not None
-                                 else self.ref.natural_speed_m_s)
-        self._task_obs = self._task_features()
-        self._target_vx_m_s = self.target_speed_m_s * self._speed_along_x
+        return self._tables_cache[key][1]
+
+    def _track(self, tables: ReferenceTables | BlendedTables, timing: ReferenceMotion) -> None:
+        """Track ``tables`` (``self.ref``) at the phase rate of ``timing``'s cycle."""
+        self.ref = tables
+        self._dphase = self.control_dt / timing.cycle_duration_s
+        self._blend_steps_left = 0
+
+    def _maybe_leave_approach(self, previous_phase: float) -> None:
+        """``level_approach``: at a reference initial contact (the phase passing 0 or the left contact phase)
+        where the next step — one task step length ahead of the leading ankle — lands on the feature, start
+        blending into the task's tables; once the blend has run its course, track the task's."""
+        if self._blend_steps_left > 0:
+            self._blend_steps_left -= 1
+            if self._blend_steps_left == 0:
+                self._track(self._task_tables, self.reference)
+            return
+        lo, hi = previous_phase, self._phase
+        crossed = any((lo < c <= hi) if lo <= hi else (c > lo or c <= hi) for c in (0.0, self.reference.left_contact_phase))
+        if not crossed:
+            return
+        lead_x = max(float(self.data.xpos[b, 0]) for b in self._feet_b)
+        if lead_x + self._task_tables.step_length_m < self.terrain_layout.approach_end_x_m:
+            return
+        self._track(BlendedTables(self._approach_tables, self._task_tables, self._phase,
+                                  self.reference.cycle_duration_s), self.reference)
+        self._blend_steps_left = max(1, round(APPROACH_BLEND_CYCLES / self._dphase))
+
+    @property
+    def on_approach_reference(self) -> bool:
+        """Whether the env tracks the level approach reference now (``level_approach``)."""
+        return self._approach_tables is not None and self.ref is self._approach_tables
 
     def set_task(self, task: Task | None = None, reference: ReferenceMotion | None = None) -> None:
         """Switch terrain and/or reference in place (no recompile)."""
@@ -423,6 +500,10 @@ class WalkEnv(gym.Env):
         phase = float(options.get("phase", self.np_random.uniform(0.0, 1.0)))
         x_m = float(options["x_m"]) if "x_m" in options else self._draw_start_x_m()
         self._draw_weakness(bool(options.get("weaken", True)))
+        self._track(self._task_tables, self.reference)
+        if self._approach_tables is not None and (
+                x_m + self._task_tables.step_length_m < self.terrain_layout.approach_end_x_m):
+            self._track(self._approach_tables, self.reference.approach)  # on the level approach: its gait
         self._set_reference_state(self.data, phase, x_m=x_m, noise_rad=self.init_noise_rad, rng=self.np_random)
         self._phase = phase
         self._t = 0.0
@@ -468,9 +549,13 @@ class WalkEnv(gym.Env):
         mujoco.mj_forward(self.model, data)
 
     def step(self, action: np.ndarray):
-        d, w, ref = self.data, self.weights, self.ref
+        d, w = self.data, self.weights
         a = np.minimum(np.maximum(np.asarray(action, dtype=np.float64), -1.0), 1.0)  # np.clip, without its overhead
+        previous_phase = self._phase
         self._phase = (self._phase + self._dphase) % 1.0
+        if self._approach_tables is not None and self.ref is not self._task_tables:
+            self._maybe_leave_approach(previous_phase)
+        ref = self.ref
         i = int(self._phase * PHASE_TABLE_SIZE)
         q_ref = ref.q[i]
         target = q_ref + self.action_scale_rad * a
@@ -525,6 +610,7 @@ class WalkEnv(gym.Env):
             joint_angles_rad=q.copy(), foot_contact=contacts, torques_nm=d.actuator_force[self._act].copy(),
             foot_pos_rel_pelvis_m=feet.reshape(2, 2), time_s=self._t,
             success=bool(truncated and distance >= self.goal_distance_m), full_course=self._x_start <= 0.0,
+            on_approach_reference=self.on_approach_reference,
         )
         return self._obs(contacts, ground, feet), reward, ended, truncated, info
 

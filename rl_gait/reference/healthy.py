@@ -51,7 +51,8 @@ def healthy_reference(task: Task = Task(), speed_m_s: float | None = None,  # no
     Speed: ``speed_m_s`` if given, else ``task.speed_m_s``, else the atlas's comfortable speed (mean of
     the optical strides, ~1.3 m/s); the level curves are evaluated at that speed (clamped to the data
     range) and the stride time comes from the atlas cadence at that speed. Left leg half a cycle after
-    the right (healthy symmetry).
+    the right (healthy symmetry). On a slope or stairs ``approach`` is the level reference at the task's
+    speed.
     """
     atlas = atlas or load_atlas()
     v = speed_m_s if speed_m_s is not None else (task.speed_m_s if task.speed_m_s is not None else atlas.comfortable_speed_m_s)
@@ -71,4 +72,6 @@ def healthy_reference(task: Task = Task(), speed_m_s: float | None = None,  # no
         source=f"healthy atlas v{atlas.meta.get('version', '?')} (optical) at {v:.2f} m/s"
                + (f" + literature prior {', '.join(dev.sources)}" if dev.sources else ""),
         stance_fraction=(stance, stance), left_contact_phase=0.5,
+        # the level gait that walks up to a slope or stairs, at the task's speed
+        approach=None if task.terrain == "level" else healthy_reference(Task("level"), stride_len / stride_time, atlas),
     )

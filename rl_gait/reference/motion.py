@@ -42,6 +42,10 @@ class ReferenceMotion:
             healthy ~0.6), for the env's contact-timing reward (:meth:`stance_at`).
         left_contact_phase: phase (cycles) of left initial contact within the right stride (0.5 when
             symmetric).
+        approach: for a slope or stairs task, the same person's level-ground reference that walks up to
+            the feature (the curves the task's were derived from, at the task's speed where the source
+            has a speed model); ``None`` on level ground or when unknown. ``WalkEnv(level_approach=True)``
+            tracks it on the level approach and switches to this reference for the step onto the feature.
     """
 
     joint_names: tuple[str, ...]
@@ -57,6 +61,7 @@ class ReferenceMotion:
     source: str = ""
     stance_fraction: tuple[float, float] = (0.6, 0.6)
     left_contact_phase: float = 0.5
+    approach: ReferenceMotion | None = None
 
     def __post_init__(self) -> None:
         q = np.asarray(self.joint_angles_rad, dtype=np.float64)
@@ -80,6 +85,10 @@ class ReferenceMotion:
             raise ValueError(f"stance_fraction must be (right, left) in (0, 1), got {self.stance_fraction}")
         if not 0.0 <= self.left_contact_phase < 1.0:
             raise ValueError(f"left_contact_phase must be in [0, 1), got {self.left_contact_phase}")
+        if self.approach is not None and (self.task.terrain == "level" or self.approach.task.terrain != "level"
+                                          or self.approach.approach is not None):
+            raise ValueError("approach must be a level-ground reference (without its own approach) of a slope or "
+                             f"stairs reference; got {self.approach.task.name!r} for {self.task.name!r}")
         object.__setattr__(self, "stance_fraction", stance)
         q.setflags(write=False)
         object.__setattr__(self, "joint_angles_rad", q)
@@ -134,14 +143,26 @@ class ReferenceMotion:
 
     # ---------------------------------------------------------------- persistence (npz + JSON, no pickle)
     def save(self, path: str | Path) -> Path:
-        """Write ``path`` (``.npz``) with a JSON sidecar ``path.with_suffix('.json')``."""
+        """Write ``path`` (``.npz``) with a JSON sidecar ``path.with_suffix('.json')`` (the approach reference,
+        if any, in the same two files under the prefix ``approach_``)."""
         path = Path(path).with_suffix(".npz")
         path.parent.mkdir(parents=True, exist_ok=True)
+        arrays, meta = self._arrays(), self._meta()
+        if self.approach is not None:
+            arrays |= {f"approach_{k}": v for k, v in self.approach._arrays().items()}
+            meta["approach"] = self.approach._meta()
+        np.savez(path, **arrays)
+        path.with_suffix(".json").write_text(json.dumps(meta, indent=2))
+        return path
+
+    def _arrays(self) -> dict[str, np.ndarray]:
         arrays = {"joint_angles_rad": self.joint_angles_rad}
         if self.joint_angles_sd_rad is not None:
             arrays["joint_angles_sd_rad"] = np.asarray(self.joint_angles_sd_rad)
-        np.savez(path, **arrays)
-        meta = {
+        return arrays
+
+    def _meta(self) -> dict:
+        return {
             "format": "rl_gait.ReferenceMotion",
             "format_version": FORMAT_VERSION,
             "joint_names": list(self.joint_names),
@@ -158,8 +179,6 @@ class ReferenceMotion:
             "stance_fraction": list(self.stance_fraction),
             "left_contact_phase": self.left_contact_phase,
         }
-        path.with_suffix(".json").write_text(json.dumps(meta, indent=2))
-        return path
 
     @classmethod
     def load(cls, path: str | Path) -> ReferenceMotion:
@@ -172,15 +191,23 @@ class ReferenceMotion:
         if meta.get("format") != "rl_gait.ReferenceMotion":
             raise InputFormatError("not an rl_gait reference motion sidecar", path=meta_path)
         with np.load(path, allow_pickle=False) as z:
-            q = z["joint_angles_rad"]
-            sd = z["joint_angles_sd_rad"] if "joint_angles_sd_rad" in z else None
+            arrays = {k: z[k] for k in z.files}
+        approach = None
+        if "approach" in meta:  # references saved before the approach was recorded have none
+            approach = cls._from(meta["approach"], {k.removeprefix("approach_"): v for k, v in arrays.items()
+                                                    if k.startswith("approach_")})
+        return cls._from(meta, arrays, approach)
+
+    @classmethod
+    def _from(cls, meta: dict, arrays: dict[str, np.ndarray], approach: ReferenceMotion | None = None) -> ReferenceMotion:
         return cls(
-            joint_names=tuple(meta["joint_names"]), joint_angles_rad=q,
+            joint_names=tuple(meta["joint_names"]), joint_angles_rad=arrays["joint_angles_rad"],
             cycle_duration_s=float(meta["cycle_duration_s"]), speed_m_s=float(meta["speed_m_s"]),
             stride_length_m=float(meta["stride_length_m"]), task=Task.from_dict(meta["task"]),
             paretic_side=meta["paretic_side"], phase_zero=meta["phase_zero"],
-            n_harmonics=int(meta["n_harmonics"]), joint_angles_sd_rad=sd, source=meta.get("source", ""),
+            n_harmonics=int(meta["n_harmonics"]), joint_angles_sd_rad=arrays.get("joint_angles_sd_rad"),
+            source=meta.get("source", ""),
             # references saved before contact timing was recorded get the healthy values
             stance_fraction=tuple(meta.get("stance_fraction", (0.6, 0.6))),
-            left_contact_phase=float(meta.get("left_contact_phase", 0.5)),
+            left_contact_phase=float(meta.get("left_contact_phase", 0.5)), approach=approach,
         )

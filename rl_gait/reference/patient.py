@@ -19,6 +19,8 @@ The rule (per joint and side, angles in radians over ``JOINT_NAMES``, phase 0 at
 Timing: the stride time is the trial's mean stride time (both sides), the stride length the trial's
 (or speed × stride time), both changed by the task's literature ratios; the left leg's curves are
 placed at the measured step phase (left contact within the right stride, from the trial's events).
+On a slope or stairs the reference's ``approach`` is the patient's level reference (``reference_for(trial)``):
+the gait they walk up to the feature with.
 """
 
 from __future__ import annotations
@@ -136,4 +138,6 @@ def reference_for(trial, task: Task = Task(), atlas: HealthyAtlas | None = None)
         cycle_duration_s=stride_time, speed_m_s=stride_len / stride_time, stride_length_m=stride_len,
         task=task.with_speed(stride_len / stride_time), paretic_side=trial.paretic_side, source=source,
         stance_fraction=stance_fractions(trial), left_contact_phase=phi_l,
+        # the patient's own level gait walks up to a slope or stairs
+        approach=None if task.terrain == "level" else reference_for(trial, Task(), atlas),
     )

@@ -45,3 +45,13 @@ def test_healthy_reference_speed_and_task_effects():
     assert np.rad2deg(stairs.joint_angles_rad[:, k].max()) > np.rad2deg(level.joint_angles_rad[:, k].max()) + 20
     assert stairs.stride_length_m == pytest.approx(2 * np.hypot(0.30, 0.17))
 
+
+
+def test_slopes_and_stairs_carry_the_level_gait_at_their_speed_as_approach():
+    assert healthy_reference().approach is None
+    for task in (Task("stairs", step_height_m=0.12), Task("slope", grade_deg=-7.5)):
+        ref = healthy_reference(task)
+        app = ref.approach
+        assert app.task.terrain == "level" and app.approach is None
+        assert app.speed_m_s == pytest.approx(ref.speed_m_s)  # the level gait at the task's speed
+        np.testing.assert_array_equal(app.joint_angles_rad, healthy_reference(speed_m_s=ref.speed_m_s).joint_angles_rad)

@@ -9,6 +9,7 @@ import pytest
 
 from rl_gait.joints import JOINT_NAMES
 from rl_gait.reference.motion import ReferenceMotion
+from rl_gait.tasks import Task
 
 
 def _ref(**kw) -> ReferenceMotion:
@@ -44,3 +45,17 @@ def test_gait_events_are_saved_and_an_older_file_loads_with_the_healthy_values(t
     meta_path.write_text(json.dumps(meta))
     old = ReferenceMotion.load(path)
     assert old.stance_fraction == (0.6, 0.6) and old.left_contact_phase == 0.5
+
+
+def test_the_approach_reference_is_saved_with_its_task_reference_and_must_be_level(tmp_path):
+    level = _ref(source="level gait")
+    stairs = _ref(task=Task("stairs", step_height_m=0.12), source="stairs", approach=level, left_contact_phase=0.48)
+    back = ReferenceMotion.load(stairs.save(tmp_path / "stairs"))
+    assert back.source == "stairs" and back.left_contact_phase == pytest.approx(0.48)
+    assert back.approach is not None and back.approach.source == "level gait" and back.approach.approach is None
+    np.testing.assert_array_equal(back.approach.joint_angles_rad, level.joint_angles_rad)
+    assert ReferenceMotion.load(level.save(tmp_path / "level")).approach is None  # and an older file has none
+    with pytest.raises(ValueError, match="approach must be a level-ground reference"):
+        _ref(approach=level)  # a level reference has no approach
+    with pytest.raises(ValueError, match="approach must be a level-ground reference"):
+        _ref(task=Task("slope", grade_deg=5.0), approach=stairs)  # an approach is level ground

@@ -86,6 +86,10 @@ def test_healthy_trial_reference_uses_measured_step_phase_and_adds_ankles():
     # the contact timing is the trial's: its left contact phase, and a clip gives no stance (healthy 0.6)
     assert ref.left_contact_phase == pytest.approx(step_phase(trial))
     assert ref.stance_fraction == (0.6, 0.6) == stance_fractions(trial)
+    # on stairs the person walks up with their own level gait
+    stairs = reference_for(trial, Task("stairs", step_height_m=0.12))
+    assert reference_for(trial, Task()).approach is None and stairs.approach.task == ref.task
+    np.testing.assert_array_equal(stairs.approach.joint_angles_rad, ref.joint_angles_rad)
 
 
 def test_stance_fractions_from_the_trial_events():
