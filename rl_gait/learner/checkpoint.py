@@ -120,6 +120,21 @@ def sidecar_body(meta: dict[str, Any]):
     return body, pd
 
 
+ENV_OPTIONS_BEFORE_RECORDED = {"trunk_pitch": "upright", "stair_fit": False, "level_approach": False}
+"""The :class:`~rl_gait.envs.walk.WalkEnv` options that change what a reference asks of the body, at the values
+every checkpoint trained before they were recorded had."""
+
+
+def sidecar_env_options(meta: dict[str, Any]) -> dict[str, Any]:
+    """The WalkEnv options a checkpoint was trained with (trunk pitch, stair fit, level approach): from its
+    sidecar's ``env_kwargs`` (learner and multi-task runs) or ``env_options`` (the shipped atlas policy);
+    an option it does not record has its value from before it existed (:data:`ENV_OPTIONS_BEFORE_RECORDED`).
+    Roll a checkpoint out with these: a policy trained on fitted stairs meets fitted stairs."""
+    kw = meta.get("env_kwargs") or {}
+    recorded = {**(meta.get("env_options") or {}), **{k: kw[k] for k in ENV_OPTIONS_BEFORE_RECORDED if k in kw}}
+    return {k: recorded.get(k, v) for k, v in ENV_OPTIONS_BEFORE_RECORDED.items()}
+
+
 def resolve_checkpoint_dir(path: str | Path) -> Path:
     """Accept a training output folder (``OUT``) or its ``OUT/checkpoint``; return the checkpoint folder."""
     p = Path(path).resolve()  # RLModule.from_checkpoint reads URIs: a relative path fails there

@@ -147,6 +147,7 @@ def predict_tasks(
     settings: PredictionSettings = PredictionSettings(),  # noqa: B008 (frozen)
     thresholds: VerdictThresholds = VerdictThresholds(),  # noqa: B008
     trial: Any = None,
+    env_options: dict[str, Any] | None = None,
     patient_id: str = "anonymous",
     checkpoint: str = "",
     out_dir: str | Path | None = None,
@@ -160,6 +161,7 @@ def predict_tasks(
         body, pd: the personalized :class:`~rl_gait.body.BodyParams` / :class:`~rl_gait.body.PDParams`.
         reference_for_task: the reference motion for a task (``reference_for(trial, task)``).
         trial: the patient's :class:`~rl_gait.ingest.GaitTrial` (for "vs the patient's level walk").
+        env_options: WalkEnv options the policy was trained with (``sidecar_env_options``; default: the env's).
         out_dir: when given, ``predictions.json`` and ``curves.npz`` are written there.
         progress: called as ``progress(task_name, done_levels, total_levels)``.
     """
@@ -169,7 +171,8 @@ def predict_tasks(
     families = task_levels(settings)
     total = sum(len(v) for v in families.values())
     env = WalkEnv(task=Task(), reference=reference_for_task(Task()), body=body, pd=pd,
-                  episode_duration_s=settings.duration_s, init_noise_rad=settings.perturbations.init_noise_rad)
+                  episode_duration_s=settings.duration_s, init_noise_rad=settings.perturbations.init_noise_rad,
+                  **(env_options or {}))
     pat_peaks = patient_peaks(trial)
     curves: dict[str, np.ndarray] = {}
     out_families: dict[str, Any] = {}
@@ -284,10 +287,10 @@ def predict_from_checkpoint(checkpoint: str | Path, *, trial_dir: str | Path | N
                             thresholds: VerdictThresholds = VerdictThresholds(),  # noqa: B008
                             out_dir: str | Path | None = None, command: str = "",
                             progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
-    """Load a checkpoint (policy + the body/PD in its sidecar) and, if given, the patient's trial;
-    run :func:`predict_tasks`. Without a trial the healthy atlas references are used."""
+    """Load a checkpoint (policy + the body/PD and env options in its sidecar) and, if given, the patient's
+    trial; run :func:`predict_tasks`. Without a trial the healthy atlas references are used."""
     from rl_gait.learner import load_policy
-    from rl_gait.learner.checkpoint import sidecar_body
+    from rl_gait.learner.checkpoint import sidecar_body, sidecar_env_options
     from rl_gait.reference import healthy_reference, reference_for
 
     policy = load_policy(checkpoint)
@@ -305,7 +308,8 @@ def predict_from_checkpoint(checkpoint: str | Path, *, trial_dir: str | Path | N
         return cache[task]
 
     doc = predict_tasks(policy, body=body, pd=pd, reference_for_task=ref_for, settings=settings,
-                        thresholds=thresholds, trial=trial, patient_id=str(policy.meta.get("patient_id") or
+                        thresholds=thresholds, trial=trial, env_options=sidecar_env_options(policy.meta),
+                        patient_id=str(policy.meta.get("patient_id") or
                                                                          (trial.subject_id if trial else "anonymous")),
                         checkpoint=str(checkpoint), out_dir=out_dir, progress=progress, command=command)
     return doc

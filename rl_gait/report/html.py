@@ -158,7 +158,7 @@ def _shown_level(family: dict[str, Any]) -> dict[str, Any]:
 
 def _gifs(checkpoint: str | Path, trial, shown: list[tuple[str, dict]], seconds: float) -> list[str]:
     from rl_gait.learner import load_policy
-    from rl_gait.learner.checkpoint import sidecar_body
+    from rl_gait.learner.checkpoint import sidecar_body, sidecar_env_options
     from rl_gait.reference import reference_for
     from rl_gait.report.gif import render_gif
     from rl_gait.tasks import Task
@@ -168,7 +168,8 @@ def _gifs(checkpoint: str | Path, trial, shown: list[tuple[str, dict]], seconds:
     out = []
     for fam, lv in shown:
         task = Task.from_dict(lv["task_spec"])
-        gif = render_gif(policy, body=body, pd=pd, task=task, reference=reference_for(trial, task), seconds=seconds)
+        gif = render_gif(policy, body=body, pd=pd, task=task, reference=reference_for(trial, task), seconds=seconds,
+                          env_options=sidecar_env_options(policy.meta))
         out.append(f"<figure>{_img(gif, 'image/gif', lv['task'])}<figcaption>{fam.replace('_', ' ')}: "
                    f"{html.escape(lv['difficulty_label'])} — {lv['verdict']}</figcaption></figure>")
     return out

@@ -79,3 +79,33 @@ def test_schema_rejects_broken_documents(predictions):
     bad["schema"] = "rl_gait.predictions/0"
     with pytest.raises(InputFormatError):
         validate(bad)
+
+
+def test_predictions_roll_out_with_the_env_options_the_checkpoint_was_trained_with(monkeypatch):
+    """``sidecar_env_options`` reads them (a checkpoint that records none: the values from before they
+    existed), and ``predict_tasks`` builds its env with them."""
+    import rl_gait.envs.walk as walk
+    from rl_gait.body import BodyParams, PDParams
+    from rl_gait.learner.checkpoint import ENV_OPTIONS_BEFORE_RECORDED, sidecar_env_options
+    from rl_gait.reference import healthy_reference
+
+    assert sidecar_env_options({}) == ENV_OPTIONS_BEFORE_RECORDED == {
+        "trunk_pitch": "upright", "stair_fit": False, "level_approach": False}
+    atlas = {"env_options": {"trunk_pitch": "upright", "stair_fit": True}}  # the shipped atlas policy's sidecar
+    assert sidecar_env_options(atlas) == {"trunk_pitch": "upright", "stair_fit": True, "level_approach": False}
+    run = {"env_kwargs": {"stair_fit": True, "level_approach": True, "body": {}}}  # a learner / multi-task run's
+    options = sidecar_env_options(run)
+    assert options == {"trunk_pitch": "upright", "stair_fit": True, "level_approach": True}
+
+    seen = []
+
+    class Recording(walk.WalkEnv):
+        def __init__(self, **kw):
+            seen.append({k: kw.get(k) for k in ENV_OPTIONS_BEFORE_RECORDED})
+            super().__init__(**kw)
+
+    monkeypatch.setattr(walk, "WalkEnv", Recording)
+    body = BodyParams()
+    predict_tasks(ZeroResidualPolicy(), body=body, pd=PDParams.default_for(body), reference_for_task=healthy_reference,
+                  settings=PredictionSettings(n_rollouts=1, duration_s=0.2, families=("level",)), env_options=options)
+    assert seen == [options]
