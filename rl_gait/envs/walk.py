@@ -218,7 +218,10 @@ class BlendedTables:
         u = ((np.arange(PHASE_TABLE_SIZE) - start) % PHASE_TABLE_SIZE) / (PHASE_TABLE_SIZE * APPROACH_BLEND_CYCLES)
         w = np.minimum(u, 1.0)
         w_dot = np.where(u < 1.0, 1.0 / (APPROACH_BLEND_CYCLES * cycle_duration_s), 0.0)  # 1/s
-        mix = lambda a, b: (1.0 - w)[:, None] * a + w[:, None] * b  # noqa: E731
+
+        def mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            return (1.0 - w)[:, None] * a + w[:, None] * b
+
         self.q = mix(approach.q, task.q)
         self.qd = mix(approach.qd, task.qd) + w_dot[:, None] * (task.q - approach.q)
         self.feet = mix(approach.feet, task.feet)

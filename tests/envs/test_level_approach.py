@@ -68,8 +68,8 @@ def test_the_approach_is_walked_with_the_level_gait_and_the_feature_with_the_tas
     assert not level.on_approach_reference
 
 
-def _step_until_left_contact(env, start_phase: float) -> list[dict]:
-    env.reset(seed=0, options={"x_m": env._x_probe, "phase": start_phase})
+def _step_until_left_contact(env, x_m: float, start_phase: float) -> list[dict]:
+    env.reset(seed=0, options={"x_m": x_m, "phase": start_phase})
     infos = []
     while True:  # zero action; the switch does not depend on termination
         phase_before = env._phase
@@ -84,12 +84,10 @@ def test_the_switch_comes_at_the_contact_before_the_step_onto_the_feature_and_bl
     env = WalkEnv(task=STAIRS, reference=ref, level_approach=True)
     edge, step = env.terrain_layout.approach_end_x_m, env._task_tables.step_length_m
     # far from the edge: the left contact passes and the walker stays on the level gait
-    env._x_probe = 0.0
-    infos = _step_until_left_contact(env, 0.45)
+    infos = _step_until_left_contact(env, 0.0, 0.45)
     assert all(i["on_approach_reference"] for i in infos)
     # one step from the edge: at the left contact (phase 0.5) the target starts to blend into the task's
-    env._x_probe = edge - step - 0.005
-    infos = _step_until_left_contact(env, 0.45)
+    infos = _step_until_left_contact(env, edge - step - 0.005, 0.45)
     assert all(i["on_approach_reference"] for i in infos[:-1]) and not infos[-1]["on_approach_reference"]
     assert isinstance(env.ref, BlendedTables)
     i = int(env._phase * PHASE_TABLE_SIZE)
