@@ -250,8 +250,8 @@ class WalkEnv(gym.Env):
         max_retreat_m: float | None = None,
         weakness_range: tuple[float, float] | None = None,
         trunk_pitch: str = "upright",
-        stair_fit: bool = False,
-        level_approach: bool = False,
+        stair_fit: bool = True,
+        level_approach: bool = True,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (240, 320),
     ):
