@@ -79,8 +79,8 @@ class Args:
     weakness: str = ""  # "lo,hi": weaken a random side's PD by a factor in [lo, hi] per episode (WalkEnv)
     weakness_families: str = ""  # "level,hemiparetic": only these families' episodes are weakened; "" = all
     trunk_pitch: str = "upright"  # or "reference": the upright target is each reference's consistent pitch (WalkEnv)
-    stair_fit: bool = False  # stair references fitted to the treads of the body (WalkEnv(stair_fit=True))
-    level_approach: bool = False  # the level approach walked with the level gait (WalkEnv(level_approach=True))
+    stair_fit: bool = True  # stair references fitted to the treads of the body (WalkEnv(stair_fit=True))
+    level_approach: bool = True  # the level approach walked with the level gait (WalkEnv(level_approach=True))
     advance_on: str = "training"  # or "evaluation": deterministic evaluation episodes advance the curriculum
     evaluation_interval: int = 5  # with --advance-on evaluation: iterations between evaluations
     evaluation_steps: int = 4000  # with --advance-on evaluation: deterministic env steps per evaluation
@@ -97,7 +97,7 @@ def parse() -> Args:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     for k, v in asdict(Args()).items():
         if isinstance(v, bool):
-            p.add_argument(f"--{k.replace('_', '-')}", action="store_true")
+            p.add_argument(f"--{k.replace('_', '-')}", action=argparse.BooleanOptionalAction, default=v)
         else:
             p.add_argument(f"--{k.replace('_', '-')}", type=type(v), default=v)
     return Args(**vars(p.parse_args()))

@@ -71,10 +71,11 @@ approach (what evaluations and the curriculum count).
 ``reward_weights``, ``terrain_layout``, ``episode_duration_s``, ``action_scale_rad``,
 ``init_noise_rad``, ``feature_start_prob``, ``max_lag_m``, ``max_retreat_m``, ``weakness_range``, ``trunk_pitch``
 (``"upright"``: the ``upright`` reward and the start state ask for pitch 0; ``"reference"``: for the
-reference's consistent pitch), ``stair_fit`` (``True``: on stairs track the reference fitted to the treads,
-:mod:`rl_gait.envs.stair_fit`; off by default until a shipped policy is trained on it), ``level_approach``
-(``True``: the level approach is walked with the reference's level gait, see Starting State; off by default
-for the same reason), ``render_mode`` (``"rgb_array"``), ``render_size``.
+reference's consistent pitch), ``stair_fit`` (default ``True``: on stairs track the reference fitted to the
+treads, :mod:`rl_gait.envs.stair_fit`), ``level_approach`` (default ``True``: the level approach is walked with
+the reference's level gait, see Starting State) — ``False`` for either is what policies trained before
+2026-11-27 saw (:func:`rl_gait.learner.checkpoint.sidecar_env_options` gives a checkpoint's), ``render_mode``
+(``"rgb_array"``), ``render_size``.
 
 ## Version History
 v0: initial release.
@@ -250,8 +251,8 @@ class WalkEnv(gym.Env):
         max_retreat_m: float | None = None,
         weakness_range: tuple[float, float] | None = None,
         trunk_pitch: str = "upright",
-        stair_fit: bool = False,
-        level_approach: bool = False,
+        stair_fit: bool = True,
+        level_approach: bool = True,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (240, 320),
     ):

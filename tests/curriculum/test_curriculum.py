@@ -341,9 +341,9 @@ def test_multitask_training_advances_on_deterministic_evaluations(tmp_path):
 
 
 def test_multitask_env_options_reach_the_envs(tmp_path):
-    """``trunk_pitch="reference"``, ``stair_fit=True`` and ``level_approach=True`` reach every runner's WalkEnv
-    (env_config) and the first two the demonstrations' env: their names differ from the default ones, so a run
-    never reuses demonstrations made with other env options (the level approach does not change them)."""
+    """``trunk_pitch``, ``stair_fit`` and ``level_approach`` reach every runner's WalkEnv (env_config) and the
+    first two the demonstrations' env: their names differ from the default ones, so a run never reuses
+    demonstrations made with other env options (the level approach does not change them)."""
     import gymnasium as gym
 
     from rl_gait.curriculum.training import MULTITASK_ENV_ID, multitask_config
@@ -355,8 +355,8 @@ def test_multitask_env_options_reach_the_envs(tmp_path):
                            family_weights={"level": 1.0, "stairs_up": 1.0}, min_episodes=2, window=2)
     refs = {t.name: healthy_reference(t) for t in tasks}
     names = {}
-    for label, options in (("default", {}), ("pitch", {"trunk_pitch": "reference"}), ("fit", {"stair_fit": True}),
-                           ("approach", {"level_approach": True})):
+    for label, options in (("default", {}), ("pitch", {"trunk_pitch": "reference"}), ("unfitted", {"stair_fit": False}),
+                           ("no approach", {"level_approach": False})):
         config, _ = multitask_config(curriculum=cfg, references=refs, out_dir=tmp_path / label, demos_per_task=4,
                                      num_env_runners=0, **options)
         names[label] = {p.name for p in (tmp_path / label).glob("demonstrations-*.npz")}
@@ -364,7 +364,7 @@ def test_multitask_env_options_reach_the_envs(tmp_path):
         env.reset(seed=0)
         walk = env.unwrapped  # the WalkEnv inside MultiTaskWalk
         assert walk.trunk_pitch == options.get("trunk_pitch", "upright")
-        assert walk.stair_fit is options.get("stair_fit", False)
-        assert walk.level_approach is options.get("level_approach", False)
+        assert walk.stair_fit is options.get("stair_fit", True)
+        assert walk.level_approach is options.get("level_approach", True)
         env.close()
-    assert all(names.values()) and len(set.union(*names.values())) == 3 and names["approach"] == names["default"]
+    assert all(names.values()) and len(set.union(*names.values())) == 3 and names["no approach"] == names["default"]
