@@ -21,10 +21,10 @@ worse only if the drop is significant (one-sided Boschloo exact test, p < ``--re
 The measured stretches (settings, curriculum progress, evaluations, why a stretch was or was not
 shipped) are in ``docs/atlas_training.md``.
 ``kill PID`` (SIGTERM) ends a stretch early at the next iteration, saved and recorded.
-``--stair-fit`` trains (and evaluates) on stair references fitted to the treads of the body
-(``WalkEnv(stair_fit=True)``, :mod:`rl_gait.envs.stair_fit`); the shipped policy was trained without it.
-``--level-approach`` walks the level approach of slopes and stairs with the level gait and blends into the
-task's reference over the step onto the feature (``WalkEnv(level_approach=True)``).
+Stair references are fitted to the treads of the body (``WalkEnv(stair_fit=True)``, :mod:`rl_gait.envs.stair_fit`)
+and the level approach of slopes and stairs is walked with the level gait, blending into the task's reference
+over the step onto the feature (``WalkEnv(level_approach=True)``); the shipped policy is trained (and was shipped)
+on both. ``--no-stair-fit`` / ``--no-level-approach`` train on what policies before 2026-11-27 saw.
 ``--feature-start-prob`` / ``--max-lag-m`` turn on the env's spatial RSI and lag termination (off by
 default: in the stretches measured so far they did not get stairs up learned; with ``--advance-on
 evaluation`` the lag termination ends evaluation episodes too). ``--max-retreat-m 0.5`` ends an episode
