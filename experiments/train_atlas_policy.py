@@ -210,6 +210,31 @@ def evaluate_tasks(policy, cfg, refs, *, seeds: int, duration_s: float, weak_sid
     return out
 
 
+FIDELITY_KEYS = ("rmse_deg_mean", "pearson_r_mean", "endpoint_error_cm", "speed_error_pct", "n_strides",
+                 "success_rate")
+"""What the shipped sidecar keeps of :func:`rl_gait.learner.evaluation.evaluate` per task."""
+
+
+def fidelity_per_task(policy, cfg, refs, *, seeds: int, duration_s: float, env_options: dict | None = None) -> dict:
+    """``{task name: {key: value}}`` (:data:`FIDELITY_KEYS`: joint-curve RMSE (deg) and Pearson r, ankle
+    endpoint error (cm), speed error (%), strides found, success) of ``seeds`` deterministic rollouts (seeds
+    ``EVAL_SEED + s``) on the healthy body, for every level of every family with one reference per task (the
+    hemiparetic family's pool is left out: a population, not one target)."""
+    from rl_gait.curriculum.env import reference_pool
+    from rl_gait.learner.evaluation import evaluate
+
+    out: dict[str, dict] = {}
+    for tasks in cfg.levels.values():
+        for task in tasks:
+            pool = reference_pool(refs[task.name])
+            if len(pool) != 1 or task.name in out:
+                continue
+            m = evaluate(policy, {"task": task, "reference": pool[0], **(env_options or {})}, n_rollouts=seeds,
+                         seed=EVAL_SEED, duration_s=duration_s)
+            out[task.name] = {k: float(m[k]) for k in FIDELITY_KEYS}
+    return out
+
+
 BODIES = ("healthy", "l", "r")  # the whole body, and the left / right side weakened to WEAK_EVAL_FACTOR
 _FORKED: dict = {}  # what forked evaluation workers inherit (policies are not pickled)
 
@@ -416,7 +441,8 @@ def main() -> None:
 def ship(candidate, cfg, refs, levels: dict[str, int], progress: dict, args: Args) -> None:
     """Evaluate ``candidate`` and the shipped policy on the same seeded rollouts (every task and level;
     whole body and each side weakened) and replace the shipped policy only if the candidate is equal or
-    better everywhere (:func:`ship_regressions`); otherwise write both evaluations to
+    better everywhere (:func:`ship_regressions`), its sidecar with the success per cell and the fidelity per
+    task (:func:`fidelity_per_task`); otherwise write both evaluations to
     ``OUT/ship_refused.json`` and stop with the regressions listed.
 
     With 3 rollouts a cell is decided by one episode, and over ~90 cells some cell of any changed policy
@@ -479,6 +505,9 @@ def ship(candidate, cfg, refs, levels: dict[str, int], progress: dict, args: Arg
         "success_per_task_and_level": new["healthy"],
         "success_per_task_and_level_weak_side": {"factor": WEAK_EVAL_FACTOR, "l": new["l"], "r": new["r"]},
         "evaluation": {**kw, "deterministic": True, "retest": retest},
+        # how closely it tracks each task's reference (healthy body, the evaluation's seeds)
+        "fidelity": fidelity_per_task(candidate, cfg, refs, seeds=args.eval_seeds, duration_s=args.eval_duration_s,
+                                      env_options=env_options(args)),
     })
     print(f"shipped → {SHIP_DIR}")
 

@@ -90,7 +90,7 @@ class _StandStill:
     def __init__(self, action_dim: int):
         self.action_dim = action_dim
 
-    def act(self, obs):
+    def act(self, obs, deterministic: bool = True):
         return np.zeros(self.action_dim, dtype=np.float32)
 
 
@@ -111,6 +111,23 @@ def test_forked_evaluation_equals_the_serial_one():
     for cell in serial.values():  # the counts the ship rule's exact test reads
         assert cell["successes"] == round(cell["success_rate"] * cell["rollouts"])
 
+
+
+def test_fidelity_per_task_is_the_learners_evaluation_of_every_single_reference_task():
+    """One entry per level of every family with one reference (not the hemiparetic pool), each the
+    :func:`~rl_gait.learner.evaluation.evaluate` of that task on the healthy body at the evaluation's seeds."""
+    from rl_gait.envs.walk import WalkEnv
+    from rl_gait.learner.evaluation import evaluate
+
+    cfg, refs = tap.curriculum_setup({"level": 1.0, "hemiparetic": 1.0}, hemiparetic=2)
+    policy = _StandStill(WalkEnv().action_space.shape[0])
+    fid = tap.fidelity_per_task(policy, cfg, refs, seeds=1, duration_s=0.5)
+    single = [t.name for f, tasks in cfg.levels.items() if f != "hemiparetic" for t in tasks]
+    assert list(fid) == single and len(single) == 25
+    task = cfg.levels["stairs_up"][0]
+    direct = evaluate(policy, {"task": task, "reference": refs[task.name]}, n_rollouts=1, seed=tap.EVAL_SEED,
+                      duration_s=0.5)
+    np.testing.assert_equal(fid[task.name], {k: float(direct[k]) for k in tap.FIDELITY_KEYS})  # nan == nan here
 
 
 def test_anchor_states_are_the_policys_own_rollouts_on_every_body(tmp_path):
