@@ -227,7 +227,7 @@ def fidelity_per_task(policy, cfg, refs, *, seeds: int, duration_s: float, env_o
     for tasks in cfg.levels.values():
         for task in tasks:
             pool = reference_pool(refs[task.name])
-            if len(pool) != 1 or task.name in out:
+            if len(pool) != 1:
                 continue
             m = evaluate(policy, {"task": task, "reference": pool[0], **(env_options or {})}, n_rollouts=seeds,
                          seed=EVAL_SEED, duration_s=duration_s)
@@ -495,7 +495,7 @@ def ship(candidate, cfg, refs, levels: dict[str, int], progress: dict, args: Arg
         "mode": "hybrid",
         "env_id": "rl_gait/MultiTaskWalk-v0",
         "env_version": "0",
-        "env_options": env_options(args),  # what the policy's references were (trunk pitch, stair fit)
+        "env_options": env_options(args),  # what the policy's references were (trunk pitch, stair fit, approach)
         "curriculum_levels_reached": levels,
         "curriculum_tasks": {f: [t.name for t in cfg.levels[f]] for f in cfg.families},
         "steps": progress["env_steps"],

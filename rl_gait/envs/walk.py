@@ -371,12 +371,15 @@ class WalkEnv(gym.Env):
         crossed = any((lo < c <= hi) if lo <= hi else (c > lo or c <= hi) for c in (0.0, self.reference.left_contact_phase))
         if not crossed:
             return
-        lead_x = max(float(self.data.xpos[b, 0]) for b in self._feet_b)
-        if lead_x + self._task_tables.step_length_m < self.terrain_layout.approach_end_x_m:
+        if not self._next_step_lands_on_feature(max(float(self.data.xpos[b, 0]) for b in self._feet_b)):
             return
         self._track(BlendedTables(self._approach_tables, self._task_tables, self._phase,
                                   self.reference.cycle_duration_s), self.reference)
         self._blend_steps_left = max(1, round(APPROACH_BLEND_CYCLES / self._dphase))
+
+    def _next_step_lands_on_feature(self, lead_x_m: float) -> bool:
+        """Whether a step of the task's length from ``lead_x_m`` (m, the leading foot) ends past the level approach."""
+        return lead_x_m + self._task_tables.step_length_m >= self.terrain_layout.approach_end_x_m
 
     @property
     def on_approach_reference(self) -> bool:
@@ -505,8 +508,7 @@ class WalkEnv(gym.Env):
         x_m = float(options["x_m"]) if "x_m" in options else self._draw_start_x_m()
         self._draw_weakness(bool(options.get("weaken", True)))
         self._track(self._task_tables, self.reference)
-        if self._approach_tables is not None and (
-                x_m + self._task_tables.step_length_m < self.terrain_layout.approach_end_x_m):
+        if self._approach_tables is not None and not self._next_step_lands_on_feature(x_m):
             self._track(self._approach_tables, self.reference.approach)  # on the level approach: its gait
         self._set_reference_state(self.data, phase, x_m=x_m, noise_rad=self.init_noise_rad, rng=self.np_random)
         self._phase = phase
