@@ -13,7 +13,9 @@ def add_parser(subparsers) -> None:
                     ".mot) and write DIR/trial.json, DIR/trial.npz and DIR/kinematics.png.",
     )
     p.add_argument("paths", nargs="+", metavar="FILE_OR_DIR", help="sensor files, a trial folder or clips")
-    p.add_argument("--format", default="auto", choices=("auto", "xsens", "csv", "strokeavatar", "mot"))
+    from rl_gait.ingest.formats.registry import FORMAT_CHOICES
+
+    p.add_argument("--format", default="auto", choices=FORMAT_CHOICES)
     p.add_argument("--height-m", type=float, default=None, help="subject height (m)")
     p.add_argument("--mass-kg", type=float, default=None, help="subject body mass (kg)")
     p.add_argument("--sensor-map", default=None,
@@ -24,8 +26,15 @@ def add_parser(subparsers) -> None:
     p.add_argument("--speed-m-s", type=float, default=None, help="walking speed if known (e.g. treadmill)")
     p.add_argument("--orientation", default="vendor", choices=("vendor", "madgwick", "mahony"),
                    help="vendor quaternions when present (default) or an ahrs filter on acc + gyro")
+    add_max_gap_argument(p)
     p.add_argument("--out", required=True, type=Path, help="output folder")
     p.set_defaults(func=run)
+
+
+def add_max_gap_argument(p: argparse.ArgumentParser) -> None:
+    """``--max-gap-s S`` (shared by ``rl-gait ingest`` and ``rl-gait run``)."""
+    p.add_argument("--max-gap-s", type=float, default=0.1, metavar="S",
+                   help="interpolate runs of missing samples up to S seconds (default 0.1); longer runs are refused")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from rl_gait.ingest.plot import plot_kinematics
 
     opts = IngestOptions(orientation=args.orientation, sample_rate_hz=args.sample_rate_hz,
-                         walk_distance_m=args.walk_distance_m, speed_m_s=args.speed_m_s)
+                         walk_distance_m=args.walk_distance_m, speed_m_s=args.speed_m_s, max_gap_s=args.max_gap_s)
     trial = ingest(args.paths, format=args.format, height_m=args.height_m, mass_kg=args.mass_kg,
                    sensor_map=args.sensor_map, subject_id=args.subject_id, options=opts)
     trial.save(args.out)

@@ -77,6 +77,29 @@ class ImuRecording:
                                   ("mag", self.mag), ("quat_wxyz", self.quat_wxyz)) if v is not None}
 
 
+@dataclass(frozen=True)
+class ImuSet:
+    """The sensors of one trial, at most one per segment (in :data:`SEGMENTS` order), and what the
+    reader noted (ignored sensors, assumed rates)."""
+
+    recordings: tuple[ImuRecording, ...]
+    notes: tuple[str, ...] = ()
+
+
+def place_on_segments(recs: list[ImuRecording], notes: list[str]) -> ImuSet:
+    """Keep the first sensor on each mapped segment; unmapped and second sensors are noted and ignored."""
+    notes = list(notes)
+    used: dict[str, ImuRecording] = {}
+    for r in recs:
+        if r.segment is None:
+            notes.append(f"{r.path.name}: sensor {r.sensor_id} is not on a mapped segment, ignored")
+        elif r.segment in used:
+            notes.append(f"{r.path.name}: second sensor on {r.segment}, ignored")
+        else:
+            used[r.segment] = r
+    return ImuSet(tuple(used[s] for s in SEGMENTS if s in used), tuple(notes))
+
+
 def unwrap_counter(counter: np.ndarray, modulus: int = 65536) -> np.ndarray:
     """Unwrap a packet counter that wraps at ``modulus`` (Xsens: 65535 → 0) into a monotonic int array.
 
@@ -111,7 +134,8 @@ def repair_gaps(x: np.ndarray, max_gap_samples: int, *, path: Path | str, what: 
         raise DataQualityError(
             f"{what}: {longest} consecutive missing/NaN samples (rows {a}–{b - 1}), more than the "
             f"{max_gap_samples} that can be interpolated", path=path,
-            fix="re-export the recording without dropped packets, or cut the trial to the part without the gap",
+            fix="re-export the recording without dropped packets, cut the trial to the part without the gap, "
+                "or allow interpolating longer gaps with --max-gap-s",
         )
     idx = np.arange(len(x))
     for c in range(x.shape[1]):

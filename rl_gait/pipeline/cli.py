@@ -11,6 +11,8 @@ BUDGETS = ("smoke", "demo", "quick", "standard")
 
 
 def add_parser(subparsers) -> None:
+    from rl_gait.ingest.cli import add_max_gap_argument
+
     p = subparsers.add_parser(
         "run", help="main job: ingest -> references -> personalize -> task training -> predict -> report",
         description="From one level-ground walk to report.html. Resumable: rerunning the same command skips "
@@ -20,6 +22,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--height-m", type=float, default=None)
     p.add_argument("--mass-kg", type=float, default=None)
     p.add_argument("--walk-distance-m", type=float, default=None, help="walked distance (gives the speed)")
+    p.add_argument("--speed-m-s", type=float, default=None,
+                   help="walking speed if known (treadmill belt speed): stride length = speed x stride time")
+    add_max_gap_argument(p)
     p.add_argument("--subject-id", default=None, help="pseudonymous id")
     p.add_argument("--budget", default="quick", choices=BUDGETS,
                    help="smoke (minutes, tests), demo (<= 15 min on 2 cores), quick, standard (cluster)")
@@ -44,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
     inputs = RunInputs(tuple(str(Path(p).resolve()) for p in args.trial), height_m=args.height_m,
                        mass_kg=args.mass_kg, walk_distance_m=args.walk_distance_m, subject_id=args.subject_id,
-                       seed=args.seed)
+                       seed=args.seed, speed_m_s=args.speed_m_s, max_gap_s=args.max_gap_s)
     report = run_pipeline(inputs, args.out, PipelineBudget.preset(args.budget), command=_command())
     print(f"report: {report}")
     return 0

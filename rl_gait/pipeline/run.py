@@ -82,6 +82,8 @@ class RunInputs:
     walk_distance_m: float | None = None
     subject_id: str | None = None
     seed: int = 0
+    speed_m_s: float | None = None
+    max_gap_s: float = 0.1
     extra: dict = field(default_factory=dict)
 
 
@@ -120,7 +122,8 @@ def ingest_stage(inputs: RunInputs, out: Path) -> dict[str, Any]:
     from rl_gait.ingest.plot import plot_kinematics
 
     trial = ingest(list(inputs.trial_paths), height_m=inputs.height_m, mass_kg=inputs.mass_kg,
-                   subject_id=inputs.subject_id, options=IngestOptions(walk_distance_m=inputs.walk_distance_m))
+                   subject_id=inputs.subject_id, options=IngestOptions(walk_distance_m=inputs.walk_distance_m, speed_m_s=inputs.speed_m_s,
+                                         max_gap_s=inputs.max_gap_s))
     trial.save(out)
     plot_kinematics(trial, out / "kinematics.png")
     return {"subject_id": trial.subject_id, "paretic_side": trial.paretic_side}

@@ -206,7 +206,7 @@ def test_strides_filter_outliers_and_breaks():
 
 def test_periodic_extension_tiles_whole_cycles_and_keeps_the_closing_frame():
     """[a, b, c, a'] (3 frames a cycle + the closing frame) × 3 → a b c a b c a b c a' (3·3 + 1 frames)."""
-    from rl_gait.ingest.pipeline import periodic_extension
+    from rl_gait.ingest.kinematics import periodic_extension
 
     x = np.array([[0.0, 1.0], [1.0, 2.0], [2.0, 3.0], [0.1, 1.1]])
     y = periodic_extension(x, 3)

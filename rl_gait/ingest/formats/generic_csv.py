@@ -15,14 +15,15 @@ Joint angles::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from rl_gait.errors import InputFormatError
-from rl_gait.ingest.formats.table import Table, read_table
-from rl_gait.ingest.sensors import G_M_S2, ImuRecording, canonical_segment
+from rl_gait.ingest.formats.base import ReadContext, one_file, refuse_orientation_filter
+from rl_gait.ingest.formats.table import JointAngleTable, Table, read_table
+from rl_gait.ingest.kinematics import Kinematics, angle_table_kinematics, imu_kinematics
+from rl_gait.ingest.sensors import G_M_S2, ImuRecording, ImuSet, canonical_segment, place_on_segments
 from rl_gait.joints import JOINT_NAMES
 
 _FIX_IMU = "follow the generic IMU CSV layout in rl_gait/ingest/formats/README.md"
@@ -48,18 +49,6 @@ def is_joint_angle_csv(path: Path) -> bool:
     with open(path, encoding="utf-8", errors="replace") as f:
         head = f.read(4096).lower()
     return bool(re.search(r"(hip|knee|ankle)_[rl]_(deg|rad)", head))
-
-
-@dataclass(frozen=True)
-class JointAngleTable:
-    """Joint angles read from a file: ``time_s [T]``, ``joint_names``, ``angles_rad [T, J]``."""
-
-    path: Path
-    sample_rate_hz: float
-    time_s: np.ndarray
-    joint_names: tuple[str, ...]
-    angles_rad: np.ndarray
-    notes: tuple[str, ...] = ()
 
 
 def _sample_rate(t: Table, path: Path, fix: str, override: float | None) -> tuple[float, np.ndarray]:
@@ -204,3 +193,34 @@ def write_generic_imu_csv(path: str | Path, sample_rate_hz: float, sensors: dict
         f.write(header + ",".join(["time_s"] + cols) + "\n")
         np.savetxt(f, table, delimiter=",", fmt="%.7g")
     return path
+
+
+def _angles_only(path: Path) -> bool:
+    return is_joint_angle_csv(path) and not is_generic_imu_csv(path)
+
+
+class GenericCsvFormat:
+    """``csv``: the generic IMU CSV (wide, or one file per sensor) or the generic joint-angle CSV
+    (one file); which one is decided from the columns."""
+
+    name = "csv"
+    description = "generic IMU CSV or joint-angle CSV (rl_gait/ingest/formats/README.md)"
+
+    def detect(self, path: Path) -> bool:
+        return is_generic_imu_csv(path) or is_joint_angle_csv(path)
+
+    def read(self, files: list[Path], ctx: ReadContext) -> ImuSet | JointAngleTable:
+        fs = ctx.options.sample_rate_hz
+        if all(_angles_only(f) for f in files):
+            refuse_orientation_filter("joint-angle CSV", ctx)
+            return read_joint_angle_csv(one_file("joint-angle CSV", files, ctx), sample_rate_hz=fs)
+        recs = [r for f in files for r in read_generic_imu_csv(f, sensor_map=ctx.sensor_map, sample_rate_hz=fs)]
+        return place_on_segments(recs, [])
+
+    def kinematics(self, data: ImuSet | JointAngleTable, ctx: ReadContext) -> Kinematics:
+        if isinstance(data, JointAngleTable):
+            return angle_table_kinematics(data, ctx.options)
+        return imu_kinematics(data, ctx.options)
+
+
+GENERIC_CSV = GenericCsvFormat()

@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from rl_gait.errors import InputFormatError
-from rl_gait.ingest.formats.generic_csv import JointAngleTable
-from rl_gait.ingest.formats.table import Table
+from rl_gait.ingest.formats.base import ReadContext, one_file, refuse_orientation_filter
+from rl_gait.ingest.formats.table import JointAngleTable, Table
+from rl_gait.ingest.kinematics import Kinematics, angle_table_kinematics
 
 _COORDS: dict[str, str] = {
     "hip_flexion_r": "hip_r", "knee_angle_r": "knee_r", "ankle_angle_r": "ankle_r",
@@ -29,7 +30,8 @@ def is_mot(path: Path) -> bool:
     return path.suffix.lower() in (".mot", ".sto") or "endheader" in head
 
 
-def read_mot(path: str | Path) -> JointAngleTable:
+def read_mot(path: str | Path, *, sample_rate_hz: float | None = None) -> JointAngleTable:
+    """Read the coordinates (radians, clinical signs); ``sample_rate_hz`` replaces the file's time column."""
     path = Path(path)
     text = path.read_text(encoding="utf-8", errors="replace").splitlines()
     try:
@@ -75,5 +77,27 @@ def read_mot(path: str | Path) -> JointAngleTable:
     if not names:
         raise InputFormatError("none of the coordinates hip_flexion_r/l, knee_angle_r/l, ankle_angle_r/l",
                                path=path, fix=_FIX)
-    return JointAngleTable(path=path, sample_rate_hz=1.0 / float(np.median(dt)), time_s=time - time[0],
+    fs = float(sample_rate_hz) if sample_rate_hz else 1.0 / float(np.median(dt))
+    time_s = np.arange(len(time)) / fs if sample_rate_hz else time - time[0]
+    return JointAngleTable(path=path, sample_rate_hz=fs, time_s=time_s,
                            joint_names=tuple(names), angles_rad=np.stack(series, axis=1), notes=tuple(notes))
+
+
+class MotFormat:
+    """``mot``: one OpenSim ``.mot`` / ``.sto`` motion file."""
+
+    name = "mot"
+    description = "OpenSim .mot/.sto (hip_flexion_r, knee_angle_r, ankle_angle_r, _l; inDegrees)"
+
+    def detect(self, path: Path) -> bool:
+        return is_mot(path)
+
+    def read(self, files: list[Path], ctx: ReadContext) -> JointAngleTable:
+        refuse_orientation_filter(".mot", ctx)
+        return read_mot(one_file(".mot", files, ctx), sample_rate_hz=ctx.options.sample_rate_hz)
+
+    def kinematics(self, data: JointAngleTable, ctx: ReadContext) -> Kinematics:
+        return angle_table_kinematics(data, ctx.options)
+
+
+MOT = MotFormat()

@@ -38,6 +38,8 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from rl_gait.errors import InputFormatError
+from rl_gait.ingest.formats.base import ReadContext, refuse_orientation_filter
+from rl_gait.ingest.kinematics import Kinematics, strokeavatar_kinematics
 from rl_gait.joints import JOINT_NAMES
 
 READER_VERSION = "1"
@@ -201,3 +203,23 @@ def read_strokeavatar_clip(path: str | Path) -> StrokeAvatarClip:
 def read_strokeavatar_clips(paths: Iterable[str | Path]) -> list[StrokeAvatarClip]:
     """Read several clips (e.g. ``sorted(folder.glob('walk*.json'))``), in the given order."""
     return [read_strokeavatar_clip(p) for p in paths]
+
+
+class StrokeAvatarFormat:
+    """``strokeavatar``: StrokeAvatar JSON gait-cycle clips of one patient (continuing clips are joined)."""
+
+    name = "strokeavatar"
+    description = "StrokeAvatar JSON gait-cycle clips (one patient)"
+
+    def detect(self, path: Path) -> bool:
+        return path.suffix.lower() == ".json"
+
+    def read(self, files: list[Path], ctx: ReadContext) -> list[StrokeAvatarClip]:
+        refuse_orientation_filter("StrokeAvatar clip", ctx)
+        return read_strokeavatar_clips(files)
+
+    def kinematics(self, data: list[StrokeAvatarClip], ctx: ReadContext) -> Kinematics:
+        return strokeavatar_kinematics(data, ctx.options)
+
+
+STROKEAVATAR = StrokeAvatarFormat()

@@ -1,4 +1,5 @@
-"""A strict reader for the delimited text tables every wearable exports (comment header + columns)."""
+"""A strict reader for the delimited text tables every wearable exports (comment header + columns), and
+the joint-angle table that angle formats (CSV, .mot, C3D) produce."""
 
 from __future__ import annotations
 
@@ -76,3 +77,15 @@ def read_table(path: str | Path, *, comment_prefixes: tuple[str, ...] = ("//", "
         except ValueError:
             raise InputFormatError(f"data row {r + 1} has a non-numeric field", path=path, fix=fix) from None
     return Table(path=path, comments=tuple(comments), columns=columns, data=data)
+
+
+@dataclass(frozen=True)
+class JointAngleTable:
+    """Joint angles read from a file: ``time_s [T]``, ``joint_names``, ``angles_rad [T, J]``."""
+
+    path: Path
+    sample_rate_hz: float
+    time_s: np.ndarray
+    joint_names: tuple[str, ...]
+    angles_rad: np.ndarray
+    notes: tuple[str, ...] = ()

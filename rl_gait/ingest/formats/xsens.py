@@ -20,8 +20,17 @@ from pathlib import Path
 import numpy as np
 
 from rl_gait.errors import InputFormatError
+from rl_gait.ingest.formats.base import ReadContext
 from rl_gait.ingest.formats.table import Table, read_table
-from rl_gait.ingest.sensors import ImuRecording, canonical_segment, unwrap_counter
+from rl_gait.ingest.kinematics import Kinematics, imu_kinematics
+from rl_gait.ingest.sensors import (
+    ImuRecording,
+    ImuSet,
+    canonical_segment,
+    place_on_segments,
+    segment_for,
+    unwrap_counter,
+)
 
 DEFAULT_XSENS_RATE_HZ = 100.0
 _FIX = "export from MT Manager with Acc, Gyr (and Quat) columns, tab separated"
@@ -99,3 +108,40 @@ def read_gaittoolbox_csv(path: str | Path, *, sample_rate_hz: float | None = Non
     return ImuRecording(path=path, sensor_id=label, segment=canonical_segment(label), sample_rate_hz=float(fs),
                         acc_m_s2=acc, gyr_rad_s=gyr, mag=_xyz(t, "mag_", ("1", "2", "3")), quat_wxyz=quat,
                         sample_rate_source="file" if sample_rate_hz is None else "argument")
+
+
+class XsensFormat:
+    """``xsens``: MT Manager text exports (segment from the sensor map) and gaittoolbox per-sensor CSVs
+    (segment from the file name, or the map)."""
+
+    name = "xsens"
+    description = "Xsens MT Manager .txt export (+ sensorspec.json) or gaittoolbox per-sensor CSV"
+
+    def detect(self, path: Path) -> bool:
+        return is_mt_manager(path) or is_gaittoolbox_csv(path)
+
+    def read(self, files: list[Path], ctx: ReadContext) -> ImuSet:
+        fs = ctx.options.sample_rate_hz
+        recs, notes = [], []
+        for f in files:
+            if is_mt_manager(f):
+                r = read_mt_manager(f, sample_rate_hz=fs)
+                seg = segment_for(r.sensor_id, ctx.sensor_map) or segment_for(f.stem, ctx.sensor_map)
+                if seg is None and not ctx.sensor_map:
+                    raise InputFormatError(
+                        f"sensor {r.sensor_id}: no sensor-to-segment map", path=f,
+                        fix="put a sensorspec.json next to the files or pass --sensor-map "
+                            "(e.g. {\"leftshank\": \"00B47786\"})")
+                if r.sample_rate_source == "assumed":
+                    notes.append(f"{f.name}: no sample rate in the file, assumed {r.sample_rate_hz:g} Hz (Xsens MTw)")
+            else:
+                r = read_gaittoolbox_csv(f, sample_rate_hz=fs)
+                seg = segment_for(r.sensor_id, ctx.sensor_map) or r.segment
+            recs.append(ImuRecording(**{**r.__dict__, "segment": seg}))
+        return place_on_segments(recs, notes)
+
+    def kinematics(self, data: ImuSet, ctx: ReadContext) -> Kinematics:
+        return imu_kinematics(data, ctx.options)
+
+
+XSENS = XsensFormat()
