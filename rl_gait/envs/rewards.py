@@ -3,7 +3,10 @@
 ``r = w · exp(−k · e²)`` per term (Peng et al. 2018, *DeepMimic*, eq. 5–9; the paper's code follows it):
 each term is in ``[0, w]``; the env reports every weighted term as ``info["reward_<name>"]`` and the
 reward is their sum. Tracking terms compare the simulated state with the reference at the same phase;
-goal terms reward the task (speed toward the target, an upright trunk, the reference step length).
+goal terms reward the task (speed toward the target, an upright trunk, the reference step length). One term
+is a penalty in ``[−w, 0]``: ``speed_excess``, walking faster than the target speed (issue 30: a walker that
+tracks a stair or descent reference's joint angles can still run down, the two-sided ``speed`` kernel is flat
+far from its target and pays little for coming back).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ class RewardWeights:
     upright: float = 0.05
     step_length: float = 0.05
     contact: float = 0.0  # contact timing; off by default (the shipped policies were trained without it)
+    speed_excess: float = 0.2  # a penalty in [−w, 0], not counted in the weights that sum to 1
     k_pose_per_rad2: float = 2.0
     k_joint_velocity_s2_per_rad2: float = 0.05
     k_feet_per_m2: float = 40.0
@@ -33,13 +37,20 @@ class RewardWeights:
     k_speed_s2_per_m2: float = 4.0
     k_upright_per_rad2: float = 5.0
     k_step_length_per_m2: float = 40.0
+    k_speed_excess_s2_per_m2: float = 10.0
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @property
     def term_names(self) -> tuple[str, ...]:
-        return ("pose", "joint_velocity", "feet", "com_height", "speed", "upright", "step_length", "contact")
+        return ("pose", "joint_velocity", "feet", "com_height", "speed", "upright", "step_length", "contact",
+                "speed_excess")
+
+    @property
+    def penalty_names(self) -> tuple[str, ...]:
+        """Terms in ``[−w, 0]`` (the others are in ``[0, w]``)."""
+        return ("speed_excess",)
 
 
 def exp_kernel(squared_error: np.ndarray | float, k: float) -> np.ndarray | float:
@@ -73,6 +84,13 @@ def com_height_reward(h_m: float, h_ref_m: float, weight: float, k_per_m2: float
 def speed_reward(v_m_s: float, v_target_m_s: float, weight: float, k_s2_per_m2: float) -> float:
     """Forward speed toward the target, m/s."""
     return weight * math.exp(-k_s2_per_m2 * (v_m_s - v_target_m_s) ** 2)
+
+
+def speed_excess_penalty(v_m_s: float, v_max_m_s: float, weight: float, k_s2_per_m2: float) -> float:
+    """Walking faster than ``v_max_m_s`` (m/s, forward): ``−w·(1 − exp(−k·max(0, v − v_max)²))``, in ``[−w, 0]``;
+    0 at or below ``v_max``, so it is no bonus for surviving and leaves slower walking to the ``speed`` term."""
+    excess = max(0.0, v_m_s - v_max_m_s)
+    return -weight * (1.0 - math.exp(-k_s2_per_m2 * excess * excess))
 
 
 def upright_reward(pitch_rad: float, weight: float, k_per_rad2: float) -> float:

@@ -27,8 +27,9 @@ speed m/s), ``terrain`` (ground height relative to the ground under the pelvis a
 
 ## Rewards
 Weighted exponential kernels (:mod:`rl_gait.envs.rewards`): ``pose``, ``joint_velocity``, ``feet``,
-``com_height`` (tracking) and ``speed``, ``upright``, ``step_length`` (goal). The goal speed is the task's,
-else the no-slip speed the reference's kinematics imply on this body. Each is reported as
+``com_height`` (tracking) and ``speed``, ``upright``, ``step_length`` (goal), and the penalty ``speed_excess``
+(in ``[−w, 0]``: walking faster than the goal speed; no running down a descent or stairs). The goal speed is the
+task's, else the no-slip speed the reference's kinematics imply on this body. Each is reported as
 ``info["reward_<name>"]`` and they sum to the reward. The step that falls earns 0.
 
 ## Starting State
@@ -600,6 +601,8 @@ class WalkEnv(gym.Env):
                 "step_length": R.step_length_reward(step_m, ref.step_length_m,
                                                     w.step_length * self._steps_per_touchdown, w.k_step_length_per_m2),
                 "contact": R.contact_timing_reward(contacts, ref.stance[i], w.contact),
+                "speed_excess": R.speed_excess_penalty(vx, self._target_vx_m_s, w.speed_excess,
+                                                       w.k_speed_excess_s2_per_m2),
             }
         reward = sum(terms.values())
         distance = x - self._x_start

@@ -36,8 +36,12 @@ class PipelineBudget:
             ``"custom"`` with ``sweep_samples``/``sweep_iterations``.
         family_weights: task families trained (and how often each is drawn) in the task-training stage.
         task_env_steps, task_wall_time_s, task_batch_size: multi-task learner budget.
-        n_rollouts, rollout_s: prediction rollouts per level and their length.
+        n_rollouts, rollout_s: prediction rollouts per level (the patient's and the healthy control's) and
+            their length.
         gif_s: length of each report GIF.
+        certify_safe: whether the budget's verdicts can reach "safe": then ``n_rollouts`` must be at least
+            :func:`rl_gait.predict.verdict.min_rollouts_for_safe` (16), checked here. Only the smoke budget, a
+            test of the stages, has ``False`` (its report says that its rollouts cannot certify "safe").
     """
 
     name: str
@@ -51,13 +55,23 @@ class PipelineBudget:
     gif_s: float = 4.0
     sweep_samples: int = 2
     sweep_iterations: int = 2
+    certify_safe: bool = True
+
+    def __post_init__(self) -> None:
+        from rl_gait.predict.verdict import min_rollouts_for_safe
+
+        n_min = min_rollouts_for_safe()
+        if self.certify_safe and self.n_rollouts < n_min:
+            raise RlGaitError(f"budget {self.name!r}: {self.n_rollouts} rollouts per level cannot certify 'safe'",
+                              fix=f"roll out at least {n_min} per level, or set certify_safe=False")
 
     @classmethod
     def preset(cls, name: str) -> PipelineBudget:
         fams = (("level", 2.0), ("slope_up", 1.0), ("slope_down", 1.0), ("stairs_up", 1.0), ("stairs_down", 1.0))
         presets = {
-            "smoke": cls("smoke", "smoke", fams, 2_000, 20.0, 1_000, n_rollouts=2, rollout_s=3.0, gif_s=2.0),
-            "demo": cls("demo", "custom", fams, 60_000, 240.0, 2_000, n_rollouts=10, rollout_s=8.0,
+            "smoke": cls("smoke", "smoke", fams, 2_000, 20.0, 1_000, n_rollouts=2, rollout_s=3.0, gif_s=2.0,
+                         certify_safe=False),
+            "demo": cls("demo", "custom", fams, 60_000, 240.0, 2_000, n_rollouts=16, rollout_s=8.0,
                         sweep_samples=2, sweep_iterations=6),
             "quick": cls("quick", "quick", fams, 400_000, 900.0, 4_000, n_rollouts=20, rollout_s=10.0),
             "standard": cls("standard", "standard", fams, 3_000_000, 3600.0, 4_000, n_rollouts=30, rollout_s=10.0),
@@ -223,7 +237,7 @@ def run_pipeline(inputs: RunInputs, out_dir: str | Path, budget: PipelineBudget,
     """Run (or resume) the main job; returns the path of ``report.html``."""
     from rich.console import Console
 
-    from rl_gait.predict.predict import predict_from_checkpoint
+    from rl_gait.predict.predict import HEALTHY_CONTROL_DIR, predict_from_checkpoint, predict_healthy_control
     from rl_gait.predict.settings import PredictionSettings, task_levels
     from rl_gait.predict.table import print_predictions
     from rl_gait.report.html import build_report
@@ -273,7 +287,12 @@ def run_pipeline(inputs: RunInputs, out_dir: str | Path, budget: PipelineBudget,
         doc = predict_from_checkpoint(info["task_training"]["checkpoint"], trial_dir=out / "trial",
                                       settings=settings, out_dir=d, command=command)
         print_predictions(doc, con)
-        return {"families": {k: v["verdict"] for k, v in doc["families"].items()}}
+        # the healthy control: same levels, rollouts and seeds, a healthy body of the patient's size, shipped prior
+        healthy = predict_healthy_control(trial_dir=out / "trial", settings=settings, out_dir=d / HEALTHY_CONTROL_DIR,
+                                          command=command)
+        print_predictions(healthy, con)
+        return {"families": {k: v["verdict"] for k, v in doc["families"].items()},
+                "healthy_control": {k: v["verdict"] for k, v in healthy["families"].items()}}
 
     info["predictions"] = stage("predictions", (asdict(settings),), _predict)
     stage("report", (budget.gif_s,), lambda d: {"report": str(build_report(

@@ -1,4 +1,6 @@
-"""``rl-gait predict --checkpoint DIR [--trial DIR] [--tasks ...] --out DIR``: task predictions."""
+"""``rl-gait predict --checkpoint DIR [--trial DIR] [--tasks ...] --out DIR``: task predictions;
+``rl-gait predict --healthy [--trial DIR] --out DIR``: the healthy control (shipped healthy prior, a healthy
+body of the patient's size)."""
 
 from __future__ import annotations
 
@@ -13,9 +15,15 @@ def add_parser(subparsers) -> None:
         "predict", help="seeded rollouts per task & difficulty -> predictions.json, verdicts",
         description="Roll a patient's policy out on level ground, slopes and stairs at several difficulty levels "
                     "with small perturbations; write OUT/predictions.json (schema rl_gait.predictions/1) and "
-                    "OUT/curves.npz and print a summary table.",
+                    "OUT/curves.npz and print a summary table. With --healthy: the healthy control — the shipped "
+                    "healthy prior walking a healthy body of the patient's size (the default body without "
+                    "--trial) on the healthy atlas references, same levels, seeds and perturbations.",
     )
-    p.add_argument("--checkpoint", required=True, type=Path, help="a training output (or its checkpoint/)")
+    p.add_argument("--checkpoint", type=Path, default=None,
+                   help="a training output (or its checkpoint/); required unless --healthy (default there: the "
+                        "shipped healthy prior rl_gait/data/atlas_policy)")
+    p.add_argument("--healthy", action="store_true",
+                   help="predict for a healthy body of the patient's size (--trial) or the default body")
     p.add_argument("--trial", type=Path, default=None,
                    help="the patient's GaitTrial folder (rl-gait ingest --out); default: healthy references")
     p.add_argument("--tasks", nargs="+", default=list(FAMILIES), choices=FAMILIES, metavar="FAMILY",
@@ -49,11 +57,21 @@ def settings_from_args(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from rl_gait.predict.predict import predict_from_checkpoint
+    from rl_gait.errors import RlGaitError
+    from rl_gait.predict.predict import predict_from_checkpoint, predict_healthy_control
     from rl_gait.predict.table import print_predictions
 
-    doc = predict_from_checkpoint(args.checkpoint, trial_dir=args.trial, settings=settings_from_args(args),
-                                  out_dir=args.out, command="rl-gait " + " ".join(sys.argv[1:]))
+    settings = settings_from_args(args)
+    command = "rl-gait " + " ".join(sys.argv[1:])
+    if args.healthy:
+        doc = predict_healthy_control(trial_dir=args.trial, checkpoint=args.checkpoint, settings=settings,
+                                      out_dir=args.out, command=command)
+    else:
+        if args.checkpoint is None:
+            raise RlGaitError("--checkpoint is required", fix="pass a task-trained checkpoint, or --healthy for "
+                                                              "the healthy control with the shipped prior")
+        doc = predict_from_checkpoint(args.checkpoint, trial_dir=args.trial, settings=settings, out_dir=args.out,
+                                      command=command)
     print_predictions(doc)
     print(f"wrote {args.out / 'predictions.json'}")
     return 0

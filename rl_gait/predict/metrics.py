@@ -116,6 +116,15 @@ def walking_speed_m_s(distance_m: float, duration_s: float) -> float:
     return distance_m / duration_s if duration_s > 0 else math.nan
 
 
+def speed_ratio(v_m_s: float | None, v_level_m_s: float | None) -> float:
+    """Speed on a task over the level-walk speed (both m/s); nan when either is missing or the level speed is not
+    positive."""
+    if v_m_s is None or v_level_m_s is None or not (np.isfinite(v_m_s) and np.isfinite(v_level_m_s)) \
+            or v_level_m_s <= 0:
+        return math.nan
+    return float(v_m_s) / float(v_level_m_s)
+
+
 def fall_phase_pct(phase_at_fall: float) -> float:
     """Gait-cycle phase of a fall, % (phase 0 = right initial contact of the reference cycle)."""
     return 100.0 * (phase_at_fall % 1.0)

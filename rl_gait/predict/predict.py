@@ -27,6 +27,7 @@ from rl_gait.predict.verdict import (
     SAFE,
     SUPERVISED,
     VerdictThresholds,
+    evidence,
     family_verdict,
     highest_level,
     verdict,
@@ -34,6 +35,10 @@ from rl_gait.predict.verdict import (
 from rl_gait.tasks import Task
 
 SCHEMA_ID = "rl_gait.predictions/1"
+SUBJECTS: tuple[str, ...] = ("patient", "healthy_control")
+HEALTHY_CONTROL_ID = "healthy control"
+HEALTHY_CONTROL_DIR = "healthy_control"
+"""Subfolder of a main job's predictions holding the healthy control's ``predictions.json`` and ``curves.npz``."""
 
 
 def _nanmean(xs) -> float | None:
@@ -123,11 +128,31 @@ def summarise_level(task: Task, records: list[RolloutRecord], thresholds: Verdic
             "speed_m_s", "cadence_steps_per_min", "step_length_m_r", "step_length_m_l", "stance_pct_r",
             "stance_pct_l", "symmetry_step_length_pct", "symmetry_stance_pct", "min_toe_clearance_m",
             "trunk_sway_deg")},
+        "speed_m_s_successful": _nanmean(p["speed_m_s"] for p, r in zip(per, records, strict=True) if r.success),
         "edge_clearance_m": edge,
         "toe_clearance_for_verdict_m": _num(clearance),
         "joints": joints,
         "verdict": v,
     }
+
+
+SPEED_RATIO_LIMITS = {"healthy_control": 1.05, "patient": 1.15}
+"""Speed regulation (issue 30): on descents and stairs the successful rollouts walk no faster than this times the
+successful level walk's speed — healthy people slow down there (task priors); a patient's twin gets 15 %."""
+SPEED_CHECKED_FAMILIES = ("slope_down", "stairs_up", "stairs_down")
+
+
+def add_speed_checks(families: dict[str, Any], limit: float) -> None:
+    """Give every level of a descent or stairs family ``speed_check``: the mean speed of its successful rollouts
+    over the level walk's (:func:`rl_gait.predict.metrics.speed_ratio`), the ``limit`` and whether it holds
+    (``None`` where either has no successful rollout). In place."""
+    lv0 = (families.get("level") or {}).get("levels") or [{}]
+    v_level = lv0[0].get("speed_m_s_successful")
+    for fam in SPEED_CHECKED_FAMILIES:
+        for lv in (families.get(fam) or {}).get("levels", []):
+            ratio = M.speed_ratio(lv["speed_m_s_successful"], v_level)
+            lv["speed_check"] = {"ratio_to_level": _num(ratio), "limit": limit,
+                                 "within": None if not np.isfinite(ratio) else bool(ratio <= limit)}
 
 
 def patient_peaks(trial) -> dict[str, float]:
@@ -153,6 +178,7 @@ def predict_tasks(
     out_dir: str | Path | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     command: str = "",
+    subject: str = "patient",
 ) -> dict[str, Any]:
     """Roll ``policy`` out on every task level of ``settings`` and build the predictions document.
 
@@ -164,7 +190,11 @@ def predict_tasks(
         env_options: WalkEnv options the policy was trained with (``sidecar_env_options``; default: the env's).
         out_dir: when given, ``predictions.json`` and ``curves.npz`` are written there.
         progress: called as ``progress(task_name, done_levels, total_levels)``.
+        subject: ``"patient"`` or ``"healthy_control"`` (:func:`predict_healthy_control`), recorded with the
+            body's height and mass.
     """
+    if subject not in SUBJECTS:
+        raise ValueError(f"subject must be one of {SUBJECTS}, got {subject!r}")
     from rl_gait.envs.walk import WalkEnv
     from rl_gait.reference import healthy_reference
 
@@ -215,16 +245,20 @@ def predict_tasks(
             }
     finally:
         env.close()
+    add_speed_checks(out_families, SPEED_RATIO_LIMITS[subject])
     doc = {
         "schema": SCHEMA_ID,
         "package_version": __version__,
         "patient_id": patient_id,
+        "subject": subject,
+        "body": {"height_m": float(body.height_m), "mass_kg": float(body.mass_kg)},
         "checkpoint": str(checkpoint),
         "command": command,
         "created_unix_s": time.time(),
         "wall_s": time.perf_counter() - t0,
         "settings": _jsonable(asdict(settings)),
         "thresholds": asdict(thresholds),
+        "evidence": evidence(settings.n_rollouts, thresholds),
         "joint_names": list(JOINT_NAMES),
         "patient_level_walk": _patient_summary(trial),
         "families": out_families,
@@ -313,3 +347,60 @@ def predict_from_checkpoint(checkpoint: str | Path, *, trial_dir: str | Path | N
                                                                          (trial.subject_id if trial else "anonymous")),
                         checkpoint=str(checkpoint), out_dir=out_dir, progress=progress, command=command)
     return doc
+
+
+def healthy_control_body(trial: Any = None):
+    """``(BodyParams, PDParams)`` of the healthy control: a body of the patient's height and mass (the default
+    body's where ``trial`` is ``None`` or records none) with the default healthy PD controller and passive
+    joints — what the shipped atlas policy was trained on, scaled to the patient's size."""
+    from dataclasses import replace
+
+    from rl_gait.body import BodyParams, PDParams
+
+    body = BodyParams()
+    if trial is not None:
+        size = {k: float(v) for k, v in (("height_m", trial.height_m), ("mass_kg", trial.mass_kg))
+                if v is not None and np.isfinite(v) and v > 0}
+        body = replace(body, **size)
+    return body, PDParams.default_for(body)
+
+
+def predict_healthy_control(*, trial_dir: str | Path | None = None, checkpoint: str | Path | None = None,
+                            settings: PredictionSettings = PredictionSettings(),  # noqa: B008
+                            thresholds: VerdictThresholds = VerdictThresholds(),  # noqa: B008
+                            out_dir: str | Path | None = None, command: str = "",
+                            progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """The healthy control: the same task levels, rollouts, seeds and perturbations as a patient's predictions,
+    walked by a healthy body of the patient's size (:func:`healthy_control_body`) tracking the healthy atlas
+    references (``healthy_reference(task)``: the atlas' comfortable speed plus the literature task priors) with
+    the shipped healthy prior (``rl_gait/data/atlas_policy``, or ``checkpoint``) and the env options it was
+    trained with. Without a trial the default body walks."""
+    from rl_gait.errors import CheckpointError
+    from rl_gait.learner import load_policy
+    from rl_gait.learner.checkpoint import sidecar_env_options
+    from rl_gait.learner.config import atlas_policy_dir
+    from rl_gait.reference import healthy_reference
+
+    ckpt = checkpoint if checkpoint is not None else atlas_policy_dir()
+    if ckpt is None:
+        raise CheckpointError("the shipped healthy prior is missing", path="rl_gait/data/atlas_policy",
+                              fix="reinstall rl_gait, or pass --checkpoint with a healthy multi-task policy")
+    policy = load_policy(ckpt)
+    trial = None
+    if trial_dir is not None:
+        from rl_gait.ingest import GaitTrial
+
+        trial = GaitTrial.load(trial_dir)
+    body, pd = healthy_control_body(trial)
+    cache: dict[Task, Any] = {}
+
+    def ref_for(task: Task):
+        if task not in cache:
+            cache[task] = healthy_reference(task)
+        return cache[task]
+
+    return predict_tasks(policy, body=body, pd=pd, reference_for_task=ref_for, settings=settings,
+                         thresholds=thresholds, env_options=sidecar_env_options(policy.meta),
+                         patient_id=HEALTHY_CONTROL_ID, checkpoint="rl_gait/data/atlas_policy" if checkpoint is None
+                         else str(checkpoint), out_dir=out_dir, progress=progress, command=command,
+                         subject="healthy_control")

@@ -13,7 +13,7 @@ def predictions_table(doc: dict[str, Any]):
     from rich.table import Table
 
     t = Table(title=f"Predicted task outcomes — {doc['patient_id']} "
-                    f"({doc['settings']['n_rollouts']} perturbed rollouts per level)")
+                    f"({doc['settings']['n_rollouts']} perturbed rollouts per level)", caption=evidence_line(doc))
     t.add_column("task")
     t.add_column("verdict")
     t.add_column("highest safe")
@@ -29,6 +29,20 @@ def predictions_table(doc: dict[str, Any]):
         t.add_row(fam.replace("_", " "), f"[{_STYLE[f['verdict']]}]{f['verdict']}[/]",
                   f["highest_safe_level"] or "—", f["highest_recommended_level"] or "—", "\n".join(cells))
     return t
+
+
+def evidence_line(doc: dict[str, Any]) -> str:
+    """One sentence on what the rollout count can show ("safe" needs k of n successes, or cannot be reached)."""
+    e = doc.get("evidence")
+    if not e:
+        return ""
+    n = e["n_rollouts"]
+    if not e["can_certify_safe"]:
+        return (f"{n} rollouts per level cannot certify 'safe' (its 95% lower bound needs at least "
+                f"{e['min_rollouts_for_safe']} rollouts): the best verdict here is 'supervised'.")
+    return (f"'safe' needs at least {e['successes_needed_for_safe']} of {n} successes; {n} of {n} shows a success "
+            f"rate of at least {100 * e['success_lower_bound_if_all_succeed']:.0f}% (95% confidence); failures "
+            f"rarer than {100 * e['failure_rate_upper_bound_if_none_fail']:.0f}% can go unseen.")
 
 
 def print_predictions(doc: dict[str, Any], console: Any = None) -> None:

@@ -11,7 +11,12 @@ Thresholds (:class:`VerdictThresholds`, documented defaults; a clinician may cha
   (0.50) and the fall rate at most ``supervised_max_fall_rate`` (0.30);
 - **not recommended** — otherwise.
 
-The conservative use of the interval's lower bound means that few rollouts can never earn "safe".
+The conservative use of the interval's lower bound means that few rollouts can never earn "safe": with
+``n`` rollouts the best the bound can reach is ``n / (n + z²)`` (all succeeded), so "safe" needs at least
+:func:`min_rollouts_for_safe` rollouts (16 at the defaults) and, at ``n`` rollouts,
+:func:`min_successes_for_safe` successes (16 of 16, 20 of 20, 29 of 30, 37 of 40). Every pipeline budget whose
+report gives verdicts rolls out at least that many (:class:`rl_gait.pipeline.run.PipelineBudget`), and
+:func:`evidence` states for a rollout count what the numbers can and cannot show.
 The highest recommended level of a family is the hardest level such that it and every easier level
 reach the verdict asked for (difficulty is monotone: a safe 10° slope above an unsafe 7.5° one is
 treated as noise, not as a recommendation).
@@ -56,6 +61,48 @@ def verdict(successes: int, falls: int, n: int, toe_clearance_m: float,
     if successes / n >= thresholds.supervised_success_rate and fall_rate <= thresholds.supervised_max_fall_rate:
         return SUPERVISED
     return NOT_RECOMMENDED
+
+
+def min_rollouts_for_safe(thresholds: VerdictThresholds = VerdictThresholds()) -> int:  # noqa: B008 (frozen)
+    """The fewest rollouts at which "safe" is reachable at all: all ``n`` succeed and the Wilson lower bound
+    ``n / (n + z²)`` reaches ``safe_success_ci_low`` ⇔ ``n ≥ c·z² / (1 − c)`` (c = 0.8, z = 1.96: 15.37 → 16)."""
+    c, z2 = thresholds.safe_success_ci_low, thresholds.ci_z**2
+    if not 0.0 <= c < 1.0:
+        raise ValueError(f"safe_success_ci_low must be in [0, 1), got {c}")
+    n = max(1, math.ceil(c * z2 / (1.0 - c)))
+    while wilson_interval(n, n, thresholds.ci_z)[0] < c:  # guard against rounding at an exact integer bound
+        n += 1
+    return n
+
+
+def min_successes_for_safe(n: int, thresholds: VerdictThresholds = VerdictThresholds()) -> int | None:  # noqa: B008
+    """The fewest successes out of ``n`` rollouts whose Wilson lower bound reaches ``safe_success_ci_low``;
+    ``None`` when even ``n`` of ``n`` does not (``n <`` :func:`min_rollouts_for_safe`)."""
+    c, z = thresholds.safe_success_ci_low, thresholds.ci_z
+    if n <= 0 or wilson_interval(n, n, z)[0] < c:
+        return None
+    k = n
+    while k > 0 and wilson_interval(k - 1, n, z)[0] >= c:  # the bound rises with k: walk down to the edge
+        k -= 1
+    return k
+
+
+def evidence(n: int, thresholds: VerdictThresholds = VerdictThresholds()) -> dict[str, float | int | bool | None]:  # noqa: B008
+    """What ``n`` rollouts per level can and cannot show, for the predictions document and the report.
+
+    Returns ``can_certify_safe``; ``min_rollouts_for_safe``; ``successes_needed_for_safe`` (``None`` if not
+    reachable); ``success_lower_bound_if_all_succeed`` (the Wilson lower bound of ``n``/``n``: the most a
+    flawless level can claim) and ``failure_rate_upper_bound_if_none_fail`` (``1 −`` that: failures rarer than
+    this are invisible to ``n`` rollouts); ``ci_half_width_at_half`` (the interval's half width at ``n/2``
+    successes, its widest)."""
+    z = thresholds.ci_z
+    lo_all = wilson_interval(n, n, z)[0]
+    lo_half, hi_half = wilson_interval(n // 2, n, z)
+    k = min_successes_for_safe(n, thresholds)
+    return {"n_rollouts": int(n), "can_certify_safe": k is not None,
+            "min_rollouts_for_safe": min_rollouts_for_safe(thresholds), "successes_needed_for_safe": k,
+            "success_lower_bound_if_all_succeed": lo_all, "failure_rate_upper_bound_if_none_fail": 1.0 - lo_all,
+            "ci_half_width_at_half": 0.5 * (hi_half - lo_half)}
 
 
 def highest_level(verdicts: Sequence[str], labels: Sequence[str], at_least: str) -> str | None:

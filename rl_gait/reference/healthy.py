@@ -36,11 +36,18 @@ def side_curves_to_samples(curves_rad: np.ndarray, left_ic_phase: float, n_sampl
 def task_timing(stride_time_s: float, stride_length_m: float, task: Task, dev: TaskDeviation) -> tuple[float, float]:
     """``(stride_time_s, stride_length_m)`` on ``task`` from the level values and the literature ratios.
 
-    Stairs: the stride covers two steps, its length along the path is ``2·hypot(depth, rise)``."""
+    Stairs: the stride covers two steps, its length along the path is ``2·hypot(depth, rise)``. On a descent or
+    stairs (up or down) the speed is capped at the level speed ``stride_length_m / stride_time_s`` (the stride
+    time lengthened where the ratios would make it faster): people do not walk down slopes or stairs faster than
+    on level ground (the cited ratios slow every such task; the cap makes it hold for any level gait)."""
     t = stride_time_s * dev.stride_time_ratio
     if task.terrain == "stairs":
-        return t, 2.0 * float(np.hypot(task.step_depth_m, task.step_height_m))
-    return t, stride_length_m * dev.stride_length_ratio
+        length = 2.0 * float(np.hypot(task.step_depth_m, task.step_height_m))
+    else:
+        length = stride_length_m * dev.stride_length_ratio
+    if task.terrain == "stairs" or (task.terrain == "slope" and task.grade_deg < 0):
+        t = max(t, length * stride_time_s / stride_length_m)  # length / t <= the level speed
+    return t, length
 
 
 def healthy_reference(task: Task = Task(), speed_m_s: float | None = None,  # noqa: B008 (frozen dataclass)

@@ -68,12 +68,56 @@ def verdict_table(doc: dict[str, Any]) -> str:
                     f'{f["verdict"]}</td><td>{f["highest_safe_level"] or "—"}</td>'
                     f'<td>{f["highest_recommended_level"] or "—"}</td><td>{cells}</td></tr>')
     t = doc["thresholds"]
+    from rl_gait.predict.table import evidence_line
+
     note = (f'<p class="note">Safe: lower 95% bound of success ≥ {t["safe_success_ci_low"]:.2f}, falls ≤ '
             f'{100 * t["safe_max_fall_rate"]:.0f}%, toe clearance ≥ {100 * t["safe_min_toe_clearance_m"]:.0f} cm. '
             f'Supervised: success ≥ {100 * t["supervised_success_rate"]:.0f}% and falls ≤ '
             f'{100 * t["supervised_max_fall_rate"]:.0f}%. {doc["settings"]["n_rollouts"]} seeded rollouts per level '
-            f'with small pushes and start-pose noise.</p>')
+            f'with small pushes and start-pose noise. What they can show: {html.escape(evidence_line(doc))} They '
+            f'describe the simulated body under these perturbations, not the person\'s clinical risk.</p>')
     return f"<h2>Task verdicts</h2><table>{head}{''.join(rows)}</table>{note}"
+
+
+def healthy_control_table(doc: dict[str, Any], healthy: dict[str, Any]) -> str:
+    """The patient beside the healthy control (same levels, rollouts and seeds; a healthy body of the patient's
+    size walking the healthy atlas references with the shipped prior): success, verdict and speed per level."""
+    head = ("<tr><th>task</th><th>patient: success % (verdict)</th><th>patient speed m/s (× level)</th>"
+            "<th>healthy control: success % (verdict)</th><th>healthy speed m/s (× level)</th></tr>")
+    rows = []
+    for fam, f in doc["families"].items():
+        other = {lv["task"]: lv for lv in healthy["families"].get(fam, {}).get("levels", [])}
+        for lv in f["levels"]:
+            h = other.get(lv["task"])
+            cells = []
+            for x in (lv, h):
+                if x is None:
+                    cells += ["<td>—</td>", "<td>—</td>"]
+                    continue
+                cls = x["verdict"].replace(" ", "-")
+                cells += [f'<td class="{cls}">{100 * x["success_rate"]:.0f}% ({x["verdict"]})</td>',
+                          f'<td>{_speed_cell(x)}</td>']
+            rows.append(f"<tr><td>{lv['task']}</td>{''.join(cells)}</tr>")
+    limits = {d.get("subject"): next((lv["speed_check"]["limit"] for f in d["families"].values() for lv in f["levels"]
+                                      if "speed_check" in lv), None) for d in (doc, healthy)}
+    b = healthy.get("body") or {}
+    note = ('<p class="note">Healthy control: the shipped healthy prior (rl_gait/data/atlas_policy) walking a healthy '
+            f'body of the patient\'s size ({_fmt(b.get("height_m"), 2, " m")}, {_fmt(b.get("mass_kg"), 0, " kg")}) on the '
+            'healthy atlas references (comfortable speed, literature task priors). Where the control fails too, the '
+            'simulation, not the patient, limits that level: read the patient\'s verdict there as unknown. Speeds are '
+            'the mean of the successful rollouts; on descents and stairs a person walks no faster than on level '
+            f'ground: ⚠ marks a level faster than {_fmt(limits.get("patient"), 2)} × (patient) or '
+            f'{_fmt(limits.get("healthy_control"), 2)} × (control) the level speed.</p>')
+    return f"<h2>Patient beside a healthy control</h2><table>{head}{''.join(rows)}</table>{note}"
+
+
+def _speed_cell(level: dict[str, Any]) -> str:
+    """Mean speed of a level's successful rollouts, with its ratio to the level walk's and ⚠ over the limit."""
+    v = level.get("speed_m_s_successful")
+    chk = level.get("speed_check") or {}
+    ratio = chk.get("ratio_to_level")
+    flag = " ⚠" if chk.get("within") is False else ""
+    return _fmt(v, 2) + (f" ({ratio:.2f}×{flag})" if ratio is not None else "")
 
 
 def metrics_table(doc: dict[str, Any]) -> str:
@@ -99,7 +143,7 @@ def build_report(run_dir: str | Path, out_path: str | Path | None = None, *, che
                  gif_seconds: float = 4.0) -> Path:
     """Write ``report.html`` for the main-job folder ``run_dir`` (see the module docstring)."""
     from rl_gait.errors import InputFormatError
-    from rl_gait.predict.predict import load_predictions
+    from rl_gait.predict.predict import HEALTHY_CONTROL_DIR, load_predictions
     from rl_gait.report import figures as fig
 
     run = Path(run_dir)
@@ -125,6 +169,9 @@ def build_report(run_dir: str | Path, out_path: str | Path | None = None, *, che
     parts.append("<h2>Level-walk fidelity</h2>")
     parts.append(_img(fig.fidelity_figure(measured, curves.get("level__sim_rad")), "image/png", "fidelity"))
     parts.append(verdict_table(doc))
+    healthy_dir = run / "predictions" / HEALTHY_CONTROL_DIR
+    if (healthy_dir / "predictions.json").is_file():
+        parts.append(healthy_control_table(doc, load_predictions(healthy_dir)))
     parts.append(_img(fig.success_figure(doc), "image/png", "success vs difficulty"))
     parts.append(metrics_table(doc))
     parts.append("<h2>Joint curves per task vs the healthy atlas</h2>")

@@ -46,7 +46,15 @@ def test_step_length_is_paid_at_touchdown_only():
 
 def test_weights_of_tracking_and_goal_terms_sum_to_one():
     w = R.RewardWeights()
-    assert sum(getattr(w, n) for n in w.term_names) == pytest.approx(1.0)
+    assert sum(getattr(w, n) for n in w.term_names if n not in w.penalty_names) == pytest.approx(1.0)
+
+
+def test_speed_excess_penalises_only_walking_faster_than_the_target():
+    # 0.3 m/s too fast, k = 10: −0.2 · (1 − exp(−0.9)) = −0.2 · 0.59343 = −0.118686
+    assert R.speed_excess_penalty(1.3, 1.0, 0.2, 10.0) == pytest.approx(-0.118686, abs=1e-6)
+    assert R.speed_excess_penalty(1.0, 1.0, 0.2, 10.0) == 0.0  # at the target: nothing
+    assert R.speed_excess_penalty(0.4, 1.0, 0.2, 10.0) == 0.0  # slower: the speed term's business
+    assert R.speed_excess_penalty(9.0, 1.0, 0.2, 10.0) == pytest.approx(-0.2)  # saturates at −w
 
 
 def test_contact_timing_counts_the_feet_that_match_the_reference():

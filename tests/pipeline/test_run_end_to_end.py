@@ -44,6 +44,11 @@ def test_run_produces_predictions_for_every_task_and_a_report(smoke_run):
     page = (out / "report.html").read_text()
     assert page.count("data:image/png;base64,") >= 4 and page.count("data:image/gif;base64,") == len(FAMILIES)
     assert "Task verdicts" in page and "left" in page  # the sample patient's paretic side
+    # the healthy control: same levels and rollouts, a healthy body of the patient's size, shown beside the patient
+    healthy = json.loads((out / "predictions" / "healthy_control" / "predictions.json").read_text())
+    assert healthy["subject"] == "healthy_control" and healthy["body"] == {"height_m": 1.7, "mass_kg": 72.0}
+    assert set(healthy["families"]) == FAMILIES and healthy["settings"] == doc["settings"]
+    assert "Patient beside a healthy control" in page and "cannot certify" in page  # smoke: 2 rollouts
 
 
 def test_rerun_skips_finished_stages(smoke_run):

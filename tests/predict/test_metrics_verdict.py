@@ -112,3 +112,71 @@ def test_default_levels():
     assert [t.name for t in fams["slope_down"]][:2] == ["slope_down_2.5deg", "slope_down_5deg"]
     assert [t.step_height_m for t in fams["stairs_up"]] == [0.08, 0.12, 0.15, 0.17, 0.20]
     assert len(fams["level"]) == 1 and sum(map(len, fams.values())) == 21
+
+
+def test_min_rollouts_for_safe_hand_value():
+    from rl_gait.predict.verdict import min_rollouts_for_safe
+
+    # n/n has Wilson lower bound n / (n + z²): ≥ 0.8 ⇔ n ≥ 0.8 · 3.8416 / 0.2 = 15.37 → 16
+    # (15/15: 15 / 18.84 = 0.796; 16/16: 16 / 19.84 = 0.806)
+    assert min_rollouts_for_safe() == 16
+    assert M.wilson_interval(15, 15)[0] < 0.8 <= M.wilson_interval(16, 16)[0]
+    # a looser bound needs fewer: c = 0.5 → 0.5 · 3.8416 / 0.5 = 3.84 → 4 (4/4: 4 / 7.84 = 0.51)
+    assert min_rollouts_for_safe(VerdictThresholds(safe_success_ci_low=0.5)) == 4
+
+
+@pytest.mark.parametrize(("n", "needed"), [(2, None), (10, None), (15, None), (16, 16), (20, 20), (30, 29), (40, 37)])
+def test_min_successes_for_safe_per_rollout_count(n, needed):
+    from rl_gait.predict.verdict import min_successes_for_safe
+
+    # 30: 29/30 → lower 0.833, 28/30 → 0.787; 40: 37/40 → centre (0.925 + 0.04802) / 1.09604 = 0.88776,
+    # half 1.96 · sqrt(0.0017344 + 0.00060025) / 1.09604 = 0.08641 → 0.8014; 36/40 → 0.7695
+    assert min_successes_for_safe(n) == needed
+    if needed is not None:  # the rule and the verdict agree at the edge
+        assert verdict(needed, 0, n, 0.05) == SAFE
+        assert verdict(needed - 1, 0, n, 0.05) == SUPERVISED
+
+
+def test_evidence_states_what_n_rollouts_can_show():
+    from rl_gait.predict.verdict import evidence
+
+    e10, e20 = evidence(10), evidence(20)
+    assert not e10["can_certify_safe"] and e10["successes_needed_for_safe"] is None
+    assert e20["can_certify_safe"] and e20["successes_needed_for_safe"] == 20
+    # 10/10: 10 / 13.8416 = 0.7225; 20/20: 20 / 23.8416 = 0.8389 (failures rarer than 16 % are invisible)
+    assert e10["success_lower_bound_if_all_succeed"] == pytest.approx(0.7225, abs=1e-4)
+    assert e20["failure_rate_upper_bound_if_none_fail"] == pytest.approx(0.1611, abs=1e-4)
+    assert e20["ci_half_width_at_half"] == pytest.approx(0.2007, abs=1e-4)  # 10/20, worked above
+
+
+def test_every_verdict_budget_can_certify_safe():
+    """A budget whose report gives verdicts rolls out enough per level for "safe" to be reachable; one
+    that cannot (the smoke test of the stages) says so, and a budget that claims it with too few is refused."""
+    from dataclasses import replace
+
+    from rl_gait.errors import RlGaitError
+    from rl_gait.pipeline.run import PipelineBudget
+    from rl_gait.predict.verdict import min_rollouts_for_safe
+
+    for name in ("demo", "quick", "standard"):
+        assert PipelineBudget.preset(name).n_rollouts >= min_rollouts_for_safe()
+    assert not PipelineBudget.preset("smoke").certify_safe
+    with pytest.raises(RlGaitError, match="cannot certify 'safe'"):
+        replace(PipelineBudget.preset("demo"), n_rollouts=10)
+
+
+def test_speed_ratio_and_speed_checks():
+    from rl_gait.predict.predict import add_speed_checks
+
+    assert M.speed_ratio(0.9, 1.2) == pytest.approx(0.75)
+    assert math.isnan(M.speed_ratio(None, 1.2)) and math.isnan(M.speed_ratio(0.9, 0.0))
+    fams = {"level": {"levels": [{"speed_m_s_successful": 0.73}]},
+            "slope_down": {"levels": [{"speed_m_s_successful": 1.14}, {"speed_m_s_successful": 0.80},
+                                      {"speed_m_s_successful": None}]},
+            "slope_up": {"levels": [{"speed_m_s_successful": 2.0}]}}
+    add_speed_checks(fams, 1.15)
+    # 1.14 / 0.73 = 1.5616 (running down); 0.80 / 0.73 = 1.0959 within 1.15; no successful rollout: unknown
+    checks = [lv["speed_check"] for lv in fams["slope_down"]["levels"]]
+    assert checks[0]["ratio_to_level"] == pytest.approx(1.5616, abs=1e-4) and checks[0]["within"] is False
+    assert checks[1]["within"] is True and checks[2] == {"ratio_to_level": None, "limit": 1.15, "within": None}
+    assert "speed_check" not in fams["slope_up"]["levels"][0]  # uphill is not checked

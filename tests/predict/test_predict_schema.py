@@ -109,3 +109,40 @@ def test_predictions_roll_out_with_the_env_options_the_checkpoint_was_trained_wi
     predict_tasks(ZeroResidualPolicy(), body=body, pd=PDParams.default_for(body), reference_for_task=healthy_reference,
                   settings=PredictionSettings(n_rollouts=1, duration_s=0.2, families=("level",)), env_options=options)
     assert seen == [options]
+
+
+def test_document_records_subject_body_and_evidence(predictions):
+    doc, _ = predictions
+    assert doc["subject"] == "patient" and doc["body"] == {"height_m": 1.70, "mass_kg": 70.0}
+    # 2 rollouts: 2/2 has Wilson lower bound 2 / 5.84 = 0.34, "safe" is out of reach
+    assert doc["evidence"]["can_certify_safe"] is False and doc["evidence"]["min_rollouts_for_safe"] == 16
+    assert doc["evidence"]["success_lower_bound_if_all_succeed"] == pytest.approx(2 / (2 + 1.96**2))
+
+
+def test_healthy_control_body_takes_the_patients_size():
+    from types import SimpleNamespace
+
+    from rl_gait.body import BodyParams, PDParams
+    from rl_gait.predict.predict import healthy_control_body
+
+    body, pd = healthy_control_body(SimpleNamespace(height_m=1.82, mass_kg=91.0))
+    assert (body.height_m, body.mass_kg) == (1.82, 91.0) and pd == PDParams.default_for(body)
+    assert healthy_control_body(None)[0] == BodyParams()  # no trial: the default body
+    body, _ = healthy_control_body(SimpleNamespace(height_m=None, mass_kg=60.0))  # a size not recorded stays default
+    assert (body.height_m, body.mass_kg) == (BodyParams().height_m, 60.0)
+
+
+def test_healthy_control_cli_rolls_the_shipped_prior_out(tmp_path, capsys):
+    """``rl-gait predict --healthy``: no checkpoint needed, the shipped prior on the default body."""
+    from rl_gait.cli import main
+
+    out = tmp_path / "healthy"
+    assert main(["predict", "--healthy", "--tasks", "level", "--n-rollouts", "1", "--duration-s", "0.5",
+                 "--out", str(out)]) == 0
+    doc = load_predictions(out)
+    assert doc["subject"] == "healthy_control" and doc["patient_id"] == "healthy control"
+    assert doc["checkpoint"] == "rl_gait/data/atlas_policy"
+    assert "cannot certify 'safe'" in capsys.readouterr().out
+    # without --healthy a checkpoint is required: one line, no traceback
+    assert main(["predict", "--tasks", "level", "--out", str(tmp_path / "x")]) != 0
+    assert "--checkpoint is required" in capsys.readouterr().err

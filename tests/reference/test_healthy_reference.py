@@ -55,3 +55,22 @@ def test_slopes_and_stairs_carry_the_level_gait_at_their_speed_as_approach():
         assert app.task.terrain == "level" and app.approach is None
         assert app.speed_m_s == pytest.approx(ref.speed_m_s)  # the level gait at the task's speed
         np.testing.assert_array_equal(app.joint_angles_rad, healthy_reference(speed_m_s=ref.speed_m_s).joint_angles_rad)
+
+
+def test_descents_and_stairs_are_never_faster_than_level():
+    from rl_gait.atlas.priors import task_deviation
+    from rl_gait.reference.healthy import task_timing
+
+    # a slow shuffling level gait: 0.6 m strides of 1.5 s = 0.4 m/s
+    down = Task("stairs", step_height_m=0.15, ascending=False)
+    # stairs: 2·hypot(0.30, 0.15) = 0.670820 m in 1.1 × 1.5 = 1.65 s = 0.4066 m/s > 0.4: the stride time
+    # lengthens to 0.670820 · 1.5 / 0.6 = 1.677051 s (0.4 m/s)
+    t, length = task_timing(1.5, 0.6, down, task_deviation(down))
+    assert length == pytest.approx(0.670820, abs=1e-6) and t == pytest.approx(1.677051, abs=1e-6)
+    # a long level stride: 1.4 m in 1.08 s (1.30 m/s); stairs 0.6708 m in 1.188 s = 0.565 m/s: not capped
+    t, _ = task_timing(1.08, 1.4, down, task_deviation(down))
+    assert t == pytest.approx(1.188)
+    # uphill is not capped (no faster than level by the priors anyway); every healthy reference holds it
+    level = healthy_reference(Task()).speed_m_s
+    for task in (Task("slope", grade_deg=-12.5), down, Task("stairs", step_height_m=0.2)):
+        assert healthy_reference(task).speed_m_s <= level + 1e-9
