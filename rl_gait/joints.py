@@ -19,6 +19,17 @@ SIDE_NAMES: dict[str, str] = {"r": "right", "l": "left"}
 JOINT_TYPES: tuple[str, str, str] = ("hip", "knee", "ankle")
 JOINT_NAMES: tuple[str, ...] = tuple(f"{j}_{s}" for s in SIDES for j in JOINT_TYPES)
 # ("hip_r", "knee_r", "ankle_r", "hip_l", "knee_l", "ankle_l")
+NON_SAGITTAL_JOINT_NAMES: tuple[str, ...] = (
+    *(f"{j}_{s}" for s in SIDES for j in ("hip_adduction", "hip_rotation", "ankle_inversion")),
+    "lumbar_flexion", "lumbar_bending",
+)
+"""The 3D body's joints beyond :data:`JOINT_NAMES` (radians): ``hip_adduction_*`` (adduction positive),
+``hip_rotation_*`` (internal rotation positive), ``ankle_inversion_*`` (inversion positive: the sole turns
+toward the midline), ``lumbar_flexion`` (trunk forward positive), ``lumbar_bending`` (trunk to the right
+positive)."""
+JOINT_NAMES_3D: tuple[str, ...] = JOINT_NAMES + NON_SAGITTAL_JOINT_NAMES
+"""Joint order of the 3D body (:mod:`rl_gait.body.body3d`): the planar body's six sagittal joints first, so
+the first six entries of a 3D action or joint vector mean what the planar body's do."""
 
 Side = Literal["left", "right", "none"]
 N_CURVE_POINTS = 101  # stride-normalised curves: 0, 1, ..., 100 % of the gait cycle
@@ -33,6 +44,20 @@ def joint_index(name: str) -> int:
 
 
 def mirror_name(name: str) -> str:
-    """``hip_r`` -> ``hip_l`` and back."""
+    """``hip_r`` -> ``hip_l`` and back (a name without a side, ``lumbar_flexion``, is its own mirror)."""
     base, side = name.rsplit("_", 1)
+    if side not in SIDES:
+        return name
     return f"{base}_{'l' if side == 'r' else 'r'}"
+
+
+def joint_type(name: str) -> str:
+    """The joint a name belongs to: ``hip_adduction_l`` -> ``hip``, ``knee_r`` -> ``knee``, ``lumbar_bending`` ->
+    ``lumbar``."""
+    return name.split("_", 1)[0]
+
+
+def joint_side(name: str) -> str | None:
+    """``"r"``, ``"l"`` or ``None`` (a midline joint such as ``lumbar_flexion``)."""
+    side = name.rsplit("_", 1)[-1]
+    return side if side in SIDES else None

@@ -15,6 +15,14 @@ Table 4.1 (segment mass fractions, centre-of-mass location and radius of gyratio
 
 The fractions sum to 1.0 of body mass (0.678 + 2 × (0.100 + 0.0465 + 0.0145)), so the model's total
 mass equals ``mass_kg`` exactly.
+
+The 3D body splits the HAT at a lumbar joint (:func:`split_hat`): a pelvis of Winter's pelvis mass fraction
+0.142 (Table 4.1, L4L5 → greater trochanter, CoM 0.105 of its length from L4L5) and a trunk of the rest
+(thorax, abdomen, head, arms: 0.536), the lumbar joint ``LUMBAR_HEIGHT_FRAC_H`` above the hip axis (an
+approximation: Fig. 4.1 gives no L4L5 height). The trunk's CoM and inertia are chosen so that pelvis +
+trunk, upright, have the HAT's mass, CoM and sagittal inertia exactly. Segment inertias about the long
+axis are a fraction of the sagittal one (``LONG_AXIS_INERTIA_RATIO``, from the radii of gyration of
+de Leva 1996, J. Biomech. 29:1223: (r_long / r_sagittal)²).
 """
 
 from __future__ import annotations
@@ -43,6 +51,13 @@ HAT_GYRATION_FRAC = 0.496
 THIGH_GYRATION_FRAC = 0.323
 SHANK_GYRATION_FRAC = 0.302
 FOOT_GYRATION_FRAC = 0.475
+
+PELVIS_MASS_FRAC = 0.142
+PELVIS_COM_FROM_LUMBAR_FRAC = 0.105
+PELVIS_GYRATION_FRAC = 0.31  # of the lumbar height (a compact segment; it only splits the HAT's inertia)
+LUMBAR_HEIGHT_FRAC_H = 0.10
+# approximately (r_longitudinal / r_sagittal)² of de Leva 1996 (thigh 0.149 / 0.329, shank 0.103 / 0.251; trunk, foot rounded)
+LONG_AXIS_INERTIA_RATIO = {"trunk": 0.35, "pelvis": 1.0, "thigh": 0.21, "shank": 0.17, "foot": 0.25}
 
 # Where the ankle sits along the foot, as a fraction of foot length from the heel (the heel extends
 # behind the ankle joint; the toe contact is at the metatarsal heads / toe tip).
@@ -103,3 +118,33 @@ def anthropometry(height_m: float, mass_kg: float) -> Anthropometry:
         ankle_height_m=ANKLE_HEIGHT_FRAC_H * h,
         foot_width_m=FOOT_WIDTH_FRAC_H * h,
     )
+
+
+@dataclass(frozen=True)
+class HatSplit:
+    """The HAT as pelvis + trunk on a lumbar joint (3D body). Heights are above the hip axis (m)."""
+
+    pelvis_mass_kg: float
+    pelvis_com_height_m: float
+    pelvis_inertia_kg_m2: float
+    trunk_mass_kg: float
+    trunk_com_above_lumbar_m: float
+    trunk_inertia_kg_m2: float
+    lumbar_height_m: float
+
+
+def split_hat(a: Anthropometry, height_m: float) -> HatSplit:
+    """Split ``a``'s HAT into pelvis and trunk so that their union, upright, keeps the HAT's mass, CoM height
+    and sagittal moment of inertia about the HAT CoM (parallel axis theorem)."""
+    hat = a.hat
+    lumbar = LUMBAR_HEIGHT_FRAC_H * height_m
+    m_p = hat.mass_kg * PELVIS_MASS_FRAC / HAT_MASS_FRAC  # = 0.142 × body mass
+    m_t = hat.mass_kg - m_p
+    c_hat = hat.com_from_proximal_m
+    c_p = lumbar * (1.0 - PELVIS_COM_FROM_LUMBAR_FRAC)
+    c_t = (hat.mass_kg * c_hat - m_p * c_p) / m_t
+    i_p = m_p * (PELVIS_GYRATION_FRAC * lumbar) ** 2
+    i_t = hat.inertia_kg_m2 - i_p - m_p * (c_p - c_hat) ** 2 - m_t * (c_t - c_hat) ** 2
+    if i_t <= 0:
+        raise ValueError("split_hat: the trunk's inertia came out non-positive; the split constants are wrong")
+    return HatSplit(m_p, c_p, i_p, m_t, c_t - lumbar, i_t, lumbar)

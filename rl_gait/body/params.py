@@ -1,8 +1,12 @@
 """Typed parameters of the personalized body and its PD controller (what personalization fits).
 
 ``PDParams`` holds one gain / damping / torque limit per joint and side, ordered as
-:data:`rl_gait.joints.JOINT_NAMES`. Paretic weakness is a lower ``kp`` and ``torque_limit_nm`` on
-one side (``pd.scaled("l", kp=0.6, torque=0.5)``). The PD law is :func:`pd_torque_nm`.
+:data:`rl_gait.joints.JOINT_NAMES` (the planar body) or :data:`rl_gait.joints.JOINT_NAMES_3D` (the 3D body:
+the same six sagittal joints first, then hip ab/adduction and rotation, ankle inversion per side and the
+lumbar joint). Paretic weakness is a lower ``kp`` and ``torque_limit_nm`` on one side
+(``pd.scaled("l", kp=0.6, torque=0.5)``, every joint of that side). The PD law is :func:`pd_torque_nm`.
+A planar ``PDParams`` (six values, what every checkpoint before the 3D body holds) becomes a 3D one with
+:meth:`PDParams.extended_3d`, which keeps the six sagittal values.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from rl_gait.joints import JOINT_NAMES, JOINT_TYPES, SIDES
+from rl_gait.joints import JOINT_NAMES, JOINT_NAMES_3D, JOINT_TYPES, SIDES, joint_side, joint_type
 
 # Per-kg defaults for a healthy adult, scaled by mass × height / 1.70 m (torque ~ m g L). Peak sagittal
 # joint moments in level walking are ~1.0 (hip), ~0.8 (knee), ~1.5 (ankle) N·m/kg (Winter 2009, ch. 5);
@@ -19,6 +23,13 @@ from rl_gait.joints import JOINT_NAMES, JOINT_TYPES, SIDES
 _KP_PER_KG = {"hip": 6.0, "knee": 8.0, "ankle": 12.0}  # N·m/rad per kg: the lowest that stands 5 s (tests)
 _KD_OVER_KP_S = 0.1  # kd = 0.1 s × kp: critically damped-ish at the control rate
 _TORQUE_PER_KG = {"hip": 2.5, "knee": 2.5, "ankle": 2.2}  # N·m per kg
+# The 3D body's other joints, per kg (same scaling). Hip ab/adduction must hold single-leg stance (> 60 N·m in
+# the frontal plane for 70 kg; kp 300 N·m/rad walked in the 3D prototype of shared/docs/SIM_NOTES.md, 100 did
+# not); rotation and ankle inversion as the prototype (100 N·m/rad for 70 kg), the lumbar joint as the hip.
+_KP_PER_KG_3D = {"hip_adduction": 4.3, "hip_rotation": 1.4, "ankle_inversion": 1.4, "lumbar_flexion": 6.0,
+                 "lumbar_bending": 6.0}
+_TORQUE_PER_KG_3D = {"hip_adduction": 2.5, "hip_rotation": 1.4, "ankle_inversion": 1.15, "lumbar_flexion": 2.5,
+                     "lumbar_bending": 2.5}
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,8 @@ class BodyParams:
 
 @dataclass(frozen=True)
 class PDParams:
-    """Proportional-derivative joint control per joint and side (order: JOINT_NAMES).
+    """Proportional-derivative joint control per joint and side (order: JOINT_NAMES, or JOINT_NAMES_3D for the
+    3D body: :attr:`joint_names` says which, by the number of values).
 
     Attributes:
         kp_nm_per_rad: proportional gains (N·m/rad).
@@ -73,30 +85,60 @@ class PDParams:
     torque_limit_nm: tuple[float, ...]
 
     def __post_init__(self) -> None:
+        n = len(self.kp_nm_per_rad)
+        if n not in (len(JOINT_NAMES), len(JOINT_NAMES_3D)):
+            raise ValueError(f"PDParams needs {len(JOINT_NAMES)} values (planar body) or {len(JOINT_NAMES_3D)} "
+                             f"(3D body) per field, got {n}")
         for name in ("kp_nm_per_rad", "kd_nms_per_rad", "torque_limit_nm"):
             v = tuple(float(x) for x in getattr(self, name))
-            if len(v) != len(JOINT_NAMES) or min(v) < 0:
-                raise ValueError(f"{name} needs {len(JOINT_NAMES)} non-negative values, got {v}")
+            if len(v) != n or min(v) < 0:
+                raise ValueError(f"{name} needs {n} non-negative values, got {v}")
             object.__setattr__(self, name, v)
 
+    @property
+    def joint_names(self) -> tuple[str, ...]:
+        """The joints the values are for: JOINT_NAMES (6 values) or JOINT_NAMES_3D."""
+        return JOINT_NAMES if len(self.kp_nm_per_rad) == len(JOINT_NAMES) else JOINT_NAMES_3D
+
     @classmethod
-    def default_for(cls, body: BodyParams) -> PDParams:
-        """Healthy defaults scaled by ``mass_kg × height_m / 1.70``."""
+    def default_for(cls, body: BodyParams, body_model: str = "planar") -> PDParams:
+        """Healthy defaults scaled by ``mass_kg × height_m / 1.70`` for ``body_model`` ``"planar"`` or ``"3d"``."""
+        if body_model not in ("planar", "3d"):
+            raise ValueError(f"body_model must be 'planar' or '3d', got {body_model!r}")
         scale = body.mass_kg * body.height_m / 1.70
-        types = [name.rsplit("_", 1)[0] for name in JOINT_NAMES]
-        kp = tuple(_KP_PER_KG[t] * scale for t in types)
+        names = JOINT_NAMES if body_model == "planar" else JOINT_NAMES_3D
+        kp = tuple(_per_kg(n, _KP_PER_KG, _KP_PER_KG_3D) * scale for n in names)
         return cls(
             kp_nm_per_rad=kp,
             kd_nms_per_rad=tuple(_KD_OVER_KP_S * k for k in kp),
-            torque_limit_nm=tuple(_TORQUE_PER_KG[t] * scale for t in types),
+            torque_limit_nm=tuple(_per_kg(n, _TORQUE_PER_KG, _TORQUE_PER_KG_3D) * scale for n in names),
         )
+
+    def extended_3d(self, body: BodyParams) -> PDParams:
+        """These values for the 3D body: the six sagittal ones kept, the other joints at the 3D defaults of
+        ``body``, each side's scaled by that side's mean sagittal ``kp`` (and ``kd``, ``torque``) ratio to its
+        default, so a personalized weak side stays weak in every joint. A 3D ``PDParams`` is returned as is."""
+        if self.joint_names == JOINT_NAMES_3D:
+            return self
+        base, six = PDParams.default_for(body, "3d"), PDParams.default_for(body)
+        n6 = len(JOINT_NAMES)
+        out = {}
+        for f in ("kp_nm_per_rad", "kd_nms_per_rad", "torque_limit_nm"):
+            ratio = np.asarray(getattr(self, f)) / np.asarray(getattr(six, f))
+            side_ratio = {s: float(np.mean([r for r, n in zip(ratio, JOINT_NAMES, strict=True) if joint_side(n) == s]))
+                          for s in SIDES}
+            out[f] = getattr(self, f) + tuple(
+                v * side_ratio.get(joint_side(n), 1.0)
+                for v, n in zip(getattr(base, f)[n6:], JOINT_NAMES_3D[n6:], strict=True))
+        return PDParams(**out)
 
     def scaled(self, side: str, kp: float = 1.0, kd: float = 1.0, torque: float = 1.0,
                joints: tuple[str, ...] = JOINT_TYPES) -> PDParams:
-        """Multiply the gains / limits of ``joints`` on ``side`` (``"r"`` or ``"l"``)."""
+        """Multiply the gains / limits of ``joints`` (joint types: ``hip`` covers the hip's flexion,
+        ab/adduction and rotation) on ``side`` (``"r"`` or ``"l"``)."""
         if side not in SIDES:
             raise ValueError(f"side must be one of {SIDES}, got {side!r}")
-        mask = [name.rsplit("_", 1)[1] == side and name.rsplit("_", 1)[0] in joints for name in JOINT_NAMES]
+        mask = [joint_side(name) == side and joint_type(name) in joints for name in self.joint_names]
         return replace(
             self,
             kp_nm_per_rad=tuple(v * kp if m else v for v, m in zip(self.kp_nm_per_rad, mask, strict=True)),
@@ -110,6 +152,14 @@ class PDParams:
     @classmethod
     def from_dict(cls, d: dict) -> PDParams:
         return cls(**{k: tuple(v) for k, v in d.items()})
+
+
+def _per_kg(name: str, sagittal: dict[str, float], other: dict[str, float]) -> float:
+    """The per-kg value of joint ``name`` (a sagittal joint's by its type, another by its name less the side)."""
+    if name in JOINT_NAMES:
+        return sagittal[joint_type(name)]
+    side = joint_side(name)
+    return other[name[: -2] if side is not None else name]
 
 
 def pd_torque_nm(q_target_rad: np.ndarray, q_rad: np.ndarray, qdot_rad_s: np.ndarray, kp_nm_per_rad: np.ndarray,

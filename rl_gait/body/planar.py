@@ -18,13 +18,13 @@ Actuation: one MuJoCo position actuator per leg joint (gain kp, bias −kp·q �
 Rates: physics ``timestep_s`` = 2 ms (500 Hz; stable foot contacts), control every 8 physics steps
 = 62.5 Hz, the rate at which a planar biped learned to walk in minutes (shared/docs/SIM_NOTES.md).
 
-Adding a 3D variant: write ``build_3d_body(spec, body)`` returning a :class:`BodyLayout` with the
-extra hinges (hip ab/adduction, rotation) and a free root; the envs only use :class:`BodyLayout`.
+The 3D variant is :mod:`rl_gait.body.body3d` (free pelvis, lumbar joint, 3-DOF hips, 2-DOF ankles).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import mujoco
 import numpy as np
@@ -32,6 +32,9 @@ import numpy as np
 from rl_gait.body.anthropometry import ANKLE_FROM_HEEL_FRAC, Anthropometry, anthropometry
 from rl_gait.body.params import BodyParams, PDParams
 from rl_gait.joints import JOINT_NAMES, SIDES
+
+if TYPE_CHECKING:
+    from rl_gait.body.body3d import Body3DLayout
 
 TIMESTEP_S = 0.002
 FRAME_SKIP = 8
@@ -143,10 +146,19 @@ def build_planar_spec(body: BodyParams, pd: PDParams | None = None) -> mujoco.Mj
                           pos=(x, 0, sole_z + r_contact), rgba=rgba, friction=(body.foot_friction, 0.005, 0.0001),
                           contype=BODY_CONTYPE, conaffinity=BODY_CONAFFINITY, condim=3, mass=0)
 
-    for i, name in enumerate(JOINT_NAMES):
+    add_pd_actuators(spec, body, pd, JOINT_NAMES)
+    return spec
+
+
+def add_pd_actuators(spec: mujoco.MjSpec, body: BodyParams, pd: PDParams, names: tuple[str, ...]) -> None:
+    """Passive damping / stiffness, armature and one PD position actuator (``kp``, ``kv``, ±torque limit, control
+    range = joint range) for each joint of ``names`` (the order of ``pd``'s values); joints beyond the six of
+    ``BodyParams.joint_stiffness_scale`` get scale 1."""
+    for i, name in enumerate(names):
         joint = spec.joint(name)
         joint.damping = (body.joint_damping_nms_per_rad, 0.0, 0.0)  # linear term only
-        joint.stiffness = (body.joint_stiffness_nm_per_rad * body.joint_stiffness_scale[i], 0.0, 0.0)
+        scale = body.joint_stiffness_scale[i] if i < len(body.joint_stiffness_scale) else 1.0
+        joint.stiffness = (body.joint_stiffness_nm_per_rad * scale, 0.0, 0.0)
         joint.armature = ARMATURE_KG_M2
         act = spec.add_actuator(name=name, target=name, trntype=mujoco.mjtTrn.mjTRN_JOINT)
         act.set_to_position(kp=pd.kp_nm_per_rad[i], kv=pd.kd_nms_per_rad[i])
@@ -154,7 +166,6 @@ def build_planar_spec(body: BodyParams, pd: PDParams | None = None) -> mujoco.Mj
         act.ctrllimited = True
         act.forcelimited = True
         act.forcerange = (-pd.torque_limit_nm[i], pd.torque_limit_nm[i])
-    return spec
 
 
 def body_layout(model: mujoco.MjModel, body: BodyParams) -> BodyLayout:
@@ -178,8 +189,11 @@ def body_layout(model: mujoco.MjModel, body: BodyParams) -> BodyLayout:
     )
 
 
-def apply_pd(model: mujoco.MjModel, layout: BodyLayout, pd: PDParams) -> None:
-    """Write ``pd`` into the compiled model's actuators in place (no recompile)."""
+def apply_pd(model: mujoco.MjModel, layout: BodyLayout | Body3DLayout, pd: PDParams) -> None:
+    """Write ``pd`` into the compiled model's actuators in place (no recompile); ``pd`` has the layout's joints."""
+    if len(pd.kp_nm_per_rad) != len(layout.actuators):
+        raise ValueError(f"PDParams for {len(pd.kp_nm_per_rad)} joints on a body with {len(layout.actuators)} actuators"
+                         " — fix: PDParams.default_for(body, body_model) or pd.extended_3d(body)")
     for i, a in enumerate(layout.actuators):
         kp, kd, lim = pd.kp_nm_per_rad[i], pd.kd_nms_per_rad[i], pd.torque_limit_nm[i]
         model.actuator_gainprm[a, 0] = kp

@@ -20,30 +20,45 @@ ENV_IDS: dict[str, str] = {
 }
 
 
+BODY_MODELS: tuple[str, ...] = ("planar", "3d")
+"""``body_model`` of every env id: ``"planar"`` (default; :class:`rl_gait.envs.walk.WalkEnv`) or ``"3d"``
+(experimental; :class:`rl_gait.envs.walk3d.Walk3DEnv`)."""
+
+
+def make_walk_env(body_model: str = "planar", **kwargs: Any):
+    """The walking env of ``body_model`` with ``kwargs``."""
+    if body_model == "planar":
+        from rl_gait.envs.walk import WalkEnv
+
+        return WalkEnv(**kwargs)
+    if body_model == "3d":
+        from rl_gait.envs.walk3d import Walk3DEnv
+
+        return Walk3DEnv(**kwargs)
+    raise ValueError(f"body_model must be one of {BODY_MODELS}, got {body_model!r}")
+
+
 def make_level(speed_m_s: float | None = None, **kwargs: Any):
-    from rl_gait.envs.walk import WalkEnv
     from rl_gait.tasks import Task
 
     kwargs.setdefault("task", Task("level", speed_m_s=speed_m_s))
-    return WalkEnv(**kwargs)
+    return make_walk_env(**kwargs)
 
 
 def make_slope(grade_deg: float = 5.0, speed_m_s: float | None = None, **kwargs: Any):
-    from rl_gait.envs.walk import WalkEnv
     from rl_gait.tasks import Task
 
     kwargs.setdefault("task", Task("slope", grade_deg=grade_deg, speed_m_s=speed_m_s))
-    return WalkEnv(**kwargs)
+    return make_walk_env(**kwargs)
 
 
 def make_stairs(step_height_m: float = 0.15, step_depth_m: float = 0.30, ascending: bool = True,
                 speed_m_s: float | None = None, **kwargs: Any):
-    from rl_gait.envs.walk import WalkEnv
     from rl_gait.tasks import Task
 
     kwargs.setdefault("task", Task("stairs", step_height_m=step_height_m, step_depth_m=step_depth_m,
                                    ascending=ascending, speed_m_s=speed_m_s))
-    return WalkEnv(**kwargs)
+    return make_walk_env(**kwargs)
 
 
 def register_envs() -> None:
