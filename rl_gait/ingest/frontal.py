@@ -7,11 +7,11 @@ along the segment, as :mod:`rl_gait.body.body3d`):
   ``asin`` of the vertical component of the pelvis' left (y) axis.
 - ``pelvic_tilt``: rotation about the left axis, **anterior tilt positive** (the pelvis' forward axis points
   down): ``asin(−forward_z)``.
-- ``hip_adduction_*``: the thigh's long axis against the pelvis, in the pelvis frame, **adduction positive**
-  on both sides (the thigh toward the midline): the angle of the thigh's downward axis in the pelvis' frontal
-  plane, ``atan2(±d_y, −d_z)`` with ``d`` the thigh's downward direction in pelvis coordinates and ``+`` for
-  the right side (its midline is +y), ``−`` for the left. It is the second angle of the
-  flexion–adduction–rotation sequence of :mod:`rl_gait.body.body3d` (to first order in the flexion).
+- ``hip_adduction_*``: the thigh's long axis against the pelvis, **adduction positive** on both sides (the
+  knee toward the midline): ``asin(±d_y)`` with ``d`` the thigh's downward unit axis in pelvis coordinates,
+  ``+`` for the right side (its midline is +y), ``−`` for the left. That is exactly the second angle of the
+  flexion–adduction–rotation sequence of the 3D body's hip (:mod:`rl_gait.body.body3d`): a flexion about the
+  pelvis' y axis leaves ``d_y`` unchanged, and the rotation about the thigh's own axis does not move it.
 
 The pelvis' heading is removed before obliquity and tilt are measured (they are rotations about the
 walking direction and the left axis, whatever way the subject faces), so one heading per sensor is not
@@ -57,7 +57,7 @@ def hip_adduction_rad(pelvis_to_world: np.ndarray, thigh_to_world: np.ndarray, s
     down_world = -np.asarray(thigh_to_world, dtype=np.float64)[..., :, 2]  # knee direction from the hip
     d = np.einsum("...ji,...j->...i", p, down_world)  # in pelvis coordinates: Pᵀ · v
     medial = d[..., 1] if side == "r" else -d[..., 1]
-    return np.arctan2(medial, -d[..., 2])
+    return np.arcsin(np.clip(medial / np.linalg.norm(d, axis=-1), -1.0, 1.0))
 
 
 def range_deg(angle_rad: np.ndarray) -> float:
