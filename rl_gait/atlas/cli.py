@@ -23,6 +23,18 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _joint_model(args: argparse.Namespace) -> int:
+    from rl_gait.atlas.joint_model import fit_joint_model
+
+    command = args.command_line or (f"rl-gait atlas joint-model --source {shlex.quote(str(args.source))} "
+                                    f"--out {shlex.quote(str(args.out))}")
+    model = fit_joint_model(args.source, command=command)
+    path = model.save(args.out)
+    n = sum(c["side_samples"] for c in model.meta["counts"].values())
+    print(f"wrote {path} (+ {path.with_suffix('.json').name}): {n} side samples, {len(model.mean)} dimensions")
+    return 0
+
+
 def _show(args: argparse.Namespace) -> int:
     from rl_gait.atlas.model import load_atlas
     from rl_gait.atlas.plot import plot_atlas
@@ -41,6 +53,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     b.add_argument("--out", type=Path, required=True, help="output .npz (a .json sidecar is written beside it)")
     b.add_argument("--command-line", default=None, help=argparse.SUPPRESS)
     b.set_defaults(func=_build)
+    m = sub.add_parser("joint-model", help="fit the model that estimates unmeasured joints (hip, knee, ankle)")
+    m.add_argument("--source", type=Path, required=True, help="data folder holding strokeavatar/")
+    m.add_argument("--out", type=Path, required=True, help="output .npz (a .json sidecar is written beside it)")
+    m.add_argument("--command-line", default=None, help=argparse.SUPPRESS)
+    m.set_defaults(func=_joint_model)
     s = sub.add_parser("show", help="plot mean ± SD curves at one speed")
     s.add_argument("--speed", type=float, default=1.0, help="walking speed in m/s (default 1.0)")
     s.add_argument("--atlas", type=Path, default=None, help="atlas .npz (default: the shipped one)")

@@ -93,6 +93,16 @@ def shank_omega_sign(omega_rad_s: np.ndarray, inclination_rate_rad_s: np.ndarray
     return swing_positive_sign(w)
 
 
+def foot_pitch_sign(theta_rad: np.ndarray) -> float:
+    """+1 or −1 so that ``sign · theta`` (a foot's ``[T]`` sagittal inclination, rad) is toes-up positive,
+    for a foot whose shank is not measured: about its foot-flat attitude (the median) a foot pitches
+    further toes-down at push-off (heel rise, 30–60°) than toes-up at initial contact (10–25°; Perry &
+    Burnfield 2010), so a correctly signed inclination reaches further below its median than above."""
+    x = np.asarray(theta_rad, float)
+    x = x[np.isfinite(x)] - np.nanmedian(x)
+    return 1.0 if abs(np.percentile(x, 1)) >= abs(np.percentile(x, 99)) else -1.0
+
+
 def minor_flexion_axis(gyr_rad_s: np.ndarray, long_axis: np.ndarray) -> np.ndarray:
     """For the pelvis: obliquity (about the forward axis) dominates its horizontal-plane rotation, so the
     medio-lateral axis is the *minor* principal axis ⟂ ``long_axis``. Sign is fixed later (see

@@ -9,7 +9,7 @@ Three front ends serve every format of :mod:`rl_gait.ingest.formats.registry`: :
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,8 +28,24 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class FootSignals:
+    """A foot sensor's synchronised raw signals, for stride length (:mod:`rl_gait.ingest.zupt`):
+    ``acc_m_s2`` ``[T, 3]`` specific force and ``gyr_rad_s`` ``[T, 3]`` in the sensor frame, ``quat_wxyz``
+    ``[T, 4]`` sensor→world (z up)."""
+
+    acc_m_s2: np.ndarray
+    gyr_rad_s: np.ndarray
+    quat_wxyz: np.ndarray
+
+
+@dataclass(frozen=True)
 class Kinematics:
-    """What a format-specific front end hands to the common back end."""
+    """What a format-specific front end hands to the common back end.
+
+    ``inclinations_rad`` (segment → ``[T]`` sagittal inclination, positive = distal end forward / toes up)
+    and ``segment_omega_rad_s`` (segment → ``[T]`` sagittal angular velocity) exist for IMU formats;
+    ``feet`` (side → :class:`FootSignals`) where a foot sensor has an accelerometer.
+    """
 
     time_s: np.ndarray
     sample_rate_hz: float
@@ -42,6 +58,9 @@ class Kinematics:
     speed_m_s: float | None
     notes: tuple[str, ...]
     calibration: str
+    inclinations_rad: dict[str, np.ndarray] = field(default_factory=dict)
+    segment_omega_rad_s: dict[str, np.ndarray] = field(default_factory=dict)
+    feet: dict[str, FootSignals] = field(default_factory=dict)
 
 
 def imu_kinematics(imu: ImuSet, opts: IngestOptions) -> Kinematics:
@@ -82,11 +101,18 @@ def imu_kinematics(imu: ImuSet, opts: IngestOptions) -> Kinematics:
             path=_where(recs), fix="correct the sensor-to-segment map (sensorspec.json / --sensor-map)",
         )
     # then the signs that the swing peak alone cannot fix robustly: a foot rotates with its shank
-    # (angular velocities correlate), a thigh leans with its shank (inclinations correlate)
+    # (angular velocities correlate), a thigh leans with its shank (inclinations correlate); a foot
+    # without its shank pitches further toes-down at push-off than toes-up at contact
     for side in ("r", "l"):
         sh = f"shank_{side}"
         for seg, a, b in ((f"foot_{side}", omega, omega), (f"thigh_{side}", theta, theta)):
-            if seg in axes and sh in axes and np.corrcoef(a[seg], b[sh])[0, 1] < 0:
+            if seg not in axes:
+                continue
+            if sh in axes:
+                flip = np.corrcoef(a[seg], b[sh])[0, 1] < 0
+            else:
+                flip = seg.startswith("foot") and alignment.foot_pitch_sign(theta[seg]) < 0
+            if flip:
                 ax = axes[seg]
                 axes[seg] = alignment.SegmentAxes(ax.long_axis, -ax.flexion_axis, ax.source)
                 omega[seg], theta[seg] = -omega[seg], -theta[seg]
@@ -115,10 +141,13 @@ def imu_kinematics(imu: ImuSet, opts: IngestOptions) -> Kinematics:
                 omega_side[side], source[side] = omega[seg], f"{seg} gyroscope"
                 break
     n = len(next(iter(quats.values())))
+    feet = {r.segment[-1]: FootSignals(r.acc_m_s2, gyrs[r.segment], quats[r.segment]) for r in recs
+            if r.segment.startswith("foot") and r.acc_m_s2 is not None}
     return Kinematics(
         time_s=np.arange(n) / fs, sample_rate_hz=fs, angles_rad=angles, segment_names=seg_names,
         segment_quat_wxyz=np.stack([quats[s] for s in seg_names], axis=1), omega_sagittal=omega_side,
         omega_source=source, breaks_s=np.zeros(0), speed_m_s=None, notes=tuple(notes), calibration=calibration,
+        inclinations_rad={k: v for k, v in theta.items() if k != "pelvis"}, segment_omega_rad_s=omega, feet=feet,
     )
 
 

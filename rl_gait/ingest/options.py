@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from rl_gait.ingest.events import EventParams
 from rl_gait.ingest.joint_angles import WalkingPriors
 from rl_gait.ingest.paretic import PareticEvidence
+from rl_gait.ingest.zupt import ZuptParams
 
 ORIENTATIONS: tuple[str, ...] = ("vendor", "madgwick", "mahony")
 
@@ -28,6 +29,7 @@ class IngestOptions:
         priors: offsets when no standing period exists (IMU formats; angle files are absolute).
         events: event-detector settings.
         paretic: paretic-side evidence weights.
+        zupt: zero-velocity detector and Kalman smoother settings (stride length from foot IMUs).
     """
 
     orientation: str = "vendor"
@@ -38,6 +40,7 @@ class IngestOptions:
     priors: WalkingPriors = field(default_factory=WalkingPriors)
     events: EventParams = field(default_factory=EventParams)
     paretic: PareticEvidence = field(default_factory=PareticEvidence)
+    zupt: ZuptParams = field(default_factory=ZuptParams)
 
     def __post_init__(self) -> None:
         if self.orientation not in ORIENTATIONS:

@@ -77,12 +77,13 @@ def _nanmedian(x: np.ndarray) -> float:
 
 
 def spatiotemporal_parameters(strides: dict[str, np.ndarray], events: dict[str, GaitEvents], *,
-                              speed_m_s: float | None = None) -> dict[str, float]:
+                              speed_m_s: float | None = None, stride_length_m: float | None = None) -> dict[str, float]:
     """Scalar parameters (medians over strides), units in the keys.
 
     Cadence (steps/min) = 2 · 60 / mean of the sides' median stride times. Step time of a side = time
-    from the other side's IC to this side's IC. Speed, step and stride length only when ``speed_m_s``
-    is known (length = speed × time).
+    from the other side's IC to this side's IC. With ``speed_m_s`` known, lengths = speed × time; else
+    with a measured ``stride_length_m`` (foot IMUs), speed = stride length / stride time and step
+    lengths = speed × step time; else all NaN.
     """
     p: dict[str, float] = {}
     stride_t = {}
@@ -108,6 +109,8 @@ def spatiotemporal_parameters(strides: dict[str, np.ndarray], events: dict[str, 
     p["cadence_steps_per_min"] = float(120.0 / mean_stride) if np.isfinite(mean_stride) else float("nan")
     p["double_support_pct"] = 100.0 * _nanmedian(double_support_fractions(strides["r"], events["r"], events["l"]))
     v = float(speed_m_s) if speed_m_s else float("nan")
+    if not speed_m_s and stride_length_m is not None and np.isfinite(stride_length_m):
+        v = float(stride_length_m) / p["stride_time_s"]
     p["speed_m_s"] = v
     p["stride_length_m"] = v * p["stride_time_s"]
     for s in ("r", "l"):
@@ -115,13 +118,35 @@ def spatiotemporal_parameters(strides: dict[str, np.ndarray], events: dict[str, 
     return p
 
 
+def swing_peak_omega(time_s: np.ndarray, omega_rad_s: np.ndarray, strides_s: np.ndarray) -> float:
+    """Median over ``[n, 2]`` strides of the largest ``[T]`` sagittal angular velocity (rad/s, swing
+    positive) inside each stride: the mid-swing peak."""
+    peaks = [np.nanmax(omega_rad_s[(time_s >= a) & (time_s < b)]) for a, b in strides_s
+             if np.any((time_s >= a) & (time_s < b))]
+    return _nanmedian(np.asarray(peaks))
+
+
+def push_off_omega(time_s: np.ndarray, foot_omega_rad_s: np.ndarray, foot_off_s: np.ndarray,
+                   stride_time_s: float) -> float:
+    """Median over foot-offs of the fastest toes-down rotation of a foot (``−min ω``, rad/s) from 20 % of
+    a stride before each foot off to 5 % after it: heel rise and push-off."""
+    out = []
+    for fo in np.asarray(foot_off_s, float):
+        sel = (time_s >= fo - 0.2 * stride_time_s) & (time_s <= fo + 0.05 * stride_time_s)
+        if sel.any():
+            out.append(-np.nanmin(foot_omega_rad_s[sel]))
+    return _nanmedian(np.asarray(out))
+
+
 def joint_ranges_rad(curves_mean_rad: np.ndarray, joint_names: tuple[str, ...]) -> dict[str, float]:
     """``{joint: max − min}`` of each stride-normalised mean curve (rad)."""
     return {j: float(np.nanmax(c) - np.nanmin(c)) for j, c in zip(joint_names, curves_mean_rad, strict=True)}
 
 
-def symmetry_indices(params: dict[str, float], ranges_rad: dict[str, float]) -> dict[str, float]:
-    """Symmetry indices (%) for stance, swing, step time and each joint's range that exists on both sides."""
+def symmetry_indices(params: dict[str, float], ranges_rad: dict[str, float],
+                     per_side: dict[str, dict[str, float]] | None = None) -> dict[str, float]:
+    """Symmetry indices (%) for stance, swing, step time, each joint's range that exists on both sides
+    and each ``per_side`` quantity (``{name: {"r": x, "l": y}}``, e.g. ``shank_range``)."""
     si = {
         "stance_pct": symmetry_index_pct(params["stance_pct_r"], params["stance_pct_l"]),
         "swing_pct": symmetry_index_pct(params["swing_pct_r"], params["swing_pct_l"]),
@@ -130,4 +155,6 @@ def symmetry_indices(params: dict[str, float], ranges_rad: dict[str, float]) -> 
     for j in ("hip", "knee", "ankle"):
         if f"{j}_r" in ranges_rad and f"{j}_l" in ranges_rad:
             si[f"{j}_range"] = symmetry_index_pct(ranges_rad[f"{j}_r"], ranges_rad[f"{j}_l"])
+    for name, v in (per_side or {}).items():
+        si[name] = symmetry_index_pct(v["r"], v["l"])
     return si

@@ -19,16 +19,25 @@ from rl_gait.ingest.events import ankle_forward_m, detect_events, strides_from_e
 from rl_gait.ingest.formats.base import ReadContext
 from rl_gait.ingest.formats.registry import FORMAT_CHOICES, detect_format, format_named
 from rl_gait.ingest.kinematics import Kinematics
+from rl_gait.ingest.missing_joints import (
+    curve_time_series,
+    cycle_phase,
+    estimate_missing_joints,
+    load_joint_model,
+)
 from rl_gait.ingest.options import IngestOptions
 from rl_gait.ingest.parameters import (
     joint_ranges_rad,
     mean_sd_curves,
+    push_off_omega,
     spatiotemporal_parameters,
+    swing_peak_omega,
     symmetry_indices,
 )
-from rl_gait.ingest.paretic import infer_paretic_side
+from rl_gait.ingest.paretic import evidence_table, infer_paretic_side
 from rl_gait.ingest.sensors import load_sensor_map, sensor_map_from_dict
 from rl_gait.ingest.trial import GaitEvents, GaitTrial
+from rl_gait.ingest.zupt import foot_trajectory, stride_lengths_m
 from rl_gait.joints import JOINT_NAMES
 
 __all__ = ["FORMAT_CHOICES", "IngestOptions", "ingest", "trial_from_kinematics"]
@@ -104,35 +113,103 @@ def trial_from_kinematics(kin: Kinematics, *, subject_id: str, height_m: float |
                 f"only {len(strides[s])} complete {side} stride(s) found; at least {MIN_STRIDES_PER_SIDE} per side "
                 "are needed", path=where, fix="record a longer walk (e.g. 20 m, ≥ 6 strides per leg)",
             )
-    joint_names = tuple(j for j in JOINT_NAMES if j in kin.angles_rad)
-    angles = np.stack([kin.angles_rad[j] for j in joint_names], axis=1)
-    mean, sd = mean_sd_curves(kin.time_s, angles, joint_names, strides)
-    speed = kin.speed_m_s
-    if opts.walk_distance_m:
-        ics = np.concatenate([events["r"].initial_contact_s, events["l"].initial_contact_s])
-        speed = opts.walk_distance_m / float(ics.max() - ics.min())
-    if opts.speed_m_s:
-        speed = opts.speed_m_s
-    params = spatiotemporal_parameters(strides, events, speed_m_s=speed)
-    ranges = joint_ranges_rad(mean, joint_names)
-    sym = symmetry_indices(params, ranges)
+    measured = tuple(j for j in JOINT_NAMES if j in kin.angles_rad)
+    mean, sd = mean_sd_curves(kin.time_s, np.stack([kin.angles_rad[j] for j in measured], axis=1)
+                              if measured else np.zeros((len(kin.time_s), 0)), measured, strides)
+    speed, speed_source = _speed(kin, opts, events)
+    zupt = _zupt_stride_lengths(kin, strides, opts)
+    zupt_length = float(np.nanmean([np.nanmedian(v) for v in zupt.values()])) if zupt else float("nan")
+    params = spatiotemporal_parameters(strides, events, speed_m_s=speed, stride_length_m=zupt_length)
+    if speed:
+        length_source = f"speed × stride time ({speed_source})"
+    elif zupt:
+        length_source = "foot IMU (zero-velocity updates + RTS smoother)"
+    else:
+        length_source = None
+    if zupt:
+        for side, v in zupt.items():
+            params[f"stride_length_zupt_m_{side}"] = float(np.nanmedian(v))
+        params["stride_length_zupt_m"] = zupt_length
+        if speed:
+            params["stride_length_zupt_vs_speed_pct"] = 100.0 * (zupt_length / params["stride_length_m"] - 1.0)
+    incl = {seg: mean_sd_curves(kin.time_s, x[:, None], (seg,), strides)[0][0]
+            for seg, x in kin.inclinations_rad.items()}
+    ranges = joint_ranges_rad(mean, measured)
+    sym = symmetry_indices(params, ranges, _side_features(kin, incl, strides, events, params))
     side, conf, evidence = infer_paretic_side(sym, opts.paretic)
+    # joints no sensor measured: the conditional model's estimate, played at each side's gait phase
+    missing = tuple(j for j in JOINT_NAMES if j not in measured)
+    est = estimate_missing_joints(load_joint_model(), missing, dict(zip(measured, mean, strict=True)), incl,
+                                  params["speed_m_s"]) if missing else {}
+    joint_names = JOINT_NAMES if est else measured
+    phase = {s: cycle_phase(kin.time_s, events[s].initial_contact_s) for s in ("r", "l")}
+    angles = np.stack([kin.angles_rad[j] if j in kin.angles_rad
+                       else curve_time_series(est[j].mean_rad, phase[j[-1]]) for j in joint_names], axis=1)
+    curves_mean = np.stack([mean[measured.index(j)] if j in measured else est[j].mean_rad for j in joint_names])
+    curves_sd = np.stack([sd[measured.index(j)] if j in measured else est[j].sd_rad for j in joint_names])
     prov = {
         **provenance,
         "rl_gait_version": __version__,
         "calibration": kin.calibration,
         "event_source": event_source,
-        "paretic_evidence": evidence,
-        "notes": list(kin.notes),
+        "stride_length_source": length_source,
+        "notes": list(kin.notes) + ([f"{', '.join(est)} estimated from the measured segments"
+                                     f"{' and speed' if np.isfinite(params['speed_m_s']) else ''} "
+                                     "(conditional model, rl_gait.ingest.missing_joints)"] if est else []),
         "options": opts.provenance(),
     }
     return GaitTrial(
         subject_id=subject_id, sample_rate_hz=float(fs), time_s=kin.time_s, joint_names=joint_names,
         joint_angles_rad=angles, segment_names=kin.segment_names, segment_quat_wxyz=kin.segment_quat_wxyz,
-        events=events, strides=strides, curves_mean_rad=mean, curves_sd_rad=sd, spatiotemporal=params,
+        events=events, strides=strides, curves_mean_rad=curves_mean, curves_sd_rad=curves_sd, spatiotemporal=params,
         symmetry=sym, paretic_side=side, paretic_confidence=conf, height_m=height_m, mass_kg=mass_kg,
-        provenance=prov,
+        provenance=prov, estimated_joints=tuple(j for j in joint_names if j in est),
+        paretic_evidence=tuple(evidence_table(sym, evidence, opts.paretic)),
     )
+
+
+def _speed(kin: Kinematics, opts: IngestOptions, events: dict[str, GaitEvents]) -> tuple[float | None, str]:
+    """Walking speed (m/s) and where it came from: the option, else the walked distance over the
+    walking time, else what the format recorded (StrokeAvatar clips); ``None`` when unknown."""
+    if opts.speed_m_s:
+        return float(opts.speed_m_s), "given speed"
+    if opts.walk_distance_m:
+        ics = np.concatenate([events["r"].initial_contact_s, events["l"].initial_contact_s])
+        return opts.walk_distance_m / float(ics.max() - ics.min()), "walked distance / walking time"
+    if kin.speed_m_s:
+        return float(kin.speed_m_s), "speed recorded in the file"
+    return None, ""
+
+
+def _zupt_stride_lengths(kin: Kinematics, strides: dict[str, np.ndarray], opts: IngestOptions) -> dict[str, np.ndarray]:
+    """``{side: [n] stride lengths (m)}`` from each foot sensor with an accelerometer (:mod:`rl_gait.ingest.zupt`);
+    sides whose foot never settles are left out."""
+    out = {}
+    for side, f in kin.feet.items():
+        traj = foot_trajectory(f.acc_m_s2, f.gyr_rad_s, f.quat_wxyz, kin.sample_rate_hz, opts.zupt)
+        lengths = stride_lengths_m(traj, strides[side], kin.sample_rate_hz)
+        if np.isfinite(lengths).any():
+            out[side] = lengths
+    return out
+
+
+def _side_features(kin: Kinematics, incl: dict[str, np.ndarray], strides: dict[str, np.ndarray],
+                   events: dict[str, GaitEvents], params: dict[str, float]) -> dict[str, dict[str, float]]:
+    """Per-side paretic evidence from the segments measured on both sides: inclination ranges (shank,
+    foot), the mid-swing peak angular velocity (shank, else foot) and the foot's push-off velocity."""
+    out: dict[str, dict[str, float]] = {}
+    for seg in ("shank", "foot"):
+        if all(f"{seg}_{s}" in incl for s in ("r", "l")):
+            out[f"{seg}_range"] = {s: float(np.ptp(incl[f"{seg}_{s}"])) for s in ("r", "l")}
+    w = kin.segment_omega_rad_s
+    for seg in ("shank", "foot"):
+        if all(f"{seg}_{s}" in w for s in ("r", "l")):
+            out["swing_peak_omega"] = {s: swing_peak_omega(kin.time_s, w[f"{seg}_{s}"], strides[s]) for s in ("r", "l")}
+            break
+    if all(f"foot_{s}" in w for s in ("r", "l")):
+        out["push_off_omega"] = {s: push_off_omega(kin.time_s, w[f"foot_{s}"], events[s].foot_off_s,
+                                                   params[f"stride_time_s_{s}"]) for s in ("r", "l")}
+    return out
 
 
 def ingest(paths: str | Path | list[str | Path], *, format: str = "auto", height_m: float | None = None,

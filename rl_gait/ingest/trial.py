@@ -39,7 +39,8 @@ class GaitTrial:
         events: ``{"r": GaitEvents, "l": GaitEvents}``.
         strides: ``{"r": [n, 2], "l": [n, 2]}`` start/end times (s) of the strides used, IC to IC.
         curves_mean_rad: ``[J, 101]`` stride-normalised mean curves (phase 0 = that side's IC).
-        curves_sd_rad: ``[J, 101]`` between-stride SD.
+        curves_sd_rad: ``[J, 101]`` between-stride SD; for an estimated joint, the estimate's uncertainty
+            band (1 SD of the conditional model, :mod:`rl_gait.ingest.missing_joints`).
         spatiotemporal: scalar parameters with units in the key, e.g. ``cadence_steps_per_min``,
             ``stride_time_s_r``, ``stride_time_s_l``, ``stance_pct_r``, ``stance_pct_l``,
             ``double_support_pct``, ``speed_m_s`` (nan if unknown), ``step_length_m_r`` / ``_l``,
@@ -49,6 +50,10 @@ class GaitTrial:
         paretic_confidence: 0…1.
         height_m, mass_kg: subject anthropometrics when given, else ``None``.
         provenance: input files with sha256, format, reader version, options.
+        estimated_joints: joints of ``joint_names`` that no sensor measured, estimated from the measured
+            segments and speed (their angles are the estimated mean curve played at the side's gait phase).
+        paretic_evidence: the evidence for the paretic side, rows of
+            :func:`rl_gait.ingest.paretic.evidence_table`.
     """
 
     subject_id: str
@@ -69,6 +74,8 @@ class GaitTrial:
     height_m: float | None = None
     mass_kg: float | None = None
     provenance: dict = field(default_factory=dict)
+    estimated_joints: tuple[str, ...] = ()
+    paretic_evidence: tuple[dict, ...] = ()
 
     def __post_init__(self) -> None:
         t = len(self.time_s)
@@ -80,6 +87,8 @@ class GaitTrial:
         if self.curves_mean_rad.shape != (len(self.joint_names), N_CURVE_POINTS) or \
                 self.curves_sd_rad.shape != self.curves_mean_rad.shape:
             problems.append(f"curves {self.curves_mean_rad.shape} != ({len(self.joint_names)}, {N_CURVE_POINTS})")
+        if stray := [j for j in self.estimated_joints if j not in self.joint_names]:
+            problems.append(f"estimated joints {stray} not in joint_names")
         if unknown := [j for j in self.joint_names if j not in JOINT_NAMES]:
             problems.append(f"unknown joints {unknown}")
         if self.paretic_side not in ("left", "right", "none"):
@@ -88,6 +97,11 @@ class GaitTrial:
             problems.append("events/strides need keys 'r' and 'l'")
         if problems:
             raise ValueError("invalid GaitTrial: " + "; ".join(problems))
+
+    @property
+    def measured_joints(self) -> tuple[str, ...]:
+        """Joints a sensor (or the file) measured: ``joint_names`` less ``estimated_joints``."""
+        return tuple(j for j in self.joint_names if j not in self.estimated_joints)
 
     def angle(self, joint: str) -> np.ndarray:
         """``[T]`` angle (rad) of ``joint``."""
@@ -109,6 +123,10 @@ class GaitTrial:
             "sample_rate_hz": self.sample_rate_hz,
             "duration_s": float(self.time_s[-1] - self.time_s[0]) if len(self.time_s) else 0.0,
             "joint_names": list(self.joint_names),
+            "measured_joints": list(self.measured_joints),
+            "estimated_joints": list(self.estimated_joints),
+            "estimate_sd_deg": {j: round(float(np.degrees(np.sqrt(np.mean(
+                self.curves_sd_rad[self.joint_names.index(j)] ** 2)))), 2) for j in self.estimated_joints},
             "segment_names": list(self.segment_names),
             "n_strides": {s: int(len(self.strides[s])) for s in ("r", "l")},
             "cadence_steps_per_min": sp.get("cadence_steps_per_min"),
@@ -116,10 +134,13 @@ class GaitTrial:
             "stance_pct": {s: sp.get(f"stance_pct_{s}") for s in ("r", "l")},
             "double_support_pct": sp.get("double_support_pct"),
             "speed_m_s": sp.get("speed_m_s"),
+            "stride_length_m": sp.get("stride_length_m"),
+            "stride_length_source": self.provenance.get("stride_length_source"),
             "peak_knee_flexion_deg": peak_knee,
             "range_of_motion_deg": ranges,
             "paretic_side": self.paretic_side,
             "paretic_confidence": self.paretic_confidence,
+            "paretic_evidence": list(self.paretic_evidence),
             "spatiotemporal": self.spatiotemporal,
             "symmetry_pct": self.symmetry,
             "height_m": self.height_m,
@@ -170,6 +191,8 @@ class GaitTrial:
             symmetry={k: (nan if v is None else float(v)) for k, v in meta["symmetry_pct"].items()},
             paretic_side=meta["paretic_side"], paretic_confidence=float(meta["paretic_confidence"]),
             height_m=meta.get("height_m"), mass_kg=meta.get("mass_kg"), provenance=meta.get("provenance", {}),
+            estimated_joints=tuple(meta.get("estimated_joints", ())),
+            paretic_evidence=tuple(meta.get("paretic_evidence", ())),
         )
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from rl_gait.ingest import ingest
+from rl_gait.ingest import IngestOptions, ingest
 from rl_gait.ingest.formats.table import read_table
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
@@ -120,27 +120,43 @@ def test_strokeavatar_patient_events_are_walking(clips):
     assert 0.4 <= step_phase(trial) <= 0.7
 
 
+def _belt_speed_m_s(pp: str) -> float:
+    rows = (DATA / "movingreality" / "subjects.csv").read_text().splitlines()
+    head = rows[0].split(",")
+    row = next(r.split(",") for r in rows[1:] if r.startswith(pp + ","))
+    return float(row[head.index("treadmill_speed_m_s")])
+
+
 @pytest.mark.parametrize("pp", ["pp01", "pp02", "pp04", "pp05"])
 def test_movingreality_strides_consistent(pp):
-    trial = ingest(DATA / "movingreality" / pp)
+    """Feet + shanks + lumbar on a treadmill at a known belt speed: strides cover the walk, cadence and
+    stance are plausible, the foot-IMU stride length (zero-velocity updates) is within 15 % of belt
+    speed × stride time, hips and knees are estimated (and said so), the paretic evidence is listed."""
+    belt = _belt_speed_m_s(pp)
+    trial = ingest(DATA / "movingreality" / pp, options=IngestOptions(speed_m_s=belt))
+    sp = trial.spatiotemporal
     n_r, n_l = len(trial.strides["r"]), len(trial.strides["l"])
     duration = float(trial.time_s[-1])
-    stride = trial.spatiotemporal["stride_time_s"]
-    cadence = trial.spatiotemporal["cadence_steps_per_min"]
+    stride = sp["stride_time_s"]
+    cadence = sp["cadence_steps_per_min"]
+    ankle = {s: np.degrees(np.ptp(trial.curves_mean_rad[trial.joint_names.index(f"ankle_{s}")])) for s in "rl"}
     print(f"{pp}: strides R {n_r} / L {n_l}, {duration:.0f} s, cadence {cadence:.0f}/min, stance "
-          f"R {trial.spatiotemporal['stance_pct_r']:.0f}% L {trial.spatiotemporal['stance_pct_l']:.0f}%, "
-          f"ankle range R {np.degrees(np.ptp(trial.curves_mean_rad[0])):.0f} L "
-          f"{np.degrees(np.ptp(trial.curves_mean_rad[1])):.0f} deg, paretic {trial.paretic_side} "
-          f"({trial.paretic_confidence:.2f})")
-    assert trial.joint_names == ("ankle_r", "ankle_l")
+          f"R {sp['stance_pct_r']:.0f}% L {sp['stance_pct_l']:.0f}%, ankle range R {ankle['r']:.0f} L {ankle['l']:.0f} deg, "
+          f"stride {sp['stride_length_m']:.2f} m (belt x time) vs foot IMU {sp['stride_length_zupt_m']:.2f} m "
+          f"({sp['stride_length_zupt_vs_speed_pct']:+.1f} %), paretic {trial.paretic_side} ({trial.paretic_confidence:.2f})")
+    assert trial.measured_joints == ("ankle_r", "ankle_l")
+    assert trial.estimated_joints == ("hip_r", "knee_r", "hip_l", "knee_l")
     assert abs(n_r - n_l) <= 3
     assert 40 <= cadence <= 140
     # the strides kept cover most of the trial (the ramp-up at the start is the rest)
     assert 0.6 * duration / stride <= min(n_r, n_l) <= duration / stride + 1
     for s in ("r", "l"):
-        assert 45 <= trial.spatiotemporal[f"stance_pct_{s}"] <= 80
-    for k in range(2):
-        assert 8 <= np.degrees(np.ptp(trial.curves_mean_rad[k])) <= 45
+        assert 45 <= sp[f"stance_pct_{s}"] <= 80
+        assert 8 <= ankle[s] <= 45
+    assert sp["stride_length_m"] == pytest.approx(belt * stride, rel=1e-9)
+    assert abs(sp["stride_length_zupt_vs_speed_pct"]) <= 15.0
+    assert {e["index"] for e in trial.paretic_evidence} >= {"ankle_range", "stance_pct", "shank_range",
+                                                            "foot_range", "swing_peak_omega", "push_off_omega"}
 
 
 def test_strokeavatar_patient_paretic_side():
@@ -174,6 +190,8 @@ def test_one_strokeavatar_clip_is_a_patient():
     import json
     clip = json.loads(one.read_text())
     assert trial.spatiotemporal["stride_time_s"] == pytest.approx((len(clip["walk"]) - 1) / 90.0, abs=0.02)
-    assert np.all(trial.curves_sd_rad < np.radians(1.0))  # strides are copies of one cycle
+    measured = [trial.joint_names.index(j) for j in trial.measured_joints]
+    assert np.all(trial.curves_sd_rad[measured] < np.radians(1.0))  # strides are copies of one cycle
+    assert trial.estimated_joints == ("ankle_r", "ankle_l")  # the IMU suit has no feet
     run = ingest([DATA / "strokeavatar" / "imu_patient" / f"walk{n}.json" for n in (468, 469, 470)])
     assert not any("repeated periodically" in n for n in run.provenance["notes"])

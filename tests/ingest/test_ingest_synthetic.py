@@ -58,7 +58,8 @@ def test_one_file_per_sensor_with_segment_header(tmp_path, walk):
             f.write(f"# segment: {seg}\n# sample_rate_hz: 100\n# units: acc=m/s^2 gyr=rad/s\n" + ",".join(cols) + "\n")
             np.savetxt(f, np.hstack([d["acc"], d["gyr"]]), delimiter=",", fmt="%.7g")
     trial = ingest(tmp_path)
-    assert trial.joint_names == ("hip_r", "knee_r", "hip_l", "knee_l")
+    assert trial.measured_joints == ("hip_r", "knee_r", "hip_l", "knee_l")
+    assert trial.estimated_joints == ("ankle_r", "ankle_l")
     assert _rmse_deg(trial.angle("knee_r"), truth["knee_r"]) < 1.5
 
 

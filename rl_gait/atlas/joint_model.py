@@ -1,0 +1,93 @@
+"""Fit the joint-curve model that estimates unmeasured joints (:mod:`rl_gait.ingest.missing_joints`).
+
+Training samples: one per clip and side, ``z = [c(hip), c(knee), c(ankle), speed]`` (Fourier
+coefficients of the side's curves cut at its own contact, :func:`rl_gait.atlas.build.cycles_from_clips`)
+from three StrokeAvatar folders: ``mocap_healthy`` (optical, all joints; the knee and ankle rest-pose
+offsets of the shipped atlas removed, so they share the IMU clips' zero), ``imu_healthy`` and
+``imu_patient`` (the stroke survivors; IMU clips have no ankle). The Gaussian's mean and covariance are
+the maximum-likelihood estimate with the missing ankles (EM for a multivariate normal with missing
+values, Little & Rubin 2002, ch. 11), then shrunk 5 % towards their diagonal (a regularised
+covariance: 350 samples for 52 dimensions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from rl_gait._version import __version__
+from rl_gait.atlas.build import cycles_from_clips
+from rl_gait.atlas.model import load_atlas
+from rl_gait.errors import InputFormatError
+from rl_gait.ingest.formats.strokeavatar import read_strokeavatar_clips
+from rl_gait.ingest.missing_joints import JointCurveModel, curve_coefficients
+from rl_gait.joints import JOINT_NAMES, JOINT_TYPES, SIDES
+
+FOLDERS: dict[str, str] = {"optical_healthy": "strokeavatar/mocap_healthy", "imu_healthy": "strokeavatar/imu_healthy",
+                           "imu_stroke": "strokeavatar/imu_patient"}
+N_HARMONICS = 8
+SHRINKAGE = 0.05
+
+
+def gaussian_em(x: np.ndarray, n_iter: int = 50) -> tuple[np.ndarray, np.ndarray]:
+    """``(mean [D], cov [D, D])`` maximum-likelihood estimate from ``[n, D]`` samples with NaN for missing
+    values (EM: each sample's missing part replaced by its conditional mean, plus its conditional
+    covariance in the M step)."""
+    x = np.asarray(x, float)
+    miss = ~np.isfinite(x)
+    mu = np.nanmean(x, axis=0)
+    filled = np.where(miss, mu, x)
+    cov = np.cov(filled, rowvar=False) + 1e-9 * np.eye(x.shape[1])
+    for _ in range(n_iter):
+        extra = np.zeros_like(cov)
+        filled = np.where(miss, 0.0, x)
+        for pattern in np.unique(miss, axis=0):
+            rows = np.all(miss == pattern, axis=1)
+            m, o = pattern, ~pattern
+            if not m.any():
+                continue
+            k = np.linalg.solve(cov[np.ix_(o, o)], cov[np.ix_(o, m)]).T  # Σ_mo Σ_oo⁻¹
+            filled[np.ix_(rows, m)] = mu[m] + (x[np.ix_(rows, o)] - mu[o]) @ k.T
+            extra[np.ix_(m, m)] += rows.sum() * (cov[np.ix_(m, m)] - k @ cov[np.ix_(o, m)])
+        mu = filled.mean(axis=0)
+        d = filled - mu
+        cov = (d.T @ d + extra) / len(x)
+    return mu, cov
+
+
+def side_samples(curves_rad: np.ndarray, speed_m_s: np.ndarray, n_harmonics: int = N_HARMONICS) -> np.ndarray:
+    """``[2 n, 3 (2H + 1) + 1]`` per clip and side: hip, knee, ankle coefficients (NaN where absent), speed,
+    from ``[n, J, 101]`` curves over ``JOINT_NAMES`` and ``[n]`` speeds."""
+    rows = []
+    for s in SIDES:
+        blocks = [curve_coefficients(curves_rad[:, JOINT_NAMES.index(f"{j}_{s}")], n_harmonics) for j in JOINT_TYPES]
+        rows.append(np.concatenate(blocks + [speed_m_s[:, None]], axis=1))
+    return np.concatenate(rows)
+
+
+def fit_joint_model(source_dir: str | Path, command: str = "") -> JointCurveModel:
+    """Fit the model on the clips under ``source_dir`` (the shared data folder). See the module docstring."""
+    source_dir = Path(source_dir)
+    offsets = np.deg2rad([load_atlas().meta["offsets_deg"]["optical"][j] for j in JOINT_NAMES])
+    samples, sources, counts = [], {}, {}
+    for name, rel in FOLDERS.items():
+        folder = source_dir / rel
+        files = sorted(folder.glob("*.json"))
+        if not files:
+            raise InputFormatError("no StrokeAvatar clips", path=folder,
+                                   fix="pass --source pointing at the shared data folder (holding strokeavatar/)")
+        cyc = cycles_from_clips(read_strokeavatar_clips(files))
+        curves = cyc.curves_rad + (offsets[None, :, None] if name == "optical_healthy" else 0.0)
+        samples.append(side_samples(curves, cyc.speed_m_s))
+        sources[name] = {"folder": rel, "files": {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}}
+        counts[name] = {"clips": len(files), "side_samples": 2 * len(files)}
+    x = np.concatenate(samples)
+    mu, cov = gaussian_em(x)
+    cov = (1.0 - SHRINKAGE) * cov + SHRINKAGE * np.diag(np.diag(cov))
+    meta = {"package_version": __version__, "command": command, "sources": sources, "counts": counts,
+            "method": f"Gaussian over Fourier coefficients (H = {N_HARMONICS}) + speed; EM for missing ankles; "
+                      f"covariance shrunk {SHRINKAGE:.0%} towards its diagonal",
+            "optical_offsets": "knee and ankle offsets of the shipped atlas (atlas_v1.json offsets_deg) removed"}
+    return JointCurveModel(n_harmonics=N_HARMONICS, mean=mu, cov=cov, meta=meta)
