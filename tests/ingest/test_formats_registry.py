@@ -49,7 +49,7 @@ def _mot(path, truth):
 
 
 def test_every_format_is_an_object_with_detect_read_kinematics():
-    assert list(FORMATS) == ["strokeavatar", "mot", "xsens", "csv"]
+    assert list(FORMATS) == ["strokeavatar", "c3d", "mot", "xsens", "csv"]
     for name, fmt in FORMATS.items():
         assert isinstance(fmt, InputFormat) and fmt.name == name and fmt.description
 

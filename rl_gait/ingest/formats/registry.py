@@ -11,14 +11,15 @@ from pathlib import Path
 
 from rl_gait.errors import InputFormatError, RlGaitError
 from rl_gait.ingest.formats.base import InputFormat
+from rl_gait.ingest.formats.c3d import C3D
 from rl_gait.ingest.formats.generic_csv import GENERIC_CSV
 from rl_gait.ingest.formats.mot import MOT
 from rl_gait.ingest.formats.strokeavatar import STROKEAVATAR
 from rl_gait.ingest.formats.xsens import XSENS
 
-FORMATS: dict[str, InputFormat] = {f.name: f for f in (STROKEAVATAR, MOT, XSENS, GENERIC_CSV)}
-"""Detection order: the most specific test first (a ``.json`` suffix, OpenSim's ``endheader``, Xsens
-column names, then the generic CSV columns)."""
+FORMATS: dict[str, InputFormat] = {f.name: f for f in (STROKEAVATAR, C3D, MOT, XSENS, GENERIC_CSV)}
+"""Detection order: the most specific test first (a ``.json`` suffix, the C3D header, OpenSim's
+``endheader``, Xsens column names, then the generic CSV columns)."""
 
 FORMAT_CHOICES: tuple[str, ...] = ("auto", *FORMATS)
 
