@@ -3,20 +3,28 @@
 Conventions (world: x forward along the walk, y left, z up; a segment's frame: x forward, y left, z up
 along the segment, as :mod:`rl_gait.body.body3d`):
 
-- ``pelvic_obliquity``: rotation of the pelvis about the walking direction, **left side up positive**:
-  ``asin`` of the vertical component of the pelvis' left (y) axis.
+- ``pelvic_obliquity``: rotation of the pelvis about the walking direction, **left side up positive**: the
+  roll of a yaw–pitch–roll (ZYX) decomposition, ``atan2(left_z, up_z)`` (:func:`segment_roll_rad`).
 - ``pelvic_tilt``: rotation about the left axis, **anterior tilt positive** (the pelvis' forward axis points
-  down): ``asin(−forward_z)``.
+  down): the ZYX pitch, ``asin(−forward_z)``.
 - ``hip_adduction_*``: the thigh's long axis against the pelvis, **adduction positive** on both sides (the
   knee toward the midline): ``asin(±d_y)`` with ``d`` the thigh's downward unit axis in pelvis coordinates,
   ``+`` for the right side (its midline is +y), ``−`` for the left. That is exactly the second angle of the
   flexion–adduction–rotation sequence of the 3D body's hip (:mod:`rl_gait.body.body3d`): a flexion about the
   pelvis' y axis leaves ``d_y`` unchanged, and the rotation about the thigh's own axis does not move it.
 
-The pelvis' heading is removed before obliquity and tilt are measured (they are rotations about the
-walking direction and the left axis, whatever way the subject faces), so one heading per sensor is not
-needed — but the hip needs pelvis and thigh orientations in one common world frame (vendor quaternions, or
-a 9-axis filter with magnetometer): see :func:`hip_adduction_rad`.
+Both are heading-free (the yaw comes first in ZYX): each needs only the pelvis' own orientation to gravity.
+:func:`hip_adduction_rad` needs pelvis and thigh in one common world frame (the simulator, optical motion
+capture, a suit that fuses headings); wearable sensors whose headings disagree (gaittoolbox: up to 45°) use
+the heading-free :func:`hip_adduction_from_rolls_rad` — the thigh's roll minus the pelvis' — which equals it
+when the pelvis is level and differed from it by 2.4° / 4.8° RMSE (right / left) on the optical data of the
+healthy gaittoolbox subject (``docs/body3d.md``).
+
+Sensors sit on segments in any orientation: :func:`segment_frame_from_axes` turns the functional axes of
+:mod:`rl_gait.ingest.alignment` (long axis from gravity, flexion axis from the gyroscope) into the rotation
+from the segment's anatomical frame to the sensor's; StrokeAvatar clips carry segment orientations whose
+calibration pose is the identity (:data:`STROKEAVATAR_SEGMENT_FRAME`). :func:`frontal_angles_rad` gives every
+angle the segments present allow.
 
 All functions are pure numpy over ``[..., 3, 3]`` rotation matrices (segment → world, columns are the
 segment's axes) or ``[..., 4]`` quaternions (w, x, y, z).
@@ -39,13 +47,72 @@ def quat_to_matrix(q_wxyz: np.ndarray) -> np.ndarray:
     ], axis=-2)
 
 
+FRONTAL_NAMES: tuple[str, ...] = ("pelvic_obliquity", "pelvic_tilt", "hip_adduction_r", "hip_adduction_l")
+"""The frontal-plane (and pelvic tilt) angles an ingested trial may carry, radians, signs as above."""
+Y_UP_TO_Z_UP = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+"""Rotation taking coordinates of a y-up world (x, y, z) to a z-up one (z, x, y): a cyclic permutation."""
+STROKEAVATAR_SEGMENT_FRAME = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+"""Columns: a StrokeAvatar segment's forward (+z), left (+x) and up (+y) axes in its own coordinates (the
+reader's right-handed, y-up frame; calibration pose = identity). Checked on the clips: the knee moves along
++z in hip flexion (up to 0.36 of the thigh length ahead, 0.14 behind, in the patients)."""
+
+
+def segment_roll_rad(segment_to_world: np.ndarray) -> np.ndarray:
+    """Roll of a segment about its own forward axis (left side up positive), rad: the ZYX roll
+    ``atan2(R[2, 1], R[2, 2])`` of rotation matrices ``[..., 3, 3]`` in a z-up world (heading-free)."""
+    r = np.asarray(segment_to_world, dtype=np.float64)
+    return np.arctan2(r[..., 2, 1], r[..., 2, 2])
+
+
 def pelvic_obliquity_tilt_rad(pelvis_to_world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pelvic obliquity (left side up positive) and tilt (anterior positive), rad, from pelvis rotation
     matrices ``[..., 3, 3]`` (columns: the pelvis' forward, left, up axes in a z-up world)."""
     r = np.asarray(pelvis_to_world, dtype=np.float64)
-    obliquity = np.arcsin(np.clip(r[..., 2, 1], -1.0, 1.0))
-    tilt = np.arcsin(np.clip(-r[..., 2, 0], -1.0, 1.0))
-    return obliquity, tilt
+    return segment_roll_rad(r), np.arcsin(np.clip(-r[..., 2, 0], -1.0, 1.0))
+
+
+def hip_adduction_from_rolls_rad(thigh_roll_rad: np.ndarray, pelvis_roll_rad: np.ndarray, side: str) -> np.ndarray:
+    """Heading-free hip adduction (rad, adduction positive): the thigh's roll relative to the pelvis', mirrored
+    for the left side — ``θ_thigh − θ_pelvis`` (right), ``θ_pelvis − θ_thigh`` (left). A right thigh rolled left
+    side up (its knee toward +y, the midline) is adducted; a pelvis whose left side rises abducts the right hip."""
+    if side not in ("r", "l"):
+        raise ValueError(f"side must be 'r' or 'l', got {side!r}")
+    d = np.asarray(thigh_roll_rad, dtype=np.float64) - np.asarray(pelvis_roll_rad, dtype=np.float64)
+    return d if side == "r" else -d
+
+
+def segment_frame_from_axes(long_axis: np.ndarray, flexion_axis: np.ndarray) -> np.ndarray:
+    """``[3, 3]`` columns: the segment's forward, left and up axes in sensor coordinates, from its long (up) axis
+    and its flexion axis (:class:`rl_gait.ingest.alignment.SegmentAxes`: a positive rotation about it moves the
+    distal end forward, so it points to the segment's right: left = −flexion axis, made ⟂ to the long axis)."""
+    up = np.asarray(long_axis, dtype=np.float64)
+    up = up / np.linalg.norm(up)
+    left = -np.asarray(flexion_axis, dtype=np.float64)
+    left = left - (left @ up) * up
+    left = left / np.linalg.norm(left)
+    return np.stack([np.cross(left, up), left, up], axis=1)
+
+
+def frontal_angles_rad(segment_to_world: dict[str, np.ndarray], common_heading: bool) -> dict[str, np.ndarray]:
+    """The angles of :data:`FRONTAL_NAMES` that the segments given allow (``{name: [T]}``, rad), from segment
+    rotation matrices ``{segment: [T, 3, 3]}`` in a z-up world (``"pelvis"``, ``"thigh_r"``, ``"thigh_l"``).
+
+    ``common_heading``: the segments' orientations share one world heading (a fused suit, motion capture),
+    so the hip uses the exact :func:`hip_adduction_rad`; otherwise the heading-free
+    :func:`hip_adduction_from_rolls_rad`."""
+    out: dict[str, np.ndarray] = {}
+    pelvis = segment_to_world.get("pelvis")
+    if pelvis is None:
+        return out
+    out["pelvic_obliquity"], out["pelvic_tilt"] = pelvic_obliquity_tilt_rad(pelvis)
+    for side in ("r", "l"):
+        thigh = segment_to_world.get(f"thigh_{side}")
+        if thigh is None:
+            continue
+        out[f"hip_adduction_{side}"] = (hip_adduction_rad(pelvis, thigh, side) if common_heading else
+                                        hip_adduction_from_rolls_rad(segment_roll_rad(thigh),
+                                                                     out["pelvic_obliquity"], side))
+    return out
 
 
 def hip_adduction_rad(pelvis_to_world: np.ndarray, thigh_to_world: np.ndarray, side: str) -> np.ndarray:

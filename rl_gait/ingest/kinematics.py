@@ -17,6 +17,7 @@ import numpy as np
 
 from rl_gait.errors import DataQualityError, InputFormatError
 from rl_gait.ingest import alignment
+from rl_gait.ingest import frontal as fr
 from rl_gait.ingest.formats.table import JointAngleTable
 from rl_gait.ingest.joint_angles import apply_walking_priors, joint_angles_from_inclinations
 from rl_gait.ingest.options import IngestOptions
@@ -61,6 +62,7 @@ class Kinematics:
     inclinations_rad: dict[str, np.ndarray] = field(default_factory=dict)
     segment_omega_rad_s: dict[str, np.ndarray] = field(default_factory=dict)
     feet: dict[str, FootSignals] = field(default_factory=dict)
+    frontal_rad: dict[str, np.ndarray] = field(default_factory=dict)  # rl_gait.ingest.frontal.FRONTAL_NAMES -> [T]
 
 
 def imu_kinematics(imu: ImuSet, opts: IngestOptions) -> Kinematics:
@@ -123,10 +125,13 @@ def imu_kinematics(imu: ImuSet, opts: IngestOptions) -> Kinematics:
         if agree and abs(np.mean(agree)) > 0.3:
             if np.mean(agree) < 0:
                 theta["pelvis"] = -theta["pelvis"]
+                ax = axes["pelvis"]
+                axes["pelvis"] = alignment.SegmentAxes(ax.long_axis, -ax.flexion_axis, ax.source)
         else:
             del theta["pelvis"]
             if thighs:
                 notes.append("pelvis tilt not observable (sensor headings differ): hip measured from vertical")
+    frontal = _sensor_frontal_angles(quats, axes, pelvis_signed="pelvis" in theta, notes=notes)
     angles = joint_angles_from_inclinations(theta)
     if static is None:
         angles = apply_walking_priors(angles, opts.priors)
@@ -148,7 +153,24 @@ def imu_kinematics(imu: ImuSet, opts: IngestOptions) -> Kinematics:
         segment_quat_wxyz=np.stack([quats[s] for s in seg_names], axis=1), omega_sagittal=omega_side,
         omega_source=source, breaks_s=np.zeros(0), speed_m_s=None, notes=tuple(notes), calibration=calibration,
         inclinations_rad={k: v for k, v in theta.items() if k != "pelvis"}, segment_omega_rad_s=omega, feet=feet,
+        frontal_rad=frontal,
     )
+
+
+def _sensor_frontal_angles(quats: dict[str, np.ndarray], axes: dict[str, alignment.SegmentAxes], *,
+                           pelvis_signed: bool, notes: list[str]) -> dict[str, np.ndarray]:
+    """Frontal angles from sensor orientations and functional axes (:mod:`rl_gait.ingest.frontal`), heading-free
+    (sensor headings may disagree). Without a pelvis whose medio-lateral sign the thighs confirmed, only the
+    ranges of obliquity and tilt are meaningful: their signs are then unknown and the hips are not measured."""
+    frames = {s: fr.quat_to_matrix(quats[s]) @ fr.segment_frame_from_axes(axes[s].long_axis, axes[s].flexion_axis)
+              for s in ("pelvis", "thigh_r", "thigh_l") if s in quats}
+    if "pelvis" not in frames:
+        return {}
+    if not pelvis_signed:
+        notes.append("pelvic obliquity/tilt signs unknown (pelvis sensor not signed by the thighs): ranges only; "
+                     "hip ab/adduction not measured")
+        frames = {"pelvis": frames["pelvis"]}
+    return fr.frontal_angles_rad(frames, common_heading=False)
 
 
 def _where(recs: list[ImuRecording]) -> Path:
@@ -271,12 +293,16 @@ def strokeavatar_kinematics(clips: list[StrokeAvatarClip], opts: IngestOptions) 
             omega[s], source[s] = w, "d/dt (hip − knee) angles"
     speeds = [c.ave_velocity_m_s for c in clips]
     notes.append(f"{len(clips)} clips in {len(runs)} continuous run(s); speed = mean aveVelocity of the clips")
+    # segment orientations (calibration pose = identity) in one fused heading: the exact hip angle applies
+    frontal = fr.frontal_angles_rad(
+        {s: fr.Y_UP_TO_Z_UP @ fr.quat_to_matrix(quat[:, i]) @ fr.STROKEAVATAR_SEGMENT_FRAME for i, s in enumerate(segs)},
+        common_heading=True)
     if repeated:
         notes.append(f"short run(s) repeated periodically to {REPEATED_RUN_CYCLES}+ cycles (clips → cycles: "
                      f"{', '.join(repeated)}): their strides are copies, stride-to-stride SD is not measured")
     return Kinematics(
         time_s=time, sample_rate_hz=fs, angles_rad=angles, segment_names=tuple(segs), segment_quat_wxyz=quat,
         omega_sagittal=omega, omega_source=source, breaks_s=np.asarray(breaks), speed_m_s=float(np.mean(speeds)),
-        notes=tuple(notes), calibration="vendor (StrokeAvatar calibration pose = identity)",
+        notes=tuple(notes), calibration="vendor (StrokeAvatar calibration pose = identity)", frontal_rad=frontal,
     )
 

@@ -18,6 +18,7 @@ from rl_gait.errors import DataQualityError, InputFormatError, RlGaitError
 from rl_gait.ingest.events import ankle_forward_m, detect_events, strides_from_events
 from rl_gait.ingest.formats.base import ReadContext
 from rl_gait.ingest.formats.registry import FORMAT_CHOICES, detect_format, format_named
+from rl_gait.ingest.frontal import FRONTAL_NAMES
 from rl_gait.ingest.kinematics import Kinematics
 from rl_gait.ingest.missing_joints import (
     curve_time_series,
@@ -29,6 +30,7 @@ from rl_gait.ingest.options import IngestOptions
 from rl_gait.ingest.parameters import (
     joint_ranges_rad,
     mean_sd_curves,
+    normalise_strides,
     push_off_omega,
     spatiotemporal_parameters,
     swing_peak_omega,
@@ -158,6 +160,11 @@ def trial_from_kinematics(kin: Kinematics, *, subject_id: str, height_m: float |
                                      "(conditional model, rl_gait.ingest.missing_joints)"] if est else []),
         "options": opts.provenance(),
     }
+    frontal_names = tuple(n for n in FRONTAL_NAMES if n in kin.frontal_rad)
+    frontal = np.stack([kin.frontal_rad[n] for n in frontal_names], axis=1) if frontal_names else None
+    frontal_curves = np.stack([  # the pelvis over right strides (phase 0 = right IC, as references); hips their own
+        normalise_strides(kin.time_s, kin.frontal_rad[n], strides[n[-1] if n.startswith("hip") else "r"]).mean(axis=0)
+        for n in frontal_names]) if frontal_names else None
     return GaitTrial(
         subject_id=subject_id, sample_rate_hz=float(fs), time_s=kin.time_s, joint_names=joint_names,
         joint_angles_rad=angles, segment_names=kin.segment_names, segment_quat_wxyz=kin.segment_quat_wxyz,
@@ -165,6 +172,7 @@ def trial_from_kinematics(kin: Kinematics, *, subject_id: str, height_m: float |
         symmetry=sym, paretic_side=side, paretic_confidence=conf, height_m=height_m, mass_kg=mass_kg,
         provenance=prov, estimated_joints=tuple(j for j in joint_names if j in est),
         paretic_evidence=tuple(evidence_table(sym, evidence, opts.paretic)),
+        frontal_names=frontal_names, frontal_angles_rad=frontal, frontal_curves_mean_rad=frontal_curves,
     )
 
 

@@ -54,6 +54,11 @@ class GaitTrial:
             segments and speed (their angles are the estimated mean curve played at the side's gait phase).
         paretic_evidence: the evidence for the paretic side, rows of
             :func:`rl_gait.ingest.paretic.evidence_table`.
+        frontal_names: frontal-plane angles measured, subset of
+            :data:`rl_gait.ingest.frontal.FRONTAL_NAMES` (``pelvic_obliquity``, ``pelvic_tilt``,
+            ``hip_adduction_r``, ``hip_adduction_l``); ``()`` when the sensors allow none.
+        frontal_angles_rad: ``[T, K]`` those angles (rad, signs of :mod:`rl_gait.ingest.frontal`).
+        frontal_curves_mean_rad: ``[K, 101]`` stride-normalised means (pelvis: right strides; hips: own side).
     """
 
     subject_id: str
@@ -76,6 +81,9 @@ class GaitTrial:
     provenance: dict = field(default_factory=dict)
     estimated_joints: tuple[str, ...] = ()
     paretic_evidence: tuple[dict, ...] = ()
+    frontal_names: tuple[str, ...] = ()
+    frontal_angles_rad: np.ndarray | None = None
+    frontal_curves_mean_rad: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         t = len(self.time_s)
@@ -91,6 +99,10 @@ class GaitTrial:
             problems.append(f"estimated joints {stray} not in joint_names")
         if unknown := [j for j in self.joint_names if j not in JOINT_NAMES]:
             problems.append(f"unknown joints {unknown}")
+        k = len(self.frontal_names)
+        if k and (self.frontal_angles_rad is None or self.frontal_angles_rad.shape != (t, k)
+                  or self.frontal_curves_mean_rad is None or self.frontal_curves_mean_rad.shape != (k, N_CURVE_POINTS)):
+            problems.append(f"frontal angles/curves do not match frontal_names ({k}) and {t} samples")
         if self.paretic_side not in ("left", "right", "none"):
             problems.append(f"paretic_side {self.paretic_side!r}")
         if set(self.events) != {"r", "l"} or set(self.strides) != {"r", "l"}:
@@ -138,6 +150,9 @@ class GaitTrial:
             "stride_length_source": self.provenance.get("stride_length_source"),
             "peak_knee_flexion_deg": peak_knee,
             "range_of_motion_deg": ranges,
+            "frontal_names": list(self.frontal_names),
+            "pelvic_obliquity_range_deg": self._frontal_range_deg("pelvic_obliquity"),
+            "hip_abduction_range_deg": {s: self._frontal_range_deg(f"hip_adduction_{s}") for s in ("l", "r")},
             "paretic_side": self.paretic_side,
             "paretic_confidence": self.paretic_confidence,
             "paretic_evidence": list(self.paretic_evidence),
@@ -148,6 +163,13 @@ class GaitTrial:
             "provenance": self.provenance,
         })
 
+    def _frontal_range_deg(self, name: str) -> float | None:
+        """Range (max − min) of the stride-mean curve of a frontal angle, degrees (``None`` if not measured)."""
+        if name not in self.frontal_names:
+            return None
+        c = self.frontal_curves_mean_rad[self.frontal_names.index(name)]
+        return round(float(np.degrees(np.nanmax(c) - np.nanmin(c))), 2) if np.isfinite(c).any() else None
+
     def save(self, directory: str | Path) -> Path:
         """Write ``trial.npz`` (arrays) and ``trial.json`` (summary + everything non-array); returns the dir."""
         d = Path(directory)
@@ -157,6 +179,9 @@ class GaitTrial:
             "segment_quat_wxyz": self.segment_quat_wxyz, "curves_mean_rad": self.curves_mean_rad,
             "curves_sd_rad": self.curves_sd_rad,
         }
+        if self.frontal_names:
+            arrays["frontal_angles_rad"] = self.frontal_angles_rad
+            arrays["frontal_curves_mean_rad"] = self.frontal_curves_mean_rad
         for s in ("r", "l"):
             arrays[f"initial_contact_s_{s}"] = self.events[s].initial_contact_s
             arrays[f"foot_off_s_{s}"] = self.events[s].foot_off_s
@@ -193,6 +218,8 @@ class GaitTrial:
             height_m=meta.get("height_m"), mass_kg=meta.get("mass_kg"), provenance=meta.get("provenance", {}),
             estimated_joints=tuple(meta.get("estimated_joints", ())),
             paretic_evidence=tuple(meta.get("paretic_evidence", ())),
+            frontal_names=tuple(meta.get("frontal_names", ())), frontal_angles_rad=a.get("frontal_angles_rad"),
+            frontal_curves_mean_rad=a.get("frontal_curves_mean_rad"),
         )
 
 
