@@ -11,8 +11,10 @@ what policies trained before 2026-11-27 saw).
 
 The fit adds to each leg's hip, knee and ankle a periodic correction with :data:`N_HARMONICS` harmonics of
 that leg's own phase, the one of least mean square size in units of the reference's between-stride SD, such
-that at each initial contact the leading toe is one tread ahead of the trailing toe (depth) and the leading
-foot's lowest point one riser above (up) or below (down) the trailing foot's: four equations, solved exactly
+that at each initial contact the landing toe is where the reference's strategy puts it relative to the other toe
+(:meth:`rl_gait.reference.ReferenceMotion.contact_placements_m`; step-over-step: one tread ahead, its lowest point
+one riser above (up) or below (down) the other foot's; step-to: that for the leading leg, beside it for the
+trailing leg): four equations, solved exactly
 by a least-norm Gauss-Newton iteration; what is left is returned (the env keeps it as
 ``ReferenceTables.stair_fit_residuals_m``).
 """
@@ -55,7 +57,8 @@ def mean_square_weights(n_harmonics: int = N_HARMONICS) -> np.ndarray:
 
 
 def placement_residuals_m(points_xz_m: np.ndarray, pitch_rad: float, depth_m: float, rise_m: float) -> np.ndarray:
-    """``[2]`` m: (leading toe x − trailing toe x − ``depth_m``, leading lowest z − trailing lowest z − ``rise_m``).
+    """``[2]`` m: (leading toe x − trailing toe x − ``depth_m``, leading lowest z − trailing lowest z − ``rise_m``)
+    (the "leading" foot is the one landing; a step-to trailing foot lands with ``depth_m = rise_m = 0``).
 
     The lowest point is a smooth minimum over heel and toe (:data:`SOFT_MIN_M`; the plain minimum has a kink at a
     flat foot, where a stair landing sits).
@@ -79,8 +82,7 @@ def fit_stair_corrections(
     sd_rad: np.ndarray,
     left_contact_phase: float,
     pitch_rad: float,
-    depth_m: float,
-    rise_m: float,
+    placements_m: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fit the corrections; returns ``(coef [2, 2n+1, 3], residuals_m [2, 2])``.
 
@@ -91,7 +93,8 @@ def fit_stair_corrections(
         sd_rad: ``[6]`` per-joint scale of the corrections (rad), floored at :data:`MIN_SD_RAD`.
         left_contact_phase: left initial contact within the right cycle (cycles).
         pitch_rad: the trunk pitch the env asks for.
-        depth_m, rise_m: tread depth and signed riser height (positive up).
+        placements_m: ``[2 contacts r/l, 2 (forward, up)]`` where each initial contact puts the landing foot
+            relative to the other (m; :meth:`rl_gait.reference.ReferenceMotion.contact_placements_m`).
 
     ``coef[s]`` is side s's (r, l) correction of (hip, knee, ankle) as a function of that side's own phase;
     ``residuals_m[i]`` the placement residuals (:func:`placement_residuals_m`) after the fit at the right (0) and
@@ -112,7 +115,7 @@ def fit_stair_corrections(
         for i in range(2):  # right IC: right leads; left IC: left leads
             q = np.concatenate([q_rad[i_ic[i], 3 * s:3 * s + 3] + basis[i][s] @ coef[s] for s in range(2)])
             pts = contact_points(q)
-            out.append(placement_residuals_m(pts if i == 0 else pts[::-1], pitch_rad, depth_m, rise_m))
+            out.append(placement_residuals_m(pts if i == 0 else pts[::-1], pitch_rad, *placements_m[i]))
         return np.concatenate(out)
 
     u = np.zeros(2 * n_coef * 3)

@@ -180,8 +180,10 @@ class ReferenceTables:
 
         down = near_initial_contacts(phase, ref.left_contact_phase)
         task = ref.task
-        rise = task.signed_rise if task.terrain == "stairs" else 0.0
-        right_above_left = np.where(near_contact(phase, 0.0)[down], rise, -rise)  # the leading foot one riser up/down
+        # where each initial contact puts the landing foot (forward, up) relative to the other: on stairs one tread
+        # and one riser on (step-over-step), or the leading foot one on and the trailing foot beside it (step-to)
+        placements = ref.contact_placements_m() if task.terrain == "stairs" else np.zeros((2, 2))
+        right_above_left = np.where(near_contact(phase, 0.0)[down], placements[0, 1], -placements[1, 1])
         points, self.feet, com = kinematics(self.q)
         self.trunk_pitch_rad = (consistent_trunk_pitch_rad(points, down, right_above_left)
                                 if env.trunk_pitch == "reference" else 0.0)
@@ -190,7 +192,7 @@ class ReferenceTables:
             sd = (np.mean(ref.joint_angles_sd_rad, axis=0)[cols] if ref.joint_angles_sd_rad is not None
                   else np.full(len(cols), DEFAULT_REFERENCE_SD_RAD))
             coef, self.stair_fit_residuals_m = fit_stair_corrections(
-                contact_points, self.q, sd, ref.left_contact_phase, self.trunk_pitch_rad, task.step_depth_m, rise)
+                contact_points, self.q, sd, ref.left_contact_phase, self.trunk_pitch_rad, placements)
             dq, dqd = corrections_on_grid(coef, phase, ref.left_contact_phase, ref.cycle_duration_s)
             self.q, self.qd = self.q + dq, self.qd + dqd
             points, self.feet, com = kinematics(self.q)

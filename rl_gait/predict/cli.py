@@ -33,6 +33,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--n-rollouts", type=int, default=20)
     p.add_argument("--duration-s", type=float, default=10.0)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--evaluate-untrained-strategies", action="store_true",
+                   help="also roll out stair strategies (step-to) the checkpoint was not trained on; their entries say "
+                        "so and the verdict does not use them")
     p.add_argument("--push-n", type=float, default=None, help="push force on the pelvis (N); 0 disables")
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=run)
@@ -44,7 +47,7 @@ def settings_from_args(args: argparse.Namespace):
     from rl_gait.predict.settings import Perturbations, PredictionSettings
 
     s = PredictionSettings(families=tuple(args.tasks), n_rollouts=args.n_rollouts, duration_s=args.duration_s,
-                           seed=args.seed)
+                           seed=args.seed, evaluate_untrained_strategies=args.evaluate_untrained_strategies)
     if args.slopes_deg:
         s = replace(s, slope_grades_deg=tuple(args.slopes_deg))
     if args.stairs_cm:

@@ -26,12 +26,14 @@ from rl_gait.predict.settings import PredictionSettings, difficulty_label, diffi
 from rl_gait.predict.verdict import (
     SAFE,
     SUPERVISED,
+    VERDICTS,
     VerdictThresholds,
     evidence,
     family_verdict,
     highest_level,
     verdict,
 )
+from rl_gait.reference.step_to import step_to_reference
 from rl_gait.tasks import Task
 
 SCHEMA_ID = "rl_gait.predictions/1"
@@ -155,6 +157,37 @@ def add_speed_checks(families: dict[str, Any], limit: float) -> None:
                                  "within": None if not np.isfinite(ratio) else bool(ratio <= limit)}
 
 
+UNTRAINED_NOTE = ("not evaluated: the checkpoint was not trained on step-to references (its sidecar's "
+                  "stair_strategies); rl-gait predict --evaluate-untrained-strategies rolls it out anyway")
+STRATEGY_KEYS = ("n_rollouts", "successes", "falls", "success_rate", "success_ci95", "fall_rate", "verdict", "metrics",
+                 "speed_m_s_successful", "toe_clearance_for_verdict_m")
+
+
+def trained_stair_strategies(meta: dict[str, Any]) -> tuple[str, ...]:
+    """The stair strategies a checkpoint's references covered: its sidecar's ``stair_strategies``, else
+    step-over-step only (every checkpoint before step-to references existed)."""
+    return tuple(meta.get("stair_strategies") or ("step_over_step",))
+
+
+def strategy_summary(entry: dict[str, Any], trained: bool, leading_side: str | None) -> dict[str, Any]:
+    """A stair level's entry for one strategy: success, falls, verdict and gait metrics of its rollouts."""
+    return {"evaluated": True, "trained": bool(trained), "leading_side": leading_side,
+            **{k: entry[k] for k in STRATEGY_KEYS}}
+
+
+def best_strategy(strategies: dict[str, dict[str, Any]]) -> str:
+    """The strategy a level's verdict uses: among those evaluated with a checkpoint trained on them, the best
+    verdict, then the higher success rate, then the first listed (step-over-step). A policy never trained on a
+    strategy's references does not speak for it, whatever its rollouts did."""
+    rank = {v: i for i, v in enumerate(VERDICTS)}
+    order = list(strategies)
+    candidates = [k for k, v in strategies.items() if v["evaluated"] and v["trained"]]
+    if not candidates:
+        raise ValueError("no strategy was evaluated with a checkpoint trained on it")
+    return min(candidates, key=lambda k: (rank[strategies[k]["verdict"]], -strategies[k]["success_rate"],
+                                          order.index(k)))
+
+
 def patient_peaks(trial) -> dict[str, float]:
     """Peak (max) of the patient's measured level-walk mean curves, degrees, per joint."""
     if trial is None:
@@ -179,6 +212,7 @@ def predict_tasks(
     progress: Callable[[str, int, int], None] | None = None,
     command: str = "",
     subject: str = "patient",
+    trained_strategies: tuple[str, ...] = ("step_over_step",),
 ) -> dict[str, Any]:
     """Roll ``policy`` out on every task level of ``settings`` and build the predictions document.
 
@@ -192,6 +226,9 @@ def predict_tasks(
         progress: called as ``progress(task_name, done_levels, total_levels)``.
         subject: ``"patient"`` or ``"healthy_control"`` (:func:`predict_healthy_control`), recorded with the
             body's height and mass.
+        trained_strategies: the stair strategies the policy was trained on (:func:`trained_stair_strategies`):
+            each stair level rolls out every strategy of ``settings.stair_strategies`` it was trained on (all with
+            ``evaluate_untrained_strategies``) and takes its verdict from the best (:func:`best_strategy`).
     """
     if subject not in SUBJECTS:
         raise ValueError(f"subject must be one of {SUBJECTS}, got {subject!r}")
@@ -213,24 +250,41 @@ def predict_tasks(
         for fam, tasks in families.items():
             levels = []
             for task in tasks:
-                ref = reference_for_task(task)
-                env.set_task(task, ref)
+                sos = reference_for_task(task)
                 atlas_ref = healthy_reference(task.with_speed(None))
                 atlas_curves = atlas_ref.curves_101()[:, [atlas_ref.column(n) for n in JOINT_NAMES]]
                 atlas_peaks = {n: float(np.degrees(atlas_curves[:, j].max())) for j, n in enumerate(JOINT_NAMES)}
-                records = [record_rollout(policy, env, seed=settings.seed + i, perturb=settings.perturbations,
-                                          duration_s=settings.duration_s) for i in range(settings.n_rollouts)]
-                ex, ez = stair_edges(task, env.terrain_layout)
-                entry = summarise_level(task, records, thresholds, ex, ez, pat_peaks, atlas_peaks, level_sim_peaks)
-                entry["goal_distance_m"] = float(env.goal_distance_m)
-                entry["reference_speed_m_s"] = float(ref.speed_m_s)
+                ex, ez = np.zeros(0), np.zeros(0)
+                evaluated: dict[str, dict[str, Any]] = {}
+                strategies: dict[str, dict[str, Any]] = {}
+                for strategy in (settings.stair_strategies if task.terrain == "stairs" else ("step_over_step",)):
+                    trained = strategy in trained_strategies
+                    if not (trained or settings.evaluate_untrained_strategies):
+                        strategies[strategy] = {"evaluated": False, "trained": False, "note": UNTRAINED_NOTE}
+                        continue
+                    ref = sos if strategy == "step_over_step" else step_to_reference(sos)
+                    env.set_task(task, ref)
+                    records = [record_rollout(policy, env, seed=settings.seed + i, perturb=settings.perturbations,
+                                              duration_s=settings.duration_s) for i in range(settings.n_rollouts)]
+                    ex, ez = stair_edges(task, env.terrain_layout)
+                    entry = summarise_level(task, records, thresholds, ex, ez, pat_peaks, atlas_peaks,
+                                            level_sim_peaks)
+                    entry["goal_distance_m"] = float(env.goal_distance_m)
+                    entry["reference_speed_m_s"] = float(ref.speed_m_s)
+                    evaluated[strategy] = entry
+                    strategies[strategy] = strategy_summary(entry, trained, ref.leading_side)
+                    key = task.name if strategy == "step_over_step" else f"{task.name}__{strategy}"
+                    sim = mean_stride_curves(records)
+                    curves[f"{key}__sim_rad"] = sim if sim is not None else np.full((N_CURVE_POINTS, 6), np.nan)
+                    curves[f"{key}__reference_rad"] = ref.curves_101()[:, [ref.column(n) for n in JOINT_NAMES]]
+                best = best_strategy(strategies)
+                entry = evaluated[best]
+                if task.terrain == "stairs":  # the level's numbers and verdict are its best strategy's
+                    entry["strategies"], entry["best_strategy"] = strategies, best
                 if task.terrain == "level":
                     level_sim_peaks = {n: j["peak_angle_deg"] for n, j in entry["joints"].items()
                                        if j["peak_angle_deg"] is not None}
-                sim = mean_stride_curves(records)
-                curves[f"{task.name}__sim_rad"] = sim if sim is not None else np.full((N_CURVE_POINTS, 6), np.nan)
                 curves[f"{task.name}__atlas_rad"] = atlas_curves
-                curves[f"{task.name}__reference_rad"] = ref.curves_101()[:, [ref.column(n) for n in JOINT_NAMES]]
                 levels.append(entry)
                 done += 1
                 if progress is not None:
@@ -345,7 +399,8 @@ def predict_from_checkpoint(checkpoint: str | Path, *, trial_dir: str | Path | N
                         thresholds=thresholds, trial=trial, env_options=sidecar_env_options(policy.meta),
                         patient_id=str(policy.meta.get("patient_id") or
                                                                          (trial.subject_id if trial else "anonymous")),
-                        checkpoint=str(checkpoint), out_dir=out_dir, progress=progress, command=command)
+                        checkpoint=str(checkpoint), out_dir=out_dir, progress=progress, command=command,
+                        trained_strategies=trained_stair_strategies(policy.meta))
     return doc
 
 
@@ -403,4 +458,4 @@ def predict_healthy_control(*, trial_dir: str | Path | None = None, checkpoint: 
                          thresholds=thresholds, env_options=sidecar_env_options(policy.meta),
                          patient_id=HEALTHY_CONTROL_ID, checkpoint="rl_gait/data/atlas_policy" if checkpoint is None
                          else str(checkpoint), out_dir=out_dir, progress=progress, command=command,
-                         subject="healthy_control")
+                         subject="healthy_control", trained_strategies=trained_stair_strategies(policy.meta))

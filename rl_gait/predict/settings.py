@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from rl_gait.curriculum.curriculum import FAMILIES
 from rl_gait.errors import RlGaitError
+from rl_gait.reference.motion import STAIR_STRATEGIES
 from rl_gait.tasks import Task
 
 
@@ -47,6 +48,11 @@ class PredictionSettings:
         duration_s: simulated seconds per rollout (the env's success needs the goal distance covered).
         seed: first rollout seed.
         perturbations: see :class:`Perturbations`.
+        stair_strategies: how stairs are walked, each rolled out per stair level
+            (:data:`rl_gait.reference.motion.STAIR_STRATEGIES`; step-over-step always, step-to where the
+            checkpoint was trained on it).
+        evaluate_untrained_strategies: roll out a strategy the checkpoint was not trained on too (its entry says
+            so and the verdict does not use it); off by default.
     """
 
     slope_grades_deg: tuple[float, ...] = (2.5, 5.0, 7.5, 10.0, 12.5)
@@ -57,6 +63,8 @@ class PredictionSettings:
     duration_s: float = 10.0
     seed: int = 0
     perturbations: Perturbations = field(default_factory=Perturbations)
+    stair_strategies: tuple[str, ...] = STAIR_STRATEGIES
+    evaluate_untrained_strategies: bool = False
 
     def __post_init__(self) -> None:
         unknown = [f for f in self.families if f not in FAMILIES]
@@ -64,6 +72,9 @@ class PredictionSettings:
             raise RlGaitError(f"unknown task families {unknown}", fix=f"choose from {', '.join(FAMILIES)}")
         if self.n_rollouts < 1 or self.duration_s <= 0:
             raise RlGaitError("n_rollouts must be >= 1 and duration_s > 0")
+        if "step_over_step" not in self.stair_strategies or set(self.stair_strategies) - set(STAIR_STRATEGIES):
+            raise RlGaitError(f"stair_strategies must include step_over_step, from {STAIR_STRATEGIES}; got "
+                              f"{self.stair_strategies}")
         if any(g <= 0 for g in self.slope_grades_deg) or any(h <= 0 for h in self.stair_heights_m):
             raise RlGaitError("slope grades and stair heights must be positive (direction comes from the family)")
 

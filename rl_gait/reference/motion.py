@@ -19,6 +19,8 @@ from rl_gait.joints import JOINT_NAMES
 from rl_gait.tasks import Task
 
 FORMAT_VERSION = 1
+STAIR_STRATEGIES: tuple[str, ...] = ("step_over_step", "step_to")
+"""How stairs are walked: reciprocal (one foot per tread) or non-reciprocal (both feet on every tread)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,11 @@ class ReferenceMotion:
             the feature (the curves the task's were derived from, at the task's speed where the source
             has a speed model); ``None`` on level ground or when unknown. ``WalkEnv(level_approach=True)``
             tracks it on the level approach and switches to this reference for the step onto the feature.
+        stair_strategy: on stairs, ``"step_over_step"`` (reciprocal: every initial contact lands one tread ahead and
+            one riser up/down of the other foot) or ``"step_to"`` (non-reciprocal: ``leading_side`` lands one tread
+            and one riser on, the other foot beside it; :mod:`rl_gait.reference.step_to`). Level and slopes:
+            ``"step_over_step"``.
+        leading_side: ``"right"`` / ``"left"``: the leg that steps onto the next tread first (step-to only).
     """
 
     joint_names: tuple[str, ...]
@@ -62,8 +69,16 @@ class ReferenceMotion:
     stance_fraction: tuple[float, float] = (0.6, 0.6)
     left_contact_phase: float = 0.5
     approach: ReferenceMotion | None = None
+    stair_strategy: str = "step_over_step"
+    leading_side: str | None = None
 
     def __post_init__(self) -> None:
+        if self.stair_strategy not in STAIR_STRATEGIES:
+            raise ValueError(f"stair_strategy must be one of {STAIR_STRATEGIES}, got {self.stair_strategy!r}")
+        if self.stair_strategy == "step_to" and (self.task.terrain != "stairs" or self.leading_side not in
+                                                 ("right", "left")):
+            raise ValueError("a step_to reference must be a stairs reference with leading_side 'right' or 'left', "
+                             f"got {self.task.name!r}, {self.leading_side!r}")
         q = np.asarray(self.joint_angles_rad, dtype=np.float64)
         if q.ndim != 2 or q.shape[1] != len(self.joint_names):
             raise ValueError(f"joint_angles_rad must be [N, {len(self.joint_names)}], got {q.shape}")
@@ -137,6 +152,22 @@ class ReferenceMotion:
         left = (ph - self.left_contact_phase) % 1.0 < self.stance_fraction[1]
         return np.stack([right, left], axis=-1)
 
+    def contact_placements_m(self) -> np.ndarray:
+        """``[2, 2]`` m: where each initial contact puts the landing foot relative to the other — row 0 the right
+        contact (phase 0), row 1 the left (``left_contact_phase``); columns (forward, up). On stairs step-over-step:
+        one tread ahead and one riser up (down: negative) at both; step-to: that for the leading side's contact
+        and ``(0, 0)`` (beside it) for the other; ``(nan, nan)`` off stairs (no placement is asked for)."""
+        t = self.task
+        if t.terrain != "stairs":
+            return np.full((2, 2), np.nan)
+        step = np.array([t.step_depth_m, t.signed_rise])
+        if self.stair_strategy == "step_over_step":
+            return np.stack([step, step])
+        lead = 0 if self.leading_side == "right" else 1
+        out = np.zeros((2, 2))
+        out[lead] = step
+        return out
+
     def curves_101(self) -> np.ndarray:
         """Stride-normalised curves ``[101, J]`` in radians at 0, 1, …, 100 % of the cycle."""
         return self.angles_at(np.linspace(0.0, 1.0, 101))
@@ -178,6 +209,8 @@ class ReferenceMotion:
             "source": self.source,
             "stance_fraction": list(self.stance_fraction),
             "left_contact_phase": self.left_contact_phase,
+            "stair_strategy": self.stair_strategy,
+            "leading_side": self.leading_side,
         }
 
     @classmethod
@@ -210,4 +243,6 @@ class ReferenceMotion:
             # references saved before contact timing was recorded get the healthy values
             stance_fraction=tuple(meta.get("stance_fraction", (0.6, 0.6))),
             left_contact_phase=float(meta.get("left_contact_phase", 0.5)), approach=approach,
+            # references saved before stair strategies existed are step-over-step
+            stair_strategy=meta.get("stair_strategy", "step_over_step"), leading_side=meta.get("leading_side"),
         )

@@ -63,7 +63,8 @@ def verdict_table(doc: dict[str, Any]) -> str:
         cells = " ".join(
             f'<span class="{lv["verdict"].replace(" ", "-")}">&nbsp;{html.escape(lv["difficulty_label"])}: '
             f'{100 * lv["success_rate"]:.0f}% [{100 * lv["success_ci95"][0]:.0f}–{100 * lv["success_ci95"][1]:.0f}]'
-            f', {lv["falls"]}&nbsp;</span>' for lv in f["levels"])
+            f', {lv["falls"]}{" (step-to)" if lv.get("best_strategy") == "step_to" else ""}&nbsp;</span>'
+            for lv in f["levels"])
         rows.append(f'<tr><td>{fam.replace("_", " ")}</td><td class="{f["verdict"].replace(" ", "-")}">'
                     f'{f["verdict"]}</td><td>{f["highest_safe_level"] or "—"}</td>'
                     f'<td>{f["highest_recommended_level"] or "—"}</td><td>{cells}</td></tr>')
@@ -77,6 +78,32 @@ def verdict_table(doc: dict[str, Any]) -> str:
             f'with small pushes and start-pose noise. What they can show: {html.escape(evidence_line(doc))} They '
             f'describe the simulated body under these perturbations, not the person\'s clinical risk.</p>')
     return f"<h2>Task verdicts</h2><table>{head}{''.join(rows)}</table>{note}"
+
+
+def strategies_table(doc: dict[str, Any]) -> str:
+    """Per stair level: step-over-step and step-to (success, falls, verdict, speed), and which the verdict uses."""
+    rows = []
+    for fam in ("stairs_up", "stairs_down"):
+        for lv in (doc["families"].get(fam) or {}).get("levels", []):
+            cells = []
+            for name in ("step_over_step", "step_to"):
+                st = (lv.get("strategies") or {}).get(name)
+                if st is None or not st["evaluated"]:
+                    cells.append("<td>not evaluated: policy not trained on it</td>")
+                    continue
+                mark = "" if st["trained"] else " — policy not trained on it, not used"
+                lead = f", {st['leading_side']} leg first" if st.get("leading_side") else ""
+                cells.append(f'<td class="{st["verdict"].replace(" ", "-")}">{st["successes"]}/{st["n_rollouts"]}, '
+                             f'{st["falls"]} falls, {st["verdict"]}{lead}{mark}</td>')
+            best = (lv.get("best_strategy") or "step_over_step").replace("_", "-")
+            rows.append(f"<tr><td>{lv['task']}</td>{''.join(cells)}<td>{best}</td></tr>")
+    if not rows:
+        return ""
+    head = ("<tr><th>stairs</th><th>step-over-step</th><th>step-to (up: non-paretic leg first; down: paretic leg "
+            "first)</th><th>verdict uses</th></tr>")
+    note = ('<p class="note">Step-to: both feet on every tread, the same leg first (rl_gait.reference.step_to). '
+            'A strategy is rolled out only with a policy trained on its references; no handrail is simulated.</p>')
+    return f"<h2>Stair strategies</h2><table>{head}{''.join(rows)}</table>{note}"
 
 
 def healthy_control_table(doc: dict[str, Any], healthy: dict[str, Any]) -> str:
@@ -169,6 +196,7 @@ def build_report(run_dir: str | Path, out_path: str | Path | None = None, *, che
     parts.append("<h2>Level-walk fidelity</h2>")
     parts.append(_img(fig.fidelity_figure(measured, curves.get("level__sim_rad")), "image/png", "fidelity"))
     parts.append(verdict_table(doc))
+    parts.append(strategies_table(doc))
     healthy_dir = run / "predictions" / HEALTHY_CONTROL_DIR
     if (healthy_dir / "predictions.json").is_file():
         parts.append(healthy_control_table(doc, load_predictions(healthy_dir)))

@@ -71,7 +71,8 @@ def toy_gait(n: int = 200, amp_hip: float = 0.5) -> np.ndarray:
 @pytest.mark.parametrize("rise", [0.17, -0.12])
 def test_fit_places_the_feet_and_the_correction_is_smooth(rise):
     q = toy_gait()
-    coef, res = fit_stair_corrections(two_link_points, q, np.radians([8, 8, 6, 8, 8, 6]), 0.5, 0.0, 0.30, rise)
+    coef, res = fit_stair_corrections(two_link_points, q, np.radians([8, 8, 6, 8, 8, 6]), 0.5, 0.0,
+                                      np.array([[0.30, rise]] * 2))
     assert np.max(np.abs(res)) < 1e-4
     phase = np.arange(q.shape[0]) / q.shape[0]
     dq, dqd = corrections_on_grid(coef, phase, 0.5, cycle_duration_s=1.2)
@@ -83,21 +84,34 @@ def test_fit_places_the_feet_and_the_correction_is_smooth(rise):
     np.testing.assert_allclose(dqd, num, atol=2e-3 * np.abs(dqd).max())
 
 
+def test_fit_places_a_step_to_cycle_lead_on_the_next_tread_trail_beside_it():
+    q = toy_gait()
+    placements = np.array([[0.30, 0.17], [0.0, 0.0]])  # right leads one tread up, left lands beside it
+    coef, res = fit_stair_corrections(two_link_points, q, np.radians([8, 8, 6, 8, 8, 6]), 0.5, 0.0, placements)
+    assert np.max(np.abs(res)) < 2e-3  # a larger change than step-over-step's: the iterations leave ~1 mm here
+    dq, _ = corrections_on_grid(coef, np.arange(q.shape[0]) / q.shape[0], 0.5, cycle_duration_s=1.2)
+    np.testing.assert_allclose(placement_residuals_m(two_link_points(q[0] + dq[0]), 0.0, 0.30, 0.17), 0.0, atol=2e-3)
+    np.testing.assert_allclose(placement_residuals_m(two_link_points(q[100] + dq[100])[::-1], 0.0, 0.0, 0.0), 0.0,
+                               atol=2e-3)
+
+
 def test_fit_changes_nothing_where_the_feet_already_fit():
     q = toy_gait()
     pts = two_link_points(q[0])
     depth = pts[0, 1, 0] - pts[1, 1, 0]
     rise = float(placement_residuals_m(pts, 0.0, depth, 0.0)[1])  # the toy's own toe spread and height difference
     # the same at the left contact by the toy's symmetry: nothing to correct
-    coef, res = fit_stair_corrections(two_link_points, q, np.radians([8] * 6), 0.5, 0.0, depth, rise)
+    coef, res = fit_stair_corrections(two_link_points, q, np.radians([8] * 6), 0.5, 0.0, np.array([[depth, rise]] * 2))
     np.testing.assert_allclose(coef, 0.0, atol=1e-9)
     assert np.max(np.abs(res)) < 1e-9
 
 
 def test_fit_moves_the_joints_with_the_larger_sd_more():
     q = toy_gait()
-    small_knee = fit_stair_corrections(two_link_points, q, np.radians([8, 2, 6, 8, 2, 6]), 0.5, 0.0, 0.30, 0.17)[0]
-    large_knee = fit_stair_corrections(two_link_points, q, np.radians([8, 20, 6, 8, 20, 6]), 0.5, 0.0, 0.30, 0.17)[0]
+    small_knee = fit_stair_corrections(two_link_points, q, np.radians([8, 2, 6, 8, 2, 6]), 0.5, 0.0,
+                                      np.array([[0.30, 0.17]] * 2))[0]
+    large_knee = fit_stair_corrections(two_link_points, q, np.radians([8, 20, 6, 8, 20, 6]), 0.5, 0.0,
+                                      np.array([[0.30, 0.17]] * 2))[0]
     w = mean_square_weights()[None, :, None]
     rms = lambda c: np.sqrt(np.sum(w * c**2, axis=1))  # noqa: E731  [side, joint] cycle RMS
     assert rms(large_knee)[:, 1].sum() > 2 * rms(small_knee)[:, 1].sum()

@@ -146,3 +146,50 @@ def test_healthy_control_cli_rolls_the_shipped_prior_out(tmp_path, capsys):
     # without --healthy a checkpoint is required: one line, no traceback
     assert main(["predict", "--tasks", "level", "--out", str(tmp_path / "x")]) != 0
     assert "--checkpoint is required" in capsys.readouterr().err
+
+
+def test_stair_levels_carry_both_strategies_and_the_verdict_names_the_best(predictions):
+    doc, _ = predictions
+    lv = doc["families"]["stairs_down"]["levels"][0]
+    # a checkpoint not trained on step-to: the strategy is listed, not evaluated, and says why
+    assert lv["best_strategy"] == "step_over_step" and lv["strategies"]["step_to"]["evaluated"] is False
+    assert "not trained on step-to" in lv["strategies"]["step_to"]["note"]
+    sos = lv["strategies"]["step_over_step"]
+    assert sos["trained"] and (sos["successes"], sos["verdict"]) == (lv["successes"], lv["verdict"])
+    assert "strategies" not in doc["families"]["slope_up"]["levels"][0]
+
+
+def test_step_to_rollouts_when_trained_or_asked_for(tmp_path):
+    from dataclasses import replace
+
+    from rl_gait.body import BodyParams, PDParams
+    from rl_gait.reference import healthy_reference
+
+    body = BodyParams()
+    settings = PredictionSettings(n_rollouts=1, duration_s=1.0, families=("stairs_up",), stair_heights_m=(0.12,))
+    kw = dict(body=body, pd=PDParams.default_for(body), reference_for_task=healthy_reference)
+    doc = predict_tasks(ZeroResidualPolicy(), settings=settings, trained_strategies=("step_over_step", "step_to"),
+                        out_dir=tmp_path, **kw)
+    lv = doc["families"]["stairs_up"]["levels"][0]
+    st = lv["strategies"]["step_to"]
+    assert st["evaluated"] and st["trained"] and st["leading_side"] == "right" and st["n_rollouts"] == 1
+    with np.load(tmp_path / "curves.npz") as z:
+        assert z["stairs_up_12cm__step_to__reference_rad"].shape == (101, 6)
+    # asked for although untrained: rolled out, flagged, and never the verdict's strategy
+    doc = predict_tasks(ZeroResidualPolicy(), settings=replace(settings, evaluate_untrained_strategies=True), **kw)
+    lv = doc["families"]["stairs_up"]["levels"][0]
+    assert lv["strategies"]["step_to"]["evaluated"] and not lv["strategies"]["step_to"]["trained"]
+    assert lv["best_strategy"] == "step_over_step"
+
+
+def test_best_strategy_rule():
+    from rl_gait.predict.predict import best_strategy
+
+    def s(verdict, rate, trained=True):
+        return {"evaluated": True, "trained": trained, "verdict": verdict, "success_rate": rate}
+
+    assert best_strategy({"step_over_step": s("not recommended", 0.4), "step_to": s("supervised", 0.6)}) == "step_to"
+    assert best_strategy({"step_over_step": s("supervised", 0.6), "step_to": s("supervised", 0.9)}) == "step_to"
+    assert best_strategy({"step_over_step": s("supervised", 0.9), "step_to": s("supervised", 0.9)}) == "step_over_step"
+    assert best_strategy({"step_over_step": s("not recommended", 0.1),
+                          "step_to": s("safe", 1.0, trained=False)}) == "step_over_step"
