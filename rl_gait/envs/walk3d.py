@@ -106,7 +106,7 @@ class Reward3DWeights(R.RewardWeights):
     @property
     def term_names(self) -> tuple[str, ...]:
         return ("pose", "frontal_pose", "joint_velocity", "feet", "com_height", "speed", "upright", "heading",
-                "step_length", "contact")
+                "step_length", "contact", "speed_excess")
 
 
 def fall_direction(com_rel_support_heading_m: np.ndarray) -> str:
@@ -427,6 +427,8 @@ class Walk3DEnv(gym.Env):
                 "step_length": R.step_length_reward(step_m, ref.step_length_m, w.step_length * self._steps_per_touchdown,
                                                     w.k_step_length_per_m2),
                 "contact": R.contact_timing_reward(contacts, ref.stance[i], w.contact),
+                "speed_excess": R.speed_excess_penalty(vx, self._target_vx_m_s, w.speed_excess,
+                                                       w.k_speed_excess_s2_per_m2),
             }
         reward = sum(terms.values())
         distance = x - self._x_start
