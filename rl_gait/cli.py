@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MUJOCO_GL", "egl")
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # what handlers record (rl_gait.pseudonym)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

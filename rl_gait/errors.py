@@ -8,6 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+EXIT_OK = 0
+"""Everything asked for was done."""
+EXIT_INCOMPLETE = 1
+"""Work is left (e.g. a sweep with a patient without a finished trial): rerun the same command to resume."""
+EXIT_ERROR = 2
+"""Nothing was done: bad input or usage, one ``error:`` line on stderr."""
+EXIT_PARTIAL = 3
+"""A cohort finished without some patients whose inputs could not be read (listed on stderr and in
+``sweep.json`` ``skipped_inputs``); fix or drop those inputs."""
+
 
 class RlGaitError(Exception):
     """An input or usage problem the user can fix. ``str(err)`` is a single line."""

@@ -20,7 +20,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--mass-kg", type=float, default=None, help="subject body mass (kg)")
     p.add_argument("--sensor-map", default=None,
                    help="sensorspec.json-style map {segment: sensor id}; default: sensorspec* in the folder")
-    p.add_argument("--subject-id", default=None, help="pseudonymous id (default: derived from the file names)")
+    p.add_argument("--subject-id", default=None, help="pseudonymous id (default: a hash of the files' content, rl_gait.pseudonym)")
     p.add_argument("--sample-rate-hz", type=float, default=None, help="override the sample rate")
     p.add_argument("--walk-distance-m", type=float, default=None, help="walked distance, gives the speed")
     p.add_argument("--speed-m-s", type=float, default=None, help="walking speed if known (e.g. treadmill)")

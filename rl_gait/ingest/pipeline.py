@@ -9,6 +9,7 @@ Imports no Ray, torch or MuJoCo.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,7 @@ from rl_gait.ingest.sensors import load_sensor_map, sensor_map_from_dict
 from rl_gait.ingest.trial import GaitEvents, GaitTrial
 from rl_gait.ingest.zupt import foot_trajectory, stride_lengths_m
 from rl_gait.joints import JOINT_NAMES
+from rl_gait.pseudonym import pseudonymous_id, redact_obj
 
 __all__ = ["FORMAT_CHOICES", "IngestOptions", "ingest", "trial_from_kinematics"]
 
@@ -258,16 +260,11 @@ def ingest(paths: str | Path | list[str | Path], *, format: str = "auto", height
     digests = [sha256(f) for f in files]
     provenance = {
         "format": fmt.name,
-        "inputs": [{"path": str(f), "sha256": h} for f, h in zip(files, digests, strict=True)],
+        # content hashes, no names: no input file name or path leaves ingestion (rl_gait.pseudonym)
+        "inputs": [{"sha256": h, "suffix": f.suffix.lower()} for f, h in zip(files, digests, strict=True)],
         "sensor_map": {k: v for k, v in smap.items()} or None,
     }
-    sid = subject_id or _default_subject_id(digests)
-    return trial_from_kinematics(kin, subject_id=sid, height_m=height_m, mass_kg=mass_kg,
-                                 provenance=provenance, opts=opts, where=where)
-
-
-def _default_subject_id(file_digests: list[str]) -> str:
-    """A pseudonymous id: the first 10 hex digits of the hash of the input files' sha256 digests, in any
-    order (two people recorded with the same sensor set have the same file names, never the same data)."""
-    h = hashlib.sha256("".join(sorted(file_digests)).encode()).hexdigest()
-    return f"subject-{h[:10]}"
+    trial = trial_from_kinematics(kin, subject_id=subject_id or pseudonymous_id(digests), height_m=height_m,
+                                  mass_kg=mass_kg, provenance=provenance, opts=opts, where=where)
+    # notes name the files they are about: the names become content-hash tokens
+    return replace(trial, provenance=redact_obj(trial.provenance, files, [f"<input sha256:{h[:12]}>" for h in digests]))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shlex
-import sys
 from pathlib import Path
 
 
@@ -57,6 +55,7 @@ def load_trial(paths: list[Path], *, height_m: float | None, mass_kg: float | No
 def run(args: argparse.Namespace) -> int:
     from rl_gait.body import BodyParams, PDParams
     from rl_gait.learner import Budget, build_config, train
+    from rl_gait.pseudonym import input_token, recorded_command
     from rl_gait.reference.patient import reference_for
     from rl_gait.tasks import Task
 
@@ -72,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
                           num_envs_per_env_runner=args.envs_per_runner, num_learners=args.learners,
                           warm_start=warm_start_arg(args.warm_start, args.mode))
     result = train(config, budget=budget, out_dir=args.out, progress=not args.no_progress,
-                   patient_id=trial.subject_id, command=shlex.join(["rl-gait", *sys.argv[1:]]),
-                   extra_sidecar={"trial": [str(p.resolve()) for p in args.trial], "paretic_side": trial.paretic_side})
+                   patient_id=trial.subject_id, command=recorded_command(args.argv, args.trial),
+                   extra_sidecar={"trial": [input_token(p) for p in args.trial], "paretic_side": trial.paretic_side})
     f = result.fidelity
     print(f"trained {args.mode} policy for {trial.subject_id}: {result.steps:,} env steps in {result.wall_s:.0f} s")
     print(f"  fidelity: joint RMSE {f['rmse_deg_mean']:.1f}° (r = {f['pearson_r_mean']:.2f}), endpoint "

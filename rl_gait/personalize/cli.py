@@ -6,9 +6,11 @@ Heavy imports (Ray, torch, MuJoCo) happen inside the handler.
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from pathlib import Path
+from typing import Any
+
+from rl_gait.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_PARTIAL, RlGaitError
 
 BUDGETS = ("smoke", "quick", "standard", "full")
 
@@ -30,6 +32,8 @@ def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
                    help="checkpoint whose policy initialises every trial; 'atlas' (default) = the shipped healthy "
                         "atlas policy, 'none' = random initialisation")
     p.add_argument("--experiment-name", default="personalize", help="Tune experiment name (resume key)")
+    p.add_argument("--write-id-map", type=Path, default=None, metavar="PATH",
+                   help="also write the pseudonym -> input path map to PATH (outside --out; identifies patients)")
 
 
 def warm_start_arg(value: str) -> str | None:
@@ -55,12 +59,53 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def sweep_from_args(args: argparse.Namespace, trial_paths: list[Path | list[Path]], address: str | None) -> int:
-    """Load the patients, start/connect Ray, run the sweep and print where the results are."""
+def load_cohort(trial_paths: list[Path | list[Path]]) -> tuple[dict[str, tuple[Any, list[Path]]],
+                                                               list[tuple[list[Path], RlGaitError]]]:
+    """``{patient id: (patient, its input paths)}`` of every input that loads, and the inputs that do not
+    with their one-line errors: one bad recording does not sink a cohort. The same recording given twice
+    is one patient (the second is listed as skipped)."""
     from rl_gait.personalize.patients import load_patient
-    from rl_gait.personalize.sweep import SweepBudget, init_ray, run_sweep
 
-    patients = [load_patient(path) for path in trial_paths]
+    loaded: dict[str, tuple[Any, list[Path]]] = {}
+    skipped: list[tuple[list[Path], RlGaitError]] = []
+    for path in trial_paths:
+        paths = [path] if isinstance(path, str | Path) else list(path)
+        try:
+            patient = load_patient(path)
+        except RlGaitError as err:
+            skipped.append((paths, err))
+            continue
+        if patient.patient_id in loaded:
+            skipped.append((paths, RlGaitError(f"same recording as an earlier input (patient {patient.patient_id})",
+                                               fix="pass it once")))
+            continue
+        loaded[patient.patient_id] = (patient, paths)
+    return loaded, skipped
+
+
+def sweep_from_args(args: argparse.Namespace, trial_paths: list[Path | list[Path]], address: str | None) -> int:
+    """Load the patients, start/connect Ray, run the sweep and print where the results are.
+
+    Returns an exit code of :mod:`rl_gait.errors`: 0 every patient personalized, 3 (``EXIT_PARTIAL``) the
+    others finished but some inputs could not be read, 1 a patient has no finished trial yet (rerun).
+    """
+    from rl_gait.personalize.sweep import SweepBudget, init_ray, run_sweep
+    from rl_gait.pseudonym import input_token, recorded_command, redact, write_id_map
+
+    flat = [p for path in trial_paths for p in ([path] if isinstance(path, str | Path) else path)]
+    if args.write_id_map is not None:  # refuse a place inside --out before the sweep
+        write_id_map(args.write_id_map, {}, args.out)
+    loaded, skipped = load_cohort(trial_paths)
+    patients = [patient for patient, _ in loaded.values()]
+    if not patients and len(skipped) == 1:
+        raise skipped[0][1]
+    for _, err in skipped:
+        print(f"error: {err}" + (" (skipped)" if patients else ""), file=sys.stderr)
+    if not patients:
+        raise RlGaitError(f"none of the {len(skipped)} patient inputs could be read", fix="see the errors above")
+    # what outputs may say about a skipped input: its content hash and its error without names or paths
+    skipped_inputs = [{"input": " ".join(input_token(p) for p in paths), "error": redact(str(err), flat)}
+                      for paths, err in skipped]
     budget = SweepBudget.preset(args.budget).with_trial(
         num_env_runners=args.env_runners, seed=args.seed,
         warm_start=warm_start_arg(args.warm_start))
@@ -69,19 +114,27 @@ def sweep_from_args(args: argparse.Namespace, trial_paths: list[Path | list[Path
     init_ray(address, num_cpus=args.num_cpus)
     outcome = run_sweep(patients, args.out, budget, storage_path=args.storage_path,
                         experiment_name=args.experiment_name, max_concurrent=args.max_concurrent, seed=args.seed,
-                        command=" ".join(shlex.quote(a) for a in sys.argv))
+                        command=recorded_command(getattr(args, "argv", sys.argv[1:]), flat),
+                        skipped_inputs=skipped_inputs)
     if outcome.resumed:
         print(f"[personalize] resumed the sweep in {outcome.experiment_path}")
     for pid, best in outcome.patients.items():
         print(f"[personalize] {pid}: best objective {best.objective:.3f} (trial {best.trial_id}, "
               f"{best.n_trials} trials) → {best.checkpoint_dir}")
     print(f"[personalize] trials: {outcome.trials_csv}\n[personalize] plot: {outcome.plot}")
+    if args.write_id_map is not None:
+        ids = {pid: paths for pid, (_, paths) in loaded.items()}
+        print(f"[personalize] id map: {write_id_map(args.write_id_map, ids, args.out)}")
     missing = [p.patient_id for p in patients if p.patient_id not in outcome.patients]
     if missing:
         print(f"error: no finished trial for {', '.join(missing)} — rerun the same command to resume",
               file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_INCOMPLETE
+    if skipped:
+        print(f"[personalize] partial: {len(skipped)} input(s) skipped (listed in sweep.json), "
+              f"{len(patients)} patient(s) personalized — exit code {EXIT_PARTIAL}", file=sys.stderr)
+        return EXIT_PARTIAL
+    return EXIT_OK
 
 
 def run(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from rl_gait.body import BodyParams
 from rl_gait.errors import InputFormatError
 from rl_gait.joints import JOINT_NAMES
 from rl_gait.personalize.space import PatientPrior, prior_from_trial, rom_ratio
+from rl_gait.pseudonym import content_sha256, input_token, pseudonymous_id
 from rl_gait.reference import ReferenceMotion
 from rl_gait.tasks import Task
 
@@ -31,7 +32,8 @@ class PatientSpec:
         reference: the level-ground reference the policy imitates and is scored against.
         body: height and mass (passive joint properties are set per candidate).
         prior: what the trial says before simulation (drives the search space).
-        source: the file or folder it was loaded from.
+        source: what kind of input it was loaded from and that input's content hash (never its path:
+            outputs carry it, :mod:`rl_gait.pseudonym`).
     """
 
     patient_id: str
@@ -64,7 +66,10 @@ def patient_from_trial(trial: Any, source: str = "") -> PatientSpec:
 
 def load_patient(path: str | Path | Sequence[str | Path]) -> PatientSpec:
     """The patient in ``path``: a ReferenceMotion ``.npz``, a saved GaitTrial folder, or the wearable
-    file(s) of one walk (several files, e.g. consecutive StrokeAvatar clips, are ingested together)."""
+    file(s) of one walk (several files, e.g. consecutive StrokeAvatar clips, are ingested together).
+
+    The patient id is pseudonymous: a trial's ``subject_id`` (ingestion derives it from the recording's
+    content), for a reference ``.npz`` the hash of its ``.npz`` and ``.json`` bytes — never a file name."""
     paths = [Path(x).expanduser().resolve() for x in ([path] if isinstance(path, str | Path) else path)]
     for p in paths:
         if not p.exists():
@@ -73,7 +78,7 @@ def load_patient(path: str | Path | Sequence[str | Path]) -> PatientSpec:
     if len(paths) > 1:
         from rl_gait.ingest import ingest
 
-        return patient_from_trial(ingest(paths), source=" ".join(str(p) for p in paths))
+        return patient_from_trial(ingest(paths), source="wearable " + " ".join(input_token(p) for p in paths))
     p = paths[0]
     if p.suffix == ".npz" and p.with_suffix(".json").is_file():
         reference = ReferenceMotion.load(p)
@@ -81,12 +86,13 @@ def load_patient(path: str | Path | Sequence[str | Path]) -> PatientSpec:
         if missing:
             raise InputFormatError(f"reference lacks joints {sorted(missing)}", path=p,
                                    fix="make the reference with rl_gait.reference.reference_for")
-        return patient_from_reference(p.stem, reference, source=str(p))
+        pid = pseudonymous_id([content_sha256(p), content_sha256(p.with_suffix(".json"))])
+        return patient_from_reference(pid, reference, source=f"reference {input_token(p)}")
     from rl_gait.ingest import GaitTrial, ingest
 
     if p.is_dir() and (p / "trial.json").is_file():
-        return patient_from_trial(GaitTrial.load(p), source=str(p))
-    return patient_from_trial(ingest([p]), source=str(p))
+        return patient_from_trial(GaitTrial.load(p), source=f"trial {input_token(p)}")
+    return patient_from_trial(ingest([p]), source=f"wearable {input_token(p)}")
 
 
 def discover_patients(folder: str | Path) -> list[Path]:

@@ -181,8 +181,12 @@ def run_sweep(
     command: str = "",
     progress_stream: Any = None,
     tuner_hook: Callable[[Any], None] | None = None,
+    skipped_inputs: Sequence[dict[str, str]] = (),
 ) -> SweepOutcome:
     """Run (or resume) the sweep of ``patients`` and write the outputs (see the module docstring).
+
+    ``skipped_inputs`` (``{"input": token, "error": one line}``, no names or paths: :mod:`rl_gait.pseudonym`)
+    are the cohort's inputs that could not be read; ``sweep.json`` lists them.
 
     Ray must be initialised (:func:`init_ray`). ``max_concurrent`` caps running trials (default: the
     cluster's CPUs divided by the CPUs per trial; on an autoscaling cluster pass the target size).
@@ -254,6 +258,7 @@ def run_sweep(
         "patients": {pid: {"objective": o.objective, "trial_id": o.trial_id, "checkpoint": o.checkpoint_dir,
                            "n_trials": o.n_trials} for pid, o in outcomes.items()},
         "missing_patients": [pid for pid in ids if pid not in outcomes],
+        "skipped_inputs": list(skipped_inputs),
     }
     (out / "sweep.json").write_text(json.dumps(summary, indent=2, allow_nan=True))
     return SweepOutcome(str(out), exp_path, str(trials_csv), str(plot), outcomes, rows, resumed)

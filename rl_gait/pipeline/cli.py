@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import shlex
-import sys
+import json
 from pathlib import Path
 
 BUDGETS = ("smoke", "demo", "quick", "standard")
@@ -30,6 +29,8 @@ def add_parser(subparsers) -> None:
                    help="smoke (minutes, tests), demo (<= 15 min on 2 cores), quick, standard (cluster)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--write-id-map", type=Path, default=None, metavar="PATH",
+                   help="also write the pseudonym -> input path map to PATH (outside --out; identifies the patient)")
     p.set_defaults(func=run)
 
     d = subparsers.add_parser("demo", help="run the main job on the bundled synthetic sample patient",
@@ -40,31 +41,33 @@ def add_parser(subparsers) -> None:
     d.set_defaults(func=demo)
 
 
-def _command() -> str:
-    return "rl-gait " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-
-
 def run(args: argparse.Namespace) -> int:
     from rl_gait.pipeline.run import PipelineBudget, RunInputs, run_pipeline
+    from rl_gait.pseudonym import recorded_command, write_id_map
 
     inputs = RunInputs(tuple(str(Path(p).resolve()) for p in args.trial), height_m=args.height_m,
                        mass_kg=args.mass_kg, walk_distance_m=args.walk_distance_m, subject_id=args.subject_id,
                        seed=args.seed, speed_m_s=args.speed_m_s, max_gap_s=args.max_gap_s)
-    report = run_pipeline(inputs, args.out, PipelineBudget.preset(args.budget), command=_command())
+    if args.write_id_map is not None:  # refuse a place inside --out before hours of work
+        write_id_map(args.write_id_map, {}, args.out)
+    report = run_pipeline(inputs, args.out, PipelineBudget.preset(args.budget),
+                          command=recorded_command(args.argv, args.trial))
+    if args.write_id_map is not None:
+        subject = json.loads((Path(args.out) / "trial" / "trial.json").read_text())["subject_id"]
+        print(f"id map: {write_id_map(args.write_id_map, {subject: args.trial}, args.out)}")
     print(f"report: {report}")
     return 0
 
 
 def demo(args: argparse.Namespace) -> int:
-    import json
-
     from rl_gait.pipeline.run import PipelineBudget, RunInputs, run_pipeline
     from rl_gait.pipeline.sample_patient import SAMPLE_CSV, SAMPLE_DIR, SAMPLE_SIDECAR
+    from rl_gait.pseudonym import recorded_command
 
     side = json.loads((SAMPLE_DIR / SAMPLE_SIDECAR).read_text())
     ing = side["ingest"]
     inputs = RunInputs((str(SAMPLE_DIR / SAMPLE_CSV),), height_m=ing["height_m"], mass_kg=ing["mass_kg"],
                        walk_distance_m=ing["walk_distance_m"], subject_id=side["patient_id"])
-    report = run_pipeline(inputs, args.out, PipelineBudget.preset(args.budget), command=_command())
+    report = run_pipeline(inputs, args.out, PipelineBudget.preset(args.budget), command=recorded_command(args.argv, []))
     print(f"\nreport: {report.resolve()}  (open it in a browser; it is self-contained)")
     return 0

@@ -58,14 +58,13 @@ def settings_from_args(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
     from rl_gait.errors import RlGaitError
     from rl_gait.predict.predict import predict_from_checkpoint, predict_healthy_control
     from rl_gait.predict.table import print_predictions
+    from rl_gait.pseudonym import recorded_command
 
     settings = settings_from_args(args)
-    command = "rl-gait " + " ".join(sys.argv[1:])
+    command = recorded_command(args.argv, [args.trial] if args.trial else [])
     if args.healthy:
         doc = predict_healthy_control(trial_dir=args.trial, checkpoint=args.checkpoint, settings=settings,
                                       out_dir=args.out, command=command)

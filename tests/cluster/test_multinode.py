@@ -49,4 +49,4 @@ def test_two_trial_sweep_runs_on_both_nodes(tmp_path, patient_reference):
     assert len(rows) == 2
     assert {r["status"] for r in rows} == {"completed"}
     assert len({r["node_id"] for r in rows}) == 2, "each 1-CPU node should have run one trial"
-    assert (out / "p1" / "checkpoint" / "rl_gait.json").is_file()
+    assert (out / rows[0]["patient_id"] / "checkpoint" / "rl_gait.json").is_file()

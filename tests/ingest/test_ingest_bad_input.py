@@ -131,13 +131,14 @@ def test_cli_prints_one_error_line(tmp_path, capsys):
 def test_default_subject_id_follows_the_data_not_the_file_names(tmp_path):
     """Two people recorded with the same sensors have the same file names: their pseudonymous ids must
     differ; the same recordings (in any folder, any order) keep one id."""
-    from rl_gait.ingest.pipeline import _default_subject_id, sha256
+    from rl_gait.ingest.pipeline import sha256
+    from rl_gait.pseudonym import pseudonymous_id
 
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     for d, text in ((a, "1 2 3"), (b, "4 5 6"), (c, "1 2 3")):
         d.mkdir()
         (d / "MT_00B47786.txt").write_text(text)
         (d / "MT_00B4778E.txt").write_text("same")
-    ids = [_default_subject_id([sha256(f) for f in sorted(d.iterdir())]) for d in (a, b, c)]
+    ids = [pseudonymous_id([sha256(f) for f in sorted(d.iterdir())]) for d in (a, b, c)]
     assert ids[0] != ids[1] and ids[0] == ids[2] and ids[0].startswith("subject-") and len(ids[0]) == 18
-    assert _default_subject_id([sha256(f) for f in sorted(a.iterdir(), reverse=True)]) == ids[0]
+    assert pseudonymous_id([sha256(f) for f in sorted(a.iterdir(), reverse=True)]) == ids[0]

@@ -13,7 +13,10 @@ DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 def test_reference_npz_roundtrip_keeps_the_prior(tmp_path, patient_p1):
     path = patient_p1.reference.save(tmp_path / "p1.npz")
     loaded = load_patient(path)
-    assert loaded.patient_id == "p1" and loaded.prior.paretic_side == "l"
+    # pseudonymous: a hash of the reference's content, not its file name
+    assert loaded.patient_id.startswith("subject-") and "p1" not in loaded.patient_id
+    assert load_patient(path).patient_id == loaded.patient_id and loaded.prior.paretic_side == "l"
+    assert "p1" not in loaded.source and str(tmp_path) not in loaded.source
     assert loaded.prior.rom_ratio == pytest.approx(patient_p1.prior.rom_ratio)
     assert loaded.prior.rom_ratio < 1.0
     assert discover_patients(tmp_path) == [path]

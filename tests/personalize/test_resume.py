@@ -33,7 +33,7 @@ MAX_ITERATIONS = 6
 
 
 def _checkpointed_trials(exp: Path) -> set[str]:
-    return {d.name for d in exp.glob("p1_*") if any(d.glob("checkpoint_*"))}
+    return {d.name for d in exp.glob("subject-*_*") if any(d.glob("checkpoint_*"))}
 
 
 @pytest.mark.slow
@@ -51,7 +51,7 @@ def test_killed_driver_resumes_without_losing_or_restarting_trials(tmp_path, pat
         # wait until both trials have a checkpoint and the experiment state saved after it
         while len(_checkpointed_trials(exp)) < 2 or not any(exp.glob("experiment_state-*.json")) or (
                 max(p.stat().st_mtime for p in exp.glob("experiment_state-*.json"))
-                < max(c.stat().st_mtime for c in exp.glob("p1_*/checkpoint_*")) + 0.5):
+                < max(c.stat().st_mtime for c in exp.glob("subject-*_*/checkpoint_*")) + 0.5):
             assert first.poll() is None, (tmp_path / "driver1.log").read_text()[-3000:]
             assert time.monotonic() < deadline, "trials did not checkpoint in time"
             time.sleep(0.5)
@@ -63,7 +63,7 @@ def test_killed_driver_resumes_without_losing_or_restarting_trials(tmp_path, pat
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     assert "RESUMED" in second.stdout
     rows = list(csv.DictReader(open(out / "trials.csv")))
-    assert len(rows) == 2 and {f"p1_{r['trial_id']}" for r in rows} == before, "a trial was lost or added"
+    assert len(rows) == 2 and {f"{r['patient_id']}_{r['trial_id']}" for r in rows} == before, "a trial was lost or added"
     for r in rows:
         assert r["status"] == "completed" and int(r["iterations"]) == MAX_ITERATIONS
         # a trial that was still running continued from its checkpoint (iteration >= 1), not from 0

@@ -17,15 +17,65 @@ from rl_gait.pipeline.sample_patient import SAMPLE_CSV, SAMPLE_DIR
 FAMILIES = {"level", "slope_up", "slope_down", "stairs_up", "stairs_down"}
 
 
+PATIENT_NAME = "Jane_Doe_1961"
+
+
 @pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory):
+def named_patient(tmp_path_factory):
+    """The sample walk in a folder named after a person, its file too (what clinics do)."""
+    folder = tmp_path_factory.mktemp("clinic") / "patients" / PATIENT_NAME
+    folder.mkdir(parents=True)
+    shutil.copyfile(SAMPLE_DIR / SAMPLE_CSV, folder / f"{PATIENT_NAME}_walk_imu.csv")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory, named_patient):
     from rl_gait.cli import main
 
     out = tmp_path_factory.mktemp("run") / "job"
-    rc = main(["run", str(SAMPLE_DIR / SAMPLE_CSV), "--height-m", "1.7", "--mass-kg", "72", "--walk-distance-m",
-               "20", "--budget", "smoke", "--out", str(out)])
+    rc = main(["run", str(named_patient), "--height-m", "1.7", "--mass-kg", "72", "--walk-distance-m",
+               "20", "--budget", "smoke", "--out", str(out),
+               "--write-id-map", str(named_patient.parent.parent / "private" / "ids.json")])
     assert rc == 0
     return out
+
+
+def _texts(path):
+    """The bytes of a file and, for zip containers (npz, torch .pt), of each member."""
+    import zipfile
+
+    yield path.read_bytes()
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z:
+            for name in z.namelist():
+                yield name.encode()
+                yield z.read(name)
+
+
+def test_no_output_names_the_patient_or_the_input_path(smoke_run, named_patient):
+    needles = [PATIENT_NAME, "Jane", str(named_patient), str(named_patient.parent)]
+    leaks = []
+    for f in sorted(smoke_run.rglob("*")):
+        rel = str(f.relative_to(smoke_run))
+        leaks += [f"{rel} (name)" for n in needles if n in rel]
+        if f.is_file():
+            leaks += [f"{rel}: {n}" for data in _texts(f) for n in needles if n.encode() in data]
+    assert not leaks, sorted(set(leaks))
+    done = json.loads((smoke_run / "trial" / MARKER).read_text())
+    assert "<input sha256:" in done["command"]  # the input, recorded as its content hash
+    id_map = named_patient.parent.parent / "private" / "ids.json"  # only where asked, private
+    assert id_map.stat().st_mode & 0o777 == 0o600
+    assert json.loads(id_map.read_text())["ids"] == {done["subject_id"]: [str(named_patient)]}
+
+
+def test_id_map_inside_the_output_folder_is_refused(tmp_path, capsys):
+    from rl_gait.cli import main
+
+    code = main(["run", str(SAMPLE_DIR / SAMPLE_CSV), "--budget", "smoke", "--out", str(tmp_path / "out"),
+                 "--write-id-map", str(tmp_path / "out" / "ids.json")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.startswith("error:") and "\n" not in err and not (tmp_path / "out" / "ids.json").exists()
 
 
 def test_run_produces_predictions_for_every_task_and_a_report(smoke_run):
@@ -51,11 +101,11 @@ def test_run_produces_predictions_for_every_task_and_a_report(smoke_run):
     assert "Patient beside a healthy control" in page and "cannot certify" in page  # smoke: 2 rollouts
 
 
-def test_rerun_skips_finished_stages(smoke_run):
+def test_rerun_skips_finished_stages(smoke_run, named_patient):
     from rich.console import Console
 
     calls: list[tuple[str, bool]] = []
-    inputs = RunInputs((str((SAMPLE_DIR / SAMPLE_CSV).resolve()),), height_m=1.7, mass_kg=72.0, walk_distance_m=20.0)
+    inputs = RunInputs((str(named_patient.resolve()),), height_m=1.7, mass_kg=72.0, walk_distance_m=20.0)
     before = (smoke_run / "task_training" / MARKER).stat().st_mtime
     run_pipeline(inputs, smoke_run, PipelineBudget.preset("smoke"), console=Console(quiet=True),
                  on_stage=lambda name, ran: calls.append((name, ran)))
