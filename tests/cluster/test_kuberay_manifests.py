@@ -41,6 +41,7 @@ def test_kind_version_and_pinned_ray(name, kind):
 def test_pods_share_storage_auth_and_image(name, kind):
     (doc,) = _docs(name)
     spec = _cluster_spec(doc)
+    assert spec["authOptions"] == {"mode": "token"}, "KubeRay >= 1.5.1 generates and injects the token"
     images = set()
     for template in _pod_templates(spec):
         pod = template["spec"]
@@ -50,8 +51,8 @@ def test_pods_share_storage_auth_and_image(name, kind):
         mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
         assert claims[mounts["/mnt/rl_gait"]] == "rl-gait-shared"
         env = {e["name"]: e for e in container["env"]}
-        assert env["RAY_AUTH_MODE"]["value"] == "token"
-        assert env["RAY_AUTH_TOKEN"]["valueFrom"]["secretKeyRef"]["name"] == "rl-gait-ray-token"
+        # token auth comes from the operator (authOptions), never from a hand-made Secret in the pods
+        assert "RAY_AUTH_TOKEN" not in env and "RAY_AUTH_MODE" not in env
         res = container["resources"]
         assert res["requests"] == res["limits"], "guaranteed QoS: trials get the CPUs they asked for"
     assert len(images) == 1, "head and workers must run the same image (same Ray, same package)"

@@ -64,12 +64,26 @@ def test_dashboard_private_and_token_auth(name):
             assert "RAY_AUTH_MODE=token" in cmd
 
 
-def test_aws_security_group_and_shared_storage():
+def test_aws_security_group_is_pre_created_and_storage_shared():
+    """Every node type names the pre-created group: Ray's launcher then creates (and opens) none — it
+    would add SSH from 0.0.0.0/0 to a group it makes (ray/autoscaler/_private/aws/config.py)."""
+    from ray.autoscaler._private.aws.config import _configure_security_group
+
     config = _load("aws.yaml")
-    perms = config["provider"]["security_group"]["IpPermissions"]
-    assert [p["FromPort"] for p in perms] == [22], "only SSH may be opened to an outside range"
+    assert "security_group" not in config["provider"]
     for node_type in config["available_node_types"].values():
+        assert node_type["node_config"]["SecurityGroupIds"] and node_type["node_config"]["SubnetIds"]
         assert "IamInstanceProfile" in node_type["node_config"], "nodes need S3 access for storage_path"
+    prepared = prepare_config(copy.deepcopy(config))
+    assert _configure_security_group(copy.deepcopy(prepared)) == prepared  # no AWS call, nothing created
+
+
+def test_documented_commands_expand_no_tilde_on_the_laptop():
+    """A `~` in a shell command typed on the laptop expands to the laptop's home, not the cluster's."""
+    text = (CLUSTER / "README.md").read_text() + (CLUSTER / "aws.yaml").read_text().split("cluster_name")[0]
+    for line in text.splitlines():
+        if line.lstrip("# ").startswith(("ray ", "--", "kubectl ")) or " -- " in line:
+            assert not re.search(r"(^|\s)~/", line), line
 
 
 def test_onprem_shared_storage_mounted():
