@@ -30,6 +30,10 @@ def plot_kinematics(trial: GaitTrial, path: str | Path) -> Path:
             k = trial.joint_names.index(name)
             m, sd = np.degrees(trial.curves_mean_rad[k]), np.degrees(trial.curves_sd_rad[k])
             paretic = " (paretic)" if trial.paretic_side == label else ""
+            if name in trial.estimated_joints:  # dashed, its band is the estimate's uncertainty
+                ax.plot(phase, m, color=color, linestyle="--", label=f"{label}{paretic}, estimated ± 1 SD")
+                ax.fill_between(phase, m - sd, m + sd, color=color, alpha=0.1, linewidth=0, hatch="//")
+                continue
             ax.plot(phase, m, color=color, label=f"{label}{paretic}, n={len(trial.strides[s])}")
             ax.fill_between(phase, m - sd, m + sd, color=color, alpha=0.2, linewidth=0)
         ax.set_title({"hip": "hip flexion", "knee": "knee flexion", "ankle": "ankle dorsiflexion"}[jt])

@@ -133,10 +133,11 @@ def zupt_smoother(acc_world_m_s2: np.ndarray, still: np.ndarray, sample_rate_hz:
             x = x - np.outer(gain, x[1])
             p = p - np.outer(gain, p[1, :])
         xs_f[k], ps_f[k] = x, p
+    # RTS gains C_k = P_k|k Fᵀ P_k+1|k⁻¹ (all at once: P_k+1|k is symmetric positive definite)
+    gains = np.linalg.solve(ps_p[1:], np.swapaxes(ps_f[:-1] @ f.T, 1, 2)).swapaxes(1, 2) if n > 1 else ps_p[:0]
     xs = xs_f.copy()
-    for k in range(n - 2, -1, -1):  # RTS
-        c = ps_f[k] @ f.T @ np.linalg.pinv(ps_p[k + 1])
-        xs[k] = xs_f[k] + c @ (xs[k + 1] - xs_p[k + 1])
+    for k in range(n - 2, -1, -1):
+        xs[k] = xs_f[k] + gains[k] @ (xs[k + 1] - xs_p[k + 1])
     return xs[:, 0, :], xs[:, 1, :]
 
 

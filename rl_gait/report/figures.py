@@ -44,17 +44,21 @@ def gps_figure(gvs_deg: dict[str, float], gps: dict[str, float]) -> bytes:
     return _png(fig)
 
 
-def fidelity_figure(measured_rad: dict[str, np.ndarray], simulated_rad: np.ndarray | None) -> bytes:
+def fidelity_figure(measured_rad: dict[str, np.ndarray], simulated_rad: np.ndarray | None,
+                    estimated: tuple[str, ...] = ()) -> bytes:
     """Level walk: the patient's measured mean curves vs the personalized simulation's, per joint.
 
     ``measured_rad``: joint → ``[101]`` (phase 0 = that side's initial contact); ``simulated_rad``:
-    ``[101, 6]`` (phase 0 = right initial contact; left curves are shifted by half a cycle)."""
+    ``[101, 6]`` (phase 0 = right initial contact; left curves are shifted by half a cycle); joints in
+    ``estimated`` were not measured (drawn dashed, labelled estimated)."""
     plt = _plt()
     fig, axes = plt.subplots(2, 3, figsize=(9, 4.6), sharex=True)
     pct = np.arange(101)
     for j, name in enumerate(JOINT_NAMES):
         ax = axes[j // 3, j % 3]
-        if name in measured_rad:
+        if name in measured_rad and name in estimated:
+            ax.plot(pct, np.degrees(measured_rad[name]), color="k", lw=1.5, ls="--", label="estimated (not measured)")
+        elif name in measured_rad:
             ax.plot(pct, np.degrees(measured_rad[name]), color="k", lw=2, label="measured (IMU)")
         if simulated_rad is not None and np.isfinite(simulated_rad[:, j]).all():
             sim = simulated_rad[:, j] if name.endswith("_r") else np.roll(simulated_rad[:-1, j], -50).tolist() + \
@@ -65,7 +69,12 @@ def fidelity_figure(measured_rad: dict[str, np.ndarray], simulated_rad: np.ndarr
             ax.set_ylabel("angle (°)")
         if j // 3 == 1:
             ax.set_xlabel("% gait cycle")
-    axes[0, 0].legend(fontsize=7)
+    seen: set[str] = set()
+    for ax in axes.ravel():  # a legend wherever a line kind first appears
+        labels = set(ax.get_legend_handles_labels()[1])
+        if labels - seen:
+            ax.legend(fontsize=7)
+            seen |= labels
     fig.suptitle("Level-walk fidelity of the personalized simulation")
     return _png(fig)
 

@@ -46,7 +46,20 @@ def patient_section(trial_json: dict[str, Any]) -> str:
         ("peak knee flexion right / left",
          f"{_fmt(s['peak_knee_flexion_deg'].get('r'))}° / {_fmt(s['peak_knee_flexion_deg'].get('l'))}°"),
         ("strides used right / left", f"{s['n_strides']['r']} / {s['n_strides']['l']}"),
+        ("stride length", _fmt(s.get("stride_length_m"), 2, " m")
+         + (f" ({html.escape(str(s['stride_length_source']))})" if s.get("stride_length_source") else "")),
+        ("joints measured", ", ".join(s.get("measured_joints", s["joint_names"])) or "none"),
     ]
+    if s.get("estimated_joints"):
+        sd = s.get("estimate_sd_deg") or {}
+        rows.append(("joints estimated (± uncertainty, 1 SD)", ", ".join(
+            f"{j} (±{_fmt(sd.get(j))}°)" for j in s["estimated_joints"])
+            + " — not measured: estimated from the measured segments and speed; weighted by their uncertainty "
+              "in personalization and fidelity"))
+    if s.get("paretic_evidence"):
+        rows.append(("paretic-side evidence", "; ".join(
+            f"{html.escape(e['what'])}: SI {_fmt(e['symmetry_pct'], 0)} % → {e['points_to']} (score "
+            f"{_fmt(e['score'], 2)}, weight {_fmt(e['weight'], 0)})" for e in s["paretic_evidence"])))
     gps = s.get("gait_profile_score_deg") or {}
     if gps:
         rows.append(("Gait Profile Score (overall / right / left)",
@@ -194,7 +207,7 @@ def build_report(run_dir: str | Path, out_path: str | Path | None = None, *, che
     if gps.get("gvs"):
         parts.append(_img(fig.gps_figure(gps["gvs"], gps), "image/png", "gait profile score"))
     parts.append("<h2>Level-walk fidelity</h2>")
-    parts.append(_img(fig.fidelity_figure(measured, curves.get("level__sim_rad")), "image/png", "fidelity"))
+    parts.append(_img(fig.fidelity_figure(measured, curves.get("level__sim_rad"), trial.estimated_joints), "image/png", "fidelity"))
     parts.append(verdict_table(doc))
     parts.append(strategies_table(doc))
     healthy_dir = run / "predictions" / HEALTHY_CONTROL_DIR
