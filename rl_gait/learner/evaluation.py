@@ -37,6 +37,10 @@ METRIC_KEYS: dict[str, str] = {
     "speed_m_s_sim, speed_m_s_ref, speed_error_pct": "mean walking speed vs the target",
     "stance_pct_r, stance_pct_l, stance_symmetry_index_pct": "stance phase per side and its symmetry index",
     "stance_pct_error_r, stance_pct_error_l": "|sim − measured| stance % (only with target_spatiotemporal)",
+    "pelvic_obliquity_range_deg": "range of the stride-mean pelvic obliquity curve (right strides; 0 on the planar "
+                                  "body, whose pelvis cannot roll)",
+    "pelvic_obliquity_range_error_deg": "|sim − measured| pelvic obliquity range (only with target_spatiotemporal "
+                                        "holding pelvic_obliquity_range_deg)",
     "rmse_deg_mean_clock": "rmse_deg_mean with strides cut where the reference's clock starts a cycle instead "
                            "of at the simulated right heel strikes: how well the joints track the clock",
     "heel_strike_phase_cycles": "reference phase at the simulated right initial contacts, circular mean in "
@@ -54,12 +58,13 @@ def rollout(policy: ActsLike, env: gym.Env, *, seed: int, duration_s: float) -> 
     u = env.unwrapped
     obs, _ = env.reset(seed=seed)
     n_steps = int(round(duration_s / u.control_dt))
-    q, contact, feet, dist, t, foot_x, phase = [], [], [], [], [], [], []
+    q, contact, feet, dist, t, foot_x, phase, obliquity = [], [], [], [], [], [], [], []
     fell = success = False
     for _ in range(n_steps):
         obs, _, terminated, truncated, info = env.step(policy.act(obs, deterministic=True))
         q.append(info["joint_angles_rad"])
         phase.append(info["phase"])
+        obliquity.append(info.get("pelvic_obliquity_rad", 0.0))  # the planar body's pelvis stays level
         contact.append(info["foot_contact"])
         feet.append(info["foot_pos_rel_pelvis_m"])
         dist.append(info["distance_m"])
@@ -72,6 +77,7 @@ def rollout(policy: ActsLike, env: gym.Env, *, seed: int, duration_s: float) -> 
     return {"q": np.asarray(q).reshape(-1, len(JOINT_NAMES)), "contact": np.asarray(contact, bool).reshape(-1, 2),
             "feet": np.asarray(feet).reshape(-1, 2, 2), "distance_m": np.asarray(dist), "time_s": np.asarray(t),
             "foot_x_m": np.asarray(foot_x).reshape(-1, 2), "phase": np.asarray(phase, dtype=np.float64),
+            "pelvic_obliquity_rad": np.asarray(obliquity, dtype=np.float64),
             "fell": np.array(fell), "success": np.array(success)}
 
 
@@ -146,7 +152,7 @@ def fidelity_from_rollouts(
     out["distance_m_mean"] = float(np.mean([r["distance_m"][-1] if len(r["distance_m"]) else 0.0 for r in runs]))
     out["survival_s_mean"] = float(np.mean([len(r["q"]) * dt for r in runs]))
 
-    q_strides, feet_strides, stride_times, stride_lengths = [], [], [], []
+    q_strides, feet_strides, stride_times, stride_lengths, obliquity_strides = [], [], [], [], []
     clock_strides, heel_strike_phases = [], []
     stance = {"r": [], "l": []}
     step_len = {"r": [], "l": []}
@@ -160,6 +166,8 @@ def fidelity_from_rollouts(
             if side == "r" and ic.size >= 2:
                 q_strides.append(F.stride_curves(r["q"], ic))
                 feet_strides.append(F.stride_curves(r["feet"], ic))
+                if "pelvic_obliquity_rad" in r:
+                    obliquity_strides.append(F.stride_curves(r["pelvic_obliquity_rad"][:, None], ic))
                 stride_times += list(np.diff(ic) * dt)
                 stride_lengths += list(np.diff(r["distance_m"][ic]))
             if side == "r" and "phase" in r:
@@ -200,8 +208,13 @@ def fidelity_from_rollouts(
     out["speed_m_s_sim"] = float(np.mean(speeds)) if speeds else nan
     out["speed_m_s_ref"] = target_speed
     out["speed_error_pct"] = F.relative_error_pct(out["speed_m_s_sim"], target_speed)
+    obliquity = np.concatenate(obliquity_strides).mean(axis=0)[:, 0] if obliquity_strides else None
+    out["pelvic_obliquity_range_deg"] = float(np.degrees(np.ptp(obliquity))) if obliquity is not None else nan
     if target_spatiotemporal:
         for side in "rl":
             measured = target_spatiotemporal.get(f"stance_pct_{side}", nan)
             out[f"stance_pct_error_{side}"] = abs(out[f"stance_pct_{side}"] - measured)
+        if "pelvic_obliquity_range_deg" in target_spatiotemporal:
+            out["pelvic_obliquity_range_error_deg"] = abs(out["pelvic_obliquity_range_deg"]
+                                                          - float(target_spatiotemporal["pelvic_obliquity_range_deg"]))
     return out

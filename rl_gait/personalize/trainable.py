@@ -131,6 +131,13 @@ def scalar_metrics(metrics: dict[str, Any], prefix: str = "fidelity/") -> dict[s
     return out
 
 
+def measured_targets(patient: PatientSpec) -> dict[str, float]:
+    """What the patient's own gait events measured (the reference's stance per side, %), for the objective's
+    stance term (:func:`rl_gait.personalize.objective.objective_from_metrics`)."""
+    r, l_ = patient.reference.stance_fraction
+    return {"stance_pct_r": 100.0 * float(r), "stance_pct_l": 100.0 * float(l_)}
+
+
 def personalization_trainable(config: dict[str, Any], *, patients: dict[str, PatientSpec],
                               settings: TrialSettings) -> None:
     """Tune function trainable: one patient (``config["patient_id"]``), one :class:`Candidate`."""
@@ -161,7 +168,7 @@ def personalization_trainable(config: dict[str, Any], *, patients: dict[str, Pat
                 algo.train()
             state["algo_iteration"] += steps
             metrics = evaluate(Policy(algo.get_module()), env_kwargs, n_rollouts=settings.eval_rollouts, seed=settings.eval_seed,
-                               duration_s=settings.eval_duration_s)
+                               duration_s=settings.eval_duration_s, target_spatiotemporal=measured_targets(patient))
             objective = objective_from_metrics(metrics, settings.objective)
             state["best_objective"] = min(state["best_objective"], objective)
             report = {METRIC: objective, TIME_ATTR: state["algo_iteration"], PATIENT_KEY: patient.patient_id,

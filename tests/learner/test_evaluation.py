@@ -114,3 +114,17 @@ def test_early_heel_strikes_are_told_apart_from_poor_tracking():
                                 target_speed_m_s=1.2)
     assert math.isnan(m1["rmse_deg_mean_clock"]) and math.isnan(m1["heel_strike_phase_cycles"])
     assert m1["rmse_deg_mean"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_pelvic_obliquity_range_of_the_stride_mean_curve_and_its_error():
+    ref = _reference()
+    run, ref_feet = _replay(ref)
+    # a pelvis rolling ±4° once per stride: the stride-mean curve spans 8°
+    run = {**run, "pelvic_obliquity_rad": np.radians(4.0) * np.sin(2 * np.pi * run["phase"])}
+    m = fidelity_from_rollouts([run], ref, ref_feet, control_dt=DT, target_speed_m_s=1.2,
+                               target_spatiotemporal={"pelvic_obliquity_range_deg": 11.0})
+    assert m["pelvic_obliquity_range_deg"] == pytest.approx(8.0, abs=0.01)
+    assert m["pelvic_obliquity_range_error_deg"] == pytest.approx(3.0, abs=0.01)
+    level = fidelity_from_rollouts([{**run, "pelvic_obliquity_rad": np.zeros(len(run["q"]))}], ref, ref_feet,
+                                   control_dt=DT, target_speed_m_s=1.2)
+    assert level["pelvic_obliquity_range_deg"] == 0.0 and "pelvic_obliquity_range_error_deg" not in level

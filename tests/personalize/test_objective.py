@@ -55,3 +55,17 @@ def test_objective_from_learner_metrics_dict():
     assert objective_from_metrics({**metrics, "rmse_deg_mean": math.nan, "fall_rate": 1.0}) == failed_objective()
     with pytest.raises(RlGaitError, match="lack"):
         objective_from_metrics({"fall_rate": 0.0})
+
+
+def test_measured_stance_and_pelvic_obliquity_add_their_terms():
+    # 7.5°/5° + 4/10 + 12/10 + 5 × 0.25 = 4.35; stance (8 + 12)/2 = 10 points / 10 = 1; obliquity 4.5°/3° = 1.5
+    assert personalization_objective(7.5, 4.0, 12.0, 0.25, stance_error_pct=10.0) == pytest.approx(5.35)
+    assert personalization_objective(7.5, 4.0, 12.0, 0.25, stance_error_pct=10.0,
+                                     obliquity_error_deg=4.5) == pytest.approx(6.85)
+    metrics = {"rmse_deg_mean": 5.0, "endpoint_error_cm": 10.0, "fall_rate": 0.0, "cadence_error_pct": 5.0,
+               "stride_length_error_pct": 10.0, "speed_error_pct": 15.0, "stance_pct_error_r": 8.0,
+               "stance_pct_error_l": 12.0, "pelvic_obliquity_range_error_deg": 4.5}
+    assert objective_from_metrics(metrics) == pytest.approx(3.0 + 1.0 + 1.5)
+    # a failed walk is charged on every term present
+    assert objective_from_metrics({**metrics, "rmse_deg_mean": math.nan}) == failed_objective(n_terms=5)
+    assert failed_objective(n_terms=5) == 5 * 20.0 + 5.0
