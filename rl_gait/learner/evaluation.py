@@ -180,7 +180,8 @@ def fidelity_from_rollouts(
     if n_strides:
         sim_q = np.concatenate(q_strides).mean(axis=0)
         sim_feet = np.concatenate(feet_strides).mean(axis=0)
-        out.update(F.curve_fidelity(sim_q, ref_q, JOINT_NAMES))
+        weights = None if ref.fidelity_weights is None else [ref.fidelity_weights[ref.column(n)] for n in JOINT_NAMES]
+        out.update(F.curve_fidelity(sim_q, ref_q, JOINT_NAMES, joint_weights=weights))
         out["endpoint_error_cm"] = F.endpoint_error_cm(sim_feet, ref_feet)
     else:
         for name in JOINT_NAMES:

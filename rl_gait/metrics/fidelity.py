@@ -223,13 +223,24 @@ def relative_error_pct(sim: float, ref: float) -> float:
 
 
 # ----------------------------------------------------------------------------- summary
-def curve_fidelity(sim_curves_rad: np.ndarray, ref_curves_rad: np.ndarray, joint_names: tuple[str, ...]) -> dict:
+def uncertainty_weights(estimate_sd_deg: np.ndarray, scale_deg: float = 5.0) -> np.ndarray:
+    """``[J]`` weights ``1 / (1 + (σ / scale)²)`` of joints whose reference curve carries an estimation
+    uncertainty ``σ`` (deg, RMS over the cycle; 0 for a measured joint → weight 1). ``scale`` is the error
+    of a measured IMU angle (the objective's 5°): an estimated knee with σ = 5° counts half, σ = 10° a fifth
+    — an error the estimate itself may hold moves the fidelity only as much as its uncertainty allows."""
+    sd = np.asarray(estimate_sd_deg, dtype=np.float64)
+    return 1.0 / (1.0 + (sd / scale_deg) ** 2)
+
+
+def curve_fidelity(sim_curves_rad: np.ndarray, ref_curves_rad: np.ndarray, joint_names: tuple[str, ...],
+                   joint_weights: np.ndarray | None = None) -> dict:
     """Per-joint agreement of two ``[101, J]`` stride-normalised angle curves (radians).
 
     Keys (``<j>`` = a joint name such as ``knee_r``): ``rmse_deg_<j>``, ``pearson_r_<j>``,
     ``dtw_deg_<j>`` (DTW accumulated cost divided by the number of curve points: a mean degree
     error after optimal time alignment), and the means ``rmse_deg_mean``, ``pearson_r_mean``,
-    ``dtw_deg_mean`` over joints.
+    ``dtw_deg_mean`` over joints — weighted by ``joint_weights`` ``[J]`` when given (estimated joints
+    by their uncertainty, :func:`uncertainty_weights`), plain means otherwise.
     """
     sim = np.asarray(sim_curves_rad, dtype=np.float64)
     ref = np.asarray(ref_curves_rad, dtype=np.float64)
@@ -243,7 +254,9 @@ def curve_fidelity(sim_curves_rad: np.ndarray, ref_curves_rad: np.ndarray, joint
         out[f"rmse_deg_{name}"] = float(r[k])
         out[f"pearson_r_{name}"] = float(p[k])
         out[f"dtw_deg_{name}"] = float(dtw[k])
-    out["rmse_deg_mean"] = float(np.mean(r))
-    out["pearson_r_mean"] = float(np.nanmean(p)) if np.any(np.isfinite(p)) else float("nan")
-    out["dtw_deg_mean"] = float(np.mean(dtw))
+    w = np.ones(len(joint_names)) if joint_weights is None else np.asarray(joint_weights, dtype=np.float64)
+    out["rmse_deg_mean"] = float(np.average(r, weights=w))
+    ok = np.isfinite(p)
+    out["pearson_r_mean"] = float(np.average(p[ok], weights=w[ok])) if ok.any() else float("nan")
+    out["dtw_deg_mean"] = float(np.average(dtw, weights=w))
     return out

@@ -18,7 +18,9 @@ that makes one unit of the sum mean "one clinically noticeable error":
 patient, however well its joints track before the fall: a policy falling in every rollout must lose
 to any policy that tracks within ~5 scaled units without falling. The inputs are means over the
 evaluation rollouts; ``joint_rmse_deg`` is the mean over joints and sides of the per-joint RMSE of
-the stride-normalised curves, ``spatiotemporal_error_pct`` the mean relative error of cadence,
+the stride-normalised curves — weighted, when the trial estimated joints no sensor measured, by
+``1 / (1 + (σ / 5°)²)`` with σ the estimate's uncertainty (``ReferenceMotion.fidelity_weights``,
+:func:`rl_gait.metrics.fidelity.uncertainty_weights`; measured joints weigh 1) — ``spatiotemporal_error_pct`` the mean relative error of cadence,
 stride length and speed (:func:`spatiotemporal_error_pct`).
 """
 

@@ -44,6 +44,8 @@ class ReferenceMotion:
             healthy ~0.6), for the env's contact-timing reward (:meth:`stance_at`).
         left_contact_phase: phase (cycles) of left initial contact within the right stride (0.5 when
             symmetric).
+        fidelity_weights: optional per-joint weights of the fidelity metrics (1 for a measured joint, less
+            for one the trial estimated, by its uncertainty: :func:`rl_gait.metrics.fidelity.uncertainty_weights`).
         approach: for a slope or stairs task, the same person's level-ground reference that walks up to
             the feature (the curves the task's were derived from, at the task's speed where the source
             has a speed model); ``None`` on level ground or when unknown. ``WalkEnv(level_approach=True)``
@@ -69,6 +71,7 @@ class ReferenceMotion:
     stance_fraction: tuple[float, float] = (0.6, 0.6)
     left_contact_phase: float = 0.5
     approach: ReferenceMotion | None = None
+    fidelity_weights: tuple[float, ...] | None = None
     stair_strategy: str = "step_over_step"
     leading_side: str | None = None
 
@@ -104,6 +107,11 @@ class ReferenceMotion:
                                           or self.approach.approach is not None):
             raise ValueError("approach must be a level-ground reference (without its own approach) of a slope or "
                              f"stairs reference; got {self.approach.task.name!r} for {self.task.name!r}")
+        if self.fidelity_weights is not None:
+            w = tuple(float(x) for x in self.fidelity_weights)
+            if len(w) != len(self.joint_names) or not all(0.0 < x <= 1.0 for x in w):
+                raise ValueError(f"fidelity_weights must be {len(self.joint_names)} values in (0, 1], got {w}")
+            object.__setattr__(self, "fidelity_weights", w)
         object.__setattr__(self, "stance_fraction", stance)
         q.setflags(write=False)
         object.__setattr__(self, "joint_angles_rad", q)
@@ -211,6 +219,7 @@ class ReferenceMotion:
             "left_contact_phase": self.left_contact_phase,
             "stair_strategy": self.stair_strategy,
             "leading_side": self.leading_side,
+            "fidelity_weights": None if self.fidelity_weights is None else list(self.fidelity_weights),
         }
 
     @classmethod
@@ -245,4 +254,5 @@ class ReferenceMotion:
             left_contact_phase=float(meta.get("left_contact_phase", 0.5)), approach=approach,
             # references saved before stair strategies existed are step-over-step
             stair_strategy=meta.get("stair_strategy", "step_over_step"), leading_side=meta.get("leading_side"),
+            fidelity_weights=None if meta.get("fidelity_weights") is None else tuple(meta["fidelity_weights"]),
         )

@@ -16,6 +16,10 @@ The rule (per joint and side, angles in radians over ``JOINT_NAMES``, phase 0 at
    by construction (:func:`patient_rom_limits_rad`): a joint never exceeds its own level range by more
    than its share ``ρ`` of the healthy task change.
 
+Joints the trial estimated (no sensor measured them, :mod:`rl_gait.ingest.missing_joints`) are used as
+its curves, and the reference carries ``fidelity_weights`` (:func:`estimate_weights`): the fidelity metrics and
+so the personalization objective weight them by their uncertainty.
+
 Timing: the stride time is the trial's mean stride time (both sides), the stride length the trial's
 (or speed × stride time), both changed by the task's literature ratios; the left leg's curves are
 placed at the measured step phase (left contact within the right stride, from the trial's events).
@@ -32,6 +36,7 @@ from rl_gait.atlas.model import HealthyAtlas, load_atlas
 from rl_gait.atlas.priors import task_deviation
 from rl_gait.errors import DataQualityError
 from rl_gait.joints import JOINT_NAMES, N_CURVE_POINTS
+from rl_gait.metrics.fidelity import uncertainty_weights
 from rl_gait.reference.healthy import side_curves_to_samples, task_timing
 from rl_gait.reference.motion import ReferenceMotion
 from rl_gait.tasks import Task
@@ -97,6 +102,14 @@ def _speed_and_stride(trial, atlas: HealthyAtlas) -> tuple[float, float, float]:
     return speed, t, length
 
 
+def estimate_weights(trial) -> tuple[float, ...]:
+    """Per joint of ``JOINT_NAMES``: 1 for a measured joint, :func:`~rl_gait.metrics.fidelity.uncertainty_weights`
+    of the RMS (over the cycle) of its uncertainty band for a joint the trial estimated."""
+    sd_deg = [float(np.degrees(np.sqrt(np.mean(trial.curves_sd_rad[trial.joint_names.index(j)] ** 2))))
+              if j in trial.estimated_joints else 0.0 for j in JOINT_NAMES]
+    return tuple(float(w) for w in uncertainty_weights(np.asarray(sd_deg)))
+
+
 def reference_for(trial, task: Task = Task(), atlas: HealthyAtlas | None = None) -> ReferenceMotion:  # noqa: B008
     """The patient's reference motion for ``task`` (see the module docstring for the rule)."""
     atlas = atlas or load_atlas()
@@ -128,16 +141,20 @@ def reference_for(trial, task: Task = Task(), atlas: HealthyAtlas | None = None)
     curves = level + rho[:, None] * dev.delta_rad
     stride_time, stride_len = task_timing(stride_time, stride_len, task, dev)
     missing = [n for n, h in zip(JOINT_NAMES, have, strict=True) if not h]
+    estimated = tuple(getattr(trial, "estimated_joints", ()))
     phi_l = step_phase(trial)
     source = (f"reference_for({trial.subject_id}, {task.name}): patient level curves, ROM ratio "
               + ", ".join(f"{n}={r:.2f}" for n, r in zip(JOINT_NAMES, rho, strict=True))
               + (f"; {', '.join(missing)} from the optical atlas scaled by the knee ratio" if missing else "")
+              + (f"; {', '.join(estimated)} estimated by the trial, fidelity-weighted by their uncertainty"
+                 if estimated else "")
               + (f"; task prior {', '.join(dev.sources)}" if dev.sources else ""))
     return ReferenceMotion(
         joint_names=JOINT_NAMES, joint_angles_rad=side_curves_to_samples(curves, phi_l),
         cycle_duration_s=stride_time, speed_m_s=stride_len / stride_time, stride_length_m=stride_len,
         task=task.with_speed(stride_len / stride_time), paretic_side=trial.paretic_side, source=source,
         stance_fraction=stance_fractions(trial), left_contact_phase=phi_l,
+        fidelity_weights=estimate_weights(trial) if estimated else None,
         # the patient's own level gait walks up to a slope or stairs
         approach=None if task.terrain == "level" else reference_for(trial, Task(), atlas),
     )

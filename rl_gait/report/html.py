@@ -47,7 +47,8 @@ def patient_section(trial_json: dict[str, Any]) -> str:
          f"{_fmt(s['peak_knee_flexion_deg'].get('r'))}° / {_fmt(s['peak_knee_flexion_deg'].get('l'))}°"),
         ("strides used right / left", f"{s['n_strides']['r']} / {s['n_strides']['l']}"),
         ("stride length", _fmt(s.get("stride_length_m"), 2, " m")
-         + (f" ({html.escape(str(s['stride_length_source']))})" if s.get("stride_length_source") else "")),
+         + (f" ({html.escape(str(s['stride_length_source']))})" if s.get("stride_length_source") else "")
+         + _zupt_note(s.get("spatiotemporal") or {})),
         ("joints measured", ", ".join(s.get("measured_joints", s["joint_names"])) or "none"),
     ]
     if s.get("estimated_joints"):
@@ -66,6 +67,14 @@ def patient_section(trial_json: dict[str, Any]) -> str:
                      f"{_fmt(gps.get('overall'))}° / {_fmt(gps.get('r'))}° / {_fmt(gps.get('l'))}°"))
     body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     return f"<h2>Patient summary (level walk)</h2><table>{body}</table>"
+
+
+def _zupt_note(sp: dict[str, Any]) -> str:
+    """The foot-IMU stride length beside a given speed's (on a treadmill: belt speed × stride time)."""
+    z, d = sp.get("stride_length_zupt_m"), sp.get("stride_length_zupt_vs_speed_pct")
+    if z is None or d is None:
+        return ""
+    return f"; foot IMUs: {_fmt(z, 2, ' m')} ({d:+.1f} %)"
 
 
 def verdict_table(doc: dict[str, Any]) -> str:

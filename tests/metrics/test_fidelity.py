@@ -124,3 +124,22 @@ def test_curve_fidelity_keys_and_values():
     assert out["dtw_deg_hip_r"] <= 2.0 + 1e-9  # alignment can only reduce a constant offset's cost
     with pytest.raises(ValueError):
         F.curve_fidelity(ref[:, :1], ref, names)
+
+
+def test_uncertainty_weights_by_hand():
+    """1 / (1 + (σ/5)²): measured (σ = 0) → 1, σ = 5° → 1/2, σ = 10° → 1/5."""
+    from rl_gait.metrics.fidelity import uncertainty_weights
+
+    np.testing.assert_allclose(uncertainty_weights(np.array([0.0, 5.0, 10.0])), [1.0, 0.5, 0.2])
+
+
+def test_curve_fidelity_weights_estimated_joints():
+    """Two joints, RMSE 2° (measured, weight 1) and 8° (estimated, weight 0.2): weighted mean (2 + 1.6) / 1.2 = 3°;
+    without weights the plain mean 5°."""
+    from rl_gait.metrics.fidelity import curve_fidelity
+
+    ref = np.zeros((101, 2))
+    sim = np.stack([np.full(101, np.radians(2.0)), np.full(101, np.radians(8.0))], axis=1)
+    assert curve_fidelity(sim, ref, ("hip_r", "knee_r"))["rmse_deg_mean"] == pytest.approx(5.0)
+    assert curve_fidelity(sim, ref, ("hip_r", "knee_r"), joint_weights=np.array([1.0, 0.2]))["rmse_deg_mean"] == \
+        pytest.approx(3.0)

@@ -99,3 +99,4 @@ def test_stance_fractions_from_the_trial_events():
     assert stance_fractions(Trial()) == (0.64, 0.6)  # a side without events: the default
     Trial.spatiotemporal = {"stance_pct_r": 58.0, "stance_pct_l": 52.5}
     assert stance_fractions(Trial()) == pytest.approx((0.58, 0.525))
+
