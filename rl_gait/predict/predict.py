@@ -21,6 +21,7 @@ from rl_gait._version import __version__
 from rl_gait.joints import JOINT_NAMES, N_CURVE_POINTS
 from rl_gait.metrics import fidelity as F
 from rl_gait.predict import metrics as M
+from rl_gait.predict.plausibility import extrapolation
 from rl_gait.predict.rollouts import RolloutRecord, record_rollout, stair_edges
 from rl_gait.predict.settings import PredictionSettings, difficulty_label, difficulty_value, task_levels
 from rl_gait.predict.verdict import (
@@ -285,6 +286,7 @@ def predict_tasks(
                     level_sim_peaks = {n: j["peak_angle_deg"] for n, j in entry["joints"].items()
                                        if j["peak_angle_deg"] is not None}
                 curves[f"{task.name}__atlas_rad"] = atlas_curves
+                entry["extrapolation"] = extrapolation(task)  # outside the cited healthy data (plausibility)
                 levels.append(entry)
                 done += 1
                 if progress is not None:

@@ -47,6 +47,7 @@ _LEVEL = {
         "toe_clearance_for_verdict_m": _NUM,
         "speed_m_s_successful": _NUM,
         "best_strategy": {"enum": ["step_over_step", "step_to"]},
+        "extrapolation": {"type": ["string", "null"]},
         "strategies": {
             "type": "object", "minProperties": 1, "propertyNames": {"enum": ["step_over_step", "step_to"]},
             "additionalProperties": {

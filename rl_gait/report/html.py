@@ -178,14 +178,21 @@ def metrics_table(doc: dict[str, Any]) -> str:
             m = lv["metrics"]
             sl = [m["step_length_m_r"], m["step_length_m_l"]]
             clear = lv.get("toe_clearance_for_verdict_m")
+            extra = (f' <span title="{html.escape(lv["extrapolation"])}">(extrapolation)</span>'
+                     if lv.get("extrapolation") else "")
             rows.append(
-                f"<tr><td>{lv['task']}</td><td>{_fmt(m['speed_m_s'], 2)}</td><td>{_fmt(m['cadence_steps_per_min'], 0)}"
+                f"<tr><td>{lv['task']}{extra}</td><td>{_fmt(m['speed_m_s'], 2)}</td><td>{_fmt(m['cadence_steps_per_min'], 0)}"
                 f"</td><td>{_fmt(sl[0] and 100 * sl[0], 0)} / {_fmt(sl[1] and 100 * sl[1], 0)}</td>"
                 f"<td>{_fmt(m['stance_pct_r'], 0)} / {_fmt(m['stance_pct_l'], 0)}</td>"
                 f"<td>{_fmt(m['symmetry_step_length_pct'], 0)}</td><td>{_fmt(clear and 100 * clear, 1)}</td>"
                 f"<td>{_fmt(m['trunk_sway_deg'])}</td>"
                 f"<td>{', '.join(f'{p:.0f}' for p in lv['fall_phase_pct']) or '—'}</td></tr>")
-    return f"<h2>Simulated gait per task</h2><table>{head}{''.join(rows)}</table>"
+    outside = [lv["task"] for f in doc["families"].values() for lv in f["levels"] if lv.get("extrapolation")]
+    note = ('<p class="note">Extrapolation — outside the published healthy data behind the task priors (slopes '
+            'steeper than 9°, staircases inclined outside 24–42°; docs/task_plausibility.md): '
+            f'{html.escape(", ".join(outside)) or "none"}. There the healthy reference is the priors\' linear '
+            'extension, not data.</p>')
+    return f"<h2>Simulated gait per task</h2><table>{head}{''.join(rows)}</table>{note}"
 
 
 def build_report(run_dir: str | Path, out_path: str | Path | None = None, *, checkpoint: str | Path | None = None,
