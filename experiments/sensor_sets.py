@@ -1,0 +1,131 @@
+"""Validation of clinical sensor sets (issue 28): prints the tables of docs/sensor_sets.md.
+
+1. MovingReality pp01–pp05 (chronic stroke, treadmill at a known belt speed; feet, shanks, lumbar): cadence,
+   stance, stride time, belt speed × stride time vs the foot-IMU (ZUPT) stride length — for the full set,
+   feet + lumbar, and shanks only; paretic side with its evidence.
+2. gaittoolbox S02 (healthy, Vicon ground truth): the thigh sensors removed, hips and knees estimated;
+   estimated vs measured (all sensors) vs Vicon: RMSE and Pearson r of the stride-normalised mean curves.
+
+    PYTHONPATH=. python experiments/sensor_sets.py --data ../shared/data
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from rl_gait.ingest import IngestOptions, ingest
+from rl_gait.ingest.formats.table import read_table
+from rl_gait.ingest.parameters import mean_sd_curves
+
+SUBSETS: dict[str, tuple[str, ...]] = {
+    "feet + shanks + lumbar": ("leftfoot", "rightfoot", "leftshank", "rightshank", "lumbar"),
+    "feet + lumbar": ("leftfoot", "rightfoot", "lumbar"),
+    "shanks only": ("leftshank", "rightshank"),
+}
+
+
+@dataclass(frozen=True)
+class Args:
+    data: Path
+
+
+def subject_rows(data: Path) -> dict[str, dict[str, str]]:
+    lines = (data / "movingreality" / "subjects.csv").read_text().splitlines()
+    head = lines[0].split(",")
+    return {r.split(",")[0]: dict(zip(head, r.split(","), strict=True)) for r in lines[1:]}
+
+
+def subset_files(folder: Path, labels: tuple[str, ...]) -> list[Path]:
+    spec_file = next(folder.glob("sensorspec*"))
+    spec = json.loads(spec_file.read_text())
+    files = []
+    for label in labels:
+        suffix = Path(spec[label]).stem.upper()
+        files.append(next(f for f in folder.glob("*.txt") if f.stem.upper().endswith(suffix) and f != spec_file))
+    return [*files, spec_file]
+
+
+def movingreality(data: Path) -> None:
+    subjects = subject_rows(data)
+    print("| subject | sensors | cadence (steps/min) | stance R / L (%) | stride time (s) | belt × stride time (m) | "
+          "foot-IMU stride (m) | difference | paretic side (confidence) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for pp, row in subjects.items():
+        folder = data / "movingreality" / pp
+        if not folder.is_dir():
+            continue
+        belt = float(row["treadmill_speed_m_s"])
+        for name, labels in SUBSETS.items():
+            trial = ingest(subset_files(folder, labels), options=IngestOptions(speed_m_s=belt))
+            sp = trial.spatiotemporal
+            z = sp.get("stride_length_zupt_m", float("nan"))
+            diff = f"{sp['stride_length_zupt_vs_speed_pct']:+.1f} %" if "stride_length_zupt_vs_speed_pct" in sp else "—"
+            zs = f"{z:.3f}" if np.isfinite(z) else "— (no foot sensor)"
+            print(f"| {pp} ({belt:g} m/s) | {name} | {sp['cadence_steps_per_min']:.1f} | {sp['stance_pct_r']:.0f} / "
+                  f"{sp['stance_pct_l']:.0f} | {sp['stride_time_s']:.3f} | {sp['stride_length_m']:.3f} | {zs} | {diff} | "
+                  f"{trial.paretic_side} ({trial.paretic_confidence:.2f}) |")
+    print()
+    print("Paretic evidence (full set; SI = 100 (R − L) / mean, score > 0 points right):")
+    for pp, row in subjects.items():
+        folder = data / "movingreality" / pp
+        if folder.is_dir():
+            trial = ingest(folder, options=IngestOptions(speed_m_s=float(row["treadmill_speed_m_s"])))
+            ev = ", ".join(f"{e['index']} {e['symmetry_pct']:+.0f} % ({e['score']:+.2f})" for e in trial.paretic_evidence)
+            print(f"- {pp}: {trial.paretic_side} ({trial.paretic_confidence:.2f}) — {ev}")
+
+
+def vicon_sagittal_rad(s02: Path) -> dict[str, np.ndarray]:
+    """Vicon: flexion = first angle of intrinsic 'YXZ' of conj(proximal)·distal (knee +Y, hip −Y); see
+    ../shared/data/README.md."""
+    v = read_table(s02 / "vicon" / "S02-Trial-Walk-1.csv")
+
+    def q(name: str) -> Rotation:
+        return Rotation.from_quat(np.stack([v.col(f"{name}_{i}") for i in (2, 3, 4, 1)], axis=1))
+
+    pelvis, out = q("qRPV"), {}
+    for s, side in (("r", "R"), ("l", "L")):
+        thigh, shank = q(f"q{side}TH"), q(f"q{side}SK")
+        out[f"hip_{s}"] = -(pelvis.inv() * thigh).as_euler("YXZ")[:, 0]
+        out[f"knee_{s}"] = (thigh.inv() * shank).as_euler("YXZ")[:, 0]
+    return out
+
+
+def rmse_r(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    return float(np.degrees(np.sqrt(np.mean((a - b) ** 2)))), float(np.corrcoef(a, b)[0, 1])
+
+
+def s02(data: Path) -> None:
+    folder = data / "gaittoolbox_S02"
+    full = ingest(folder / "imu")
+    no_thighs = ingest([f for f in sorted((folder / "imu").iterdir()) if "UpLeg" not in f.name])
+    truth = vicon_sagittal_rad(folder)
+    print(f"S02 without thigh sensors: estimated {', '.join(no_thighs.estimated_joints)}; "
+          f"band (RMS 1 SD) {no_thighs.summary()['estimate_sd_deg']}")
+    print("| joint | estimated vs measured: RMSE (°), r | estimated vs Vicon: RMSE (°), r | "
+          "measured vs Vicon: RMSE (°), r |")
+    print("|---|---|---|---|")
+    for j in ("hip_r", "knee_r", "hip_l", "knee_l"):
+        est = no_thighs.curves_mean_rad[no_thighs.joint_names.index(j)]
+        meas = full.curves_mean_rad[full.joint_names.index(j)]
+        vic = mean_sd_curves(full.time_s, truth[j][:, None], (j,), full.strides)[0][0]
+        cells = [rmse_r(est, meas), rmse_r(est, vic), rmse_r(meas, vic)]
+        print(f"| {j} | " + " | ".join(f"{e:.1f}, {r:.2f}" for e, r in cells) + " |")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared data folder")
+    args = Args(**vars(p.parse_args()))
+    movingreality(args.data)
+    print()
+    s02(args.data)
+
+
+if __name__ == "__main__":
+    main()
