@@ -4,7 +4,10 @@
    stance, stride time, belt speed × stride time vs the foot-IMU (ZUPT) stride length — for the full set,
    feet + lumbar, and shanks only; paretic side with its evidence.
 2. gaittoolbox S02 (healthy, Vicon ground truth): the thigh sensors removed, hips and knees estimated;
-   estimated vs measured (all sensors) vs Vicon: RMSE and Pearson r of the stride-normalised mean curves.
+   estimated vs measured (all sensors) vs Vicon: RMSE and Pearson r of the stride-normalised mean curves;
+   feet + pelvis only likewise (every joint estimated).
+3. S02 overground: the foot-IMU (ZUPT) displacement between consecutive still periods vs the Vicon ankle
+   centre's over the same periods.
 
     PYTHONPATH=. python experiments/sensor_sets.py --data ../shared/data
 """
@@ -20,8 +23,11 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from rl_gait.ingest import IngestOptions, ingest
+from rl_gait.ingest.formats.base import ReadContext
+from rl_gait.ingest.formats.registry import detect_format
 from rl_gait.ingest.formats.table import read_table
 from rl_gait.ingest.parameters import mean_sd_curves
+from rl_gait.ingest.zupt import foot_trajectory
 
 SUBSETS: dict[str, tuple[str, ...]] = {
     "feet + shanks + lumbar": ("leftfoot", "rightfoot", "leftshank", "rightshank", "lumbar"),
@@ -103,19 +109,53 @@ def rmse_r(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 def s02(data: Path) -> None:
     folder = data / "gaittoolbox_S02"
     full = ingest(folder / "imu")
-    no_thighs = ingest([f for f in sorted((folder / "imu").iterdir()) if "UpLeg" not in f.name])
     truth = vicon_sagittal_rad(folder)
-    print(f"S02 without thigh sensors: estimated {', '.join(no_thighs.estimated_joints)}; "
-          f"band (RMS 1 SD) {no_thighs.summary()['estimate_sd_deg']}")
-    print("| joint | estimated vs measured: RMSE (°), r | estimated vs Vicon: RMSE (°), r | "
-          "measured vs Vicon: RMSE (°), r |")
+    for name, keep in (("without thigh sensors", lambda f: "UpLeg" not in f.name),
+                       ("feet + pelvis only", lambda f: "Foot" in f.name or "Pelvis" in f.name)):
+        sub = ingest([f for f in sorted((folder / "imu").iterdir()) if keep(f)])
+        print(f"S02 {name}: estimated {', '.join(sub.estimated_joints)}; band (RMS 1 SD) {sub.summary()['estimate_sd_deg']}")
+        print("| joint | estimated vs measured: RMSE (°), r | estimated vs Vicon: RMSE (°), r | "
+              "measured vs Vicon: RMSE (°), r |")
+        print("|---|---|---|---|")
+        for j in ("hip_r", "knee_r", "hip_l", "knee_l"):
+            est = sub.curves_mean_rad[sub.joint_names.index(j)]
+            meas = full.curves_mean_rad[full.joint_names.index(j)]
+            vic = mean_sd_curves(full.time_s, truth[j][:, None], (j,), full.strides)[0][0]
+            cells = [rmse_r(est, meas), rmse_r(est, vic), rmse_r(meas, vic)]
+            print(f"| {j} | " + " | ".join(f"{e:.1f}, {r:.2f}" for e, r in cells) + " |")
+        print()
+
+
+def s02_zupt_vs_vicon(data: Path) -> list[tuple[str, float, float]]:
+    """``[(side, ZUPT m, Vicon m)]``: horizontal displacement of each foot between consecutive still periods of
+    its sensor, from the ZUPT smoother and from the Vicon ankle centre (``<S>TIO``) averaged over the same
+    periods."""
+    folder = data / "gaittoolbox_S02"
+    files = sorted((folder / "imu").iterdir())
+    fmt, ctx = detect_format(files[0]), ReadContext(where=folder)
+    kin = fmt.kinematics(fmt.read(files, ctx), ctx)
+    v = read_table(folder / "vicon" / "S02-Trial-Walk-1.csv")
+    out = []
+    for s, side in (("r", "R"), ("l", "L")):
+        f = kin.feet[s]
+        traj = foot_trajectory(f.acc_m_s2, f.gyr_rad_s, f.quat_wxyz, kin.sample_rate_hz)
+        ankle = np.stack([v.col(f"{side}TIO_{i}") for i in (1, 2)], axis=1)
+        z = [traj.position_m[a:b, :2].mean(axis=0) for a, b in traj.still_runs]
+        w = [np.nanmean(ankle[a:b], axis=0) for a, b in traj.still_runs]
+        out += [(s, float(np.linalg.norm(z[i + 1] - z[i])), float(np.linalg.norm(w[i + 1] - w[i])))
+                for i in range(len(z) - 1)]
+    return out
+
+
+def s02_zupt(data: Path) -> None:
+    rows = s02_zupt_vs_vicon(data)
+    print("S02 overground (9.5 s with a 180° turn): foot displacement between consecutive still periods")
+    print("| side | ZUPT (m) | Vicon ankle (m) | difference |")
     print("|---|---|---|---|")
-    for j in ("hip_r", "knee_r", "hip_l", "knee_l"):
-        est = no_thighs.curves_mean_rad[no_thighs.joint_names.index(j)]
-        meas = full.curves_mean_rad[full.joint_names.index(j)]
-        vic = mean_sd_curves(full.time_s, truth[j][:, None], (j,), full.strides)[0][0]
-        cells = [rmse_r(est, meas), rmse_r(est, vic), rmse_r(meas, vic)]
-        print(f"| {j} | " + " | ".join(f"{e:.1f}, {r:.2f}" for e, r in cells) + " |")
+    for s, z, v in rows:
+        print(f"| {s} | {z:.3f} | {v:.3f} | {100 * (z / v - 1):+.1f} % |")
+    err = np.array([abs(z / v - 1) for _, z, v in rows])
+    print(f"median |difference| {100 * np.median(err):.1f} %; {int(np.sum(err <= 0.05))}/{len(err)} within 5 %")
 
 
 def main() -> None:
@@ -125,6 +165,7 @@ def main() -> None:
     movingreality(args.data)
     print()
     s02(args.data)
+    s02_zupt(args.data)
 
 
 if __name__ == "__main__":

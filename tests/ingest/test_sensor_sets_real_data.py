@@ -93,3 +93,29 @@ def test_main_job_on_a_stroke_survivor_feet_shanks_lumbar(tmp_path):
     assert s["estimated_joints"] == ["hip_r", "knee_r", "hip_l", "knee_l"]
     html = (out / "report.html").read_text()
     assert "joints estimated" in html and "paretic-side evidence" in html
+
+
+def test_s02_zupt_displacements_vs_vicon_ankle():
+    """Overground (S02, a 180° turn): each foot's ZUPT displacement between consecutive still periods vs the
+    Vicon ankle centre's over the same periods — median within 3 %, all but the turn's pivot steps within 5 %."""
+    from rl_gait.ingest.formats.base import ReadContext
+    from rl_gait.ingest.formats.registry import detect_format
+    from rl_gait.ingest.formats.table import read_table
+    from rl_gait.ingest.zupt import foot_trajectory
+
+    folder = DATA / "gaittoolbox_S02"
+    files = sorted((folder / "imu").iterdir())
+    fmt, ctx = detect_format(files[0]), ReadContext(where=folder)
+    kin = fmt.kinematics(fmt.read(files, ctx), ctx)
+    v = read_table(folder / "vicon" / "S02-Trial-Walk-1.csv")
+    err = []
+    for s, side in (("r", "R"), ("l", "L")):
+        f = kin.feet[s]
+        traj = foot_trajectory(f.acc_m_s2, f.gyr_rad_s, f.quat_wxyz, kin.sample_rate_hz)
+        ankle = np.stack([v.col(f"{side}TIO_{i}") for i in (1, 2)], axis=1)
+        z = [traj.position_m[a:b, :2].mean(axis=0) for a, b in traj.still_runs]
+        w = [np.nanmean(ankle[a:b], axis=0) for a, b in traj.still_runs]
+        err += [np.linalg.norm(z[i + 1] - z[i]) / np.linalg.norm(w[i + 1] - w[i]) - 1 for i in range(len(z) - 1)]
+    err = np.abs(err)
+    print(f"S02 ZUPT vs Vicon ankle: median {100 * np.median(err):.1f} %, {np.sum(err <= 0.05)}/{err.size} within 5 %")
+    assert err.size >= 10 and np.median(err) <= 0.03 and np.sum(err > 0.05) <= 2
