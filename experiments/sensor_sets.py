@@ -8,6 +8,9 @@
    feet + pelvis only likewise (every joint estimated).
 3. S02 overground: the foot-IMU (ZUPT) displacement between consecutive still periods vs the Vicon ankle
    centre's over the same periods.
+4. The joint model's band, leave-one-recording-out on the StrokeAvatar IMU clips it is fitted on (stroke
+   and healthy): hip and knee estimated from the shank inclination and speed — RMSE and the share of the
+   cycle inside ±1 SD (68 % if the band is calibrated).
 
     PYTHONPATH=. python experiments/sensor_sets.py --data ../shared/data
 """
@@ -22,10 +25,13 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from rl_gait.atlas.joint_model import clip_samples, fit_gaussian
 from rl_gait.ingest import IngestOptions, ingest
 from rl_gait.ingest.formats.base import ReadContext
 from rl_gait.ingest.formats.registry import detect_format
+from rl_gait.ingest.formats.strokeavatar import read_strokeavatar_clip
 from rl_gait.ingest.formats.table import read_table
+from rl_gait.ingest.missing_joints import JointCurveModel, fourier_basis
 from rl_gait.ingest.parameters import mean_sd_curves
 from rl_gait.ingest.zupt import foot_trajectory
 
@@ -158,6 +164,46 @@ def s02_zupt(data: Path) -> None:
     print(f"median |difference| {100 * np.median(err):.1f} %; {int(np.sum(err <= 0.05))}/{len(err)} within 5 %")
 
 
+def recordings(files: list[Path]) -> list[int]:
+    """Recording index per clip: consecutive clips whose last and first frames match are one recording."""
+    clips = [read_strokeavatar_clip(f) for f in files]
+    group = [0]
+    for a, b in zip(clips, clips[1:], strict=False):
+        joined = np.allclose(a.joint_angles_rad[-1], b.joint_angles_rad[0], atol=1e-6)
+        group.append(group[-1] + (0 if joined else 1))
+    return group
+
+
+def model_band_loo(data: Path) -> None:
+    samples = clip_samples(data)
+    names = list(samples)
+    k = 2 * 8 + 1
+    b = fourier_basis(8)
+    print("| left out (IMU clips) | recordings | hip RMSE (°) | knee RMSE (°) | hip within ±1 SD | knee within ±1 SD |")
+    print("|---|---|---|---|---|---|")
+    for held in ("imu_stroke", "imu_healthy"):
+        x_held, files = samples[held]
+        groups = np.array(recordings(files))
+        n = len(files)
+        err = {"hip": [], "knee": []}
+        inside = {"hip": [], "knee": []}
+        for g in np.unique(groups):
+            out = np.concatenate([groups == g, groups == g])  # right sides, then left sides
+            train = np.concatenate([samples[m][0] for m in names if m != held] + [x_held[~out]])
+            mu, cov = fit_gaussian(train)
+            model = JointCurveModel(n_harmonics=8, mean=mu, cov=cov)
+            for z in x_held[out]:
+                hip, knee = b @ z[:k], b @ z[k:2 * k]
+                est = model.estimate({"shank": hip - knee, "speed": float(z[-1])})
+                for j, truth in (("hip", hip), ("knee", knee)):
+                    d = est[j].mean_rad - truth
+                    err[j].append(np.sqrt(np.mean(d ** 2)))
+                    inside[j].append(np.mean(np.abs(d) <= est[j].sd_rad))
+        print(f"| {held.replace('imu_', '')}: {n} clips × 2 sides | {len(np.unique(groups))} | "
+              f"{np.degrees(np.mean(err['hip'])):.1f} | {np.degrees(np.mean(err['knee'])):.1f} | "
+              f"{100 * np.mean(inside['hip']):.0f} % | {100 * np.mean(inside['knee']):.0f} % |")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared data folder")
@@ -166,6 +212,8 @@ def main() -> None:
     print()
     s02(args.data)
     s02_zupt(args.data)
+    print()
+    model_band_loo(args.data)
 
 
 if __name__ == "__main__":

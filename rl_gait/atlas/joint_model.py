@@ -57,6 +57,28 @@ def gaussian_em(x: np.ndarray, n_iter: int = 50) -> tuple[np.ndarray, np.ndarray
     return mu, cov
 
 
+def fit_gaussian(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(mean, cov)`` of the model from ``[n, D]`` samples (NaN = missing): EM, then shrunk towards the diagonal."""
+    mu, cov = gaussian_em(x)
+    return mu, (1.0 - SHRINKAGE) * cov + SHRINKAGE * np.diag(np.diag(cov))
+
+
+def clip_samples(source_dir: Path) -> dict[str, tuple[np.ndarray, list[Path]]]:
+    """``{folder name: ([2 n, D] side samples (right sides then left), [n] clip paths)}`` of :data:`FOLDERS`."""
+    offsets = np.deg2rad([load_atlas().meta["offsets_deg"]["optical"][j] for j in JOINT_NAMES])
+    out = {}
+    for name, rel in FOLDERS.items():
+        folder = source_dir / rel
+        files = sorted(folder.glob("*.json"))
+        if not files:
+            raise InputFormatError("no StrokeAvatar clips", path=folder,
+                                   fix="pass --source pointing at the shared data folder (holding strokeavatar/)")
+        cyc = cycles_from_clips(read_strokeavatar_clips(files))
+        curves = cyc.curves_rad + (offsets[None, :, None] if name == "optical_healthy" else 0.0)
+        out[name] = (side_samples(curves, cyc.speed_m_s), files)
+    return out
+
+
 def side_samples(curves_rad: np.ndarray, speed_m_s: np.ndarray, n_harmonics: int = N_HARMONICS) -> np.ndarray:
     """``[2 n, 3 (2H + 1) + 1]`` per clip and side: hip, knee, ankle coefficients (NaN where absent), speed,
     from ``[n, J, 101]`` curves over ``JOINT_NAMES`` and ``[n]`` speeds."""
@@ -70,22 +92,12 @@ def side_samples(curves_rad: np.ndarray, speed_m_s: np.ndarray, n_harmonics: int
 def fit_joint_model(source_dir: str | Path, command: str = "") -> JointCurveModel:
     """Fit the model on the clips under ``source_dir`` (the shared data folder). See the module docstring."""
     source_dir = Path(source_dir)
-    offsets = np.deg2rad([load_atlas().meta["offsets_deg"]["optical"][j] for j in JOINT_NAMES])
-    samples, sources, counts = [], {}, {}
-    for name, rel in FOLDERS.items():
-        folder = source_dir / rel
-        files = sorted(folder.glob("*.json"))
-        if not files:
-            raise InputFormatError("no StrokeAvatar clips", path=folder,
-                                   fix="pass --source pointing at the shared data folder (holding strokeavatar/)")
-        cyc = cycles_from_clips(read_strokeavatar_clips(files))
-        curves = cyc.curves_rad + (offsets[None, :, None] if name == "optical_healthy" else 0.0)
-        samples.append(side_samples(curves, cyc.speed_m_s))
-        sources[name] = {"folder": rel, "files": {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}}
-        counts[name] = {"clips": len(files), "side_samples": 2 * len(files)}
-    x = np.concatenate(samples)
-    mu, cov = gaussian_em(x)
-    cov = (1.0 - SHRINKAGE) * cov + SHRINKAGE * np.diag(np.diag(cov))
+    data = clip_samples(source_dir)
+    samples = [x for x, _ in data.values()]
+    sources = {name: {"folder": FOLDERS[name], "files": {f.name: hashlib.sha256(f.read_bytes()).hexdigest()
+                                                         for f in files}} for name, (_, files) in data.items()}
+    counts = {name: {"clips": len(files), "side_samples": 2 * len(files)} for name, (_, files) in data.items()}
+    mu, cov = fit_gaussian(np.concatenate(samples))
     meta = {"package_version": __version__, "command": command, "sources": sources, "counts": counts,
             "method": f"Gaussian over Fourier coefficients (H = {N_HARMONICS}) + speed; EM for missing ankles; "
                       f"covariance shrunk {SHRINKAGE:.0%} towards its diagonal",
