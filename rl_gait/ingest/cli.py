@@ -10,7 +10,8 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "ingest", help="wearable recording of one level walk -> validated gait kinematics (GaitTrial)",
         description="Read one level-ground walking trial (Xsens text, generic CSV, StrokeAvatar JSON, OpenSim "
-                    ".mot) and write DIR/trial.json, DIR/trial.npz and DIR/kinematics.png.",
+                    ".mot, C3D) and write DIR/trial.json, DIR/trial.npz and DIR/kinematics.png. Joints no sensor "
+                    "measured are estimated (listed as estimated_joints); foot IMUs give the stride length.",
     )
     p.add_argument("paths", nargs="+", metavar="FILE_OR_DIR", help="sensor files, a trial folder or clips")
     from rl_gait.ingest.formats.registry import FORMAT_CHOICES
@@ -73,20 +74,37 @@ def print_summary(trial, out: Path) -> None:
     t.add_row("strides", str(s["n_strides"]["r"]), str(s["n_strides"]["l"]))
     t.add_row("stride time (s)", _fmt(s["stride_time_s"]["r"], nd=2), _fmt(s["stride_time_s"]["l"], nd=2))
     t.add_row("stance (%)", _fmt(s["stance_pct"]["r"]), _fmt(s["stance_pct"]["l"]))
+    est = set(s["estimated_joints"])
+
+    def mark(joint: str) -> str:  # estimated, not measured
+        return " (est.)" if joint in est else ""
+
     for jt in ("hip", "knee", "ankle"):
         r, l_ = s["range_of_motion_deg"].get(f"{jt}_r"), s["range_of_motion_deg"].get(f"{jt}_l")
         if r is not None or l_ is not None:
-            t.add_row(f"{jt} range (deg)", _fmt(r), _fmt(l_))
+            t.add_row(f"{jt} range (deg)", _fmt(r) + mark(f"{jt}_r"), _fmt(l_) + mark(f"{jt}_l"))
     if s["peak_knee_flexion_deg"]:
-        t.add_row("peak knee flexion (deg)", _fmt(s["peak_knee_flexion_deg"].get("r")),
-                  _fmt(s["peak_knee_flexion_deg"].get("l")))
+        t.add_row("peak knee flexion (deg)", _fmt(s["peak_knee_flexion_deg"].get("r")) + mark("knee_r"),
+                  _fmt(s["peak_knee_flexion_deg"].get("l")) + mark("knee_l"))
     t.add_row("cadence (steps/min)", _fmt(s["cadence_steps_per_min"]), "")
     t.add_row("double support (%)", _fmt(s["double_support_pct"]), "")
     t.add_row("speed (m/s)", _fmt(s["speed_m_s"], nd=2), "")
+    t.add_row("stride length (m)", _fmt(s.get("stride_length_m"), nd=2), s.get("stride_length_source") or "")
+    zupt = s["spatiotemporal"].get("stride_length_zupt_vs_speed_pct")
+    if zupt is not None:
+        t.add_row("foot-IMU stride length (m)", _fmt(s["spatiotemporal"].get("stride_length_zupt_m"), nd=2),
+                  f"{zupt:+.1f} % vs speed x stride time")
     t.add_row("paretic side", f"{s['paretic_side']} (confidence {s['paretic_confidence']:.2f})", "")
     gps = s.get("gait_profile_score_deg")
     if isinstance(gps, dict):
         t.add_row("gait profile score (deg)", _fmt(gps.get("r")), _fmt(gps.get("l")))
     Console().print(t)
     Console().print(f"calibration: {s['provenance']['calibration']}")
+    Console().print(f"joints measured: {', '.join(s['measured_joints']) or 'none'}")
+    if s["estimated_joints"]:
+        Console().print("joints estimated (not measured; ± 1 SD): " + ", ".join(
+            f"{j} ±{s['estimate_sd_deg'][j]:.1f}°" for j in s["estimated_joints"]))
+    if s["paretic_evidence"]:
+        Console().print("paretic evidence: " + "; ".join(
+            f"{e['index']} SI {_fmt(e['symmetry_pct'], nd=0)} % → {e['points_to']}" for e in s["paretic_evidence"]))
     Console().print(f"wrote {out / 'trial.json'}, {out / 'trial.npz'}, {out / 'kinematics.png'}")
