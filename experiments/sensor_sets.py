@@ -33,7 +33,7 @@ from rl_gait.ingest.formats.strokeavatar import read_strokeavatar_clip
 from rl_gait.ingest.formats.table import read_table
 from rl_gait.ingest.missing_joints import JointCurveModel, fourier_basis
 from rl_gait.ingest.parameters import mean_sd_curves
-from rl_gait.ingest.zupt import foot_trajectory
+from rl_gait.ingest.zupt import foot_trajectory, still_run_displacements_m
 
 SUBSETS: dict[str, tuple[str, ...]] = {
     "feet + shanks + lumbar": ("leftfoot", "rightfoot", "leftshank", "rightshank", "lumbar"),
@@ -146,10 +146,9 @@ def s02_zupt_vs_vicon(data: Path) -> list[tuple[str, float, float]]:
         f = kin.feet[s]
         traj = foot_trajectory(f.acc_m_s2, f.gyr_rad_s, f.quat_wxyz, kin.sample_rate_hz)
         ankle = np.stack([v.col(f"{side}TIO_{i}") for i in (1, 2)], axis=1)
-        z = [traj.position_m[a:b, :2].mean(axis=0) for a, b in traj.still_runs]
-        w = [np.nanmean(ankle[a:b], axis=0) for a, b in traj.still_runs]
-        out += [(s, float(np.linalg.norm(z[i + 1] - z[i])), float(np.linalg.norm(w[i + 1] - w[i])))
-                for i in range(len(z) - 1)]
+        z = still_run_displacements_m(traj.position_m, traj.still_runs)
+        w = still_run_displacements_m(ankle, traj.still_runs)
+        out += [(s, float(a), float(b)) for a, b in zip(z, w, strict=True)]
     return out
 
 

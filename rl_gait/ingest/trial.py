@@ -44,7 +44,9 @@ class GaitTrial:
         spatiotemporal: scalar parameters with units in the key, e.g. ``cadence_steps_per_min``,
             ``stride_time_s_r``, ``stride_time_s_l``, ``stance_pct_r``, ``stance_pct_l``,
             ``double_support_pct``, ``speed_m_s`` (nan if unknown), ``step_length_m_r`` / ``_l``,
-            ``stride_length_m`` (nan if unknown).
+            ``stride_length_m`` (nan if unknown: speed × stride time when the speed is given, else the
+            foot-IMU stride length), and with foot IMUs ``stride_length_zupt_m`` (``_r``/``_l``) and, when a
+            speed was given, ``stride_length_zupt_vs_speed_pct`` (:mod:`rl_gait.ingest.zupt`).
         symmetry: symmetry indices (%), e.g. ``stance_pct``, ``knee_range``, ``stride_time``.
         paretic_side: ``"left"``, ``"right"`` or ``"none"``.
         paretic_confidence: 0…1.

@@ -171,3 +171,11 @@ def stride_lengths_m(traj: FootTrajectory, strides_s: np.ndarray, sample_rate_hz
         if p0 is not None and p1 is not None:
             out[i] = float(np.linalg.norm(p1 - p0))
     return out
+
+
+def still_run_displacements_m(position_m: np.ndarray, still_runs: list[tuple[int, int]]) -> np.ndarray:
+    """``[n − 1]`` horizontal distance between the mean ``[T, ≥2]`` positions (x, y first) over consecutive
+    still runs: the foot's steps from still period to still period (for any position source: the ZUPT
+    trajectory, or a reference such as a motion-capture ankle over the same runs)."""
+    p = [np.nanmean(np.asarray(position_m)[a:b, :2], axis=0) for a, b in still_runs]
+    return np.array([float(np.linalg.norm(p[i + 1] - p[i])) for i in range(len(p) - 1)])

@@ -101,7 +101,7 @@ def test_s02_zupt_displacements_vs_vicon_ankle():
     from rl_gait.ingest.formats.base import ReadContext
     from rl_gait.ingest.formats.registry import detect_format
     from rl_gait.ingest.formats.table import read_table
-    from rl_gait.ingest.zupt import foot_trajectory
+    from rl_gait.ingest.zupt import foot_trajectory, still_run_displacements_m
 
     folder = DATA / "gaittoolbox_S02"
     files = sorted((folder / "imu").iterdir())
@@ -113,9 +113,8 @@ def test_s02_zupt_displacements_vs_vicon_ankle():
         f = kin.feet[s]
         traj = foot_trajectory(f.acc_m_s2, f.gyr_rad_s, f.quat_wxyz, kin.sample_rate_hz)
         ankle = np.stack([v.col(f"{side}TIO_{i}") for i in (1, 2)], axis=1)
-        z = [traj.position_m[a:b, :2].mean(axis=0) for a, b in traj.still_runs]
-        w = [np.nanmean(ankle[a:b], axis=0) for a, b in traj.still_runs]
-        err += [np.linalg.norm(z[i + 1] - z[i]) / np.linalg.norm(w[i + 1] - w[i]) - 1 for i in range(len(z) - 1)]
+        err += list(still_run_displacements_m(traj.position_m, traj.still_runs)
+                    / still_run_displacements_m(ankle, traj.still_runs) - 1)
     err = np.abs(err)
     print(f"S02 ZUPT vs Vicon ankle: median {100 * np.median(err):.1f} %, {np.sum(err <= 0.05)}/{err.size} within 5 %")
     assert err.size >= 10 and np.median(err) <= 0.03 and np.sum(err > 0.05) <= 2

@@ -23,6 +23,7 @@ from rl_gait.ingest.zupt import (
     FootTrajectory,
     free_acceleration_world,
     still_mask,
+    still_run_displacements_m,
     stride_lengths_m,
     zupt_smoother,
 )
@@ -83,6 +84,13 @@ def test_stride_lengths_from_still_runs():
     traj = FootTrajectory(position_m=pos, velocity_m_s=np.zeros_like(pos), still=still, still_runs=runs)
     strides = np.array([[0.05, 1.05], [1.05, 2.05], [2.05, 3.05]])
     np.testing.assert_allclose(stride_lengths_m(traj, strides, 100.0), [1.0, 1.1, 1.2])
+
+
+def test_still_run_displacements_by_hand():
+    pos = np.zeros((30, 3))
+    pos[10:20, :2] = [3.0, 4.0]
+    pos[20:, :2] = [3.0, 10.0]
+    np.testing.assert_allclose(still_run_displacements_m(pos, [(0, 5), (12, 18), (25, 30)]), [5.0, 6.0])
 
 
 def test_still_mask_thresholds_and_minimum_run():
