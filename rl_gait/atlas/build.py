@@ -25,7 +25,6 @@ J Biomech 41:1639); categories whose adult speed falls outside the atlas data ra
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from rl_gait.atlas.cycles import detect_initial_contact_phase, periodic_samples,
 from rl_gait.atlas.model import SPATIOTEMPORAL_KEYS, HealthyAtlas, fit_speed_regression
 from rl_gait.errors import InputFormatError
 from rl_gait.ingest.formats.strokeavatar import StrokeAvatarClip, read_strokeavatar_clips
+from rl_gait.io.jsonio import sha256_file
 from rl_gait.joints import JOINT_NAMES, JOINT_TYPES, N_CURVE_POINTS, SIDES
 
 SCHWARTZ_DIMLESS_SPEED: dict[str, float] = {"VerySlow": 0.16, "Slow": 0.30, "Free": 0.43, "Fast": 0.57, "VeryFast": 0.70}
@@ -159,10 +159,6 @@ def rms_deg(a_rad: np.ndarray, b_deg: np.ndarray, remove_offset: bool = False) -
     return float(np.sqrt(np.mean(d**2)))
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def build_atlas(source_dir: str | Path, command: str = "") -> HealthyAtlas:
     """Build the atlas from ``source_dir`` (the shared data folder). See the module docstring."""
     source_dir = Path(source_dir)
@@ -239,9 +235,9 @@ def build_atlas(source_dir: str | Path, command: str = "") -> HealthyAtlas:
         "package_version": __version__,
         "command": command,
         "sources": {
-            k: {"folder": str(f.relative_to(source_dir)), "files": {p.name: _sha256(p) for p in cyc[k].paths}}
+            k: {"folder": str(f.relative_to(source_dir)), "files": {p.name: sha256_file(p) for p in cyc[k].paths}}
             for k, f in folders.items()
-        } | {"schwartz2008": {"file": str(schwartz_path.relative_to(source_dir)), "sha256": _sha256(schwartz_path)}},
+        } | {"schwartz2008": {"file": str(schwartz_path.relative_to(source_dir)), "sha256": sha256_file(schwartz_path)}},
         "counts": counts,
         "offsets_deg": {"optical": {j: round(float(np.rad2deg(o)), 2) for j, o in zip(JOINT_NAMES, offsets, strict=True)},
                         "rule": "knee: min to IMU mean knee min; ankle: mean to Schwartz2008 " + cat + " mean; hip: none"},

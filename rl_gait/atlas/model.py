@@ -23,18 +23,16 @@ its own initial contact.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from rl_gait.errors import InputFormatError, RlGaitError
+from rl_gait.io.documents import load_document, write_document
+from rl_gait.io.jsonio import sha256_file
 from rl_gait.joints import JOINT_NAMES, N_CURVE_POINTS
 
-ATLAS_FORMAT = "rl_gait.HealthyAtlas"
-ATLAS_FORMAT_VERSION = 1
 SOURCES: tuple[str, ...] = ("optical", "imu")
 DEFAULT_ATLAS_PATH = Path(__file__).resolve().parents[1] / "data" / "atlas" / "atlas_v1.npz"
 SPATIOTEMPORAL_KEYS: tuple[str, ...] = ("cadence_steps_per_min", "stride_length_m", "stance_pct")
@@ -156,15 +154,14 @@ class HealthyAtlas:
                 arrays[f"{key}__n"] = np.asarray(reg.n, dtype=np.int32)
                 regs[key] = {"speed_ref_m_s": reg.speed_ref_m_s, "speed_range_m_s": list(reg.speed_range_m_s)}
         np.savez_compressed(path, **arrays)
-        meta = dict(self.meta)
+        meta = {k: v for k, v in self.meta.items() if k not in ("format", "format_version", "schema")}
         meta.update({
-            "format": ATLAS_FORMAT, "format_version": ATLAS_FORMAT_VERSION,
             "joint_names": list(self.joint_names), "n_curve_points": N_CURVE_POINTS,
             "units": {"curves": "rad", "slope": "per m/s", "cadence": "steps/min", "stance_pct": "%"},
             "regressions": regs,
-            "npz_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "npz_sha256": sha256_file(path),
         })
-        path.with_suffix(".json").write_text(json.dumps(meta, indent=2, default=float))
+        write_document(path.with_suffix(".json"), "atlas", meta)
         return path
 
 
@@ -175,13 +172,8 @@ def load_atlas(path: str | Path | None = None) -> HealthyAtlas:
     fix = "build one with `rl-gait atlas build --source ../shared/data --out <file>.npz`"
     if not path.is_file() or not meta_path.is_file():
         raise InputFormatError("atlas not found (need the .npz and its .json sidecar)", path=path, fix=fix)
-    try:
-        meta = json.loads(meta_path.read_text())
-    except json.JSONDecodeError:
-        raise InputFormatError("atlas sidecar is not valid JSON", path=meta_path, fix=fix) from None
-    if meta.get("format") != ATLAS_FORMAT:
-        raise InputFormatError(f"not an rl_gait atlas sidecar (format {meta.get('format')!r})", path=meta_path, fix=fix)
-    if hashlib.sha256(path.read_bytes()).hexdigest() != meta.get("npz_sha256"):
+    meta = load_document(meta_path, "atlas")
+    if sha256_file(path) != meta["npz_sha256"]:
         raise InputFormatError("atlas .npz does not match the hash in its sidecar (altered?)", path=path, fix=fix)
     with np.load(path, allow_pickle=False) as z:
         arrays = {k: z[k].astype(np.float64) if z[k].dtype.kind == "f" else z[k] for k in z.files}

@@ -60,12 +60,12 @@ def _fmt(x, unit: str = "", nd: int = 1) -> str:
 
 def print_summary(trial, out: Path) -> None:
     """The trial summary as a rich table (right | left columns)."""
-    import json
-
     from rich.console import Console
     from rich.table import Table
 
-    s = json.loads((out / "trial.json").read_text())
+    from rl_gait.io.jsonio import read_json
+
+    s = read_json(out / "trial.json")
     t = Table(title=f"{s['subject_id']} — {s['provenance']['format']}, {s['sample_rate_hz']:g} Hz, "
                     f"{s['duration_s']:.1f} s")
     t.add_column("parameter")

@@ -6,6 +6,7 @@ import numpy as np
 
 from rl_gait.ingest.trial import GaitEvents
 from rl_gait.joints import N_CURVE_POINTS
+from rl_gait.metrics.fidelity import symmetry_index_pct
 
 
 def normalise_strides(time_s: np.ndarray, x: np.ndarray, strides_s: np.ndarray,
@@ -31,15 +32,6 @@ def mean_sd_curves(time_s: np.ndarray, angles_rad: np.ndarray, joint_names: tupl
             mean[j] = c.mean(axis=0)
             sd[j] = c.std(axis=0, ddof=1) if len(c) > 1 else 0.0
     return mean, sd
-
-
-def symmetry_index_pct(right: float, left: float) -> float:
-    """Robinson symmetry index (%): ``100 · (R − L) / (0.5 · (R + L))``; positive = right larger, 0 = symmetric.
-    NaN when either is NaN or both are 0."""
-    den = 0.5 * (right + left)
-    if not np.isfinite(right) or not np.isfinite(left) or den == 0:
-        return float("nan")
-    return float(100.0 * (right - left) / den)
 
 
 def stance_fractions(strides_s: np.ndarray, foot_off_s: np.ndarray) -> np.ndarray:

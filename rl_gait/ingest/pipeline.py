@@ -8,7 +8,6 @@ Imports no Ray, torch or MuJoCo.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -41,6 +40,7 @@ from rl_gait.ingest.paretic import evidence_table, infer_paretic_side
 from rl_gait.ingest.sensors import load_sensor_map, sensor_map_from_dict
 from rl_gait.ingest.trial import GaitEvents, GaitTrial
 from rl_gait.ingest.zupt import foot_trajectory, stride_lengths_m
+from rl_gait.io.jsonio import sha256_file
 from rl_gait.joints import JOINT_NAMES
 from rl_gait.pseudonym import pseudonymous_id, redact_obj
 
@@ -77,14 +77,6 @@ def _natural_key(p: Path) -> list:
     import re
 
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", p.name)]
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 # ---------------------------------------------------------------- common back end
 
@@ -257,7 +249,7 @@ def ingest(paths: str | Path | list[str | Path], *, format: str = "auto", height
     where = files[0].parent if len(files) > 1 else files[0]
     ctx = ReadContext(options=opts, sensor_map=smap, where=where)
     kin = fmt.kinematics(fmt.read(files, ctx), ctx)
-    digests = [sha256(f) for f in files]
+    digests = [sha256_file(f) for f in files]
     provenance = {
         "format": fmt.name,
         # content hashes, no names: no input file name or path leaves ingestion (rl_gait.pseudonym)

@@ -7,12 +7,14 @@ all angles in radians with the signs of :mod:`rl_gait.joints`; joint names from
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from rl_gait.errors import InputFormatError
+from rl_gait.io.documents import load_document, write_document
+from rl_gait.io.jsonio import sha256_file, to_jsonable
 from rl_gait.joints import JOINT_NAMES, N_CURVE_POINTS
 
 
@@ -131,8 +133,7 @@ class GaitTrial:
                 peak_knee[s] = round(float(np.degrees(np.nanmax(c))), 2) if np.isfinite(c).any() else None
         ranges = {j: round(float(np.degrees(np.nanmax(c) - np.nanmin(c))), 2)
                   for j, c in zip(self.joint_names, self.curves_mean_rad, strict=True) if np.isfinite(c).any()}
-        return _jsonable({
-            "schema": "rl_gait.trial/1",
+        return to_jsonable({
             "subject_id": self.subject_id,
             "sample_rate_hz": self.sample_rate_hz,
             "duration_s": float(self.time_s[-1] - self.time_s[0]) if len(self.time_s) else 0.0,
@@ -190,53 +191,73 @@ class GaitTrial:
             arrays[f"strides_s_{s}"] = np.asarray(self.strides[s], float).reshape(-1, 2)
         np.savez_compressed(d / "trial.npz", **arrays)
         summary = self.summary()
+        summary["npz_sha256"] = sha256_file(d / "trial.npz")
         try:  # the atlas owns the gait profile score; optional
             from rl_gait.atlas import gait_profile_score  # type: ignore[attr-defined]
 
-            summary["gait_profile_score_deg"] = _jsonable(gait_profile_score(self))
+            summary["gait_profile_score_deg"] = to_jsonable(gait_profile_score(self))
         except ImportError:  # atlas not built (or no gait_profile_score yet)
             summary["gait_profile_score_deg"] = None
-        (d / "trial.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
+        write_document(d / "trial.json", "trial", summary)
         return d
 
     @classmethod
     def load(cls, directory: str | Path) -> GaitTrial:
-        """Read a trial written by :meth:`save`."""
+        """Read a trial written by :meth:`save`: ``trial.json`` is validated against its schema
+        (:mod:`rl_gait.io.documents`), ``trial.npz`` against the hash recorded in it; anything wrong is a
+        one-line :class:`~rl_gait.errors.InputFormatError` naming the file and the field."""
         d = Path(directory)
-        meta = json.loads((d / "trial.json").read_text())
-        with np.load(d / "trial.npz", allow_pickle=False) as z:
-            a = {k: z[k] for k in z.files}
-        events = {s: GaitEvents(a[f"initial_contact_s_{s}"], a[f"foot_off_s_{s}"]) for s in ("r", "l")}
+        fix = "re-ingest the recording with `rl-gait ingest --out DIR`"
+        meta = load_document(d / "trial.json", "trial")
+        _check_headline_numbers(meta, d / "trial.json")
+        npz = d / "trial.npz"
+        if not npz.is_file():
+            raise InputFormatError("trial.npz missing beside trial.json", path=d, fix=fix)
+        if "npz_sha256" in meta and sha256_file(npz) != meta["npz_sha256"]:
+            raise InputFormatError("trial.npz does not match the npz_sha256 recorded in trial.json (altered?)",
+                                   path=npz, fix=fix)
+        try:
+            with np.load(npz, allow_pickle=False) as z:
+                a = {k: z[k] for k in z.files}
+        except (OSError, ValueError, EOFError) as err:  # zip/npy damage
+            raise InputFormatError(f"trial.npz is unreadable ({type(err).__name__})", path=npz, fix=fix) from None
         nan = float("nan")
-        return cls(
-            subject_id=meta["subject_id"], sample_rate_hz=float(meta["sample_rate_hz"]), time_s=a["time_s"],
-            joint_names=tuple(meta["joint_names"]), joint_angles_rad=a["joint_angles_rad"],
-            segment_names=tuple(meta["segment_names"]), segment_quat_wxyz=a["segment_quat_wxyz"],
-            events=events, strides={s: a[f"strides_s_{s}"] for s in ("r", "l")},
-            curves_mean_rad=a["curves_mean_rad"], curves_sd_rad=a["curves_sd_rad"],
-            spatiotemporal={k: (nan if v is None else float(v)) for k, v in meta["spatiotemporal"].items()},
-            symmetry={k: (nan if v is None else float(v)) for k, v in meta["symmetry_pct"].items()},
-            paretic_side=meta["paretic_side"], paretic_confidence=float(meta["paretic_confidence"]),
-            height_m=meta.get("height_m"), mass_kg=meta.get("mass_kg"), provenance=meta.get("provenance", {}),
-            estimated_joints=tuple(meta.get("estimated_joints", ())),
-            paretic_evidence=tuple(meta.get("paretic_evidence", ())),
-            frontal_names=tuple(meta.get("frontal_names", ())), frontal_angles_rad=a.get("frontal_angles_rad"),
-            frontal_curves_mean_rad=a.get("frontal_curves_mean_rad"),
-        )
+        try:
+            events = {s: GaitEvents(a[f"initial_contact_s_{s}"], a[f"foot_off_s_{s}"]) for s in ("r", "l")}
+            return cls(
+                subject_id=meta["subject_id"], sample_rate_hz=float(meta["sample_rate_hz"]), time_s=a["time_s"],
+                joint_names=tuple(meta["joint_names"]), joint_angles_rad=a["joint_angles_rad"],
+                segment_names=tuple(meta["segment_names"]), segment_quat_wxyz=a["segment_quat_wxyz"],
+                events=events, strides={s: a[f"strides_s_{s}"] for s in ("r", "l")},
+                curves_mean_rad=a["curves_mean_rad"], curves_sd_rad=a["curves_sd_rad"],
+                spatiotemporal={k: (nan if v is None else float(v)) for k, v in meta["spatiotemporal"].items()},
+                symmetry={k: (nan if v is None else float(v)) for k, v in meta["symmetry_pct"].items()},
+                paretic_side=meta["paretic_side"], paretic_confidence=float(meta["paretic_confidence"]),
+                height_m=meta.get("height_m"), mass_kg=meta.get("mass_kg"), provenance=meta.get("provenance", {}),
+                estimated_joints=tuple(meta.get("estimated_joints", ())),
+                paretic_evidence=tuple(meta.get("paretic_evidence", ())),
+                frontal_names=tuple(meta.get("frontal_names", ())), frontal_angles_rad=a.get("frontal_angles_rad"),
+                frontal_curves_mean_rad=a.get("frontal_curves_mean_rad"),
+            )
+        except KeyError as err:
+            raise InputFormatError(f"trial.npz lacks the array {err.args[0]!r}", path=npz, fix=fix) from None
+        except ValueError as err:  # __post_init__: arrays disagree with trial.json
+            raise InputFormatError(f"trial.json and trial.npz disagree ({err})", path=d, fix=fix) from None
 
 
-def _jsonable(x):
-    """NaN/inf → None, numpy scalars → Python, tuples → lists (strict JSON)."""
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _jsonable(x.tolist())
-    if isinstance(x, (np.floating, float)):
-        return float(x) if np.isfinite(x) else None
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, Path):
-        return str(x)
-    return x
+def _check_headline_numbers(meta: dict, path: Path) -> None:
+    """The headline numbers of ``trial.json`` (``stance_pct``, ``cadence_steps_per_min``...) are copies of
+    ``spatiotemporal``, which is what :meth:`GaitTrial.load` reads: an edit of a copy alone would be ignored,
+    so it is refused, naming the field to edit instead."""
+    sp = meta["spatiotemporal"]
+    pairs = [(k, meta.get(k), k) for k in ("cadence_steps_per_min", "double_support_pct", "speed_m_s")]
+    pairs += [(f"{k}/{s}", (meta.get(k) or {}).get(s), f"{k}_{s}") for k in ("stance_pct", "stride_time_s")
+              for s in ("r", "l")]
+    for field_path, shown, key in pairs:
+        if shown is None or key not in sp:
+            continue
+        value = sp[key]
+        if value is None or not np.isclose(shown, value, rtol=1e-9, atol=1e-9):
+            raise InputFormatError(f"rl_gait.trial/1 field `{field_path}` ({shown}) disagrees with "
+                                   f"`spatiotemporal/{key}` ({value}), the value that is used", path=path,
+                                   fix=f"edit `spatiotemporal/{key}` and `{field_path}` together")

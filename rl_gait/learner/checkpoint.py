@@ -1,41 +1,53 @@
-"""Checkpoints: RLlib's ``algo.save_to_path`` layout plus an ``rl_gait.json`` sidecar with a weight hash.
+"""Checkpoints: RLlib's ``algo.save_to_path`` layout plus an ``rl_gait.json`` sidecar that hashes every file.
 
 Layout of a training output ``OUT``::
 
     OUT/checkpoint/                      RLlib algorithm checkpoint (resume with Algorithm.from_checkpoint)
-    OUT/checkpoint/rl_gait.json          sidecar: provenance, parameters, fidelity, weights_sha256
+    OUT/checkpoint/rl_gait.json          sidecar (:class:`CheckpointSidecar`, schema ``rl_gait.checkpoint/2``)
     OUT/checkpoint/learner_group/learner/rl_module/default_policy/   the policy RLModule
     OUT/training.csv                     learning curve
 
-The policy alone loads with ``RLModule.from_checkpoint`` (no Ray cluster). The sidecar's
-``weights_sha256`` covers every file of the saved ``rl_module`` folder (policy and discriminator);
-:func:`load_policy` recomputes it and refuses an altered checkpoint.
+The sidecar records what produced the checkpoint (command, package version, git SHA, pseudonymous patient id,
+env id/version, env configuration) and the sha256 of every other file of the folder (``files_sha256``);
+:func:`read_sidecar` checks it against the schema and every file against its hash before anything in the
+folder is read, and refuses a folder with a changed, missing or added file. With a signing key
+(:data:`SIGNING_KEY_ENV` or :data:`SIGNING_KEY_FILE_ENV`, for cluster deployments) the sidecar also carries
+an HMAC-SHA256 over its content, which then must verify.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 import json
+import os
 import subprocess
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rl_gait._version import __version__
-from rl_gait.errors import CheckpointError
+from rl_gait.errors import CheckpointError, RlGaitError
+from rl_gait.io.documents import KINDS, load_document, validate
+from rl_gait.io.jsonio import sha256_files, to_jsonable, write_json
 
 SIDECAR_NAME = "rl_gait.json"
-SIDECAR_FORMAT = "rl_gait.checkpoint"
-SIDECAR_VERSION = 1
 CHECKPOINT_SUBDIR = "checkpoint"
 RL_MODULE_SUBPATH = Path("learner_group") / "learner" / "rl_module"
 POLICY_MODULE_ID = "default_policy"
+SIGNING_KEY_ENV = "RL_GAIT_SIGNING_KEY"
+"""Environment variable holding the deployment's HMAC key (any text; use ≥ 32 random bytes, e.g. hex)."""
+SIGNING_KEY_FILE_ENV = "RL_GAIT_SIGNING_KEY_FILE"
+"""Environment variable naming a file that holds the key (first line), e.g. a mounted cluster secret."""
+_PACKAGE_DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def weights_sha256(checkpoint_dir: str | Path) -> str:
-    """SHA-256 over the relative paths and bytes of every file under ``<checkpoint>/learner_group/.../rl_module``."""
+    """SHA-256 over the relative paths and file hashes under ``<checkpoint>/learner_group/.../rl_module``:
+    the single hash of sidecars of version 1 (before ``files_sha256``), recomputed to verify them."""
     root = Path(checkpoint_dir) / RL_MODULE_SUBPATH
     if not root.is_dir():
         raise CheckpointError("no rl_module folder in checkpoint", path=checkpoint_dir,
@@ -58,55 +70,143 @@ def git_sha() -> str | None:
         return None
 
 
-def jsonable(obj: Any) -> Any:
-    """A JSON-friendly view of configs: dataclasses → dicts, arrays → lists, others → str."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        if hasattr(obj, "joint_angles_rad"):  # a ReferenceMotion: summarise, curves are in the trial
-            return {"type": type(obj).__name__, "source": getattr(obj, "source", ""),
-                    "cycle_duration_s": obj.cycle_duration_s, "speed_m_s": obj.speed_m_s,
-                    "stride_length_m": obj.stride_length_m, "paretic_side": obj.paretic_side,
-                    "stance_fraction": list(obj.stance_fraction), "left_contact_phase": obj.left_contact_phase,
-                    "task": jsonable(obj.task),
-                    "joint_angles_sha256": hashlib.sha256(np.ascontiguousarray(obj.joint_angles_rad)).hexdigest()}
-        return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, float | int | str | bool) or obj is None:
-        return obj
-    if isinstance(obj, Path):
-        return str(obj)
-    return str(obj)
+def signing_key() -> bytes | None:
+    """The deployment's HMAC key (:data:`SIGNING_KEY_ENV`, else the file named by :data:`SIGNING_KEY_FILE_ENV`),
+    or ``None`` where none is configured."""
+    if key := os.environ.get(SIGNING_KEY_ENV):
+        return key.encode()
+    if name := os.environ.get(SIGNING_KEY_FILE_ENV):
+        try:
+            key = Path(name).read_text().strip()
+        except OSError as err:
+            raise RlGaitError(f"cannot read the signing key file ({err.strerror})", path=name,
+                              fix=f"point {SIGNING_KEY_FILE_ENV} at a readable file, or unset it") from None
+        if not key:
+            raise RlGaitError("the signing key file is empty", path=name, fix="write the key into it")
+        return key.encode()
+    return None
 
 
-def write_sidecar(checkpoint_dir: str | Path, fields: dict[str, Any]) -> Path:
-    """Write ``<checkpoint_dir>/rl_gait.json`` with ``fields`` plus format, versions and the weight hash."""
+def _signature(doc: Mapping[str, Any], key: bytes) -> str:
+    """HMAC-SHA256 (hex) of the sidecar's canonical JSON without its ``signature``."""
+    body = json.dumps({k: v for k, v in doc.items() if k != "signature"}, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False, allow_nan=False)
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+
+
+_CORE = ("command", "patient_id", "env_id", "env_version", "env_config", "mode", "package_version", "git_sha",
+         "files_sha256", "weights_sha256", "signature")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CheckpointSidecar(Mapping):
+    """The sidecar of a checkpoint (``rl_gait.json``, schema ``rl_gait.checkpoint/2``).
+
+    Attributes:
+        command: the command line that produced the checkpoint.
+        patient_id: pseudonymous patient id (``"healthy-atlas"`` for the shipped prior).
+        env_id, env_version: the Gymnasium env id (``rl_gait/LevelWalk-v0``) and its version.
+        env_config: the env configuration the policy was trained with (``WalkEnvConfig.to_dict()``);
+            ``{}`` for checkpoints written before it was recorded.
+        files_sha256: ``{relative path: sha256}`` of every file of the folder but the sidecar; ``None``
+            only for a version-1 sidecar, verified through ``weights_sha256`` (its rl_module folder).
+        mode: ``"hybrid"`` | ``"physics-only"`` (``None`` if not a learner run).
+        package_version, git_sha: the rl_gait that wrote it.
+        records: what the producer recorded besides (fidelity, budget, steps, curriculum, ...), written as
+            further top-level keys of the file.
+        signature: ``{"algorithm": "hmac-sha256", "value": hex}`` when written with a signing key.
+
+    Read-only mapping over the file's JSON (``meta["fidelity"]``, ``meta.get("env_kwargs")``).
+    """
+
+    command: str
+    patient_id: str
+    env_id: str
+    env_version: str | None
+    env_config: dict[str, Any]
+    files_sha256: dict[str, str] | None
+    mode: str | None = None
+    package_version: str = __version__
+    git_sha: str | None = None
+    records: dict[str, Any] = dataclasses.field(default_factory=dict)
+    signature: dict[str, str] | None = None
+    weights_sha256: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The file's content (schema tag, core fields, then the records), strict-JSON values."""
+        core = {k: getattr(self, k) for k in _CORE if k not in ("signature", "weights_sha256")}
+        doc = {"schema": KINDS["checkpoint"].tag, **core, **to_jsonable(self.records)}
+        if self.weights_sha256 is not None:
+            doc["weights_sha256"] = self.weights_sha256
+        if self.signature is not None:
+            doc["signature"] = self.signature
+        return to_jsonable(doc)
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> CheckpointSidecar:
+        """From a validated document of the current version (:func:`rl_gait.io.documents.load_document`)."""
+        core = {k: doc[k] for k in _CORE if k in doc}
+        return cls(**core, records={k: v for k, v in doc.items() if k not in _CORE and k != "schema"})
+
+    def __getitem__(self, key: str) -> Any:
+        return self._doc[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._doc)
+
+    def __len__(self) -> int:
+        return len(self._doc)
+
+    @property
+    def _doc(self) -> dict[str, Any]:
+        doc = self.__dict__.get("_cached_doc")
+        if doc is None:
+            doc = self.to_dict()
+            object.__setattr__(self, "_cached_doc", doc)
+        return doc
+
+
+def _new_sidecar(ckpt: Path, fields: Mapping[str, Any]) -> CheckpointSidecar:
+    fields = dict(fields)
+    core = {k: fields.pop(k) for k in ("command", "patient_id", "env_id", "env_version", "env_config", "mode")
+            if k in fields}
+    for k in ("package_version", "git_sha", "files_sha256", "weights_sha256", "signature", "format",
+              "format_version", "schema"):
+        fields.pop(k, None)  # recomputed here, never copied from an older sidecar
+    env_id = str(core.pop("env_id", "rl_gait/LevelWalk-v0"))
+    return CheckpointSidecar(
+        command=str(core.pop("command", "")), patient_id=str(core.pop("patient_id", "anonymous")),
+        env_id=env_id, env_version=core.pop("env_version", env_id.rsplit("-v", 1)[-1]),
+        env_config=to_jsonable(core.pop("env_config", None) or {}), mode=core.pop("mode", None),
+        git_sha=git_sha(), files_sha256=sha256_files(ckpt, exclude=(SIDECAR_NAME,)), records=to_jsonable(fields))
+
+
+def _write(ckpt: Path, side: CheckpointSidecar) -> Path:
+    key = signing_key()
+    if key is not None:
+        side = dataclasses.replace(side, signature={"algorithm": "hmac-sha256",
+                                                    "value": _signature(dataclasses.replace(side, signature=None), key)})
+    doc = side.to_dict()
+    validate(doc, "checkpoint", ckpt / SIDECAR_NAME)
+    return write_json(ckpt / SIDECAR_NAME, doc)
+
+
+def write_sidecar(checkpoint_dir: str | Path, fields: Mapping[str, Any]) -> Path:
+    """Write ``<checkpoint_dir>/rl_gait.json``: ``fields`` (the core ones of :class:`CheckpointSidecar`,
+    the rest as records) plus package version, git SHA, the hash of every file and, with a signing key, the
+    signature. Write it after every other file of the checkpoint."""
     ckpt = Path(checkpoint_dir)
-    meta = {
-        "format": SIDECAR_FORMAT,
-        "format_version": SIDECAR_VERSION,
-        "package_version": __version__,
-        "git_sha": git_sha(),
-        **jsonable(fields),
-        "weights_sha256": weights_sha256(ckpt),
-    }
-    path = ckpt / SIDECAR_NAME
-    path.write_text(json.dumps(meta, indent=2, allow_nan=True))
-    return path
+    return _write(ckpt, _new_sidecar(ckpt, fields))
 
 
 def update_sidecar(checkpoint_dir: str | Path, **fields: Any) -> Path:
-    """Add or replace ``fields`` of an existing sidecar (the weight hash is left as saved)."""
-    path = Path(checkpoint_dir) / SIDECAR_NAME
-    meta = json.loads(path.read_text())
-    meta.update(jsonable(fields))
-    path.write_text(json.dumps(meta, indent=2, allow_nan=True))
-    return path
+    """Add or replace records of an existing (verified) sidecar; the file hashes are kept as verified."""
+    ckpt = resolve_checkpoint_dir(checkpoint_dir)
+    side = read_sidecar(ckpt)
+    core = {k: fields.pop(k) for k in ("command", "patient_id", "env_id", "env_version", "env_config", "mode")
+            if k in fields}
+    return _write(ckpt, dataclasses.replace(side, **core, records={**side.records, **to_jsonable(fields)},
+                                            signature=None))
 
 
 def sidecar_body(meta: dict[str, Any]):
@@ -146,25 +246,56 @@ def resolve_checkpoint_dir(path: str | Path) -> Path:
                           fix="pass the --out folder of `rl-gait train` (or its checkpoint/ subfolder)")
 
 
-def read_sidecar(path: str | Path, *, verify: bool = True) -> dict[str, Any]:
-    """The sidecar of a checkpoint; with ``verify`` the weights are re-hashed and compared."""
-    ckpt = resolve_checkpoint_dir(path)
-    side = ckpt / SIDECAR_NAME
-    try:
-        meta = json.loads(side.read_text())
-    except json.JSONDecodeError as err:
-        raise CheckpointError(f"sidecar is not valid JSON ({err.msg})", path=side,
-                              fix="restore the checkpoint from its original copy") from None
-    if meta.get("format") != SIDECAR_FORMAT:
-        raise CheckpointError("not an rl_gait checkpoint sidecar", path=side)
-    if verify:
+def _in_package(path: Path) -> bool:
+    """Whether ``path`` is inside the installed package's data (trusted like the package's code)."""
+    return path.resolve().is_relative_to(_PACKAGE_DATA)
+
+
+def verify_files(ckpt: Path, side: CheckpointSidecar) -> None:
+    """Raise a one-line :class:`CheckpointError` unless every file of ``ckpt`` (but the sidecar) has the
+    hash ``side`` records, none is missing and none was added; a version-1 sidecar: its rl_module hash."""
+    fix = "use the original checkpoint or retrain with `rl-gait train`"
+    if side.files_sha256 is None:
         actual = weights_sha256(ckpt)
-        if actual != meta.get("weights_sha256"):
-            raise CheckpointError(
-                f"weights were altered after saving (sha256 {actual[:12]}… ≠ recorded "
-                f"{str(meta.get('weights_sha256'))[:12]}…)", path=ckpt,
-                fix="use the original checkpoint or retrain with `rl-gait train`")
-    return meta
+        if actual != side.weights_sha256:
+            raise CheckpointError(f"weights were altered after saving (sha256 {actual[:12]}… ≠ recorded "
+                                  f"{str(side.weights_sha256)[:12]}…)", path=ckpt, fix=fix)
+        return
+    actual = sha256_files(ckpt, exclude=(SIDECAR_NAME,))
+    for rel, digest in side.files_sha256.items():
+        if rel not in actual:
+            raise CheckpointError(f"file {rel} listed in {SIDECAR_NAME} is missing", path=ckpt, fix=fix)
+        if actual[rel] != digest:
+            raise CheckpointError(f"file {rel} was altered after saving (sha256 {actual[rel][:12]}… ≠ recorded "
+                                  f"{digest[:12]}…)", path=ckpt, fix=fix)
+    if added := sorted(set(actual) - set(side.files_sha256)):
+        raise CheckpointError(f"file {added[0]} is not part of the saved checkpoint ({len(added)} added)",
+                              path=ckpt, fix=fix)
+
+
+def verify_signature(ckpt: Path, side: CheckpointSidecar) -> None:
+    """With a signing key configured, the sidecar must carry a valid HMAC (the package's own data excepted)."""
+    key = signing_key()
+    if key is None or _in_package(ckpt):
+        return
+    fix = f"use a checkpoint written with this deployment's key ({SIGNING_KEY_ENV})"
+    if side.signature is None:
+        raise CheckpointError(f"{SIDECAR_NAME} is not signed, and a signing key is configured", path=ckpt, fix=fix)
+    expected = _signature(dataclasses.replace(side, signature=None), key)
+    if not hmac.compare_digest(expected, side.signature["value"]):
+        raise CheckpointError(f"{SIDECAR_NAME} signature does not match (altered, or another key)", path=ckpt, fix=fix)
+
+
+def read_sidecar(path: str | Path, *, verify: bool = True) -> CheckpointSidecar:
+    """The sidecar of a checkpoint, validated against its schema (older versions migrated); with ``verify``
+    (the default) the signature (if a key is configured) and every file's hash are checked first, so a
+    caller may then read the folder's files."""
+    ckpt = resolve_checkpoint_dir(path)
+    side = CheckpointSidecar.from_dict(load_document(ckpt / SIDECAR_NAME, "checkpoint"))
+    if verify:
+        verify_signature(ckpt, side)
+        verify_files(ckpt, side)
+    return side
 
 
 class Policy:

@@ -43,7 +43,6 @@ from rl_gait.learner.checkpoint import (
 
 _STATE_FILE = "module_state.pkl"
 _CTOR_FILE = "class_and_ctor_args.pkl"
-_SIDECAR_KEEP_OUT = ("format", "format_version", "package_version", "git_sha", "weights_sha256")
 _PI_W, _PI_B, _PI_LOG_STD = "pi.net.mlp.0.weight", "pi.net.mlp.0.bias", "pi.log_std"
 
 
@@ -173,8 +172,9 @@ def migrate_policy(src: str | Path, dst: str | Path, *, command: str = "") -> Pa
     ctor["ctor_args_and_kwargs"] = (ctor["ctor_args_and_kwargs"][0], kw)
     with (work_module / _CTOR_FILE).open("wb") as fh:
         pickle.dump(ctor, fh)
-    fields = {k: v for k, v in meta.items() if k not in _SIDECAR_KEEP_OUT}
-    fields["migrated"] = {"from": str(src), "from_weights_sha256": meta.get("weights_sha256"), **steps,
+    fields = dict(meta)  # write_sidecar recomputes versions and hashes
+    fields["migrated"] = {"from": str(src), "from_files_sha256": meta.files_sha256 or {"rl_module": meta.weights_sha256},
+                          **steps,
                           "command": command}
     write_sidecar(work, fields)
     try:

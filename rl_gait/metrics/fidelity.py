@@ -200,11 +200,20 @@ def stance_pct(contact: np.ndarray, contacts_idx: np.ndarray) -> float:
 
 
 def symmetry_index_pct(right: float, left: float) -> float:
-    """Robinson symmetry index (%): ``100 · (right − left) / (0.5 · (right + left))``; 0 = symmetric."""
+    """Robinson symmetry index (%): ``100 · (R − L) / (0.5 · (R + L))``; 0 = symmetric, positive = right larger.
+
+    NaN (undefined; written ``null`` in JSON) when either side is NaN/inf or ``R + L == 0``: the index is a
+    ratio to the mean of the sides, and two zeros (no steps, a joint that does not move) or values of
+    opposite sign that cancel carry no symmetry information — calling them "0 %, perfectly symmetric"
+    would be a clinical statement the data do not support. The project's one definition, used by
+    ingestion, the learner's evaluation and the predictions.
+    """
+    if not (np.isfinite(right) and np.isfinite(left)):
+        return float("nan")
     mean = 0.5 * (right + left)
     if mean == 0:
-        return 0.0 if right == left else float("nan")
-    return 100.0 * (right - left) / mean
+        return float("nan")
+    return float(100.0 * (right - left) / mean)
 
 
 def fall_rate(fell: np.ndarray) -> float:

@@ -89,13 +89,14 @@ def sweep_from_args(args: argparse.Namespace, trial_paths: list[Path | list[Path
     Returns an exit code of :mod:`rl_gait.errors`: 0 every patient personalized, 3 (``EXIT_PARTIAL``) the
     others finished but some inputs could not be read, 1 a patient has no finished trial yet (rerun).
     """
-    from rl_gait.personalize.sweep import SweepBudget, init_ray, run_sweep
     from rl_gait.pseudonym import input_token, recorded_command, redact, write_id_map
 
     flat = [p for path in trial_paths for p in ([path] if isinstance(path, str | Path) else path)]
     if args.write_id_map is not None:  # refuse a place inside --out before the sweep
         write_id_map(args.write_id_map, {}, args.out)
-    loaded, skipped = load_cohort(trial_paths)
+    loaded, skipped = load_cohort(trial_paths)  # bad input fails here, before Ray is imported
+    from rl_gait.personalize.sweep import SweepBudget, init_ray, run_sweep
+
     patients = [patient for patient, _ in loaded.values()]
     if not patients and len(skipped) == 1:
         raise skipped[0][1]

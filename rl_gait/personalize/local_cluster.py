@@ -5,12 +5,14 @@ Used by the multi-node test, the resume test and ``benchmarks/tune_scaling.py``.
 ends exactly those process groups (never ``ray stop``, which would kill every Ray on the host).
 Ray 2.60 uses token authentication: the cluster gets a fresh token passed through the environment
 (``RAY_AUTH_MODE=token``, ``RAY_AUTH_TOKEN``) to its nodes and to any driver started with :attr:`env`;
-nothing is written to ``~/.ray``.
+nothing is written to ``~/.ray``. The token is 256 random bits (``secrets.token_hex(32)``, what Ray's
+own generator makes).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -42,17 +44,13 @@ class LocalRayCluster:
     def __init__(self, n_nodes: int = 2, cpus_per_node: int = 1, *, temp_root: str | None = None):
         if n_nodes < 1 or cpus_per_node < 1:
             raise ValueError("need n_nodes >= 1 and cpus_per_node >= 1")
-        from ray._private.authentication.authentication_token_generator import (
-            generate_new_authentication_token,
-        )
-
         self.n_nodes = n_nodes
         self.cpus_per_node = cpus_per_node
         # short path outside any working_dir: Unix sockets live in it (107-byte limit)
         self.temp_dir = tempfile.mkdtemp(prefix="rgray", dir=temp_root or "/tmp")
         self.port = _free_port()
         self.address = f"127.0.0.1:{self.port}"
-        self.env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": generate_new_authentication_token(),
+        self.env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32),
                     "RAY_USAGE_STATS_ENABLED": "0", "RAY_ADDRESS": self.address}
         self.env.pop("RAY_AUTH_TOKEN_PATH", None)
         self.processes: list[subprocess.Popen] = []

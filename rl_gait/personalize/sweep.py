@@ -18,20 +18,21 @@ path on a cluster). Running the same command again resumes an interrupted sweep 
 from __future__ import annotations
 
 import csv
-import json
 import math
 import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from ray.tune import Callback
 
 from rl_gait.errors import RlGaitError
+from rl_gait.io.documents import write_document
+from rl_gait.io.jsonio import read_json, write_json
 from rl_gait.personalize.patients import PatientSpec
 from rl_gait.personalize.search import METRIC, MODE, PATIENT_KEY, TIME_ATTR
 from rl_gait.personalize.space import Candidate, search_space_for
@@ -253,21 +254,15 @@ def run_sweep(
                                  patient=next(p for p in patients if p.patient_id == pid))
                 for pid in ids if any(r[PATIENT_KEY] == pid and math.isfinite(r["objective_best"]) for r in rows)}
     summary = {
-        "command": command, "budget": budget.name, "budget_settings": _jsonable(asdict(budget)),
+        "command": command, "budget": budget.name, "budget_settings": budget,
         "experiment_path": exp_path, "resumed": resumed, "n_trials": len(rows),
         "patients": {pid: {"objective": o.objective, "trial_id": o.trial_id, "checkpoint": o.checkpoint_dir,
                            "n_trials": o.n_trials} for pid, o in outcomes.items()},
         "missing_patients": [pid for pid in ids if pid not in outcomes],
         "skipped_inputs": list(skipped_inputs),
     }
-    (out / "sweep.json").write_text(json.dumps(summary, indent=2, allow_nan=True))
+    write_json(out / "sweep.json", summary)
     return SweepOutcome(str(out), exp_path, str(trials_csv), str(plot), outcomes, rows, resumed)
-
-
-def _jsonable(obj: Any) -> Any:
-    from rl_gait.learner.checkpoint import jsonable
-
-    return jsonable(obj)
 
 
 CANDIDATE_FIELDS = tuple(f.name for f in fields(Candidate))
@@ -375,7 +370,7 @@ def export_best(results: Any, patient_id: str, dest: Path, *, budget: SweepBudge
             shutil.rmtree(target)
         shutil.copytree(local / ALGO_SUBDIR, target)
         fidelity_path = local / "fidelity.json"
-        fidelity = json.loads(fidelity_path.read_text()) if fidelity_path.is_file() else {}
+        fidelity = read_json(fidelity_path) if fidelity_path.is_file() else {}
     candidate = Candidate.from_config(result.config)
     env_kwargs = trial_env_kwargs(patient, candidate, budget.trial)
     trial_id = str(metrics.get("trial_id", Path(result.path).name))
@@ -388,8 +383,8 @@ def export_best(results: Any, patient_id: str, dest: Path, *, budget: SweepBudge
         "algo_iteration": metrics.get(TIME_ATTR), "created_unix_s": time.time(),
     })
     outcome = PatientOutcome(patient_id, objective, trial_id, candidate, str(target), n_trials)
-    (dest / "personalization.json").write_text(json.dumps(
-        {"patient_id": patient_id, "objective": objective, "trial_id": trial_id, "candidate": candidate.to_dict(),
-         "fidelity": fidelity.get("metrics", {}), "checkpoint": str(target), "n_trials": n_trials,
-         "source": patient.source, "prior": asdict(patient.prior)}, indent=2, allow_nan=True))
+    write_document(dest / "personalization.json", "personalization",
+                   {"patient_id": patient_id, "objective": objective, "trial_id": trial_id,
+                    "candidate": candidate.to_dict(), "fidelity": fidelity.get("metrics", {}), "checkpoint": str(target),
+                    "n_trials": n_trials, "source": patient.source, "prior": patient.prior})
     return outcome

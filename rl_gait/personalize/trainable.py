@@ -10,13 +10,13 @@ checkpoint (algorithm state + iteration counter), never from scratch.
 
 from __future__ import annotations
 
-import json
 import math
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rl_gait.io.jsonio import read_json, write_json
 from rl_gait.personalize.objective import ObjectiveWeights, objective_from_metrics
 from rl_gait.personalize.patients import PatientSpec
 from rl_gait.personalize.search import METRIC, PATIENT_KEY, TIME_ATTR
@@ -158,7 +158,8 @@ def personalization_trainable(config: dict[str, Any], *, patients: dict[str, Pat
     if checkpoint is not None:
         with checkpoint.as_directory() as ckpt_dir:
             resume_algorithm(algo, Path(ckpt_dir) / ALGO_SUBDIR)
-            state = json.loads((Path(ckpt_dir) / STATE_FILE).read_text())
+            state = read_json(Path(ckpt_dir) / STATE_FILE)
+            state["best_objective"] = math.inf if state["best_objective"] is None else state["best_objective"]
         state["resumed_from_iteration"] = state["algo_iteration"]
     node_id = ray.get_runtime_context().get_node_id()
     try:
@@ -176,10 +177,9 @@ def personalization_trainable(config: dict[str, Any], *, patients: dict[str, Pat
                       "resumed_from_iteration": state["resumed_from_iteration"], **scalar_metrics(metrics)}
             with tempfile.TemporaryDirectory(prefix="rl_gait_trial_") as tmp:
                 algo.save_to_path(str(Path(tmp) / ALGO_SUBDIR))
-                (Path(tmp) / STATE_FILE).write_text(json.dumps(state))
-                (Path(tmp) / "fidelity.json").write_text(json.dumps(
-                    {"objective": objective, "metrics": scalar_metrics(metrics, ""),
-                     "candidate": candidate.to_dict()}, indent=2, allow_nan=True))
+                write_json(Path(tmp) / STATE_FILE, state)  # best_objective inf (none yet) is written null
+                write_json(Path(tmp) / "fidelity.json", {"objective": objective, "metrics": scalar_metrics(metrics, ""),
+                                                         "candidate": candidate.to_dict()})
                 tune.report(report, checkpoint=tune.Checkpoint.from_directory(tmp))
     finally:
         algo.stop()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
+
+from rl_gait.io.jsonio import read_json
 
 BUDGETS = ("smoke", "demo", "quick", "standard")
 
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     report = run_pipeline(inputs, args.out, PipelineBudget.preset(args.budget),
                           command=recorded_command(args.argv, args.trial))
     if args.write_id_map is not None:
-        subject = json.loads((Path(args.out) / "trial" / "trial.json").read_text())["subject_id"]
+        subject = read_json(Path(args.out) / "trial" / "trial.json")["subject_id"]
         print(f"id map: {write_id_map(args.write_id_map, {subject: args.trial}, args.out)}")
     print(f"report: {report}")
     return 0
@@ -64,7 +65,7 @@ def demo(args: argparse.Namespace) -> int:
     from rl_gait.pipeline.sample_patient import SAMPLE_CSV, SAMPLE_DIR, SAMPLE_SIDECAR
     from rl_gait.pseudonym import recorded_command
 
-    side = json.loads((SAMPLE_DIR / SAMPLE_SIDECAR).read_text())
+    side = read_json(SAMPLE_DIR / SAMPLE_SIDECAR)
     ing = side["ingest"]
     inputs = RunInputs((str(SAMPLE_DIR / SAMPLE_CSV),), height_m=ing["height_m"], mass_kg=ing["mass_kg"],
                        walk_distance_m=ing["walk_distance_m"], subject_id=side["patient_id"])

@@ -9,7 +9,6 @@ redoes it (and so every later stage) otherwise. The task-training stage is one f
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import time
@@ -20,6 +19,7 @@ from typing import Any
 
 from rl_gait._version import __version__
 from rl_gait.errors import RlGaitError
+from rl_gait.io.jsonio import read_json, sha256_bytes, sha256_file, to_jsonable, write_json
 from rl_gait.tasks import Task
 
 STAGES: tuple[str, ...] = ("trial", "references", "personalize", "task_training", "predictions", "report")
@@ -103,29 +103,27 @@ class RunInputs:
 
 def file_hash(paths: Sequence[str | Path]) -> str:
     """sha256 over the bytes of the given files (folders: their files, sorted)."""
-    h = hashlib.sha256()
+    parts = []
     for p in map(Path, paths):
         files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
-        for f in files:
-            h.update(f.name.encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()
+        parts += [f"{f.name}\0{sha256_file(f)}" for f in files]
+    return sha256_bytes("\n".join(parts).encode())
 
 
 def stage_key(*parts: Any) -> str:
     """Input hash of a stage: sha256 of the JSON of ``parts`` (sorted keys)."""
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    return sha256_bytes(json.dumps(to_jsonable(parts), sort_keys=True).encode())
 
 
 def is_done(stage_dir: Path, key: str) -> bool:
     m = stage_dir / MARKER
-    return m.is_file() and json.loads(m.read_text()).get("input_hash") == key
+    return m.is_file() and read_json(m).get("input_hash") == key
 
 
 def mark_done(stage_dir: Path, key: str, wall_s: float, info: dict[str, Any], command: str) -> None:
-    (stage_dir / MARKER).write_text(json.dumps({
+    write_json(stage_dir / MARKER, {
         "stage": stage_dir.name, "input_hash": key, "wall_s": wall_s, "finished_unix_s": time.time(),
-        "package_version": __version__, "command": command, **info}, indent=2, default=str) + "\n")
+        "package_version": __version__, "command": command, **info})
 
 
 # ------------------------------------------------------------------------------ stages
@@ -259,7 +257,7 @@ def run_pipeline(inputs: RunInputs, out_dir: str | Path, budget: PipelineBudget,
             con.print(f"[dim]✓ {name}: done earlier, skipped[/]")
             if on_stage:
                 on_stage(name, False)
-            return json.loads((d / MARKER).read_text())
+            return read_json(d / MARKER)
         if d.exists():
             shutil.rmtree(d)
         d.mkdir(parents=True)

@@ -30,8 +30,6 @@ shipped files; the sidecar ``sample_patient.json`` records the command, the mode
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -41,6 +39,7 @@ from scipy.interpolate import CubicSpline
 from scipy.signal import butter, filtfilt
 
 from rl_gait._version import __version__
+from rl_gait.io.jsonio import sha256_file, write_json
 from rl_gait.joints import N_CURVE_POINTS
 from rl_gait.reference.impaired import ImpairmentModel, impaired_curves, stance_warp
 
@@ -236,7 +235,7 @@ def write_sample_patient(out_dir: str | Path, model: ImpairmentModel = Impairmen
         "generator": "rl_gait.pipeline.sample_patient.generate", "package_version": __version__,
         "patient_id": "sample-hemiparetic-01", "synthetic": True,
         "impairment_model": asdict(model), "recording": asdict(settings),
-        "files": {SAMPLE_CSV: hashlib.sha256(csv_path.read_bytes()).hexdigest()},
+        "files": {SAMPLE_CSV: sha256_file(csv_path)},
         "truth": {
             "paretic_side": model.paretic_side, "stride_time_s": patient.stride_time_s,
             "speed_m_s": model.speed_m_s, "peak_knee_flexion_deg": peak,
@@ -247,7 +246,7 @@ def write_sample_patient(out_dir: str | Path, model: ImpairmentModel = Impairmen
                    "walk_distance_m": settings.distance_m},
         "note": "synthetic: a documented impairment model applied to the healthy atlas (see the module docstring)",
     }
-    (out / SAMPLE_SIDECAR).write_text(json.dumps(sidecar, indent=2) + "\n")
+    write_json(out / SAMPLE_SIDECAR, sidecar)
     return csv_path
 
 

@@ -130,6 +130,3 @@ def fall_phase_pct(phase_at_fall: float) -> float:
     return 100.0 * (phase_at_fall % 1.0)
 
 
-def symmetry_index_pct(right: float, left: float) -> float:
-    """Symmetry index (%) ``100·(R − L)/(0.5·(R + L))``; 0 = symmetric (see rl_gait.metrics.fidelity)."""
-    return F.symmetry_index_pct(right, left)

@@ -1,23 +1,23 @@
 """``predict_tasks``: every task family and level → rollouts → metrics → verdicts → ``predictions.json``.
 
-The document's layout is the versioned JSON Schema :data:`rl_gait.predict.schema.SCHEMA` (degrees and
+The document's layout is the versioned JSON Schema ``rl_gait/data/schemas/predictions-1.json`` (degrees and
 centimetres only at this file edge). Mean stride-normalised joint curves per level (simulated and
 atlas) go to ``curves.npz`` beside it, for the report.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rl_gait._version import __version__
+from rl_gait.io.documents import KINDS, load_document, write_document
+from rl_gait.io.jsonio import to_jsonable
 from rl_gait.joints import JOINT_NAMES, N_CURVE_POINTS
 from rl_gait.metrics import fidelity as F
 from rl_gait.predict import metrics as M
@@ -37,7 +37,6 @@ from rl_gait.predict.verdict import (
 from rl_gait.reference.step_to import step_to_reference
 from rl_gait.tasks import Task
 
-SCHEMA_ID = "rl_gait.predictions/1"
 SUBJECTS: tuple[str, ...] = ("patient", "healthy_control")
 HEALTHY_CONTROL_ID = "healthy control"
 HEALTHY_CONTROL_DIR = "healthy_control"
@@ -73,8 +72,8 @@ def rollout_metrics(r: RolloutRecord, edges_x: np.ndarray, edges_z: np.ndarray) 
         "cadence_steps_per_min": M.cadence_steps_per_min(stance, r.dt_s),
         "step_length_m_r": slr, "step_length_m_l": sll,
         "stance_pct_r": st_r, "stance_pct_l": st_l,
-        "symmetry_step_length_pct": M.symmetry_index_pct(slr, sll) if np.isfinite(slr + sll) else math.nan,
-        "symmetry_stance_pct": M.symmetry_index_pct(st_r, st_l) if np.isfinite(st_r + st_l) else math.nan,
+        "symmetry_step_length_pct": F.symmetry_index_pct(slr, sll),
+        "symmetry_stance_pct": F.symmetry_index_pct(st_r, st_l),
         "min_toe_clearance_m": M.min_toe_clearance_m(r.toe_clearance_m[:keep], stance[:keep]),
         "edge_clearance_m": edge,
         "trunk_sway_deg": M.trunk_sway_deg(r.trunk_pitch_rad),
@@ -302,8 +301,8 @@ def predict_tasks(
     finally:
         env.close()
     add_speed_checks(out_families, SPEED_RATIO_LIMITS[subject])
-    doc = {
-        "schema": SCHEMA_ID,
+    doc = to_jsonable({
+        "schema": KINDS["predictions"].tag,
         "package_version": __version__,
         "patient_id": patient_id,
         "subject": subject,
@@ -312,13 +311,13 @@ def predict_tasks(
         "command": command,
         "created_unix_s": time.time(),
         "wall_s": time.perf_counter() - t0,
-        "settings": _jsonable(asdict(settings)),
-        "thresholds": asdict(thresholds),
+        "settings": settings,
+        "thresholds": thresholds,
         "evidence": evidence(settings.n_rollouts, thresholds),
         "joint_names": list(JOINT_NAMES),
         "patient_level_walk": _patient_summary(trial),
         "families": out_families,
-    }
+    })
     if out_dir is not None:
         write_predictions(doc, curves, out_dir)
     return doc
@@ -335,41 +334,19 @@ def _patient_summary(trial) -> dict[str, Any] | None:
             "peak_angle_deg": {k: _num(v) for k, v in patient_peaks(trial).items()}}
 
 
-def _jsonable(x):
-    if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, float) and not np.isfinite(x):
-        return None
-    return x
-
-
 def write_predictions(doc: dict[str, Any], curves: dict[str, np.ndarray], out_dir: str | Path) -> Path:
-    """Validate ``doc`` against the schema and write ``predictions.json`` + ``curves.npz``."""
-    from rl_gait.predict.schema import validate
-
+    """Validate ``doc`` against the predictions schema and write ``predictions.json`` + ``curves.npz``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    validate(doc)
-    path = out / "predictions.json"
-    path.write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+    path = write_document(out / "predictions.json", "predictions", doc)
     np.savez_compressed(out / "curves.npz", **curves)
     return path
 
 
 def load_predictions(path: str | Path) -> dict[str, Any]:
     """Read and validate a ``predictions.json`` (a file or its folder)."""
-    from rl_gait.errors import InputFormatError
-    from rl_gait.predict.schema import validate
-
     p = Path(path)
-    p = p / "predictions.json" if p.is_dir() else p
-    if not p.is_file():
-        raise InputFormatError("predictions.json not found", path=p, fix="run `rl-gait predict` first")
-    doc = json.loads(p.read_text())
-    validate(doc, path=p)
-    return doc
+    return load_document(p / "predictions.json" if p.is_dir() else p, "predictions")
 
 
 def predict_from_checkpoint(checkpoint: str | Path, *, trial_dir: str | Path | None = None,

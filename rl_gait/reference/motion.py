@@ -8,13 +8,13 @@ cycle boundary, with continuous velocity) and cheap to evaluate inside the env s
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from rl_gait.errors import InputFormatError
+from rl_gait.io.jsonio import read_json, sha256_bytes, to_jsonable, write_json
 from rl_gait.joints import JOINT_NAMES
 from rl_gait.tasks import Task
 
@@ -191,7 +191,7 @@ class ReferenceMotion:
             arrays |= {f"approach_{k}": v for k, v in self.approach._arrays().items()}
             meta["approach"] = self.approach._meta()
         np.savez(path, **arrays)
-        path.with_suffix(".json").write_text(json.dumps(meta, indent=2))
+        write_json(path.with_suffix(".json"), meta)
         return path
 
     def _arrays(self) -> dict[str, np.ndarray]:
@@ -229,16 +229,22 @@ class ReferenceMotion:
         if not path.exists() or not meta_path.exists():
             raise InputFormatError("reference motion not found (need .npz and .json)", path=path,
                                    fix="write it with ReferenceMotion.save or rl-gait commands")
-        meta = json.loads(meta_path.read_text())
-        if meta.get("format") != "rl_gait.ReferenceMotion":
-            raise InputFormatError("not an rl_gait reference motion sidecar", path=meta_path)
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-        approach = None
-        if "approach" in meta:  # references saved before the approach was recorded have none
-            approach = cls._from(meta["approach"], {k.removeprefix("approach_"): v for k, v in arrays.items()
-                                                    if k.startswith("approach_")})
-        return cls._from(meta, arrays, approach)
+        fix = "write it again with ReferenceMotion.save (rl_gait.reference.reference_for)"
+        meta = read_json(meta_path, fix=fix)
+        if not isinstance(meta, dict) or meta.get("format") != "rl_gait.ReferenceMotion":
+            raise InputFormatError("not an rl_gait reference motion sidecar", path=meta_path, fix=fix)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            approach = None
+            if "approach" in meta:  # references saved before the approach was recorded have none
+                approach = cls._from(meta["approach"], {k.removeprefix("approach_"): v for k, v in arrays.items()
+                                                        if k.startswith("approach_")})
+            return cls._from(meta, arrays, approach)
+        except KeyError as err:
+            raise InputFormatError(f"field {err.args[0]!r} missing", path=meta_path, fix=fix) from None
+        except (TypeError, ValueError, OSError, EOFError) as err:
+            raise InputFormatError(f"unreadable reference ({str(err)[:120]})", path=meta_path, fix=fix) from None
 
     @classmethod
     def _from(cls, meta: dict, arrays: dict[str, np.ndarray], approach: ReferenceMotion | None = None) -> ReferenceMotion:
@@ -256,3 +262,15 @@ class ReferenceMotion:
             stair_strategy=meta.get("stair_strategy", "step_over_step"), leading_side=meta.get("leading_side"),
             fidelity_weights=None if meta.get("fidelity_weights") is None else tuple(meta["fidelity_weights"]),
         )
+
+
+@to_jsonable.register(ReferenceMotion)
+def _reference_summary(ref: ReferenceMotion) -> dict:
+    """How a reference appears in a JSON record (a checkpoint's env configuration): a summary and the hash
+    of its curves; the curves themselves live in the trial or the reference's own ``.npz``."""
+    return to_jsonable({
+        "type": "ReferenceMotion", "source": ref.source, "cycle_duration_s": ref.cycle_duration_s,
+        "speed_m_s": ref.speed_m_s, "stride_length_m": ref.stride_length_m, "paretic_side": ref.paretic_side,
+        "stance_fraction": ref.stance_fraction, "left_contact_phase": ref.left_contact_phase, "task": ref.task,
+        "joint_angles_sha256": sha256_bytes(np.ascontiguousarray(ref.joint_angles_rad).tobytes()),
+    })

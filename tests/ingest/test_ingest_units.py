@@ -27,7 +27,6 @@ from rl_gait.ingest.parameters import (
     normalise_strides,
     spatiotemporal_parameters,
     stance_fractions,
-    symmetry_index_pct,
 )
 from rl_gait.ingest.paretic import infer_paretic_side
 from rl_gait.ingest.sensors import canonical_segment, nan_runs, repair_gaps, segment_for, unwrap_counter
@@ -59,13 +58,6 @@ def test_segment_names_and_suffix_matching():
     assert canonical_segment("lumbar") == "pelvis"
     assert canonical_segment("L_LowLeg2") is None
     assert segment_for("00B47787", {"47787": "foot_l"}) == "foot_l"
-
-
-def test_symmetry_index_by_hand():
-    # (60 - 40) / 50 = 40 %
-    assert symmetry_index_pct(60.0, 40.0) == pytest.approx(40.0)
-    assert symmetry_index_pct(40.0, 60.0) == pytest.approx(-40.0)
-    assert np.isnan(symmetry_index_pct(np.nan, 1.0))
 
 
 def test_paretic_side_by_hand():

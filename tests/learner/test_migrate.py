@@ -83,7 +83,7 @@ def test_migration_keeps_actions_and_records_its_source(v1_checkpoint, tmp_path)
     obs_v1 = np.concatenate([obs[:, :N_KEPT], obs[:, N_KEPT:][:, at_old]], axis=1)
     np.testing.assert_allclose(new.act(obs), old.act(obs_v1), atol=1e-5)
     side = read_sidecar(dst)
-    assert side["migrated"]["from_weights_sha256"] == read_sidecar(v1_checkpoint)["weights_sha256"]
+    assert side["migrated"]["from_files_sha256"] == read_sidecar(v1_checkpoint).files_sha256
     assert side["migrated"]["command"] == "cmd" and side["patient_id"] == "v1"
     # the free log std: the old head's log-std outputs averaged over the policy's own level walk
     log_std = np.array(side["migrated"]["free_log_std"]["log_std"])

@@ -108,6 +108,11 @@ def test_spatiotemporal():
     # SI(66, 60) = 100 * 6 / 63 = 9.5238 %
     assert F.symmetry_index_pct(66.0, 60.0) == pytest.approx(9.5238, abs=1e-4)
     assert F.symmetry_index_pct(60.0, 60.0) == 0.0
+    assert F.symmetry_index_pct(60.0, 40.0) == pytest.approx(40.0)  # (60 - 40) / 50
+    assert F.symmetry_index_pct(40.0, 60.0) == pytest.approx(-40.0)
+    # undefined, not "perfectly symmetric": two zeros, cancelling signs, a missing side
+    for right, left in ((0.0, 0.0), (0.5, -0.5), (np.nan, 1.0), (1.0, np.inf)):
+        assert np.isnan(F.symmetry_index_pct(right, left))
     assert F.fall_rate(np.array([True, False, False, False])) == 0.25
     assert F.relative_error_pct(1.1, 1.0) == pytest.approx(10.0)
     assert np.isnan(F.relative_error_pct(1.0, 0.0))

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from rl_gait.metrics import fidelity as F
 from rl_gait.predict import metrics as M
 from rl_gait.predict.settings import PredictionSettings, task_levels
 from rl_gait.predict.verdict import (
@@ -82,7 +83,7 @@ def test_trunk_sway_peaks_speed_fall_phase():
     np.testing.assert_allclose(M.peak_abs(np.array([[10.0, -5.0], [20.0, -30.0]])), [20.0, 30.0])
     assert M.walking_speed_m_s(6.0, 10.0) == pytest.approx(0.6)
     assert M.fall_phase_pct(1.25) == pytest.approx(25.0)
-    assert M.symmetry_index_pct(0.6, 0.4) == pytest.approx(40.0)
+    assert F.symmetry_index_pct(0.6, 0.4) == pytest.approx(40.0)
 
 
 @pytest.mark.parametrize(("k", "falls", "n", "clear", "expected"), [

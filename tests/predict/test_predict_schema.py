@@ -10,9 +10,13 @@ import numpy as np
 import pytest
 
 from rl_gait.errors import InputFormatError
+from rl_gait.io.documents import validate as validate_document
 from rl_gait.predict.predict import load_predictions, predict_tasks
-from rl_gait.predict.schema import validate
 from rl_gait.predict.settings import PredictionSettings
+
+
+def validate(doc):
+    validate_document(doc, "predictions")
 
 
 class ZeroResidualPolicy:
