@@ -343,6 +343,7 @@ def main() -> None:
     from rl_gait.curriculum.callbacks import push_levels
     from rl_gait.curriculum.training import multitask_config
     from rl_gait.learner import ImitationParams, Policy, load_policy, resume_algorithm
+    from rl_gait.learner.checkpoint import POLICY_SUBDIR, export_algorithm_policy
     from rl_gait.learner.training import ensure_ray
 
     torch.set_num_threads(1)
@@ -430,6 +431,7 @@ def main() -> None:
                                       "iterations": it, "env_steps": stretch_steps, "command": " ".join(sys.argv),
                                       **({"stopped": "SIGTERM"} if stop else {})})
     progress_path.write_text(json.dumps(progress, indent=2))
+    export_algorithm_policy(algo, out / "algorithm" / POLICY_SUBDIR)  # the learner's policy, no pickle (--ship)
     module = algo.get_module()
     algo.stop()
     ray.shutdown()
@@ -450,7 +452,7 @@ def ship(candidate, cfg, refs, levels: dict[str, int], progress: dict, args: Arg
     ``args.retest_seeds`` (the first rollouts the same ones) and stays a regression only if the drop is
     significant there: one-sided Boschloo p < ``args.regression_alpha`` (:func:`worse_p_value`)."""
     from rl_gait.learner import load_policy
-    from rl_gait.learner.checkpoint import RL_MODULE_SUBPATH, write_sidecar
+    from rl_gait.learner.checkpoint import POLICY_SUBDIR, write_sidecar
 
     out = Path(args.out).resolve()
     kw = dict(seeds=args.eval_seeds, duration_s=args.eval_duration_s)
@@ -487,8 +489,7 @@ def ship(candidate, cfg, refs, levels: dict[str, int], progress: dict, args: Arg
                          f"({'; '.join(regressions)}); both evaluations are in {out / 'ship_refused.json'}")
     if SHIP_DIR.exists():
         shutil.rmtree(SHIP_DIR)
-    shutil.copytree(out / "algorithm" / RL_MODULE_SUBPATH / "default_policy",
-                    SHIP_DIR / RL_MODULE_SUBPATH / "default_policy")
+    shutil.copytree(out / "algorithm" / POLICY_SUBDIR, SHIP_DIR / POLICY_SUBDIR)
     write_sidecar(SHIP_DIR, {
         "patient_id": "healthy-atlas",
         "command": "python experiments/train_atlas_policy.py " + " ".join(sys.argv[1:]),

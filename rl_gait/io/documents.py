@@ -48,6 +48,7 @@ KINDS: dict[str, DocumentKind] = {k.name: k for k in (
                  "rl_gait.HealthyAtlas"),
     DocumentKind("personalization", 1, "rerun `rl-gait personalize` (it resumes)"),
     DocumentKind("predictions", 1, "regenerate them with `rl-gait predict`"),
+    DocumentKind("policy", 1, "use the original checkpoint, or retrain with `rl-gait train`"),
 )}
 
 

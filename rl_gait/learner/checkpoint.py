@@ -175,7 +175,7 @@ def _new_sidecar(ckpt: Path, fields: Mapping[str, Any]) -> CheckpointSidecar:
         fields.pop(k, None)  # recomputed here, never copied from an older sidecar
     env_id = str(core.pop("env_id", "rl_gait/LevelWalk-v0"))
     return CheckpointSidecar(
-        command=str(core.pop("command", "")), patient_id=str(core.pop("patient_id", "anonymous")),
+        command=str(core.pop("command", None) or ""), patient_id=str(core.pop("patient_id", None) or "anonymous"),
         env_id=env_id, env_version=core.pop("env_version", env_id.rsplit("-v", 1)[-1]),
         env_config=to_jsonable(core.pop("env_config", None) or {}), mode=core.pop("mode", None),
         git_sha=git_sha(), files_sha256=sha256_files(ckpt, exclude=(SIDECAR_NAME,)), records=to_jsonable(fields))
@@ -244,6 +244,18 @@ def resolve_checkpoint_dir(path: str | Path) -> Path:
         return p
     raise CheckpointError(f"no {SIDECAR_NAME} sidecar found", path=p,
                           fix="pass the --out folder of `rl-gait train` (or its checkpoint/ subfolder)")
+
+
+def sign_checkpoint(checkpoint_dir: str | Path) -> Path:
+    """Sign an existing checkpoint with the configured key (:func:`signing_key`), e.g. the shipped prior
+    on a cluster that requires signatures: its files are verified against the sidecar's hashes first, so
+    only an unaltered checkpoint gets signed."""
+    ckpt = resolve_checkpoint_dir(checkpoint_dir)
+    if signing_key() is None:
+        raise RlGaitError("no signing key configured", fix=f"set {SIGNING_KEY_ENV} or {SIGNING_KEY_FILE_ENV}")
+    side = read_sidecar(ckpt, verify=False)
+    verify_files(ckpt, side)
+    return _write(ckpt, dataclasses.replace(side, signature=None))
 
 
 def _in_package(path: Path) -> bool:
@@ -340,31 +352,159 @@ class Policy:
         return self.module.get_state()
 
 
-def module_ctor_kwargs(module_dir: str | Path) -> dict[str, Any]:
-    """Constructor keyword arguments a saved policy ``RLModule`` folder was built with (spaces, model config)."""
-    import pickle
+# ------------------------------------------------------------------ the policy, stored without pickle
+POLICY_SUBDIR = "policy"
+"""The policy of a checkpoint: ``policy/weights.safetensors`` (its full state, value function included) and
+``policy/module.json`` (schema ``rl_gait.policy/1``: module class from an allow-list, spaces, model config)."""
+POLICY_WEIGHTS = "weights.safetensors"
+POLICY_ARCHITECTURE = "module.json"
+_MIGRATE_FIX = "migrate it: python -m rl_gait.learner.migrate OLD_CHECKPOINT NEW_DIR (only for checkpoints you trust)"
 
-    with (Path(module_dir) / "class_and_ctor_args.pkl").open("rb") as fh:
-        ctor = pickle.load(fh)
-    return dict(ctor["ctor_args_and_kwargs"][1])
+
+def _module_classes() -> dict[str, type]:
+    """The RLModule classes a policy may name (nothing else is ever constructed from a file)."""
+    from ray.rllib.algorithms.ppo.torch.default_ppo_torch_rl_module import DefaultPPOTorchRLModule
+
+    return {"DefaultPPOTorchRLModule": DefaultPPOTorchRLModule}
 
 
-def check_policy_format(module_dir: str | Path) -> None:
-    """Raise :class:`~rl_gait.errors.CheckpointError` unless the policy module in ``module_dir`` observes
-    what the current env emits (:data:`rl_gait.envs.walk.OBSERVATION_DIM`) and has the current policy
-    network's exploration noise (:data:`rl_gait.learner.config.POLICY_MODEL`'s ``free_log_std``); an older
-    policy is pointed to :mod:`rl_gait.learner.migrate`."""
+def _catalog_classes() -> dict[str, type]:
+    from ray.rllib.algorithms.ppo.ppo_catalog import PPOCatalog
+
+    return {"PPOCatalog": PPOCatalog}
+
+
+def _box_to_json(box: Any) -> dict[str, Any]:
+    """A ``gymnasium.spaces.Box`` as JSON: shape, dtype, bounds (one number when uniform; ``null`` = unbounded)."""
+    def bound(x: np.ndarray) -> Any:
+        x = np.asarray(x, dtype=np.float64)
+        return to_jsonable(x.flat[0] if x.size and np.all(x == x.flat[0]) else x)
+
+    return {"shape": list(box.shape), "dtype": str(box.dtype), "low": bound(box.low), "high": bound(box.high)}
+
+
+def _box_from_json(d: Mapping[str, Any]) -> Any:
+    import gymnasium as gym
+
+    shape, dtype = tuple(d["shape"]), np.dtype(d["dtype"])
+
+    def bound(x: Any, inf: float) -> np.ndarray:
+        values = [inf if v is None else v for v in np.ravel(np.asarray(x, dtype=object))]
+        return np.broadcast_to(np.asarray(values, np.float64).reshape(np.shape(x)), shape).astype(dtype)
+
+    return gym.spaces.Box(bound(d["low"], -np.inf), bound(d["high"], np.inf), shape, dtype)
+
+
+def policy_architecture(module: Any) -> dict[str, Any]:
+    """The JSON description of a policy ``RLModule`` from which :func:`build_policy_module` rebuilds it."""
+    names = {cls: name for name, cls in _module_classes().items()}
+    catalogs = {cls: name for name, cls in _catalog_classes().items()}
+    if type(module) not in names:
+        raise CheckpointError(f"cannot store a {type(module).__name__} policy (known: {sorted(names.values())})")
+    catalog = getattr(module, "catalog_class", None) or getattr(getattr(module, "catalog", None), "__class__", None)
+    return {"module_class": names[type(module)], "catalog_class": catalogs.get(catalog),
+            "observation_space": _box_to_json(module.observation_space),
+            "action_space": _box_to_json(module.action_space), "model_config": to_jsonable(dict(module.model_config or {})),
+            "inference_only": False}
+
+
+def save_policy(module: Any, dest: str | Path, state: Mapping[str, Any] | None = None) -> Path:
+    """Write ``dest/weights.safetensors`` + ``dest/module.json``: ``state`` (default: the module's own, full)
+    and the module's architecture. No pickle: loading them cannot run code."""
+    from safetensors.numpy import save_file
+
+    from rl_gait.io.documents import write_document
+
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    state = module.get_state() if state is None else state
+    arrays = {k: np.ascontiguousarray(np.asarray(v)) for k, v in state.items()}
+    save_file(arrays, str(dest / POLICY_WEIGHTS))
+    write_document(dest / POLICY_ARCHITECTURE, "policy", policy_architecture(module))
+    return dest
+
+
+def export_algorithm_policy(algo: Any, dest: str | Path) -> Path:
+    """:func:`save_policy` of a built RLlib algorithm's policy: the learner's full module state (the EnvRunners
+    hold an inference-only copy without the value function)."""
+    from ray.rllib.core import COMPONENT_LEARNER, COMPONENT_RL_MODULE
+
+    key = f"{COMPONENT_LEARNER}/{COMPONENT_RL_MODULE}/{POLICY_MODULE_ID}"
+    state = algo.learner_group.get_state(components=key)[COMPONENT_LEARNER][COMPONENT_RL_MODULE][POLICY_MODULE_ID]
+    return save_policy(algo.get_module(), dest, state)
+
+
+def build_policy_module(arch: Mapping[str, Any], path: str | Path | None = None) -> Any:
+    """A freshly initialised policy ``RLModule`` of the architecture ``arch`` (``module.json``)."""
+    from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+
+    classes, catalogs = _module_classes(), _catalog_classes()
+    if arch["module_class"] not in classes:
+        raise CheckpointError(f"unknown policy module class {arch['module_class']!r}", path=path, fix=_MIGRATE_FIX)
+    catalog = arch.get("catalog_class")
+    if catalog is not None and catalog not in catalogs:
+        raise CheckpointError(f"unknown catalog class {catalog!r}", path=path, fix=_MIGRATE_FIX)
+    spec = RLModuleSpec(module_class=classes[arch["module_class"]], observation_space=_box_from_json(arch["observation_space"]),
+                        action_space=_box_from_json(arch["action_space"]), inference_only=bool(arch["inference_only"]),
+                        model_config=dict(arch["model_config"]), catalog_class=catalogs.get(catalog))
+    return spec.build()
+
+
+def check_policy_format(arch: Mapping[str, Any], path: str | Path | None = None) -> None:
+    """Raise :class:`~rl_gait.errors.CheckpointError` unless the policy of architecture ``arch`` observes what
+    the current env emits (:data:`rl_gait.envs.walk.OBSERVATION_DIM`) and has the current policy network's
+    exploration noise (``free_log_std``); an older policy is pointed to :mod:`rl_gait.learner.migrate`."""
     from rl_gait.envs.walk import OBSERVATION_DIM
 
-    fix = "migrate it: python -m rl_gait.learner.migrate OLD_CHECKPOINT NEW_DIR"
-    kw = module_ctor_kwargs(module_dir)
-    got = int(kw["observation_space"].shape[0])
+    got = int(arch["observation_space"]["shape"][0])
     if got != OBSERVATION_DIM:
         raise CheckpointError(f"the policy observes {got} values, this rl_gait's env {OBSERVATION_DIM} "
-                              "(trained on an older terrain sampling)", path=module_dir, fix=fix)
-    if not (kw.get("model_config") or {}).get("free_log_std", False):
+                              "(trained on an older terrain sampling)", path=path, fix=_MIGRATE_FIX)
+    if not (arch.get("model_config") or {}).get("free_log_std", False):
         raise CheckpointError("the policy's exploration noise is a network output (an older policy format)",
-                              path=module_dir, fix=fix)
+                              path=path, fix=_MIGRATE_FIX)
+
+
+def read_policy(checkpoint_dir: str | Path, *, verify: bool = True, check_format: bool = True
+                ) -> tuple[dict[str, Any], dict[str, np.ndarray], CheckpointSidecar]:
+    """``(architecture, state, sidecar)`` of a checkpoint's policy. The sidecar is read and (with ``verify``)
+    every file's hash checked before the policy's two files are read; the weights are safetensors, the
+    architecture JSON: nothing in the folder can run code."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    from rl_gait.io.documents import load_document
+
+    ckpt = resolve_checkpoint_dir(checkpoint_dir)
+    side = read_sidecar(ckpt, verify=verify)
+    pol = ckpt / POLICY_SUBDIR
+    if not (pol / POLICY_WEIGHTS).is_file():
+        if (ckpt / RL_MODULE_SUBPATH / POLICY_MODULE_ID).is_dir():
+            raise CheckpointError("the policy is stored in RLlib's pickle format (an older checkpoint format)",
+                                  path=ckpt, fix=_MIGRATE_FIX)
+        raise CheckpointError(f"no {POLICY_SUBDIR}/{POLICY_WEIGHTS} in the checkpoint", path=ckpt,
+                              fix="use a checkpoint written by `rl-gait train` or `rl-gait personalize`")
+    arch = load_document(pol / POLICY_ARCHITECTURE, "policy")
+    if check_format:
+        check_policy_format(arch, ckpt)
+    try:
+        state = load_file(str(pol / POLICY_WEIGHTS))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise CheckpointError(f"unreadable policy weights ({str(err)[:80]})", path=pol / POLICY_WEIGHTS,
+                              fix="use the original checkpoint or retrain") from None
+    return arch, state, side
+
+
+def set_policy_state(module: Any, state: Mapping[str, np.ndarray], path: str | Path | None = None) -> None:
+    """Load ``state`` into ``module`` after checking that its names and shapes are exactly the module's
+    (RLlib's ``set_state`` silently ignores missing and extra entries)."""
+    own = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+    got = {k: tuple(np.shape(v)) for k, v in state.items()}
+    if own != got:
+        diff = sorted(set(own) ^ set(got)) or [k for k in own if own[k] != got[k]]
+        raise CheckpointError(f"the policy weights do not fit its architecture ({diff[0]}; {len(diff)} differ)",
+                              path=path, fix="use the original checkpoint or retrain")
+    module.set_state(dict(state))
 
 
 def resume_algorithm(algo, algorithm_dir: str | Path) -> None:
@@ -381,24 +521,31 @@ def resume_algorithm(algo, algorithm_dir: str | Path) -> None:
 
 
 def load_policy(checkpoint_dir: str | Path, *, verify: bool = True, check_format: bool = True) -> Policy:
-    """Load the policy of a training output (``OUT`` or ``OUT/checkpoint``) without a Ray cluster.
+    """Load the policy of a checkpoint (``OUT`` or ``OUT/checkpoint``) without a Ray cluster and without
+    unpickling anything: :func:`read_policy`, then the module is rebuilt from its JSON architecture.
 
-    Raises :class:`~rl_gait.errors.CheckpointError` if the sidecar is missing, the weights' hash
-    differs from the one recorded at save time, or (with ``check_format``) the policy is of an older
-    format (:func:`check_policy_format`).
+    Raises :class:`~rl_gait.errors.CheckpointError` if the sidecar is missing or invalid, any file differs
+    from its recorded hash (or the signature, with a key), or (with ``check_format``) the policy is of an
+    older format.
     """
+    arch, state, side = read_policy(checkpoint_dir, verify=verify, check_format=check_format)
+    module = build_policy_module(arch, checkpoint_dir)
+    set_policy_state(module, state, checkpoint_dir)
+    return Policy(module, side)
+
+
+def load_legacy_module(checkpoint_dir: str | Path) -> Any:
+    """The policy ``RLModule`` of a checkpoint in RLlib's pickle format, for :mod:`rl_gait.learner.migrate`
+    only: its hash is verified first, and unpickling runs code, so convert only checkpoints you trust."""
     from ray.rllib.core.rl_module.rl_module import RLModule
 
     ckpt = resolve_checkpoint_dir(checkpoint_dir)
-    meta = read_sidecar(ckpt, verify=verify)
+    read_sidecar(ckpt, verify=True)
     module_dir = ckpt / RL_MODULE_SUBPATH / POLICY_MODULE_ID
     if not module_dir.is_dir():
         raise CheckpointError("policy module folder missing", path=module_dir, fix="retrain with `rl-gait train`")
-    if check_format:
-        check_policy_format(module_dir)
     try:
-        module = RLModule.from_checkpoint(module_dir)
+        return RLModule.from_checkpoint(module_dir)
     except Exception as err:  # RLlib raises various types on a corrupt folder
         raise CheckpointError(f"cannot restore the policy module ({type(err).__name__})", path=module_dir,
                               fix="use the original checkpoint or retrain") from None
-    return Policy(module, meta)

@@ -22,7 +22,12 @@ from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 from rl_gait.errors import CheckpointError, RlGaitError
-from rl_gait.learner.checkpoint import check_policy_format
+from rl_gait.learner.checkpoint import (
+    build_policy_module,
+    read_policy,
+    resolve_checkpoint_dir,
+    set_policy_state,
+)
 from rl_gait.learner.discriminator import DISCRIMINATOR_MODULE_ID, StyleDiscriminator
 from rl_gait.learner.imitation_learner import ImitationPPOTorchLearner, load_demonstration_arrays
 from rl_gait.learner.params import ImitationParams
@@ -63,6 +68,7 @@ class ImitationPPOConfig(PPOConfig):
         self.rl_gait_mode: str = "physics-only"
         self.rl_gait_env_kwargs: dict[str, Any] = {}
         self.rl_gait_torch_threads: int = 1  # torch threads per Learner (1 is fastest on shared CPUs)
+        self.rl_gait_warm_start: str | None = None  # a verified checkpoint folder (its policy/ files)
         self.rl_gait_anchor_dir: str | None = None
         self.rl_gait_task_slice: tuple[int, int] | None = None
         self.rl_gait_anchor_states: str | None = None
@@ -105,12 +111,20 @@ def _one_torch_thread_per_env_runner(**kwargs: Any) -> None:
     torch.set_num_threads(1)
 
 
-def _sync_local_env_runner(*, algorithm: Any, **kwargs: Any) -> None:
-    """``on_algorithm_init`` callback: RLlib 2.60 syncs a warm start (``load_state_path``) from the
-    learner to the remote EnvRunners but not to the local one, whose module ``algo.get_module()``
-    returns — so evaluating a freshly built algorithm measured random weights. Sync it once here."""
+def _load_warm_start(*, algorithm: Any, **kwargs: Any) -> None:
+    """``on_algorithm_init`` callback: put the warm start's policy (``config.rl_gait_warm_start``: safetensors +
+    JSON, hash-verified again where it is read — no pickle) into the learner's module, then sync every
+    EnvRunner from the learner, the local one included (RLlib 2.60 syncs only the remote ones, and
+    ``algo.get_module()`` — what every evaluation uses — is the local copy)."""
+    from ray.rllib.core import COMPONENT_LEARNER, COMPONENT_RL_MODULE
+
+    warm_start = algorithm.config.rl_gait_warm_start
+    if warm_start is None:
+        return
+    _, state, _ = read_policy(warm_start)
+    algorithm.learner_group.set_state({COMPONENT_LEARNER: {COMPONENT_RL_MODULE: {DEFAULT_MODULE_ID: state}}})
     group = algorithm.env_runner_group
-    if group is not None and group.local_env_runner is not None and group.num_remote_env_runners() > 0:
+    if group is not None:
         group.sync_weights(from_worker_or_learner_group=algorithm.learner_group, inference_only=True)
 
 
@@ -241,15 +255,19 @@ def build_config(
         .debugging(seed=seed)
         .reporting(metrics_num_episodes_for_smoothing=20)
         .python_environment(extra_python_environs_for_worker={"OMP_NUM_THREADS": "1"})
-        .callbacks(on_environment_created=_one_torch_thread_per_env_runner, on_algorithm_init=_sync_local_env_runner)
+        .callbacks(on_environment_created=_one_torch_thread_per_env_runner, on_algorithm_init=_load_warm_start)
     )
     config.rl_gait_mode = mode
     config.rl_gait_env_kwargs = env_kwargs
     policy_spec = RLModuleSpec(model_config=dict(POLICY_MODEL))
-    if warm_start is not None:
-        module_dir = policy_state_dir(warm_start)
-        check_policy_format(module_dir)  # a shape mismatch would fail deep inside the learner
-        policy_spec.load_state_path = str(module_dir)
+    if warm_start is not None:  # verified here (one line, before anything is built), loaded by _load_warm_start
+        arch, state, _ = read_policy(warm_start)  # hashes, schema and format checked; nothing unpickled
+        differs = {k for k, v in policy_spec.model_config.items() if arch["model_config"].get(k) != v}
+        if differs:
+            raise CheckpointError(f"the warm start's policy network differs from this one ({sorted(differs)[0]})",
+                                  path=warm_start, fix="warm-start from a checkpoint of this rl_gait, or pass none")
+        set_policy_state(build_policy_module(arch, warm_start), state, warm_start)  # the weights fit it
+        config.rl_gait_warm_start = str(resolve_checkpoint_dir(warm_start))
 
     if mode == "physics-only":
         config.rl_module(rl_module_spec=policy_spec)
@@ -278,7 +296,7 @@ def build_config(
         if warm_start is None:
             raise RlGaitError("ImitationParams.anchor_coeff > 0 anchors the policy to its warm start, and there is "
                               "none — fix: pass warm_start or set anchor_coeff=0")
-        config.rl_gait_anchor_dir = str(module_dir)
+        config.rl_gait_anchor_dir = config.rl_gait_warm_start
         config.rl_gait_task_slice = (int(blocks["task"].start), int(blocks["task"].stop))
         if anchor_states is not None:
             config.rl_gait_anchor_states = str(Path(anchor_states).resolve())
@@ -288,13 +306,3 @@ def build_config(
     return config
 
 
-def policy_state_dir(checkpoint_dir: str | Path) -> Path:
-    """The policy ``RLModule`` folder inside a training output or an RLlib algorithm checkpoint."""
-    root = Path(checkpoint_dir)
-    for candidate in (root / "checkpoint" / "learner_group" / "learner" / "rl_module" / DEFAULT_MODULE_ID,
-                      root / "learner_group" / "learner" / "rl_module" / DEFAULT_MODULE_ID,
-                      root / "rl_module" / DEFAULT_MODULE_ID, root):
-        if any(candidate.glob("module_state*")):
-            return candidate.resolve()
-    raise CheckpointError("no policy module found in checkpoint", path=root,
-                          fix="pass the --out folder of `rl-gait train` or an RLlib algorithm checkpoint")

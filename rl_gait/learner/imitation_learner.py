@@ -50,6 +50,7 @@ from ray.rllib.core.columns import Columns
 
 from rl_gait.errors import InputFormatError
 from rl_gait.learner import losses
+from rl_gait.learner.checkpoint import read_policy, set_policy_state
 from rl_gait.learner.discriminator import DISCRIMINATOR_MODULE_ID, LOGITS_KEY
 from rl_gait.learner.params import ImitationParams
 
@@ -156,9 +157,10 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
         if params is None:
             return
         if params.anchor_coeff > 0:
-            # the warm start, frozen: RLlib loads it into the trained module only after build()
+            # the warm start, frozen (the trained module gets it only in on_algorithm_init, after build())
             anchor = copy.deepcopy(self.module[DEFAULT_MODULE_ID].unwrapped())
-            anchor.restore_from_path(self.config.rl_gait_anchor_dir)
+            _, state, _ = read_policy(self.config.rl_gait_anchor_dir)  # hash-verified safetensors, no pickle
+            set_policy_state(anchor, state, self.config.rl_gait_anchor_dir)
             anchor.eval()
             for p in anchor.parameters():
                 p.requires_grad_(False)

@@ -1,6 +1,12 @@
 """Carry a policy of an older format over to the current one, keeping its deterministic actions.
 
-Two format changes, each applied when the checkpoint needs it:
+Three format changes, each applied when the checkpoint needs it:
+
+- **Storage**: policies were RLlib's pickled module folder (``learner_group/.../default_policy``,
+  ``module_state.pkl`` + ``class_and_ctor_args.pkl``); they are now ``policy/weights.safetensors`` +
+  ``policy/module.json`` (:data:`rl_gait.learner.checkpoint.POLICY_SUBDIR`), which load without running code.
+  Reading the old format unpickles it — after its recorded hash is verified — so migrate only checkpoints
+  you trust (your own, or the project's); the migrated folder holds no pickle.
 
 - **Terrain sampling** (the last observation block, :data:`rl_gait.envs.walk.HEIGHT_SAMPLES_X_M`) went
   from 10 samples every 15 cm to 30 every 5 cm. Every old position is among the new ones, so the first
@@ -21,7 +27,6 @@ before anything replaces ``dst``; training can then learn to use the added terra
 from __future__ import annotations
 
 import argparse
-import pickle
 import shutil
 import sys
 from pathlib import Path
@@ -31,18 +36,23 @@ import numpy as np
 
 from rl_gait.errors import CheckpointError, RlGaitError
 from rl_gait.learner.checkpoint import (
-    POLICY_MODULE_ID,
-    RL_MODULE_SUBPATH,
+    POLICY_ARCHITECTURE,
+    POLICY_SUBDIR,
+    POLICY_WEIGHTS,
     SIDECAR_NAME,
+    Policy,
+    build_policy_module,
+    load_legacy_module,
     load_policy,
-    module_ctor_kwargs,
+    policy_architecture,
+    read_policy,
     read_sidecar,
     resolve_checkpoint_dir,
+    save_policy,
+    set_policy_state,
     write_sidecar,
 )
 
-_STATE_FILE = "module_state.pkl"
-_CTOR_FILE = "class_and_ctor_args.pkl"
 _PI_W, _PI_B, _PI_LOG_STD = "pi.net.mlp.0.weight", "pi.net.mlp.0.bias", "pi.log_std"
 
 
@@ -116,69 +126,68 @@ def level_walk_log_std(policy: Any, observe: Any = None, n_steps: int = 250, see
 
 
 def migrate_policy(src: str | Path, dst: str | Path, *, command: str = "") -> Path:
-    """Write ``dst``: the checkpoint ``src`` in the current policy format (module docstring).
+    """Write ``dst``: the checkpoint ``src`` in the current policy format (module docstring): the sidecar
+    (with ``migrated`` recording the source's file hashes and each step) and the policy's two files.
 
     Returns ``dst`` (which may be ``src``: it is replaced only after the migrated policy is written and
     checked). Raises :class:`~rl_gait.errors.CheckpointError` if ``src`` is already current or of an
     unknown layout, or the migrated policy's actions differ from the original's (``dst`` is then left as
     it was).
     """
-    import gymnasium as gym
-
     from rl_gait.envs.walk import HEIGHT_SAMPLES_X_M, LEGACY_HEIGHT_SAMPLES_X_M, OBSERVATION_DIM
 
     src_ckpt, dst = resolve_checkpoint_dir(src), Path(dst)
-    meta = read_sidecar(src_ckpt)
-    src_module = src_ckpt / RL_MODULE_SUBPATH / POLICY_MODULE_ID
-    kw = module_ctor_kwargs(src_module)
+    pickled = not (src_ckpt / POLICY_SUBDIR / POLICY_WEIGHTS).is_file()
+    if pickled:
+        meta = read_sidecar(src_ckpt)
+        old = Policy(load_legacy_module(src_ckpt), meta)
+        arch, state = policy_architecture(old.module), old.module.get_state()
+    else:
+        arch, state, meta = read_policy(src_ckpt, check_format=False)
+        old = load_policy(src_ckpt, check_format=False)
     n_kept = OBSERVATION_DIM - len(HEIGHT_SAMPLES_X_M)
     old_dim = n_kept + len(LEGACY_HEIGHT_SAMPLES_X_M)
-    got = int(kw["observation_space"].shape[0])
+    got = int(arch["observation_space"]["shape"][0])
     widen = got == old_dim
     src_x = LEGACY_HEIGHT_SAMPLES_X_M if widen else HEIGHT_SAMPLES_X_M  # the source's terrain sampling
-    free_std = not (kw.get("model_config") or {}).get("free_log_std", False)
+    free_std = not arch["model_config"].get("free_log_std", False)
     if got not in (old_dim, OBSERVATION_DIM):
         raise CheckpointError(f"the policy observes {got} values, neither the 15-cm layout's {old_dim} nor the "
                               f"current {OBSERVATION_DIM}", path=src_ckpt, fix="retrain it with this rl_gait")
-    if not (widen or free_std):
+    if not (pickled or widen or free_std):
         raise CheckpointError("the policy is already in the current format", path=src_ckpt,
                               fix="use it as it is; nothing to migrate")
-    with (src_module / _STATE_FILE).open("rb") as fh:
-        state: dict[str, Any] = pickle.load(fh)
+    state = {k: np.asarray(v) for k, v in state.items()}
     steps: dict[str, Any] = {}
+    if pickled:
+        steps["storage"] = {"from": "RLlib pickled module folder", "to": f"{POLICY_SUBDIR}/{POLICY_WEIGHTS} + "
+                                                                        f"{POLICY_SUBDIR}/{POLICY_ARCHITECTURE}"}
     if widen:
         keys = [k for k, v in state.items() if k.startswith("encoder.") and np.ndim(v) == 2 and np.shape(v)[1] == old_dim]
         for k in keys:
             state[k] = widen_input_columns(state[k], n_kept, LEGACY_HEIGHT_SAMPLES_X_M, HEIGHT_SAMPLES_X_M)
         steps["terrain_samples_x_m"] = {"from": LEGACY_HEIGHT_SAMPLES_X_M, "to": HEIGHT_SAMPLES_X_M, "widened": keys}
     if free_std:
-        log_std = level_walk_log_std(load_policy(src_ckpt, verify=False, check_format=False),
-                                     observe=lambda o: to_layout(o, n_kept, src_x, HEIGHT_SAMPLES_X_M))
+        log_std = level_walk_log_std(old, observe=lambda o: to_layout(o, n_kept, src_x, HEIGHT_SAMPLES_X_M))
         state.update(free_log_std_head(state[_PI_W], state[_PI_B], log_std))
         steps["free_log_std"] = {"log_std": log_std, "std": np.exp(log_std),
                                  "from": "mean of the old head's log std over its own deterministic 4-s level walk"}
-    kw["observation_space"] = gym.spaces.Box(-np.inf, np.inf, (OBSERVATION_DIM,), np.float32)
-    kw["model_config"] = {**(kw.get("model_config") or {}), "free_log_std": True}
+    arch = {**arch, "observation_space": {**arch["observation_space"], "shape": [OBSERVATION_DIM], "low": None,
+                                          "high": None},
+            "model_config": {**arch["model_config"], "free_log_std": True}}
+    new_module = build_policy_module(arch, src_ckpt)
+    set_policy_state(new_module, state, src_ckpt)
 
     work = dst.with_name(dst.name + ".migrating")  # dst is replaced only once the result is checked (dst may be src)
     if work.exists():
         shutil.rmtree(work)
-    work_module = work / RL_MODULE_SUBPATH / POLICY_MODULE_ID
-    shutil.copytree(src_module, work_module)
-    with (work_module / _STATE_FILE).open("wb") as fh:
-        pickle.dump(state, fh)
-    with (src_module / _CTOR_FILE).open("rb") as fh:
-        ctor = pickle.load(fh)
-    ctor["ctor_args_and_kwargs"] = (ctor["ctor_args_and_kwargs"][0], kw)
-    with (work_module / _CTOR_FILE).open("wb") as fh:
-        pickle.dump(ctor, fh)
+    save_policy(new_module, work / POLICY_SUBDIR)
     fields = dict(meta)  # write_sidecar recomputes versions and hashes
-    fields["migrated"] = {"from": str(src), "from_files_sha256": meta.files_sha256 or {"rl_module": meta.weights_sha256},
-                          **steps,
+    fields["migrated"] = {"from_files_sha256": meta.files_sha256 or {"rl_module": meta.weights_sha256}, **steps,
                           "command": command}
     write_sidecar(work, fields)
     try:
-        _check_same_actions(src_ckpt, work, n_kept, src_x, HEIGHT_SAMPLES_X_M)
+        _check_same_actions(old, work, n_kept, src_x, HEIGHT_SAMPLES_X_M)
     except CheckpointError:
         shutil.rmtree(work)
         raise
@@ -188,9 +197,9 @@ def migrate_policy(src: str | Path, dst: str | Path, *, command: str = "") -> Pa
     return dst
 
 
-def _check_same_actions(src: Path, dst: Path, n_kept: int, old_x: np.ndarray, new_x: np.ndarray) -> None:
+def _check_same_actions(old: Policy, dst: Path, n_kept: int, old_x: np.ndarray, new_x: np.ndarray) -> None:
     """Deterministic actions of both policies on 256 random observations must agree (to float32 rounding)."""
-    old, new = load_policy(src, verify=False, check_format=False), load_policy(dst)
+    new = load_policy(dst)
     rng = np.random.default_rng(0)
     obs_new = rng.normal(0.0, 0.5, (256, n_kept + len(new_x))).astype(np.float32)
     diff = float(np.abs(old.act(to_layout(obs_new, n_kept, old_x, new_x)) - new.act(obs_new)).max())

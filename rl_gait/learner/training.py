@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from rl_gait.errors import RlGaitError
-from rl_gait.learner.checkpoint import CHECKPOINT_SUBDIR, Policy, load_policy, update_sidecar, write_sidecar
+from rl_gait.learner.checkpoint import (
+    CHECKPOINT_SUBDIR,
+    POLICY_SUBDIR,
+    Policy,
+    export_algorithm_policy,
+    load_policy,
+    update_sidecar,
+    write_sidecar,
+)
 from rl_gait.learner.config import ImitationPPOConfig
 from rl_gait.learner.discriminator import DISCRIMINATOR_MODULE_ID
 from rl_gait.learner.evaluation import evaluate
@@ -144,7 +152,8 @@ def train(
                     break
         wall = time.perf_counter() - t0
         ckpt = out / CHECKPOINT_SUBDIR
-        algo.save_to_path(str(ckpt))
+        algo.save_to_path(str(ckpt))  # the algorithm (resume); the policy also without pickle (loading, warm starts)
+        export_algorithm_policy(algo, ckpt / POLICY_SUBDIR)
     finally:
         if bar is not None:
             bar[0].stop()

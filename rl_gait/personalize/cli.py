@@ -40,7 +40,11 @@ def warm_start_arg(value: str) -> str | None:
     """``--warm-start`` value: ``atlas`` (the shipped atlas policy), ``none``, or a checkpoint path."""
     if value in ("atlas", "none"):
         return None if value == "none" else value
-    return str(Path(value).resolve())
+    from rl_gait.learner.checkpoint import read_policy
+
+    path = str(Path(value).resolve())
+    read_policy(path)  # hashes (and signature) verified before Ray starts; an altered checkpoint is one line
+    return path
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

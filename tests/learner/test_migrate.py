@@ -72,10 +72,11 @@ def test_an_old_policy_is_refused_with_the_migration_command(v1_checkpoint):
 
 
 def test_migration_keeps_actions_and_records_its_source(v1_checkpoint, tmp_path):
-    from rl_gait.learner.checkpoint import load_policy, read_sidecar
+    from rl_gait.learner.checkpoint import Policy, load_legacy_module, load_policy, read_sidecar
 
     dst = migrate_policy(v1_checkpoint, tmp_path / "v2", command="cmd")
-    old, new = load_policy(v1_checkpoint, check_format=False), load_policy(dst)
+    old, new = Policy(load_legacy_module(v1_checkpoint)), load_policy(dst)
+    assert not list(dst.rglob("*.pkl"))  # the migrated checkpoint holds no pickle
     assert new.module.observation_space.shape == (OBSERVATION_DIM,)
     rng = np.random.default_rng(1)
     obs = rng.normal(size=(8, OBSERVATION_DIM)).astype(np.float32)
@@ -84,7 +85,7 @@ def test_migration_keeps_actions_and_records_its_source(v1_checkpoint, tmp_path)
     np.testing.assert_allclose(new.act(obs), old.act(obs_v1), atol=1e-5)
     side = read_sidecar(dst)
     assert side["migrated"]["from_files_sha256"] == read_sidecar(v1_checkpoint).files_sha256
-    assert side["migrated"]["command"] == "cmd" and side["patient_id"] == "v1"
+    assert side["migrated"]["command"] == "cmd" and side["patient_id"] == "v1" and "storage" in side["migrated"]
     # the free log std: the old head's log-std outputs averaged over the policy's own level walk
     log_std = np.array(side["migrated"]["free_log_std"]["log_std"])
     np.testing.assert_allclose(new.module.get_state()["pi.log_std"], log_std, rtol=1e-6)

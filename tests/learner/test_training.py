@@ -52,7 +52,7 @@ def test_hybrid_iteration_logs_imitation_metrics_and_writes_outputs(hybrid_run):
     assert 0.0 <= float(values["disc_accuracy_expert"]) <= 1.0
     meta = json.loads((result.checkpoint_dir / "rl_gait.json").read_text())
     for key in ("patient_id", "env_id", "env_version", "body", "pd", "mode", "config", "steps", "wall_s",
-                "fidelity", "package_version", "git_sha", "weights_sha256", "imitation"):
+                "fidelity", "package_version", "git_sha", "files_sha256", "imitation", "env_config"):
         assert key in meta, key
     assert meta["mode"] == "hybrid" and meta["patient_id"] == "p001" and meta["env_id"] == "rl_gait/LevelWalk-v0"
     assert 0.0 <= meta["fidelity"]["fall_rate"] <= 1.0
