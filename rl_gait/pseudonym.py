@@ -16,7 +16,6 @@ Decisions (documented in README.md, "Patient data"):
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shlex
@@ -24,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from rl_gait.errors import RlGaitError
+from rl_gait.io.jsonio import dumps, sha256_bytes, sha256_file
 
 ID_PREFIX = "subject-"
 
@@ -32,17 +32,17 @@ def content_sha256(path: str | Path) -> str:
     """sha256 of a file's bytes; of a folder: over its files' relative paths and bytes (sorted)."""
     p = Path(path)
     if not p.is_dir():
-        return hashlib.sha256(p.read_bytes()).hexdigest()
+        return sha256_file(p)
     h = hashlib.sha256()
     for f in sorted(f for f in p.rglob("*") if f.is_file()):
         h.update(f.relative_to(p).as_posix().encode())
-        h.update(hashlib.sha256(f.read_bytes()).digest())
+        h.update(bytes.fromhex(sha256_file(f)))
     return h.hexdigest()
 
 
 def pseudonymous_id(file_digests: Iterable[str]) -> str:
     """``subject-<10 hex>`` from the sha256 digests of a recording's files (any order)."""
-    h = hashlib.sha256("".join(sorted(file_digests)).encode()).hexdigest()
+    h = sha256_bytes("".join(sorted(file_digests)).encode())
     return f"{ID_PREFIX}{h[:10]}"
 
 
@@ -50,9 +50,9 @@ def input_token(path: str | Path) -> str:
     """What an input path becomes in an output: ``<input sha256:XXXXXXXXXXXX>`` (content hash)."""
     p = Path(path)
     try:
-        digest = content_sha256(p)[:12] if p.exists() else hashlib.sha256(str(p).encode()).hexdigest()[:12]
+        digest = content_sha256(p)[:12] if p.exists() else sha256_bytes(str(p).encode())[:12]
     except OSError:
-        digest = hashlib.sha256(str(p).encode()).hexdigest()[:12]
+        digest = sha256_bytes(str(p).encode())[:12]
     return f"<input sha256:{digest}>"
 
 
@@ -135,6 +135,6 @@ def write_id_map(path: str | Path, mapping: Mapping[str, Sequence[str | Path]], 
            "ids": {pid: [str(Path(p).expanduser().resolve()) for p in paths] for pid, paths in mapping.items()}}
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
-        fh.write(json.dumps(doc, indent=2) + "\n")
+        fh.write(dumps(doc))
     os.chmod(target, 0o600)
     return target

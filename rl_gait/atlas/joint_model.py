@@ -12,7 +12,6 @@ covariance: 350 samples for 52 dimensions).
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ from rl_gait.atlas.model import load_atlas
 from rl_gait.errors import InputFormatError
 from rl_gait.ingest.formats.strokeavatar import read_strokeavatar_clips
 from rl_gait.ingest.missing_joints import JointCurveModel, curve_coefficients
+from rl_gait.io.jsonio import sha256_file
 from rl_gait.joints import JOINT_NAMES, JOINT_TYPES, SIDES
 
 FOLDERS: dict[str, str] = {"optical_healthy": "strokeavatar/mocap_healthy", "imu_healthy": "strokeavatar/imu_healthy",
@@ -94,8 +94,7 @@ def fit_joint_model(source_dir: str | Path, command: str = "") -> JointCurveMode
     source_dir = Path(source_dir)
     data = clip_samples(source_dir)
     samples = [x for x, _ in data.values()]
-    sources = {name: {"folder": FOLDERS[name], "files": {f.name: hashlib.sha256(f.read_bytes()).hexdigest()
-                                                         for f in files}} for name, (_, files) in data.items()}
+    sources = {name: {"folder": FOLDERS[name], "files": {f.name: sha256_file(f) for f in files}} for name, (_, files) in data.items()}
     counts = {name: {"clips": len(files), "side_samples": 2 * len(files)} for name, (_, files) in data.items()}
     mu, cov = fit_gaussian(np.concatenate(samples))
     meta = {"package_version": __version__, "command": command, "sources": sources, "counts": counts,

@@ -27,14 +27,13 @@ and its band the population spread; every measurement narrows it by what it expl
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from rl_gait.errors import InputFormatError
+from rl_gait.io.jsonio import read_json, sha256_file, write_json
 from rl_gait.joints import JOINT_TYPES, N_CURVE_POINTS
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "atlas" / "joint_model_v1.npz"
@@ -174,8 +173,8 @@ class JointCurveModel:
         meta = {**self.meta, "format": MODEL_FORMAT, "format_version": 1, "n_harmonics": self.n_harmonics,
                 "state": "[Fourier coefficients of hip, knee, ankle (rad): mean, cos 1, sin 1, ..., cos H, sin H], "
                          "speed_m_s",
-                "npz_sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-        path.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
+                "npz_sha256": sha256_file(path)}
+        write_json(path.with_suffix(".json"), meta)
         return path
 
 
@@ -186,10 +185,10 @@ def load_joint_model(path: str | Path | None = None) -> JointCurveModel:
     fix = "rebuild it: rl-gait atlas joint-model --source ../shared/data --out rl_gait/data/atlas/joint_model_v1.npz"
     if not path.is_file() or not meta_path.is_file():
         raise InputFormatError("joint-curve model not found (need .npz and .json)", path=path.name, fix=fix)
-    meta = json.loads(meta_path.read_text())
-    if meta.get("format") != MODEL_FORMAT:
+    meta = read_json(meta_path, fix=fix)
+    if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
         raise InputFormatError("not a joint-curve model sidecar", path=meta_path.name, fix=fix)
-    if hashlib.sha256(path.read_bytes()).hexdigest() != meta.get("npz_sha256"):
+    if sha256_file(path) != meta.get("npz_sha256"):
         raise InputFormatError("the model's npz does not match the sha256 in its sidecar", path=path.name, fix=fix)
     with np.load(path, allow_pickle=False) as z:
         return JointCurveModel(n_harmonics=int(meta["n_harmonics"]), mean=z["mean"], cov=z["cov"], meta=meta)

@@ -250,7 +250,8 @@ def _check_headline_numbers(meta: dict, path: Path) -> None:
     ``spatiotemporal``, which is what :meth:`GaitTrial.load` reads: an edit of a copy alone would be ignored,
     so it is refused, naming the field to edit instead."""
     sp = meta["spatiotemporal"]
-    pairs = [(k, meta.get(k), k) for k in ("cadence_steps_per_min", "double_support_pct", "speed_m_s")]
+    pairs = [(k, meta.get(k), k) for k in ("cadence_steps_per_min", "double_support_pct", "speed_m_s",
+                                           "stride_length_m")]
     pairs += [(f"{k}/{s}", (meta.get(k) or {}).get(s), f"{k}_{s}") for k in ("stance_pct", "stride_time_s")
               for s in ("r", "l")]
     for field_path, shown, key in pairs:

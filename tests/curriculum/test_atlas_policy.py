@@ -31,7 +31,7 @@ def policy():
 def test_sidecar_records_how_it_was_made():
     meta = json.loads((ATLAS_POLICY / "rl_gait.json").read_text())
     assert meta["command"].startswith("python experiments/train_atlas_policy.py")
-    assert meta["steps"] > 0 and meta["wall_s"] > 0 and meta["weights_sha256"]
+    assert meta["steps"] > 0 and meta["wall_s"] > 0 and meta["files_sha256"]
     assert set(meta["success_per_task_and_level"]) >= {"level/L0", "slope_up/L0", "stairs_up/L0"}
     weak = meta["success_per_task_and_level_weak_side"]
     assert 0 < weak["factor"] < 1 and set(weak["l"]) == set(weak["r"]) == set(meta["success_per_task_and_level"])

@@ -98,10 +98,13 @@ def test_trial_round_trips_through_its_schema(tmp_path):
     trial = ingest([csv])
     trial.save(tmp_path)
     doc = D.load_document(tmp_path / "trial.json", "trial")
-    assert doc["schema"] == "rl_gait.trial/1" and doc["spatiotemporal"]["speed_m_s"] is None  # undefined → null
+    assert doc["schema"] == "rl_gait.trial/1"
+    _strict((tmp_path / "trial.json").read_text())
+    undefined = [k for k, v in trial.spatiotemporal.items() if not math.isfinite(v)]
+    assert all(doc["spatiotemporal"][k] is None for k in undefined)  # undefined → null
     back = GaitTrial.load(tmp_path)
     assert back.paretic_side == trial.paretic_side and np.array_equal(back.joint_angles_rad, trial.joint_angles_rad)
-    assert math.isnan(back.spatiotemporal["speed_m_s"])
+    assert all(math.isnan(back.spatiotemporal[k]) for k in undefined)
 
 
 def test_older_versions_are_migrated_in_one_place_and_unknown_ones_refused(tmp_path):
