@@ -5,17 +5,3 @@ helper; ``documents`` holds the JSON Schemas (``rl_gait/data/schemas``), the one
 every document on read, and the migrations of older versions. Plain Python + numpy + jsonschema: every
 stage may import it.
 """
-
-from rl_gait.io.jsonio import (
-    dumps,
-    loads_strict,
-    read_json,
-    sha256_bytes,
-    sha256_file,
-    sha256_files,
-    to_jsonable,
-    write_json,
-)
-
-__all__ = ["dumps", "loads_strict", "read_json", "sha256_bytes", "sha256_file", "sha256_files", "to_jsonable",
-           "write_json"]

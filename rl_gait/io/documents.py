@@ -60,7 +60,7 @@ def _checkpoint_1_to_2(doc: dict[str, Any]) -> dict[str, Any]:
     out.setdefault("patient_id", "anonymous")
     out.setdefault("git_sha", None)
     out.setdefault("env_version", out.get("env_id", "-v0").rsplit("-v", 1)[-1])
-    out.setdefault("env_config", {})
+    out.setdefault("env_config", None)
     out.setdefault("files_sha256", None)
     return out
 

@@ -32,7 +32,7 @@ import numpy as np
 from rl_gait._version import __version__
 from rl_gait.errors import CheckpointError, RlGaitError
 from rl_gait.io.documents import KINDS, load_document, validate
-from rl_gait.io.jsonio import sha256_files, to_jsonable, write_json
+from rl_gait.io.jsonio import sha256_bytes, sha256_files, to_jsonable, write_json
 
 SIDECAR_NAME = "rl_gait.json"
 CHECKPOINT_SUBDIR = "checkpoint"
@@ -87,6 +87,25 @@ def signing_key() -> bytes | None:
     return None
 
 
+def bytes_digest(data: bytes) -> dict[str, str]:
+    """``{"algorithm", "value"}`` of ``data``: HMAC-SHA256 with the signing key where one is configured, else
+    SHA-256 (detects corruption, not a forger who rewrites the digest too)."""
+    key = signing_key()
+    if key is None:
+        return {"algorithm": "sha256", "value": sha256_bytes(data)}
+    return {"algorithm": "hmac-sha256", "value": hmac.new(key, data, hashlib.sha256).hexdigest()}
+
+
+def check_bytes_digest(data: bytes, digest: Mapping[str, str], path: str | Path) -> None:
+    """One-line :class:`CheckpointError` unless ``digest`` (:func:`bytes_digest`) matches ``data``; with a
+    signing key configured, a plain SHA-256 is refused too."""
+    expected = bytes_digest(data)
+    if digest.get("algorithm") != expected["algorithm"] or not hmac.compare_digest(str(digest.get("value")),
+                                                                                    expected["value"]):
+        raise CheckpointError(f"does not match its recorded {expected['algorithm']} digest (altered, or another "
+                              "signing key)", path=path, fix="restore the folder from its original copy, or start anew")
+
+
 def _signature(doc: Mapping[str, Any], key: bytes) -> str:
     """HMAC-SHA256 (hex) of the sidecar's canonical JSON without its ``signature``."""
     body = json.dumps({k: v for k, v in doc.items() if k != "signature"}, sort_keys=True, separators=(",", ":"),
@@ -107,7 +126,7 @@ class CheckpointSidecar(Mapping):
         patient_id: pseudonymous patient id (``"healthy-atlas"`` for the shipped prior).
         env_id, env_version: the Gymnasium env id (``rl_gait/LevelWalk-v0``) and its version.
         env_config: the env configuration the policy was trained with (``WalkEnvConfig.to_dict()``);
-            ``{}`` for checkpoints written before it was recorded.
+            ``None`` where it was not recorded (older checkpoints: their ``env_kwargs`` / ``env_options`` records).
         files_sha256: ``{relative path: sha256}`` of every file of the folder but the sidecar; ``None``
             only for a version-1 sidecar, verified through ``weights_sha256`` (its rl_module folder).
         mode: ``"hybrid"`` | ``"physics-only"`` (``None`` if not a learner run).
@@ -123,7 +142,7 @@ class CheckpointSidecar(Mapping):
     patient_id: str
     env_id: str
     env_version: str | None
-    env_config: dict[str, Any]
+    env_config: dict[str, Any] | None
     files_sha256: dict[str, str] | None
     mode: str | None = None
     package_version: str = __version__
@@ -177,7 +196,7 @@ def _new_sidecar(ckpt: Path, fields: Mapping[str, Any]) -> CheckpointSidecar:
     return CheckpointSidecar(
         command=str(core.pop("command", None) or ""), patient_id=str(core.pop("patient_id", None) or "anonymous"),
         env_id=env_id, env_version=core.pop("env_version", env_id.rsplit("-v", 1)[-1]),
-        env_config=to_jsonable(core.pop("env_config", None) or {}), mode=core.pop("mode", None),
+        env_config=to_jsonable(core.pop("env_config", None)), mode=core.pop("mode", None),
         git_sha=git_sha(), files_sha256=sha256_files(ckpt, exclude=(SIDECAR_NAME,)), records=to_jsonable(fields))
 
 

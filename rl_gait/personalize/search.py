@@ -26,6 +26,8 @@ PATIENT_KEY = "patient_id"
 METRIC = "objective"
 MODE = "min"
 TIME_ATTR = "algo_iteration"
+DIGEST_SUFFIX = ".digest.json"
+"""Beside the searcher's state file: its digest (:func:`rl_gait.learner.checkpoint.bytes_digest`)."""
 """ASHA's time axis: the learner's own iteration count, restored with the algorithm after a resume
 (Tune's ``training_iteration`` counts reports of the current process)."""
 
@@ -86,14 +88,27 @@ class PerPatientSearcher(Searcher):
             self._searchers[patient_id].on_trial_complete(trial_id, result=result, error=error)
 
     # Tune saves the searcher into the experiment folder after every step and restores it on
-    # ``Tuner.restore``: without this, a resumed sweep would suggest the already-run trials again.
+    # ``Tuner.restore``: without this, a resumed sweep would suggest the already-run trials again. The state
+    # holds live Optuna studies, which only pickle captures; the pickle is written by us with its digest
+    # beside it (HMAC with the deployment's signing key, else sha256) and never unpickled unless it matches.
     def save(self, checkpoint_path: str) -> None:
+        from rl_gait.io.jsonio import write_json
+        from rl_gait.learner.checkpoint import bytes_digest
+
+        data = pickle.dumps(self.__dict__)
         with open(checkpoint_path, "wb") as f:
-            pickle.dump(self.__dict__, f)
+            f.write(data)
+        write_json(checkpoint_path + DIGEST_SUFFIX, bytes_digest(data))
 
     def restore(self, checkpoint_path: str) -> None:
+        from rl_gait.io.jsonio import read_json
+        from rl_gait.learner.checkpoint import check_bytes_digest
+
         with open(checkpoint_path, "rb") as f:
-            self.__dict__.update(pickle.load(f))
+            data = f.read()
+        check_bytes_digest(data, read_json(checkpoint_path + DIGEST_SUFFIX), checkpoint_path)
+        self.__dict__.update(pickle.loads(data))  # noqa: S301 - written by save() above, digest verified
+
 
 class PerPatientScheduler(FIFOScheduler):
     """One :class:`AsyncHyperBandScheduler` (ASHA) per patient, chosen by the trial's patient id.

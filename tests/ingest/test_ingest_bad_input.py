@@ -131,7 +131,7 @@ def test_cli_prints_one_error_line(tmp_path, capsys):
 def test_default_subject_id_follows_the_data_not_the_file_names(tmp_path):
     """Two people recorded with the same sensors have the same file names: their pseudonymous ids must
     differ; the same recordings (in any folder, any order) keep one id."""
-    from rl_gait.io import sha256_file as sha256
+    from rl_gait.io.jsonio import sha256_file as sha256
     from rl_gait.pseudonym import pseudonymous_id
 
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"

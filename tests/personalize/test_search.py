@@ -37,6 +37,33 @@ def test_searcher_state_survives_save_restore(tmp_path):
     assert restored.suggest("t4") == Searcher.FINISHED
 
 
+class _CreatesAFile:
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_an_altered_searcher_state_is_refused_before_it_is_unpickled(tmp_path, monkeypatch):
+    import pickle
+
+    from rl_gait.errors import CheckpointError
+
+    state = tmp_path / "s.pkl"
+    PerPatientSearcher(SPACES, samples_per_patient=2, seed=0).save(str(state))
+    marker = tmp_path / "pwned"
+    state.write_bytes(pickle.dumps(_CreatesAFile(marker)))
+    with pytest.raises(CheckpointError, match="does not match its recorded sha256 digest"):
+        PerPatientSearcher(SPACES, samples_per_patient=2, seed=0).restore(str(state))
+    assert not marker.exists()
+    monkeypatch.setenv("RL_GAIT_SIGNING_KEY", "k" * 32)  # with a key: an unkeyed (or re-hashed) digest is refused
+    PerPatientSearcher(SPACES, samples_per_patient=2, seed=0).save(str(state))
+    monkeypatch.setenv("RL_GAIT_SIGNING_KEY", "other" * 8)
+    with pytest.raises(CheckpointError, match="hmac-sha256"):
+        PerPatientSearcher(SPACES, samples_per_patient=2, seed=0).restore(str(state))
+
+
 def _trial(trial_id, patient_id):
     return SimpleNamespace(trial_id=trial_id, config={PATIENT_KEY: patient_id})
 
