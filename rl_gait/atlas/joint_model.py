@@ -4,7 +4,12 @@ Training samples: one per clip and side, ``z = [c(hip), c(knee), c(ankle), speed
 coefficients of the side's curves cut at its own contact, :func:`rl_gait.atlas.build.cycles_from_clips`)
 from three StrokeAvatar folders: ``mocap_healthy`` (optical, all joints; the knee and ankle rest-pose
 offsets of the shipped atlas removed, so they share the IMU clips' zero), ``imu_healthy`` and
-``imu_patient`` (the stroke survivors; IMU clips have no ankle). The Gaussian's mean and covariance are
+``imu_patient`` (the stroke survivors; IMU clips have no ankle). The hip's rest-pose offset differs by
+device (mean hip over the cycle: optical 16.7°, Noitom IMU −2.6° on the healthy clips): per device one
+constant moves its healthy clips' mean hip to the walking prior's 10° (Perry & Burnfield; what
+``rl_gait.ingest.joint_angles.WalkingPriors`` gives IMU trials without a standing period), the stroke IMU
+clips moved with their device — otherwise the model learns "an IMU-like shank swing means a hip near 0°"
+from the device, not the gait. The Gaussian's mean and covariance are
 the maximum-likelihood estimate with the missing ankles (EM for a multivariate normal with missing
 values, Little & Rubin 2002, ch. 11), then shrunk 5 % towards their diagonal (a regularised
 covariance: 350 samples for 52 dimensions).
@@ -21,12 +26,15 @@ from rl_gait.atlas.build import cycles_from_clips
 from rl_gait.atlas.model import load_atlas
 from rl_gait.errors import InputFormatError
 from rl_gait.ingest.formats.strokeavatar import read_strokeavatar_clips
+from rl_gait.ingest.joint_angles import WalkingPriors
 from rl_gait.ingest.missing_joints import JointCurveModel, curve_coefficients
 from rl_gait.io.jsonio import sha256_file
 from rl_gait.joints import JOINT_NAMES, JOINT_TYPES, SIDES
 
 FOLDERS: dict[str, str] = {"optical_healthy": "strokeavatar/mocap_healthy", "imu_healthy": "strokeavatar/imu_healthy",
                            "imu_stroke": "strokeavatar/imu_patient"}
+DEVICES: dict[str, str] = {"optical": "optical_healthy", "imu": "imu_healthy"}
+"""Device → its healthy folder, whose mean hip sets the device's hip offset (the stroke IMU clips share it)."""
 N_HARMONICS = 8
 SHRINKAGE = 0.05
 
@@ -64,9 +72,10 @@ def fit_gaussian(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def clip_samples(source_dir: Path) -> dict[str, tuple[np.ndarray, list[Path]]]:
-    """``{folder name: ([2 n, D] side samples (right sides then left), [n] clip paths)}`` of :data:`FOLDERS`."""
+    """``{folder name: ([2 n, D] side samples (right sides then left), [n] clip paths)}`` of :data:`FOLDERS`,
+    rest-pose offsets removed per device (see the module docstring)."""
     offsets = np.deg2rad([load_atlas().meta["offsets_deg"]["optical"][j] for j in JOINT_NAMES])
-    out = {}
+    curves, speeds, paths = {}, {}, {}
     for name, rel in FOLDERS.items():
         folder = source_dir / rel
         files = sorted(folder.glob("*.json"))
@@ -74,9 +83,14 @@ def clip_samples(source_dir: Path) -> dict[str, tuple[np.ndarray, list[Path]]]:
             raise InputFormatError("no StrokeAvatar clips", path=folder,
                                    fix="pass --source pointing at the shared data folder (holding strokeavatar/)")
         cyc = cycles_from_clips(read_strokeavatar_clips(files))
-        curves = cyc.curves_rad + (offsets[None, :, None] if name == "optical_healthy" else 0.0)
-        out[name] = (side_samples(curves, cyc.speed_m_s), files)
-    return out
+        curves[name] = cyc.curves_rad + (offsets[None, :, None] if name == "optical_healthy" else 0.0)
+        speeds[name], paths[name] = cyc.speed_m_s, files
+    hips = [JOINT_NAMES.index(f"hip_{s}") for s in SIDES]
+    for device, healthy in DEVICES.items():
+        shift = WalkingPriors().hip_flexion_mean_rad - float(np.mean(curves[healthy][:, hips]))
+        for name in (n for n in FOLDERS if n.startswith(device)):
+            curves[name][:, hips] += shift
+    return {name: (side_samples(curves[name], speeds[name]), paths[name]) for name in FOLDERS}
 
 
 def side_samples(curves_rad: np.ndarray, speed_m_s: np.ndarray, n_harmonics: int = N_HARMONICS) -> np.ndarray:
@@ -100,5 +114,6 @@ def fit_joint_model(source_dir: str | Path, command: str = "") -> JointCurveMode
     meta = {"package_version": __version__, "command": command, "sources": sources, "counts": counts,
             "method": f"Gaussian over Fourier coefficients (H = {N_HARMONICS}) + speed; EM for missing ankles; "
                       f"covariance shrunk {SHRINKAGE:.0%} towards its diagonal",
-            "optical_offsets": "knee and ankle offsets of the shipped atlas (atlas_v1.json offsets_deg) removed"}
+            "optical_offsets": "knee and ankle offsets of the shipped atlas (atlas_v1.json offsets_deg) removed",
+            "hip_offsets": "per device, its healthy clips' mean hip moved to the walking prior (10 deg)"}
     return JointCurveModel(n_harmonics=N_HARMONICS, mean=mu, cov=cov, meta=meta)
