@@ -83,8 +83,9 @@ def task_references(curriculum: CurriculumConfig, reference_for_task) -> dict[st
 def make_multitask(curriculum: CurriculumConfig | None = None, references: dict[str, ReferenceMotion] | None = None,
                    levels: dict[str, int] | None = None, weakness_families: tuple[str, ...] | None = None,
                    **walk_kwargs: Any) -> MultiTaskWalk:
-    """Factory of ``rl_gait/MultiTaskWalk-v0``; references default to the healthy atlas per task."""
-    from rl_gait.envs.walk import WalkEnv
+    """Factory of ``rl_gait/MultiTaskWalk-v0``; references default to the healthy atlas per task; ``walk_kwargs``
+    may name ``body_model`` (:func:`rl_gait.envs.registration.make_walk_env`)."""
+    from rl_gait.envs.registration import make_walk_env
     from rl_gait.reference import healthy_reference
 
     curriculum = curriculum or CurriculumConfig()
@@ -94,6 +95,6 @@ def make_multitask(curriculum: CurriculumConfig | None = None, references: dict[
     walk_kwargs.setdefault("task", first)
     pool = reference_pool(references.get(first.name, ()))
     walk_kwargs.setdefault("reference", pool[0] if pool else None)
-    return MultiTaskWalk(WalkEnv(**walk_kwargs), curriculum, references, levels, weakness_families)
+    return MultiTaskWalk(make_walk_env(**walk_kwargs), curriculum, references, levels, weakness_families)
 
 

@@ -31,11 +31,13 @@ def test_check_env(env):
     assert sum(s.stop - s.start for s in blocks.values()) == env.observation_space.shape[0]
 
 
-@pytest.mark.parametrize("env_id", ["rl_gait/SlopeWalk-v0", "rl_gait/StairWalk-v0"])
+@pytest.mark.parametrize("env_id", ["rl_gait/SlopeWalk-v0", "rl_gait/StairWalk-v0", "rl_gait/MultiTaskWalk-v0"])
 def test_every_env_id_takes_body_model(env_id):
     e = gym.make(env_id, body_model="3d")
     assert isinstance(e.unwrapped, Walk3DEnv)
     obs, _ = e.reset(seed=0)
+    assert np.all(np.isfinite(obs))
+    obs, *_ = e.step(np.zeros(e.action_space.shape))
     assert np.all(np.isfinite(obs))
     e.close()
     with pytest.raises(ValueError, match="body_model"):
