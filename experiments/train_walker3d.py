@@ -30,6 +30,7 @@ class Args:
     seed: int
     runners: int
     envs_per_runner: int
+    resume: Path | None
 
 
 def parse_args() -> Args:
@@ -41,8 +42,9 @@ def parse_args() -> Args:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--runners", type=int, default=2)
     p.add_argument("--envs-per-runner", type=int, default=4)
+    p.add_argument("--resume", type=Path, default=None, help="go on from an earlier run's --out folder")
     a = p.parse_args()
-    return Args(a.out, a.minutes, a.max_steps, a.eval_every, a.seed, a.runners, a.envs_per_runner)
+    return Args(a.out, a.minutes, a.max_steps, a.eval_every, a.seed, a.runners, a.envs_per_runner, a.resume)
 
 
 def learning_curve_table(csv_path: Path) -> str:
@@ -72,7 +74,7 @@ def main() -> None:
                     eval_every_iters=args.eval_every, eval_rollouts=3, eval_duration_s=10.0)
     t0 = time.perf_counter()
     result = train(config, budget=budget, out_dir=args.out, progress=False, patient_id="atlas_healthy_level",
-                   command="python experiments/train_walker3d.py " + " ".join(sys.argv[1:]))
+                   command="python experiments/train_walker3d.py " + " ".join(sys.argv[1:]), resume_from=args.resume)
     print(f"trained {result.steps} env steps in {result.wall_s / 60:.1f} min ({time.perf_counter() - t0:.0f} s total)")
     print(learning_curve_table(result.training_csv))
     f = result.fidelity

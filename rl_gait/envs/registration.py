@@ -38,6 +38,19 @@ def make_walk_env(body_model: str = "planar", **kwargs: Any):
     raise ValueError(f"body_model must be one of {BODY_MODELS}, got {body_model!r}")
 
 
+def observation_dim(body_model: str = "planar") -> int:
+    """Observation size of the walking env of ``body_model`` (what a saved policy must observe)."""
+    if body_model == "planar":
+        from rl_gait.envs.walk import OBSERVATION_DIM
+
+        return OBSERVATION_DIM
+    if body_model == "3d":
+        from rl_gait.envs.walk3d import OBSERVATION_DIM_3D
+
+        return OBSERVATION_DIM_3D
+    raise ValueError(f"body_model must be one of {BODY_MODELS}, got {body_model!r}")
+
+
 def make_level(speed_m_s: float | None = None, **kwargs: Any):
     from rl_gait.tasks import Task
 

@@ -84,6 +84,7 @@ N_SAGITTAL = len(JOINT_NAMES)
 OBSERVATION_SIZES_3D = {"root": 13, "style": 34, "contact": 2, "phase": 2, "ref_next": len(JOINT_NAMES_3D),
                         "task": 6, "terrain": len(HEIGHT_SAMPLES_X_M)}
 """Observation blocks in order (terrain last) and their sizes."""
+OBSERVATION_DIM_3D = sum(OBSERVATION_SIZES_3D.values())
 FALL_DIRECTIONS: tuple[str, ...] = ("forward", "backward", "left", "right")
 
 

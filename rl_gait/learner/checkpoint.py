@@ -469,19 +469,26 @@ def build_policy_module(arch: Mapping[str, Any], path: str | Path | None = None)
     return spec.build()
 
 
-def check_policy_format(arch: Mapping[str, Any], path: str | Path | None = None) -> None:
+def check_policy_format(arch: Mapping[str, Any], path: str | Path | None = None, body_model: str = "planar") -> None:
     """Raise :class:`~rl_gait.errors.CheckpointError` unless the policy of architecture ``arch`` observes what
-    the current env emits (:data:`rl_gait.envs.walk.OBSERVATION_DIM`) and has the current policy network's
-    exploration noise (``free_log_std``); an older policy is pointed to :mod:`rl_gait.learner.migrate`."""
-    from rl_gait.envs.walk import OBSERVATION_DIM
+    the current env of ``body_model`` emits (:func:`rl_gait.envs.registration.observation_dim`) and has the
+    current policy network's exploration noise (``free_log_std``); an older policy is pointed to
+    :mod:`rl_gait.learner.migrate`."""
+    from rl_gait.envs.registration import observation_dim
 
-    got = int(arch["observation_space"]["shape"][0])
-    if got != OBSERVATION_DIM:
-        raise CheckpointError(f"the policy observes {got} values, this rl_gait's env {OBSERVATION_DIM} "
-                              "(trained on an older terrain sampling)", path=path, fix=_MIGRATE_FIX)
+    got, expected = int(arch["observation_space"]["shape"][0]), observation_dim(body_model)
+    if got != expected:
+        raise CheckpointError(f"the policy observes {got} values, this rl_gait's {body_model} env {expected} "
+                              "(trained on an older terrain sampling, or for another body model)", path=path,
+                              fix=_MIGRATE_FIX)
     if not (arch.get("model_config") or {}).get("free_log_std", False):
         raise CheckpointError("the policy's exploration noise is a network output (an older policy format)",
                               path=path, fix=_MIGRATE_FIX)
+
+
+def sidecar_body_model(meta: Mapping[str, Any]) -> str:
+    """The body model a checkpoint was trained on (its sidecar's ``env_kwargs``; ``"planar"`` where none)."""
+    return (meta.get("env_kwargs") or {}).get("body_model", "planar")
 
 
 def read_policy(checkpoint_dir: str | Path, *, verify: bool = True, check_format: bool = True
@@ -505,7 +512,7 @@ def read_policy(checkpoint_dir: str | Path, *, verify: bool = True, check_format
                               fix="use a checkpoint written by `rl-gait train` or `rl-gait personalize`")
     arch = load_document(pol / POLICY_ARCHITECTURE, "policy")
     if check_format:
-        check_policy_format(arch, ckpt)
+        check_policy_format(arch, ckpt, sidecar_body_model(side))
     try:
         state = load_file(str(pol / POLICY_WEIGHTS))
     except (SafetensorError, OSError, ValueError) as err:

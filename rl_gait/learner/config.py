@@ -24,6 +24,7 @@ from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 from rl_gait.errors import CheckpointError, RlGaitError
 from rl_gait.learner.checkpoint import (
     build_policy_module,
+    check_policy_format,
     read_policy,
     resolve_checkpoint_dir,
     set_policy_state,
@@ -262,6 +263,7 @@ def build_config(
     policy_spec = RLModuleSpec(model_config=dict(POLICY_MODEL))
     if warm_start is not None:  # verified here (one line, before anything is built), loaded by _load_warm_start
         arch, state, _ = read_policy(warm_start)  # hashes, schema and format checked; nothing unpickled
+        check_policy_format(arch, warm_start, env_kwargs.get("body_model", "planar"))  # and it fits this env
         differs = {k for k, v in policy_spec.model_config.items() if arch["model_config"].get(k) != v}
         if differs:
             raise CheckpointError(f"the warm start's policy network differs from this one ({sorted(differs)[0]})",

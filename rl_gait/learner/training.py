@@ -17,6 +17,9 @@ from rl_gait.learner.checkpoint import (
     Policy,
     export_algorithm_policy,
     load_policy,
+    read_sidecar,
+    resolve_checkpoint_dir,
+    resume_algorithm,
     update_sidecar,
     write_sidecar,
 )
@@ -108,8 +111,13 @@ def train(
     patient_id: str = "anonymous",
     command: str | None = None,
     extra_sidecar: dict[str, Any] | None = None,
+    resume_from: str | Path | None = None,
 ) -> TrainResult:
     """Train until ``budget`` is spent, then save ``out_dir/checkpoint`` + sidecar and ``out_dir/training.csv``.
+
+    ``resume_from``: an earlier run's output (``OUT`` or ``OUT/checkpoint``, built from the same ``config``) to go
+    on training from (:func:`~rl_gait.learner.checkpoint.resume_algorithm`) once its sidecar's hashes check out:
+    its env steps count on, its wall time does not (``budget.env_steps`` is lifetime, ``wall_time_s`` this run's).
 
     Fidelity is measured every ``budget.eval_every_iters`` iterations (on the EnvRunner's current
     policy) and at the end on the saved, hash-verified policy reloaded from disk.
@@ -122,7 +130,13 @@ def train(
                        n_rollouts=budget.eval_rollouts, seed=10_000 + (config.seed or 0),
                        duration_s=budget.eval_duration_s)
     csv_path = out / "training.csv"
+    earlier = None
+    if resume_from is not None:
+        earlier = resolve_checkpoint_dir(resume_from)
+        read_sidecar(earlier, verify=True)  # every file's hash before RLlib unpickles its algorithm state
     algo = config.build_algo()
+    if earlier is not None:
+        resume_algorithm(algo, earlier)
     steps, it, t0 = 0, 0, time.perf_counter()
     last_fid: dict[str, float] = {}
     bar = _progress_bar(progress, budget)

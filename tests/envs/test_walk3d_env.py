@@ -126,3 +126,13 @@ def test_weakness_and_planar_pd_reach_the_3d_body():
     j = JOINT_NAMES_3D.index(f"hip_adduction_{side}")
     full = PDParams.default_for(body, "3d").kp_nm_per_rad[j]
     assert env.model.actuator_gainprm[env.layout.actuators[j], 0] == pytest.approx(0.5 * full)
+
+
+def test_observation_dim_per_body_model_is_what_the_envs_emit(env):
+    from rl_gait.envs.registration import observation_dim
+    from rl_gait.envs.walk import WalkEnv
+
+    assert observation_dim("3d") == env.observation_space.shape[0] == 101
+    assert observation_dim("planar") == WalkEnv().observation_space.shape[0]
+    with pytest.raises(ValueError, match="body_model"):
+        observation_dim("2d")
