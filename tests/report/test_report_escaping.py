@@ -17,7 +17,8 @@ def _inputs(tag: str):
              "stride_length_source": f"{tag}source", "measured_joints": [f"{tag}measured"],
              "estimated_joints": [f"{tag}estimated"], "estimate_sd_deg": {f"{tag}estimated": 3.0},
              "paretic_evidence": [{"what": f"{tag}what", "symmetry_pct": 12.0, "points_to": f"{tag}points",
-                                   "score": 0.5, "weight": 2.0}]}
+                                   "score": 0.5, "weight": 2.0}],
+             "spatiotemporal": {"stride_length_zupt_m": 1.15, "stride_length_zupt_vs_speed_pct": 4.5}}
     metrics = {k: 1.0 for k in ("speed_m_s", "cadence_steps_per_min", "step_length_m_r", "step_length_m_l",
                                 "stance_pct_r", "stance_pct_l", "symmetry_step_length_pct", "trunk_sway_deg")}
     metrics["step_length_m_l"] = None  # undefined: shown as a dash
@@ -67,4 +68,5 @@ def test_a_plain_report_renders_numbers_and_dashes():
     assert "patient" in page and "Simulated gait</h2>" not in page  # no GIF section without a checkpoint
     assert "healthy control</h2>" not in page and "Stair strategies</h2>" in page
     assert "60.0 % / 55.0 %" in page and "55.0° / —°" in page and "100 / —" in page
+    assert "foot IMUs: 1.15 m (+4.5 %)" in page  # the foot-IMU stride beside a given speed's
     assert fmt(float("nan")) == fmt(None) == fmt("x") == "—" and fmt(1.234, 2, " m") == "1.23 m"
