@@ -30,6 +30,7 @@ from rl_gait.body.anthropometry import (
     ANKLE_FROM_HEEL_FRAC,
     LONG_AXIS_INERTIA_RATIO,
     Anthropometry,
+    Segment,
     anthropometry,
     split_hat,
 )
@@ -97,6 +98,18 @@ def _joint(body: mujoco.MjsBody, name: str, side: str | None) -> None:
     body.add_joint(name=name, type=mujoco.mjtJoint.mjJNT_HINGE, axis=axis, range=np.deg2rad(JOINT_RANGE_3D_DEG[kind]))
 
 
+def _leg_segment(parent: mujoco.MjsBody, name: str, pos: tuple[float, float, float], joints: tuple[str, ...], side: str,
+                 seg: Segment, kind: str, radius_m: float, rgba: tuple[float, ...], geom_kw: dict) -> mujoco.MjsBody:
+    """A thigh or shank: its joints (in order), inertia (CoM below the proximal joint) and capsule."""
+    body = parent.add_body(name=name, pos=pos)
+    for joint in joints:
+        _joint(body, f"{joint}_{side}", side)
+    _inertia(body, seg.mass_kg, (0, 0, -seg.com_from_proximal_m), seg.inertia_kg_m2, LONG_AXIS_INERTIA_RATIO[kind])
+    body.add_geom(name=name, type=mujoco.mjtGeom.mjGEOM_CAPSULE, size=(radius_m, 0, 0),
+                  fromto=(0, 0, 0, 0, 0, -seg.length_m), rgba=rgba, **geom_kw)
+    return body
+
+
 def hip_half_width_m(height_m: float) -> float:
     """Half the distance between the hip joint centres (m): the planar body's leg offset."""
     return 0.5 * 0.191 * height_m * 0.5
@@ -151,19 +164,10 @@ def build_3d_spec(body: BodyParams, pd: PDParams | None = None) -> mujoco.MjSpec
     for side in SIDES:
         lateral = -1.0 if side == "r" else 1.0  # +y is left: the right side's lateral direction is −y
         rgba = colors[side]
-        thigh = pelvis.add_body(name=f"thigh_{side}", pos=(0, lateral * hw, 0))
-        for name in ("hip", "hip_adduction", "hip_rotation"):
-            _joint(thigh, f"{name}_{side}", side)
-        _inertia(thigh, a.thigh.mass_kg, (0, 0, -a.thigh.com_from_proximal_m), a.thigh.inertia_kg_m2,
-                 LONG_AXIS_INERTIA_RATIO["thigh"])
-        thigh.add_geom(name=f"thigh_{side}", type=mujoco.mjtGeom.mjGEOM_CAPSULE, size=(0.027 * h, 0, 0),
-                       fromto=(0, 0, 0, 0, 0, -a.thigh.length_m), rgba=rgba, **geom_kw)
-        shank = thigh.add_body(name=f"shank_{side}", pos=(0, 0, -a.thigh.length_m))
-        _joint(shank, f"knee_{side}", side)
-        _inertia(shank, a.shank.mass_kg, (0, 0, -a.shank.com_from_proximal_m), a.shank.inertia_kg_m2,
-                 LONG_AXIS_INERTIA_RATIO["shank"])
-        shank.add_geom(name=f"shank_{side}", type=mujoco.mjtGeom.mjGEOM_CAPSULE, size=(0.021 * h, 0, 0),
-                       fromto=(0, 0, 0, 0, 0, -a.shank.length_m), rgba=rgba, **geom_kw)
+        thigh = _leg_segment(pelvis, f"thigh_{side}", (0, lateral * hw, 0), ("hip", "hip_adduction", "hip_rotation"),
+                             side, a.thigh, "thigh", 0.027 * h, rgba, geom_kw)
+        shank = _leg_segment(thigh, f"shank_{side}", (0, 0, -a.thigh.length_m), ("knee",), side, a.shank, "shank",
+                             0.021 * h, rgba, geom_kw)
         foot = shank.add_body(name=f"foot_{side}", pos=(0, 0, -a.shank.length_m))
         for name in ("ankle", "ankle_inversion"):
             _joint(foot, f"{name}_{side}", side)

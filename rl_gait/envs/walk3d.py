@@ -67,17 +67,16 @@ from rl_gait.envs import rewards as R
 from rl_gait.envs.walk import (
     CONTACT_TOL_M,
     FALL_HEIGHT_FRAC,
-    FEATURE_GOAL_MARGIN_M,
     HEIGHT_SAMPLES_X_M,
-    LEVEL_GOAL_DISTANCE_M,
     PHASE_TABLE_SIZE,
+    WalkEnv,
     _default_reference,
 )
 from rl_gait.ingest.frontal import pelvic_obliquity_tilt_rad
 from rl_gait.joints import JOINT_NAMES, JOINT_NAMES_3D
 from rl_gait.reference.motion import ReferenceMotion
 from rl_gait.tasks import TERRAIN_KINDS, Task
-from rl_gait.terrain.terrain import GroundProfile, TerrainLayout, add_terrain, apply_task, feature_end_x_m
+from rl_gait.terrain.terrain import GroundProfile, TerrainLayout, add_terrain, apply_task
 
 FALL_TILT_RAD = math.radians(45.0)
 N_SAGITTAL = len(JOINT_NAMES)
@@ -260,14 +259,14 @@ class Walk3DEnv(gym.Env):
         step = self.task.signed_rise if self.task.terrain == "stairs" else 0.0
         self._task_obs = np.array([*onehot, grade, step, self.target_speed_m_s])
 
-    def set_task(self, task: Task | None = None, reference: ReferenceMotion | None = None) -> None:
-        """Switch terrain and/or reference in place (no recompile)."""
-        if task is not None:
-            self.task = task
-            apply_task(self.model, task, self.terrain_layout, self.data)
-            self._ground = GroundProfile(task, self.terrain_layout)
-        if reference is not None or task is not None:
-            self._set_reference(reference if reference is not None else self.reference)
+    # the same as the planar env's (they use only attributes both envs have)
+    set_task = WalkEnv.set_task
+    _draw_weakness = WalkEnv._draw_weakness
+    goal_distance_m = WalkEnv.goal_distance_m
+    _course_end_x_m = WalkEnv._course_end_x_m
+    _steps_per_touchdown = WalkEnv._steps_per_touchdown
+    render = WalkEnv.render
+    close = WalkEnv.close
 
     def set_pd(self, pd: PDParams) -> None:
         """The body's PD controller (no recompile; a planar ``PDParams`` is extended to the 3D joints)."""
@@ -278,13 +277,6 @@ class Walk3DEnv(gym.Env):
         """Apply ``force_world_n`` (N, world frame) at the pelvis for the next ``duration_s`` of control steps."""
         self._push_force = np.asarray(force_world_n, dtype=np.float64)
         self._push_steps_left = int(round(duration_s / self.control_dt))
-
-    @property
-    def goal_distance_m(self) -> float:
-        if self.task.terrain == "level":
-            return LEVEL_GOAL_DISTANCE_M
-        end = feature_end_x_m(self.task, self.terrain_layout) + (2.0 if self.task.terrain == "slope" else 0.0)
-        return end + FEATURE_GOAL_MARGIN_M - self._x_start
 
     # ------------------------------------------------------------------ state features
     def _yaw(self, data: mujoco.MjData) -> float:
@@ -333,12 +325,7 @@ class Walk3DEnv(gym.Env):
             self.set_task(options.get("task"), options.get("reference"))
         phase = float(options.get("phase", self.np_random.uniform(0.0, 1.0)))
         x_m = float(options.get("x_m", 0.0))
-        if self.weakness_range is not None:
-            side = ("r", "l")[int(self.np_random.integers(2))]
-            side = {"right": "r", "left": "l"}.get(self.reference.paretic_side, side)
-            factor = float(self.np_random.uniform(*self.weakness_range)) if options.get("weaken", True) else 1.0
-            apply_pd(self.model, self.layout, self.pd.scaled(side, kp=factor, torque=factor))
-            self._weak_side, self._weakness = side, factor
+        self._draw_weakness(bool(options.get("weaken", True)))
         self._set_reference_state(phase, x_m)
         self._phase, self._t = phase, 0.0
         self._push_steps_left = 0
@@ -447,22 +434,3 @@ class Walk3DEnv(gym.Env):
             on_approach_reference=False,
         )
         return self._obs(contacts, ground, feet, yaw), reward, fell, truncated, info
-
-    @property
-    def _steps_per_touchdown(self) -> float:
-        return 0.5 * self.reference.cycle_duration_s / self.control_dt
-
-    # ------------------------------------------------------------------ rendering
-    def render(self):
-        if self.render_mode != "rgb_array":
-            return None
-        if self._renderer is None:
-            h, w = self.render_size
-            self._renderer = mujoco.Renderer(self.model, height=h, width=w)
-        self._renderer.update_scene(self.data, camera="side")
-        return self._renderer.render()
-
-    def close(self):
-        if self._renderer is not None:
-            self._renderer.close()
-            self._renderer = None
