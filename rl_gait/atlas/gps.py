@@ -42,16 +42,22 @@ def gait_profile_score(trial, atlas: HealthyAtlas | None = None, source: str = "
     against the atlas at the trial's speed (``spatiotemporal["speed_m_s"]``; the atlas's comfortable
     speed when unknown).
 
+    Only measured joints are scored (``trial.measured_joints``: a joint the trial estimated from other
+    segments is not an observation of the patient's gait deviation); the device is matched on them too.
+
     Returns ``{"overall": float, "r": float, "l": float, "gvs": {joint_name: deg}}`` (degrees).
     """
     atlas = atlas or load_atlas()
-    src = atlas_source_for(tuple(trial.joint_names)) if source == "auto" else source
+    measured = tuple(getattr(trial, "measured_joints", trial.joint_names))
+    src = atlas_source_for(measured) if source == "auto" else source
     speed = float(trial.spatiotemporal.get("speed_m_s", float("nan")))
     if not np.isfinite(speed) or speed <= 0:
         speed = atlas.curves[src].speed_ref_m_s
     ref = atlas.mean_curves(speed, src)
     gvs: dict[str, float] = {}
     for j, name in enumerate(trial.joint_names):
+        if name not in measured:
+            continue
         r = ref[JOINT_NAMES.index(name)]
         c = trial.curves_mean_rad[j]
         if np.all(np.isfinite(r)) and np.all(np.isfinite(c)):

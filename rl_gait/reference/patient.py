@@ -114,7 +114,7 @@ def reference_for(trial, task: Task = Task(), atlas: HealthyAtlas | None = None)
     """The patient's reference motion for ``task`` (see the module docstring for the rule)."""
     atlas = atlas or load_atlas()
     speed, stride_time, stride_len = _speed_and_stride(trial, atlas)
-    src = atlas_source_for(tuple(trial.joint_names))
+    src = atlas_source_for(tuple(getattr(trial, "measured_joints", trial.joint_names)))
     healthy_dev = atlas.mean_curves(speed, src)
     healthy_opt = atlas.mean_curves(speed, "optical")
 
