@@ -54,6 +54,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rl_gait.learner.params import SAMPLING
+
 SHIP_DIR = Path(__file__).resolve().parents[1] / "rl_gait" / "data" / "atlas_policy"
 LEVEL_SPEEDS_M_S = (0.8, 0.95, 1.1, 1.25, 1.4)
 
@@ -62,8 +64,8 @@ LEVEL_SPEEDS_M_S = (0.8, 0.95, 1.1, 1.25, 1.4)
 class Args:
     out: str = "runs/atlas_policy"
     minutes: float = 30.0
-    runners: int = 2
-    envs_per_runner: int = 4
+    runners: int = SAMPLING.num_env_runners  # the project's measured sampling defaults (docs/throughput.md)
+    envs_per_runner: int = SAMPLING.num_envs_per_env_runner
     seed: int = 0
     save_every: int = 5
     warm_start: str = ""

@@ -85,9 +85,18 @@ def _ray_creator(entry: str):
     module, fn = entry.split(":")
 
     def create(env_config: dict):
+        """One env, or with ``num_envs`` in ``env_config`` (RLlib's ``vector_entry_point`` mode) a
+        :class:`~rl_gait.envs.vector.WalkVectorEnv` of that many."""
         import importlib
 
-        return getattr(importlib.import_module(module), fn)(**dict(env_config))
+        kwargs = dict(env_config)
+        num_envs = kwargs.pop("num_envs", None)
+        factory = getattr(importlib.import_module(module), fn)
+        if num_envs is None:
+            return factory(**kwargs)
+        from rl_gait.envs.vector import WalkVectorEnv
+
+        return WalkVectorEnv(lambda: factory(**kwargs), int(num_envs))
 
     return create
 

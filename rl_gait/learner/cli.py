@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rl_gait.learner.params import SAMPLING
+
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
@@ -22,8 +24,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--budget", default="smoke", choices=("smoke", "quick", "standard"))
     p.add_argument("--out", required=True, type=Path, help="output folder")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--env-runners", type=int, default=1, help="RLlib EnvRunner actors (0 = sample in-process)")
-    p.add_argument("--envs-per-runner", type=int, default=4)
+    p.add_argument("--env-runners", type=int, default=SAMPLING.num_env_runners,
+                   help="RLlib EnvRunner actors (0 = sample in-process; >= 1: they sample the next batch while the "
+                        "learner updates)")
+    p.add_argument("--envs-per-runner", type=int, default=SAMPLING.num_envs_per_env_runner)
     p.add_argument("--learners", type=int, default=0, help="0/1 local learner, >=2 DDP learners")
     p.add_argument("--warm-start", default="atlas",
                    help="checkpoint to initialise the policy (hybrid): 'atlas' (default) = the shipped healthy atlas "

@@ -47,6 +47,7 @@ from ray.rllib.connectors.learner.add_next_observations_from_episodes_to_train_b
 )
 from ray.rllib.core import DEFAULT_MODULE_ID
 from ray.rllib.core.columns import Columns
+from ray.rllib.core.models.base import ENCODER_OUT
 
 from rl_gait.errors import InputFormatError
 from rl_gait.learner import losses
@@ -97,8 +98,15 @@ def load_anchor_states(path: str | Path) -> np.ndarray:
 
 def mean_actions(module, obs: torch.Tensor) -> torch.Tensor:
     """``[B, A]`` the Gaussian means of a policy ``RLModule`` at ``obs [B, D]``: the first ``A`` (action
-    size) of its action-distribution inputs (``[mean, log_std]``)."""
-    return module.forward_train({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS][..., : module.action_space.shape[0]]
+    size) of its action-distribution inputs (``[mean, log_std]``).
+
+    Runs only the actor (its encoder and ``pi`` head, as the module's own forward does for actions):
+    ``forward_train`` would also run the critic's encoder, whose output no action loss uses."""
+    encoder = module.encoder
+    actor = getattr(encoder, "actor_encoder", None)
+    if actor is None:  # a shared encoder: the module's own forward
+        return module.forward_train({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS][..., : module.action_space.shape[0]]
+    return module.pi(actor({Columns.OBS: obs})[ENCODER_OUT])[..., : module.action_space.shape[0]]
 
 
 class StyleRewardConnector(ConnectorV2):

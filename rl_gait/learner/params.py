@@ -117,3 +117,18 @@ class Budget:
         if name not in presets:
             raise ValueError(f"unknown budget {name!r}; choose one of {sorted(presets)}")
         return presets[name]
+
+
+@dataclass(frozen=True)
+class SamplingDefaults:
+    """EnvRunners and envs per EnvRunner of every training path (``rl-gait train``, the task training of
+    ``rl-gait run``, ``experiments/train_atlas_policy.py``), chosen by measurement on 2 cores
+    (``benchmarks/training_throughput.py``, docs/throughput.md): one remote EnvRunner samples the next
+    batch while the learner updates on the last (:mod:`rl_gait.learner.pipelined`), and 16 envs per
+    runner spread RLlib's per-step connector and inference cost over 16 env steps."""
+
+    num_env_runners: int = 1
+    num_envs_per_env_runner: int = 16
+
+
+SAMPLING = SamplingDefaults()

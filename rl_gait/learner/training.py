@@ -198,7 +198,8 @@ def train(
 
 def _config_summary(config: ImitationPPOConfig) -> dict[str, Any]:
     keys = ("lr", "gamma", "lambda_", "clip_param", "num_epochs", "minibatch_size", "train_batch_size_per_learner",
-            "num_env_runners", "num_envs_per_env_runner", "num_learners", "seed", "kl_coeff", "entropy_coeff")
+            "num_env_runners", "num_envs_per_env_runner", "num_learners", "num_gpus_per_learner", "seed", "kl_coeff",
+            "entropy_coeff", "vf_clip_param")
     return {k: getattr(config, k, None) for k in keys}
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rl_gait.io.jsonio import read_json, write_json
+from rl_gait.learner.params import SAMPLING
 from rl_gait.personalize.objective import ObjectiveWeights, objective_from_metrics
 from rl_gait.personalize.patients import PatientSpec
 from rl_gait.personalize.search import METRIC, PATIENT_KEY, TIME_ATTR
@@ -57,7 +58,7 @@ class TrialSettings:
     minibatch_size: int | None = None
     num_epochs: int | None = None
     num_env_runners: int = 0
-    num_envs_per_env_runner: int = 4
+    num_envs_per_env_runner: int = SAMPLING.num_envs_per_env_runner
     episode_duration_s: float = 10.0
     mode: str = "hybrid"
     seed: int = 0

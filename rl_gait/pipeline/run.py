@@ -194,6 +194,7 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
     from rl_gait.ingest import GaitTrial
     from rl_gait.learner import Budget, ImitationParams, train
     from rl_gait.learner.checkpoint import read_sidecar, sidecar_body, update_sidecar
+    from rl_gait.learner.params import SAMPLING
     from rl_gait.reference import reference_for
 
     meta = read_sidecar(personalized_ckpt)
@@ -210,6 +211,7 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
         imitation=imitation,
         lr=float(cand.get("lr", 3e-4)), warm_start=personalized_ckpt, seed=seed,
         train_batch_size=budget.task_batch_size, minibatch_size=min(500, budget.task_batch_size), num_epochs=3,
+        num_env_runners=SAMPLING.num_env_runners, num_envs_per_env_runner=SAMPLING.num_envs_per_env_runner,
         # levels advance on what the deterministic policy does, the policy the predictions roll out
         advance_on="evaluation", evaluation_interval=5, evaluation_steps=budget.task_batch_size,
         # walking back down the stairs it climbed must not pay (docs/atlas_training.md, atlas_s9)

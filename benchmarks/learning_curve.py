@@ -1,0 +1,73 @@
+"""Learning curve of ``rl-gait train``'s learner on one patient: fidelity vs env steps, fixed seeds.
+
+Trains exactly as ``rl-gait train --mode MODE`` does (the project's defaults for runners, envs and PPO
+sizes unless overridden), but for a fixed number of env steps with fidelity (joint RMSE, fall rate,
+endpoint error: ``rl_gait.learner.evaluate``, seeds 10000 + seed) measured every ``--eval-every``
+iterations, so that two versions of the code can be compared per env step on the same patient and
+seeds. Writes OUT/training.csv (one row per iteration) and prints the evaluated rows.
+
+    python benchmarks/learning_curve.py --trial TRIAL_DIR --out runs/curve/A --env-steps 200000
+
+Run it with ``PYTHONPATH`` pointing at each version of the code (docs/throughput.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+from pathlib import Path
+
+
+def _train_cli_sampling_defaults() -> dict[str, int]:
+    """``rl-gait train``'s defaults for ``--env-runners`` / ``--envs-per-runner`` in the code that runs."""
+    from rl_gait.learner.cli import add_parser
+
+    sub = argparse.ArgumentParser().add_subparsers()
+    add_parser(sub)
+    train = sub.choices["train"]
+    return {"num_env_runners": train.get_default("env_runners"),
+            "num_envs_per_env_runner": train.get_default("envs_per_runner")}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--trial", required=True, type=Path, help="a folder written by `rl-gait ingest`")
+    ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--mode", default="hybrid", choices=("hybrid", "physics-only"))
+    ap.add_argument("--env-steps", type=int, default=200_000)
+    ap.add_argument("--wall-s", type=float, default=3600.0, help="stop after this much training time anyway")
+    ap.add_argument("--eval-every", type=int, default=5, help="iterations between fidelity measurements")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+
+    from rl_gait.body import BodyParams, PDParams
+    from rl_gait.learner import Budget, build_config, train
+    from rl_gait.learner.cli import load_trial
+    from rl_gait.reference.patient import reference_for
+    from rl_gait.tasks import Task
+
+    trial = load_trial([args.trial], height_m=None, mass_kg=None)
+    body = BodyParams(height_m=float(trial.height_m or 1.70), mass_kg=float(trial.mass_kg or 70.0))
+    task = Task()
+    env_kwargs = {"task": task, "reference": reference_for(trial, task), "body": body,
+                  "pd": PDParams.default_for(body)}
+    config = build_config(mode=args.mode, env_kwargs=env_kwargs, seed=args.seed,
+                          warm_start="atlas" if args.mode == "hybrid" else None, **_train_cli_sampling_defaults())
+    budget = Budget("curve", env_steps=args.env_steps, wall_time_s=args.wall_s, eval_every_iters=args.eval_every,
+                    eval_rollouts=3, eval_duration_s=10.0)
+    result = train(config, budget=budget, out_dir=args.out, progress=False, patient_id=trial.subject_id,
+                   command="benchmarks/learning_curve.py")
+    with Path(result.training_csv).open() as fh:
+        rows = [r for r in csv.DictReader(fh) if not math.isnan(float(r["rmse_deg_mean"]))]
+    print(f"{'env steps':>10} {'wall s':>8} {'RMSE deg':>9} {'falls':>6}")
+    for r in rows:
+        print(f"{int(r['env_steps']):>10} {float(r['wall_s']):>8.1f} {float(r['rmse_deg_mean']):>9.2f} "
+              f"{float(r['fall_rate']):>6.2f}")
+    f = result.fidelity
+    print(f"final ({result.steps} steps, {result.wall_s:.0f} s): RMSE {f['rmse_deg_mean']:.2f} deg, "
+          f"falls {f['fall_rate']:.2f}, endpoint {f['endpoint_error_cm']:.1f} cm -> {result.training_csv}")
+
+
+if __name__ == "__main__":
+    main()

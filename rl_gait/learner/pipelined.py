@@ -1,0 +1,106 @@
+"""PPO whose EnvRunners sample the next batch while the learner updates on the last one.
+
+RLlib's ``PPO.training_step`` samples, then updates, then syncs weights: on two cores one of them idles in
+each phase (the EnvRunners wait for the learner, the learner for the EnvRunners). Profiled on the 2-core
+box (docs/throughput.md), the hybrid learner's update of a 4,000-step batch costs about as much CPU as
+sampling it, so running both at once nearly halves the iteration.
+
+:class:`PipelinedPPO` keeps PPO's loss, batch, epochs and minibatches; it only reorders the iteration:
+
+1. wait for the batch the remote EnvRunners are sampling (launched in the previous iteration);
+2. launch the next batch at once (the runners still hold the weights they sampled with);
+3. update the learner on the batch of step 1; 4. send the new weights (queued behind step 2's sampling).
+
+So a batch is sampled by the weights of one update before the ones it trains — a policy lag of one
+iteration, which PPO's clipped importance ratio (``π_new / π_behaviour``, with the behaviour
+log-probabilities recorded at sampling) accounts for, as in asynchronous PPO samplers (Sample Factory's
+APPO). Without remote EnvRunners (``num_env_runners=0``: a Tune trial on one CPU) it is RLlib's PPO.
+Side effects of the lag: anything the driver pushes into the EnvRunners (curriculum levels) reaches the
+batch after the one in flight.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ray.rllib.algorithms.ppo import PPO
+from ray.rllib.execution.rollout_ops import synchronous_parallel_sample
+from ray.rllib.utils.metrics import (
+    ALL_MODULES,
+    ENV_RUNNER_RESULTS,
+    ENV_RUNNER_SAMPLING_TIMER,
+    LEARNER_RESULTS,
+    LEARNER_UPDATE_TIMER,
+    NUM_ENV_STEPS_SAMPLED,
+    NUM_ENV_STEPS_SAMPLED_LIFETIME,
+    NUM_MODULE_STEPS_TRAINED_LIFETIME,
+    SYNCH_WORKER_WEIGHTS_TIMER,
+    TIMERS,
+)
+
+SAMPLE_TAG = "rl_gait_pipelined_sample"
+
+
+def _sample_with_metrics(runner: Any) -> tuple[Any, Any]:
+    return runner.sample(), runner.get_metrics()
+
+
+class PipelinedPPO(PPO):
+    """RLlib PPO with sampling of batch ``k+1`` overlapped with the update on batch ``k`` (module docstring)."""
+
+    _sampling_in_flight: bool = False
+
+    def training_step(self) -> None:
+        group = self.env_runner_group
+        if group is None or group.num_remote_env_runners() == 0 or not self.config.enable_env_runner_and_connector_v2:
+            return super().training_step()
+        with self.metrics.log_time((TIMERS, ENV_RUNNER_SAMPLING_TIMER)):
+            episodes, runner_metrics = self._collect_batch()
+            self._launch_sampling()  # the next batch, with the weights the runners hold now
+            if not episodes:
+                return
+            self.metrics.aggregate(runner_metrics, key=ENV_RUNNER_RESULTS)
+        with self.metrics.log_time((TIMERS, LEARNER_UPDATE_TIMER)):
+            learner_results = self.learner_group.update(
+                episodes=episodes,
+                timesteps={
+                    NUM_ENV_STEPS_SAMPLED_LIFETIME: self.metrics.peek((ENV_RUNNER_RESULTS,
+                                                                       NUM_ENV_STEPS_SAMPLED_LIFETIME)),
+                    NUM_MODULE_STEPS_TRAINED_LIFETIME: self.metrics.peek(
+                        (LEARNER_RESULTS, ALL_MODULES, NUM_MODULE_STEPS_TRAINED_LIFETIME), default=0),
+                },
+                num_epochs=self.config.num_epochs,
+                minibatch_size=self.config.minibatch_size,
+                shuffle_batch_per_epoch=self.config.shuffle_batch_per_epoch,
+            )
+            self.metrics.aggregate(learner_results, key=LEARNER_RESULTS)
+        with self.metrics.log_time((TIMERS, SYNCH_WORKER_WEIGHTS_TIMER)):
+            # queued on each runner behind the sampling in flight: it samples the next batch after that
+            group.sync_weights(from_worker_or_learner_group=self.learner_group,
+                               policies=set(learner_results[0].keys()) - {ALL_MODULES}, inference_only=True)
+
+    def restore_from_path(self, *args: Any, **kwargs: Any) -> Any:
+        """Restore, first dropping a batch in flight (sampled by the weights before the restore)."""
+        if self._sampling_in_flight:
+            self.env_runner_group.fetch_ready_async_reqs(tags=SAMPLE_TAG, timeout_seconds=None)
+            self._sampling_in_flight = False
+        return super().restore_from_path(*args, **kwargs)
+
+    def _launch_sampling(self) -> None:
+        launched = self.env_runner_group.foreach_env_runner_async(_sample_with_metrics, tag=SAMPLE_TAG)
+        self._sampling_in_flight = launched > 0
+
+    def _collect_batch(self) -> tuple[list, list]:
+        """The batch in flight (all runners' episodes and metrics); sampled now, synchronously, when none is
+        in flight (the first iteration) or a runner failed to deliver."""
+        results = []
+        if self._sampling_in_flight:
+            results = self.env_runner_group.fetch_ready_async_reqs(tags=SAMPLE_TAG, timeout_seconds=None)
+            self._sampling_in_flight = False
+        steps = sum(int(m.get(NUM_ENV_STEPS_SAMPLED, 0)) for _, (_, m) in results)
+        if results and steps >= self.config.total_train_batch_size:
+            return [e for _, (eps, _) in results for e in eps], [m for _, (_, m) in results]
+        episodes, metrics = synchronous_parallel_sample(
+            worker_set=self.env_runner_group, max_env_steps=self.config.total_train_batch_size,
+            sample_timeout_s=self.config.sample_timeout_s, _uses_new_env_runners=True, _return_metrics=True)
+        return [e for _, (eps, _) in results for e in eps] + episodes, [m for _, (_, m) in results] + metrics
