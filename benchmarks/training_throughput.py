@@ -15,7 +15,9 @@ physics-only >= 0.6), and per iteration the learner phase (update on the batch) 
 time the driver waits for the batch: with remote EnvRunners they sample while the learner updates, so it
 is only what the learner phase did not hide). With ``--trial`` it also runs ``rl-gait train --mode hybrid
 --budget quick`` on that ingested trial and takes steps/s over its whole run from its ``training.csv``
-(the issue's check). The load average is recorded: other processes on the box distort every number.
+(the issue's check). The load average is recorded: other processes on the box distort every wall-clock
+number, so CPU seconds are counted too (the driver's and the EnvRunners' ``process_time``, the bare loop's):
+``CPU per env step`` relative to the bare loop bounds the ratio two idle cores could reach.
 """
 
 from __future__ import annotations
@@ -43,14 +45,26 @@ def bare_env_steps_per_s(seconds: float = 5.0, seed: int = 0) -> float:
     env.reset(seed=seed)
     rng = np.random.default_rng(seed)
     actions = rng.uniform(-0.1, 0.1, (1024, *env.action_space.shape)).astype(np.float32)
-    n, t0 = 0, time.perf_counter()
+    n, t0, c0 = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - t0 < seconds:
         _, _, term, trunc, _ = env.step(actions[n % 1024])
         n += 1
         if term or trunc:
             env.reset()
     env.close()
+    BARE_CPU_S_PER_STEP.append((time.process_time() - c0) / n)
     return n / (time.perf_counter() - t0)
+
+
+BARE_CPU_S_PER_STEP: list[float] = []  # CPU seconds per step of each bare-loop measurement
+
+
+def _runners_cpu_s(algo) -> float:
+    """CPU seconds used so far by the remote EnvRunner processes (0 without remote runners)."""
+    group = algo.env_runner_group
+    if group is None or group.num_remote_env_runners() == 0:
+        return 0.0
+    return float(sum(group.foreach_env_runner(lambda r: time.process_time(), local_env_runner=False)))
 
 
 def training_rate(mode: str, iters: int, env_runners: int, envs_per_runner: int) -> dict[str, float]:
@@ -66,6 +80,7 @@ def training_rate(mode: str, iters: int, env_runners: int, envs_per_runner: int)
         for _ in range(2):  # warm-up: actors, first weights sync, the pipeline's first batch
             warm = algo.train()
         steps0 = float(warm["env_runners"]["num_env_steps_sampled_lifetime"])
+        r0 = _runners_cpu_s(algo)
         learner_s, sample_s, t0, c0 = [], [], time.perf_counter(), time.process_time()
         for _ in range(iters):
             r = algo.train()
@@ -73,12 +88,14 @@ def training_rate(mode: str, iters: int, env_runners: int, envs_per_runner: int)
             learner_s.append(float(timers.get("learner_update_timer", np.nan)))
             sample_s.append(float(timers.get("env_runner_sampling_timer", np.nan)))
         wall, driver_cpu = time.perf_counter() - t0, time.process_time() - c0
+        runners_cpu = _runners_cpu_s(algo) - r0
         total_steps = float(r["env_runners"]["num_env_steps_sampled_lifetime"]) - steps0
     finally:
         algo.stop()
     return {"env_steps_per_s": total_steps / wall, "learner_s_per_iter": float(np.nanmean(learner_s)),
             "sampling_wait_s_per_iter": float(np.nanmean(sample_s)), "iteration_s": wall / iters,
-            "driver_cpu_s_per_iter": driver_cpu / iters, "algorithm": type(algo).__name__,
+            "driver_cpu_s_per_iter": driver_cpu / iters, "runners_cpu_s_per_iter": runners_cpu / iters,
+            "cpu_s_per_env_step": (driver_cpu + runners_cpu) / total_steps, "algorithm": type(algo).__name__,
             "num_gpus_per_learner": cfg.num_gpus_per_learner, "iters": iters, "wall_s": wall}
 
 
@@ -113,11 +130,15 @@ def main() -> None:
     quick = cli_quick_rate(args.trial) if args.trial else None
     bare1 = bare_env_steps_per_s()
     bare = 0.5 * (bare0 + bare1)
+    bare_cpu = float(np.mean(BARE_CPU_S_PER_STEP))
+    for r in (plain, hybrid):  # what the CPU seconds allow on two idle cores, if both are kept busy
+        r["cpu_bound_ratio_2_cores"] = min(2.0 * bare_cpu / r["cpu_s_per_env_step"],
+                                           (1 + args.env_runners) * bare_cpu / r["cpu_s_per_env_step"])
     res = {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "loadavg_1m_start_end": [load0, os.getloadavg()[0]]},
         "setup": vars(args) | {"out": str(args.out), "trial": str(args.trial) if args.trial else None},
-        "bare_env_steps_per_s": bare, "bare_start_end": [bare0, bare1],
+        "bare_env_steps_per_s": bare, "bare_start_end": [bare0, bare1], "bare_cpu_s_per_step": bare_cpu,
         "physics_only": plain, "hybrid": hybrid, "cli_hybrid_quick": quick,
         "ratio_training_to_bare_physics_only": plain["env_steps_per_s"] / bare,
         "ratio_training_to_bare_hybrid": hybrid["env_steps_per_s"] / bare,
@@ -134,6 +155,9 @@ def main() -> None:
         print(f"{name:<25}: {r['env_steps_per_s']:8.0f} env steps/s end to end (ratio {r['env_steps_per_s'] / bare:.2f}); "
               f"iteration {r['iteration_s']:.2f} s = learner {r['learner_s_per_iter']:.2f} s "
               f"({r['learner_s_per_iter'] / r['iteration_s']:.0%}) + sampling wait {r['sampling_wait_s_per_iter']:.2f} s")
+        print(f"{'':<25}  CPU per iteration: learner/driver {r['driver_cpu_s_per_iter']:.2f} s, EnvRunners "
+              f"{r['runners_cpu_s_per_iter']:.2f} s; CPU per env step {r['cpu_s_per_env_step'] / bare_cpu:.2f}x the bare "
+              f"loop's -> at most {r['cpu_bound_ratio_2_cores']:.2f} of it on 2 idle cores")
     print(f"learner phase hybrid / plain: {res['learner_phase_hybrid_over_plain']:.2f}x")
     if quick:
         print(f"rl-gait train --mode hybrid --budget quick: {quick['env_steps']} steps in {quick['wall_s']:.0f} s = "
