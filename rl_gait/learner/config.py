@@ -233,7 +233,7 @@ def build_config(
             checkpoint) whose policy weights initialise this one (hybrid only).
         env_id: Gymnasium id; default from the task's terrain (``rl_gait/LevelWalk-v0`` ...).
         demos: demonstrations ``.npz``; default: made from ``env_kwargs`` and cached.
-        train_batch_size, minibatch_size, num_epochs: override the PPO defaults (4000, 500, 5).
+        train_batch_size, minibatch_size, num_epochs: override the PPO defaults (4000, 1000, 5).
         anchor_states: with ``imitation.anchor_coeff > 0``, an ``.npz`` of states (``obs [N, D]``) on which the
             policy is also kept near its warm start (e.g. the warm start's rollouts on every task and body).
         num_gpus_per_learner: GPUs of each learner; ``None`` (default) = :func:`default_gpus_per_learner`
