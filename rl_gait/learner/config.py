@@ -135,7 +135,10 @@ def _load_warm_start(*, algorithm: Any, **kwargs: Any) -> None:
     algorithm.learner_group.set_state({COMPONENT_LEARNER: {COMPONENT_RL_MODULE: {DEFAULT_MODULE_ID: state}}})
     group = algorithm.env_runner_group
     if group is not None:
-        group.sync_weights(from_worker_or_learner_group=algorithm.learner_group, inference_only=True)
+        # waited for: fire-and-forget (RLlib's default) left the remote EnvRunners sampling with untrained
+        # weights (their first batch: episodes of 58 steps instead of 543 on a stroke patient warm-started from the atlas)
+        group.sync_weights(from_worker_or_learner_group=algorithm.learner_group, inference_only=True,
+                           timeout_seconds=300.0)
 
 
 ATLAS_WARM_START = "atlas"

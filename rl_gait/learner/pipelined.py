@@ -75,9 +75,12 @@ class PipelinedPPO(PPO):
             )
             self.metrics.aggregate(learner_results, key=LEARNER_RESULTS)
         with self.metrics.log_time((TIMERS, SYNCH_WORKER_WEIGHTS_TIMER)):
-            # queued on each runner behind the sampling in flight: it samples the next batch after that
+            # queued on each runner behind the sampling in flight: it samples the next batch after that. Waits
+            # (up to a minute) for the previous sync, which ran when the last batch was done: RLlib drops a sync
+            # while one is still in flight, and the runners would then sample with weights two updates old.
             group.sync_weights(from_worker_or_learner_group=self.learner_group,
-                               policies=set(learner_results[0].keys()) - {ALL_MODULES}, inference_only=True)
+                               policies=set(learner_results[0].keys()) - {ALL_MODULES}, inference_only=True,
+                               timeout_seconds=60.0)
 
     def restore_from_path(self, *args: Any, **kwargs: Any) -> Any:
         """Restore, first dropping a batch in flight (sampled by the weights before the restore)."""

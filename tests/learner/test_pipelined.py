@@ -54,3 +54,24 @@ def test_without_remote_runners_it_is_rllibs_ppo_iteration(ray_session):
         assert not algo._sampling_in_flight and steps[1] - steps[0] == pytest.approx(128, abs=2)
     finally:
         algo.stop()
+
+
+def test_a_warm_start_reaches_the_remote_env_runners_before_they_sample(ray_session):
+    import numpy as np
+
+    from rl_gait.learner import ImitationParams, build_config
+
+    cfg = build_config(mode="hybrid", env_kwargs={"task": Task(), "episode_duration_s": 1.0}, num_env_runners=1,
+                       num_envs_per_env_runner=1, train_batch_size=128, minibatch_size=128, num_epochs=1,
+                       imitation=ImitationParams(bc_batch_size=32, disc_hidden=(16,)))  # warm start: the atlas policy
+    algo = cfg.build_algo()
+    try:
+        learner = algo.learner_group.get_state(components="learner/rl_module/default_policy", inference_only=True)
+        learner = learner["learner"]["rl_module"]["default_policy"]
+        runner = algo.env_runner_group.foreach_env_runner(
+            lambda r: r.module.get_state(inference_only=True), local_env_runner=False)[0]
+        assert learner.keys() == runner.keys()
+        for key, value in learner.items():
+            np.testing.assert_array_equal(np.asarray(runner[key]), np.asarray(value), err_msg=key)
+    finally:
+        algo.stop()
