@@ -345,7 +345,7 @@ def main() -> None:
     from rl_gait.curriculum.callbacks import push_levels
     from rl_gait.curriculum.training import multitask_config
     from rl_gait.learner import ImitationParams, Policy, load_policy, resume_algorithm
-    from rl_gait.learner.checkpoint import POLICY_SUBDIR, export_algorithm_policy
+    from rl_gait.learner.checkpoint import save_algorithm
     from rl_gait.learner.training import ensure_ray
 
     torch.set_num_threads(1)
@@ -400,7 +400,7 @@ def main() -> None:
     stretch_steps = 0
 
     def save() -> None:
-        algo.save_to_path(str(algo_dir))
+        save_algorithm(algo, algo_dir)  # with its policy (no pickle) and the digest resume_algorithm checks
         cur_path.write_text(json.dumps(cur.state()))
         progress.update(env_steps=steps0 + stretch_steps, iterations=it0 + it, wall_s=wall0 + (time.time() - t0))
         progress_path.write_text(json.dumps(progress, indent=2))
@@ -433,7 +433,6 @@ def main() -> None:
                                       "iterations": it, "env_steps": stretch_steps, "command": " ".join(sys.argv),
                                       **({"stopped": "SIGTERM"} if stop else {})})
     progress_path.write_text(json.dumps(progress, indent=2))
-    export_algorithm_policy(algo, out / "algorithm" / POLICY_SUBDIR)  # the learner's policy, no pickle (--ship)
     module = algo.get_module()
     algo.stop()
     ray.shutdown()

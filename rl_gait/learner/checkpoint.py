@@ -533,8 +533,49 @@ def set_policy_state(module: Any, state: Mapping[str, np.ndarray], path: str | P
     module.set_state(dict(state))
 
 
+ALGORITHM_DIGEST = "rl_gait.digest.json"
+"""Beside an algorithm saved by :func:`save_algorithm`: every file's sha256 and a digest over them (HMAC with
+the signing key where one is configured), checked by :func:`resume_algorithm` before RLlib unpickles anything."""
+
+
+def _files_digest(files: Mapping[str, str]) -> bytes:
+    return json.dumps(files, sort_keys=True, separators=(",", ":")).encode()
+
+
+def save_algorithm(algo: Any, algorithm_dir: str | Path) -> Path:
+    """``algo.save_to_path(algorithm_dir)`` (RLlib's format, pickles included, to resume training), its policy
+    without pickle (:func:`export_algorithm_policy`, ``POLICY_SUBDIR``) and :data:`ALGORITHM_DIGEST`."""
+    algorithm_dir = Path(algorithm_dir)
+    algo.save_to_path(str(algorithm_dir))
+    export_algorithm_policy(algo, algorithm_dir / POLICY_SUBDIR)
+    files = sha256_files(algorithm_dir, exclude=(ALGORITHM_DIGEST,))
+    write_json(algorithm_dir / ALGORITHM_DIGEST, {"files_sha256": files, "digest": bytes_digest(_files_digest(files))})
+    return algorithm_dir
+
+
+def verify_algorithm(algorithm_dir: str | Path) -> None:
+    """One-line :class:`CheckpointError` unless every file of ``algorithm_dir`` matches its
+    :data:`ALGORITHM_DIGEST` (none changed, missing or added; the digest itself verified)."""
+    from rl_gait.io.jsonio import read_json
+
+    algorithm_dir = Path(algorithm_dir)
+    fix = "resume only from folders rl_gait saved (or start anew)"
+    if not (algorithm_dir / ALGORITHM_DIGEST).is_file():
+        raise CheckpointError(f"no {ALGORITHM_DIGEST}: not saved by rl_gait's save_algorithm", path=algorithm_dir,
+                              fix=fix)
+    doc = read_json(algorithm_dir / ALGORITHM_DIGEST, fix=fix)
+    check_bytes_digest(_files_digest(doc["files_sha256"]), doc["digest"], algorithm_dir / ALGORITHM_DIGEST)
+    actual = sha256_files(algorithm_dir, exclude=(ALGORITHM_DIGEST,))
+    if actual != doc["files_sha256"]:
+        changed = sorted(set(actual) ^ set(doc["files_sha256"])) or sorted(
+            k for k in actual if actual[k] != doc["files_sha256"][k])
+        raise CheckpointError(f"file {changed[0]} differs from what was saved", path=algorithm_dir, fix=fix)
+
+
 def resume_algorithm(algo, algorithm_dir: str | Path) -> None:
-    """Restore a built RLlib ``algo`` from its saved ``algorithm_dir`` (``algo.save_to_path``) to go on training.
+    """Restore a built RLlib ``algo`` from ``algorithm_dir`` (written by :func:`save_algorithm`) to go on
+    training; its files are verified first (its sidecar's hashes, or else :func:`verify_algorithm`), since
+    RLlib's restore unpickles.
 
     Also drops the restored evaluation results: RLlib 2.60 restores each metric's "latest merged" values,
     and a metric no later evaluation logs again (a curriculum cell the resumed run no longer evaluates)
@@ -542,6 +583,10 @@ def resume_algorithm(algo, algorithm_dir: str | Path) -> None:
     """
     from ray.rllib.utils.metrics import EVALUATION_RESULTS
 
+    if (Path(algorithm_dir) / SIDECAR_NAME).is_file():  # a checkpoint: its sidecar hashes every file
+        read_sidecar(algorithm_dir)
+    else:
+        verify_algorithm(algorithm_dir)
     algo.restore_from_path(str(algorithm_dir))
     algo.metrics.delete(EVALUATION_RESULTS, key_error=False)
 

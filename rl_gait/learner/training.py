@@ -13,13 +13,12 @@ from typing import Any
 from rl_gait.errors import RlGaitError
 from rl_gait.learner.checkpoint import (
     CHECKPOINT_SUBDIR,
-    POLICY_SUBDIR,
     Policy,
-    export_algorithm_policy,
     load_policy,
     read_sidecar,
     resolve_checkpoint_dir,
     resume_algorithm,
+    save_algorithm,
     update_sidecar,
     write_sidecar,
 )
@@ -166,8 +165,7 @@ def train(
                     break
         wall = time.perf_counter() - t0
         ckpt = out / CHECKPOINT_SUBDIR
-        algo.save_to_path(str(ckpt))  # the algorithm (resume); the policy also without pickle (loading, warm starts)
-        export_algorithm_policy(algo, ckpt / POLICY_SUBDIR)
+        save_algorithm(algo, ckpt)  # the algorithm (resume); the policy also without pickle (loading, warm starts)
     finally:
         if bar is not None:
             bar[0].stop()

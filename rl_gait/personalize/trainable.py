@@ -147,7 +147,7 @@ def personalization_trainable(config: dict[str, Any], *, patients: dict[str, Pat
 
     from rl_gait.envs import register_with_ray
     from rl_gait.learner import Policy, evaluate, resume_algorithm
-    from rl_gait.learner.checkpoint import POLICY_SUBDIR, export_algorithm_policy
+    from rl_gait.learner.checkpoint import save_algorithm
 
     register_with_ray()
     patient = patients[config[PATIENT_KEY]]
@@ -178,8 +178,7 @@ def personalization_trainable(config: dict[str, Any], *, patients: dict[str, Pat
                       "best_objective": state["best_objective"], "node_id": node_id,
                       "resumed_from_iteration": state["resumed_from_iteration"], **scalar_metrics(metrics)}
             with tempfile.TemporaryDirectory(prefix="rl_gait_trial_") as tmp:
-                algo.save_to_path(str(Path(tmp) / ALGO_SUBDIR))
-                export_algorithm_policy(algo, Path(tmp) / ALGO_SUBDIR / POLICY_SUBDIR)  # what export_best ships
+                save_algorithm(algo, Path(tmp) / ALGO_SUBDIR)  # + the policy without pickle, what export_best ships
                 write_json(Path(tmp) / STATE_FILE, state)  # best_objective inf (none yet) is written null
                 write_json(Path(tmp) / "fidelity.json", {"objective": objective, "metrics": scalar_metrics(metrics, ""),
                                                          "candidate": candidate.to_dict()})

@@ -151,3 +151,70 @@ def test_tampered_warm_starts_are_refused_on_the_cli_in_one_line_and_nothing_is_
         assert lines and lines[-1].startswith("error: ") and "policy/extra.pkl" in lines[-1], (name, err)
         assert [ln for ln in lines if ln.startswith("error")] == [lines[-1]], (name, err)
     assert not marker.exists()
+
+
+def test_edited_sidecars_are_refused_on_the_cli_in_one_line(tmp_path):
+    """``rl-gait predict --checkpoint``: a sidecar that is truncated, of an unknown version, with a field of
+    the wrong type or a malformed hash — one line naming the file and the field, before anything is read."""
+    def edit(key, value):
+        def apply(doc):
+            doc[key] = value
+            return json.dumps(doc)
+        return apply
+
+    cases = {
+        "truncated": (lambda doc: json.dumps(doc)[:200], "not valid JSON"),
+        "unknown_version": (edit("schema", "rl_gait.checkpoint/9"), "version 9 is newer"),
+        "wrong_type": (edit("patient_id", 5), "field `patient_id`: expected a string"),
+        "bad_hash": (edit("files_sha256", {"policy/weights.safetensors": "xyz"}), "field `files_sha256/policy"),
+    }
+    env = {**os.environ, "PYTHONPATH": str(REPO), "RAY_ADDRESS": ""}
+    procs = {}
+    for name, (apply, _) in cases.items():
+        ckpt = shutil.copytree(ATLAS, tmp_path / name)
+        (ckpt / "rl_gait.json").write_text(apply(json.loads((ckpt / "rl_gait.json").read_text())))
+        procs[name] = subprocess.Popen(
+            [sys.executable, "-m", "rl_gait.cli", "predict", "--checkpoint", str(ckpt), "--tasks", "level",
+             "--n-rollouts", "1", "--out", str(tmp_path / f"out_{name}")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    for name, proc in procs.items():
+        _, err = proc.communicate(timeout=300)
+        lines = err.strip().splitlines()
+        assert proc.returncode != 0 and "Traceback" not in err, (name, err)
+        assert len(lines) == 1 and lines[0].startswith("error: ") and "rl_gait.json" in lines[0], (name, err)
+        assert cases[name][1] in lines[0], (name, lines[0])
+
+
+def test_resume_verifies_the_saved_algorithm_before_rllib_unpickles_it(tmp_path):
+    """``resume_algorithm`` (Tune trial and curriculum resumes) checks :data:`ALGORITHM_DIGEST` first."""
+    from rl_gait.io.jsonio import sha256_files, write_json
+    from rl_gait.learner.checkpoint import ALGORITHM_DIGEST, bytes_digest, resume_algorithm
+
+    class Algo:  # stands for RLlib's Algorithm: restore_from_path is where pickles would be loaded
+        restored = None
+
+        def restore_from_path(self, path):
+            self.restored = path
+
+        class metrics:  # noqa: N801
+            @staticmethod
+            def delete(*args, **kwargs):
+                pass
+
+    saved = tmp_path / "algorithm"
+    _evil_pickle(saved / "learner_group" / "state.pkl", tmp_path / "unused")  # stands for RLlib's own pickles
+    files = sha256_files(saved)
+    write_json(saved / ALGORITHM_DIGEST, {"files_sha256": files,
+                                          "digest": bytes_digest(json.dumps(files, sort_keys=True,
+                                                                            separators=(",", ":")).encode())})
+    algo = Algo()
+    resume_algorithm(algo, saved)
+    assert algo.restored == str(saved)
+    _evil_pickle(saved / "learner_group" / "state.pkl", tmp_path / "pwned")  # swapped after saving
+    algo = Algo()
+    with pytest.raises(CheckpointError, match="state.pkl differs from what was saved"):
+        resume_algorithm(algo, saved)
+    assert algo.restored is None
+    (saved / ALGORITHM_DIGEST).unlink()
+    with pytest.raises(CheckpointError, match="not saved by rl_gait"):
+        resume_algorithm(algo, saved)
