@@ -177,3 +177,21 @@ def test_anchor_states_reach_the_learner_and_a_bad_file_is_refused(hybrid_run, t
     np.testing.assert_array_equal(kept.numpy(), states)
     assert means.shape == (8, env.action_space.shape[0]) and weights.tolist() == [3.0] * 8  # level, weighed 3
     assert math.isfinite(result["learners"]["default_policy"]["anchor_loss"])
+
+
+def test_the_3d_body_trains_reloads_and_resumes(ray_session, tmp_path):
+    """One tiny run on ``body_model="3d"``: its policy reloads (101 observations, checked against the 3D env's,
+    not the planar env's 67), and a second run resumed from it counts its env steps on."""
+    from rl_gait.learner import build_config, load_policy, train
+
+    def config():
+        return build_config(mode="physics-only", env_kwargs={"body_model": "3d"}, seed=5, **TINY)
+
+    first = train(config(), budget=TINY_BUDGET, out_dir=tmp_path / "a", progress=False)
+    policy = load_policy(tmp_path / "a")
+    assert policy.module.observation_space.shape == (101,)
+    assert policy.act(np.zeros(101, np.float32)).shape == (14,)
+    budget = Budget("tiny2", env_steps=first.steps + 256, wall_time_s=120.0, eval_every_iters=0, eval_rollouts=1,
+                    eval_duration_s=1.0)
+    second = train(config(), budget=budget, out_dir=tmp_path / "b", progress=False, resume_from=tmp_path / "a")
+    assert second.iterations == 1 and second.steps >= first.steps + 256
