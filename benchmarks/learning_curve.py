@@ -42,6 +42,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from rl_gait.body import BodyParams, PDParams
+    from rl_gait.envs.config import WalkEnvConfig
     from rl_gait.learner import Budget, build_config, train
     from rl_gait.learner.cli import load_trial
     from rl_gait.reference.patient import reference_for
@@ -50,9 +51,8 @@ def main() -> None:
     trial = load_trial([args.trial], height_m=None, mass_kg=None)
     body = BodyParams(height_m=float(trial.height_m or 1.70), mass_kg=float(trial.mass_kg or 70.0))
     task = Task()
-    env_kwargs = {"task": task, "reference": reference_for(trial, task), "body": body,
-                  "pd": PDParams.default_for(body)}
-    config = build_config(mode=args.mode, env_kwargs=env_kwargs, seed=args.seed,
+    env = WalkEnvConfig(task=task, reference=reference_for(trial, task), body=body, pd=PDParams.default_for(body))
+    config = build_config(mode=args.mode, env=env, seed=args.seed,
                           warm_start="atlas" if args.mode == "hybrid" else None, **_train_cli_sampling_defaults())
     budget = Budget("curve", env_steps=args.env_steps, wall_time_s=args.wall_s, eval_every_iters=args.eval_every,
                     eval_rollouts=3, eval_duration_s=10.0)

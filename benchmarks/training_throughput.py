@@ -68,12 +68,12 @@ def _runners_cpu_s(algo) -> float:
 
 
 def training_rate(mode: str, iters: int, env_runners: int, envs_per_runner: int) -> dict[str, float]:
+    from rl_gait.envs.config import WalkEnvConfig
     from rl_gait.learner import build_config
-    from rl_gait.learner.training import ensure_ray
-    from rl_gait.tasks import Task
+    from rl_gait.learner.ray_session import start_ray
 
-    ensure_ray()
-    cfg = build_config(mode=mode, env_kwargs={"task": Task()}, num_env_runners=env_runners,
+    start_ray()
+    cfg = build_config(mode=mode, env=WalkEnvConfig(), num_env_runners=env_runners,
                        num_envs_per_env_runner=envs_per_runner)
     algo = cfg.build_algo()
     try:

@@ -16,23 +16,25 @@ one-off cost shared by every patient; the report states it (from the shipped sid
 ``--physics-cap-minutes M`` (> ``--cap-minutes``) lets physics-only train on to M minutes, stopping at
 the first evaluation that meets the threshold, only to time it: a measured ratio where a 6-min cap gives
 only a bound; its equal-budget fidelity is still that of its best policy within the cap.
-``--patients 468,471`` runs only the recordings with those clips.
+``--patients 468 471`` runs only the recordings with those clips. The command line is generated from
+:class:`Args` (``tyro``; ``--help`` lists every switch with its type).
 
     python experiments/hybrid_vs_physics.py --n-patients 3 --cap-minutes 6 --out runs/hybrid_vs_physics
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
 import csv
 import itertools
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
+import tyro
 
 ROOT = Path(__file__).resolve().parents[1]
 # success per task at the cap, on the patient's own task references (the first curriculum level of each family)
@@ -48,19 +50,19 @@ RECORDINGS: tuple[tuple[int, ...], ...] = ((460, 461, 462, 463), (468, 469, 470)
                                            (467,), (471,))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Args:
     data: str = str(ROOT.parent / "shared" / "data" / "strokeavatar" / "imu_patient")
     out: str = "runs/hybrid_vs_physics"
     n_patients: int = 3
     cap_minutes: float = 6.0  # the equal budget of both modes
     physics_cap_minutes: float = 0.0  # > cap: physics-only trains on to this, only to time the threshold
-    patients: str = ""  # "468,471": only the recordings with these clip numbers (RECORDINGS order); "" = all
+    patients: tuple[int, ...] = ()  # only the recordings with these clip numbers (RECORDINGS order); () = all
     eval_every: int = 5
     eval_rollouts: int = 3
     eval_duration_s: float = 10.0
     rmse_threshold_deg: float = 8.0
-    also_thresholds_deg: str = "12,10"  # other RMSE thresholds also reported (time to them, from the same run)
+    also_thresholds_deg: tuple[float, ...] = (12.0, 10.0)  # other RMSE thresholds also reported (same run)
     report_only: bool = False  # rebuild results.md/csv/png from OUT/raw.json without training
     runners: int = 2
     envs_per_runner: int = 4
@@ -71,34 +73,34 @@ class Args:
     k_pose: float = -1.0  # pose-reward kernel k (1/rad², RewardWeights.k_pose_per_rad2), hybrid; < 0: as bc_coeff
     k_pose_physics: float = -1.0  # the same for physics-only; < 0: the env's default (RewardWeights)
     contact_reward: float = 0.0  # hybrid's contact-timing reward weight (RewardWeights.contact); physics-only: 0
-    trunk_pitch: str = "upright"  # both modes: WalkEnv(trunk_pitch=...): "upright" or "reference" (rl_gait.envs.trunk_pitch)
+    trunk_pitch: Literal["upright", "reference"] = "upright"  # both modes: WalkEnvConfig.trunk_pitch
     seed: int = 0
     physics_from: str = ""  # reuse physics-only results of an earlier run's OUT (same physics settings): hybrid-only rerun
 
 
-def parse() -> Args:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    for k, v in asdict(Args()).items():
-        if isinstance(v, bool):
-            p.add_argument(f"--{k.replace('_', '-')}", action="store_true")
-        else:
-            p.add_argument(f"--{k.replace('_', '-')}", type=type(v), default=v)
-    return Args(**vars(p.parse_args()))
+def args_from_json(saved: dict) -> Args:
+    """The :class:`Args` of a run from its ``args.json`` (fields it lacks: today's defaults; lists as tuples; the
+    comma-separated strings of runs before the typed command line: today's defaults)."""
+    tuples = {f.name for f in fields(Args) if isinstance(f.default, tuple)}
+    known = {f.name for f in fields(Args)}
+    return Args(**{k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()
+                   if k in known and not (k in tuples and isinstance(v, str))})
 
 
-def personalized_env_kwargs(patient) -> dict:
+def personalized_env_config(patient, trunk_pitch: str):
     """Patient reference + body; PD weakened on the paretic side by the range-of-motion ratio (the
     same prior the Tune search starts from)."""
     from rl_gait.body import PDParams
+    from rl_gait.envs.config import WalkEnvConfig
 
     pd = PDParams.default_for(patient.body)
     if patient.prior.paretic_side in ("r", "l"):
         r = max(0.5, patient.prior.rom_ratio)
         pd = pd.scaled(patient.prior.paretic_side, kp=r, torque=r)
-    return {"reference": patient.reference, "body": patient.body, "pd": pd}
+    return WalkEnvConfig(reference=patient.reference, body=patient.body, pd=pd, trunk_pitch=trunk_pitch)
 
 
-def task_success(policy, env_kwargs: dict, trial, args: Args) -> dict[str, float]:
+def task_success(policy, env, trial, args: Args) -> dict[str, float]:
     """Success rate per task of :data:`TASK_EVAL` (patient's reference for that task, same body)."""
     from rl_gait.learner import evaluate
     from rl_gait.reference import reference_for
@@ -107,8 +109,7 @@ def task_success(policy, env_kwargs: dict, trial, args: Args) -> dict[str, float
     out = {}
     for name, spec in TASK_EVAL.items():
         task = Task(**spec)
-        kw = {**env_kwargs, "task": task, "reference": reference_for(trial, task)}
-        fid = evaluate(policy, kw, n_rollouts=args.eval_rollouts, seed=20_000, duration_s=args.eval_duration_s)
+        fid = evaluate(policy, env.replace(task=task, reference=reference_for(trial, task)), n_rollouts=args.eval_rollouts, seed=20_000, duration_s=args.eval_duration_s)
         out[name] = fid["success_rate"]
     return out
 
@@ -124,7 +125,7 @@ def hybrid_params(args: Args):
                               for k in ("bc_coeff", "style_reward_weight")})
 
 
-def train_to_threshold(mode: str, env_kwargs: dict, trial, args: Args) -> dict:
+def train_to_threshold(mode: str, env, trial, args: Args) -> dict:
     """Train until the cap, evaluating every ``eval_every`` iterations; returns the history (time to
     threshold comes from it) and the fidelity at equal budget: the best evaluated policy of the run
     by the personalization objective, as the Tune search keeps each trial's best checkpoint),
@@ -137,14 +138,14 @@ def train_to_threshold(mode: str, env_kwargs: dict, trial, args: Args) -> dict:
     named = {"atlas": atlas_policy_dir(), "none": None}
     warm = named.get(args.warm_start, args.warm_start) if mode == "hybrid" else None
     imitation = hybrid_params(args) if mode == "hybrid" else None
-    config = build_config(mode=mode, env_kwargs=env_kwargs, num_env_runners=args.runners, imitation=imitation,
+    config = build_config(mode=mode, env=env, num_env_runners=args.runners, imitation=imitation,
                           num_envs_per_env_runner=args.envs_per_runner, seed=args.seed, warm_start=warm, lr=args.lr)
     algo = config.build_algo()
     history: list[dict] = []
     best: dict = {"entry": None, "module": None}  # the best evaluation so far and its policy
 
     def record(train_s: float) -> None:
-        fid = evaluate(Policy(algo.get_module()), env_kwargs, n_rollouts=args.eval_rollouts, seed=EVAL_SEED,
+        fid = evaluate(Policy(algo.get_module()), env, n_rollouts=args.eval_rollouts, seed=EVAL_SEED,
                        duration_s=args.eval_duration_s)
         history.append(history_entry(train_s, steps, fid))
         if train_s <= cap_s and (best["entry"] is None or history[-1]["objective"] < best["entry"]["objective"]):
@@ -170,8 +171,8 @@ def train_to_threshold(mode: str, env_kwargs: dict, trial, args: Args) -> dict:
     finally:
         algo.stop()
     policy = Policy(best["module"])
-    fid = evaluate(policy, env_kwargs, n_rollouts=args.eval_rollouts, seed=HELD_OUT_SEED, duration_s=args.eval_duration_s)
-    per_task = task_success(policy, env_kwargs, trial, args)
+    fid = evaluate(policy, env, n_rollouts=args.eval_rollouts, seed=HELD_OUT_SEED, duration_s=args.eval_duration_s)
+    per_task = task_success(policy, env, trial, args)
     reached = first_reaching(history, args.rmse_threshold_deg)
     return {"time_to_threshold_s": reached["train_s"] if reached else float("nan"),
             "steps_to_threshold": reached["steps"] if reached else float("nan"),
@@ -217,27 +218,27 @@ def improvement_pct(hybrid: float, physics: float) -> float:
 
 
 def main() -> None:
-    args = parse()
+    args = tyro.cli(Args, description=__doc__)
     import ray
 
     from rl_gait.envs.rewards import RewardWeights
     from rl_gait.errors import RlGaitError
     from rl_gait.ingest import ingest
-    from rl_gait.learner.training import ensure_ray
+    from rl_gait.learner.ray_session import start_ray
     from rl_gait.personalize.patients import patient_from_trial
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.report_only:  # the settings of the run that wrote raw.json
         run_args = json.loads((out / "args.json").read_text()) if (out / "args.json").exists() else {}
-        args = Args(**{**asdict(args), **run_args, "out": args.out, "report_only": True})
+        args = args_from_json({**asdict(args), **run_args, "out": args.out, "report_only": True})
         skipped = json.loads((out / "skipped.json").read_text()) if (out / "skipped.json").exists() else []
         write_report(json.loads((out / "raw.json").read_text()), skipped, args, out)
         return
     (out / "args.json").write_text(json.dumps(asdict(args), indent=2))
     (out / "policy_format.json").write_text(json.dumps(policy_format(), indent=2))
     reused = {"physics-only": physics_results(args)} if args.physics_from else {}
-    ensure_ray(num_cpus=max(2, args.runners + 1))
+    start_ray(num_cpus=max(2, args.runners + 1))
     rows, skipped = [], []
     for rec in selected_recordings(args.patients):
         if len(rows) == args.n_patients:
@@ -251,10 +252,10 @@ def main() -> None:
             skipped.append(f"{pid}: {e}")
             print(f"patient {pid} skipped: {e}", flush=True)
             continue
-        env_kwargs = {**personalized_env_kwargs(patient), "trunk_pitch": args.trunk_pitch}
+        env = personalized_env_config(patient, args.trunk_pitch)
         print(f"patient {pid}: paretic {patient.prior.paretic_side}, ROM ratio {patient.prior.rom_ratio:.2f}", flush=True)
-        res = {m: train_to_threshold(m, {**env_kwargs, "reward_weights": RewardWeights(
-            k_pose_per_rad2=pose_kernel(args, m), contact=args.contact_reward if m == "hybrid" else 0.0)},
+        res = {m: train_to_threshold(m, env.replace(reward_weights=RewardWeights(
+            k_pose_per_rad2=pose_kernel(args, m), contact=args.contact_reward if m == "hybrid" else 0.0)),
             trial, args) for m in ("hybrid", "physics-only") if m not in reused or pid not in reused[m]}
         res.update({m: rows_by_pid[pid] for m, rows_by_pid in reused.items() if pid in rows_by_pid})
         h, p = res["hybrid"], res["physics-only"]
@@ -279,13 +280,13 @@ def main() -> None:
     write_report(rows, skipped, args, out)
 
 
-def selected_recordings(patients: str) -> list[tuple[int, ...]]:
-    """The :data:`RECORDINGS` that contain one of the clip numbers in ``patients`` (``"468,471"``), in
-    their order; all of them for ``""``. An unknown number is an error naming the known ones."""
-    wanted = {int(n) for n in patients.split(",") if n.strip()}
+def selected_recordings(patients: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """The :data:`RECORDINGS` that contain one of the clip numbers in ``patients`` (e.g. ``(468, 471)``), in
+    their order; all of them for ``()``. An unknown number is an error naming the known ones."""
+    wanted = set(patients)
     unknown = wanted - {n for rec in RECORDINGS for n in rec}
     if unknown:
-        raise SystemExit(f"--patients {patients}: no recording has clip {sorted(unknown)}; the clips are "
+        raise SystemExit(f"--patients {' '.join(map(str, patients))}: no recording has clip {sorted(unknown)}; the clips are "
                          f"{[n for rec in RECORDINGS for n in rec]}")
     return [rec for rec in RECORDINGS if not wanted or wanted & set(rec)]
 
@@ -312,7 +313,7 @@ def physics_results(args: Args) -> dict[str, dict]:
     settings, so a hybrid-only rerun compares against the same measured baseline."""
     src = Path(args.physics_from)
     try:
-        old = Args(**{**asdict(Args()), **json.loads((src / "args.json").read_text())})
+        old = args_from_json(json.loads((src / "args.json").read_text()))
         rows = json.loads((src / "raw.json").read_text())
     except (OSError, ValueError, TypeError) as e:
         raise SystemExit(f"--physics-from {src}: cannot read args.json / raw.json of a finished run ({e}); "
@@ -415,7 +416,7 @@ def write_report(rows: list[dict], skipped: list[str], args: Args, out: Path) ->
     for r in rows:
         md.append(f"| {r['patient']} | " + " | ".join(f"{r[f'hybrid_success_{t}']:.2f} / {r[f'physics_success_{t}']:.2f}"
                                                     for t in TASK_EVAL) + " |")
-    also = [float(t) for t in args.also_thresholds_deg.split(",") if t.strip()]
+    also = list(args.also_thresholds_deg)
     if also and all("hybrid_history" in r for r in rows):
         ths = sorted({*also, args.rmse_threshold_deg}, reverse=True)
         md += ["", "Training wall time (s) to the first evaluation with no fall and mean joint RMSE ≤ T, hybrid / "

@@ -12,7 +12,6 @@ prints the learning curve as a Markdown table at the end (``docs/body3d.md`` hol
 
 from __future__ import annotations
 
-import argparse
 import csv
 import math
 import sys
@@ -20,31 +19,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import tyro
+
 
 @dataclass(frozen=True)
 class Args:
-    out: Path
-    minutes: float
-    max_steps: int
-    eval_every: int
-    seed: int
-    runners: int
-    envs_per_runner: int
-    resume: Path | None
-
-
-def parse_args() -> Args:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", type=Path, required=True, help="output folder (checkpoint, training.csv)")
-    p.add_argument("--minutes", type=float, default=30.0, help="training wall-time budget (min)")
-    p.add_argument("--max-steps", type=int, default=10_000_000, help="env-step budget")
-    p.add_argument("--eval-every", type=int, default=10, help="iterations between fidelity evaluations")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--runners", type=int, default=2)
-    p.add_argument("--envs-per-runner", type=int, default=4)
-    p.add_argument("--resume", type=Path, default=None, help="go on from an earlier run's --out folder")
-    a = p.parse_args()
-    return Args(a.out, a.minutes, a.max_steps, a.eval_every, a.seed, a.runners, a.envs_per_runner, a.resume)
+    out: Path  # output folder (checkpoint, training.csv)
+    minutes: float = 30.0  # training wall-time budget (min)
+    max_steps: int = 10_000_000  # env-step budget
+    eval_every: int = 10  # iterations between fidelity evaluations
+    seed: int = 0
+    runners: int = 2
+    envs_per_runner: int = 4
+    resume: Path | None = None  # go on from an earlier run's --out folder
 
 
 def learning_curve_table(csv_path: Path) -> str:
@@ -60,15 +47,14 @@ def learning_curve_table(csv_path: Path) -> str:
 
 
 def main() -> None:
-    args = parse_args()
+    args = tyro.cli(Args, description=__doc__.splitlines()[0])
+    from rl_gait.envs.config import WalkEnvConfig
     from rl_gait.learner.config import build_config
     from rl_gait.learner.params import Budget
     from rl_gait.learner.training import train
 
-    env_kwargs = {"body_model": "3d"}
-    config = build_config(mode="physics-only", env_kwargs=env_kwargs, warm_start=None, seed=args.seed,
-                          num_env_runners=args.runners, num_envs_per_env_runner=args.envs_per_runner,
-                          env_id="rl_gait/LevelWalk-v0")
+    config = build_config(mode="physics-only", env=WalkEnvConfig(body_model="3d"), warm_start=None, seed=args.seed,
+                          num_env_runners=args.runners, num_envs_per_env_runner=args.envs_per_runner)
     config.training(vf_clip_param=1e4)
     budget = Budget("walker3d", env_steps=args.max_steps, wall_time_s=60.0 * args.minutes,
                     eval_every_iters=args.eval_every, eval_rollouts=3, eval_duration_s=10.0)

@@ -16,6 +16,18 @@ from typing import Literal
 
 SIDES: tuple[str, str] = ("r", "l")
 SIDE_NAMES: dict[str, str] = {"r": "right", "l": "left"}
+SIDE_CODES: dict[str, str] = {name: code for code, name in SIDE_NAMES.items()}
+"""``{"right": "r", "left": "l"}``: a paretic side (``GaitTrial``/``ReferenceMotion.paretic_side``) as a joint suffix."""
+
+
+def side_code(side: str) -> str:
+    """A paretic side ``"right"`` / ``"left"`` / ``"none"`` as ``"r"`` / ``"l"`` / ``"none"``."""
+    if side == "none":
+        return side
+    try:
+        return SIDE_CODES[side]
+    except KeyError:
+        raise ValueError(f"side must be 'right', 'left' or 'none', got {side!r}") from None
 JOINT_TYPES: tuple[str, str, str] = ("hip", "knee", "ankle")
 JOINT_NAMES: tuple[str, ...] = tuple(f"{j}_{s}" for s in SIDES for j in JOINT_TYPES)
 # ("hip_r", "knee_r", "ankle_r", "hip_l", "knee_l", "ankle_l")

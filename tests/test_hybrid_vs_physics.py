@@ -87,10 +87,10 @@ def test_physics_only_results_are_reused_only_from_a_run_with_the_same_physics_s
 
 
 def test_patients_select_whole_recordings_in_cohort_order():
-    assert hvp.selected_recordings("") == list(hvp.RECORDINGS)
-    assert hvp.selected_recordings("471, 469,467") == [(468, 469, 470), (467,), (471,)]  # a clip picks its recording
+    assert hvp.selected_recordings(()) == list(hvp.RECORDINGS)
+    assert hvp.selected_recordings((471, 469, 467)) == [(468, 469, 470), (467,), (471,)]  # a clip picks its recording
     with pytest.raises(SystemExit, match=r"no recording has clip \[999\]"):
-        hvp.selected_recordings("467,999")
+        hvp.selected_recordings((467, 999))
 
 
 def test_physics_only_may_train_past_the_equal_budget_only_to_time_the_threshold():

@@ -6,10 +6,14 @@ only :mod:`rl_gait.curriculum.callbacks` imports RLlib.
 
 from rl_gait.curriculum.curriculum import (
     FAMILIES,
+    MULTITASK_ENV_ID,
     Curriculum,
     CurriculumConfig,
     default_levels,
     sample_task,
 )
+from rl_gait.envs.registration import register_env_id as _register_env_id
 
-__all__ = ["FAMILIES", "Curriculum", "CurriculumConfig", "default_levels", "sample_task"]
+_register_env_id(MULTITASK_ENV_ID, "rl_gait.curriculum.env:make_multitask")
+
+__all__ = ["FAMILIES", "MULTITASK_ENV_ID", "Curriculum", "CurriculumConfig", "default_levels", "sample_task"]

@@ -60,9 +60,9 @@ class CurriculumCallback(RLlibCallback):
         if "task_family" not in last or metrics_logger is None or not last.get("full_course", True):
             return
         fam, lvl = last["task_family"], int(last["task_level"])
-        metrics_logger.log_value(_key(fam, lvl, "episodes"), 1, reduce="sum", clear_on_reduce=True)
-        metrics_logger.log_value(_key(fam, lvl, "successes"), int(bool(last.get("success", False))),
-                                 reduce="sum", clear_on_reduce=True)
+        # reduce="sum": summed per iteration (RLlib 2.60; "lifetime_sum" would accumulate)
+        metrics_logger.log_value(_key(fam, lvl, "episodes"), 1, reduce="sum")
+        metrics_logger.log_value(_key(fam, lvl, "successes"), int(bool(last.get("success", False))), reduce="sum")
 
     def on_evaluate_end(self, *, algorithm, metrics_logger=None, evaluation_metrics: dict, **kwargs) -> None:
         """Driver, after each evaluation: with ``evidence="evaluation"`` its episodes advance the curriculum

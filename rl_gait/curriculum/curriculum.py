@@ -20,6 +20,9 @@ import numpy as np
 from rl_gait.tasks import TERRAIN_CLASSES, Task
 
 FAMILIES: tuple[str, ...] = TERRAIN_CLASSES
+MULTITASK_ENV_ID = "rl_gait/MultiTaskWalk-v0"
+"""Gymnasium id of the multi-task env (:func:`rl_gait.curriculum.env.make_multitask`), registered by
+``import rl_gait.curriculum``."""
 REVIEW_FLOOR = 0.1
 """With ``review_by_failure``, a passed level's review weight is its recent failure rate + this, so a
 mastered level is still replayed now and then (a level without recent episodes weighs 1 + this)."""

@@ -13,13 +13,35 @@ learnt on the whole body first).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
-from rl_gait.curriculum.curriculum import CurriculumConfig, sample_task
+from rl_gait.curriculum.curriculum import MULTITASK_ENV_ID, CurriculumConfig, sample_task
+from rl_gait.envs.config import WalkEnvConfig, env_config
 from rl_gait.reference.motion import ReferenceMotion
+
+References = dict[str, ReferenceMotion | tuple[ReferenceMotion, ...]]
+
+
+@dataclass(frozen=True)
+class MultiTaskEnvConfig:
+    """Everything ``rl_gait/MultiTaskWalk-v0`` is made of: the walking env's config (body, PD, rewards, options;
+    its task and reference are the curriculum's first task's at construction, then drawn per episode), the
+    curriculum, a reference (or a pool) per task (default: the healthy atlas's), the starting levels and the
+    families whose episodes are weakened (``None``: all, with ``walk.weakness_range``)."""
+
+    walk: WalkEnvConfig = field(default_factory=WalkEnvConfig)
+    curriculum: CurriculumConfig = field(default_factory=CurriculumConfig)
+    references: References | None = None
+    levels: dict[str, int] | None = None
+    weakness_families: tuple[str, ...] | None = None
+
+    @property
+    def env_id(self) -> str:
+        return MULTITASK_ENV_ID
 
 
 class MultiTaskWalk(gym.Wrapper):
@@ -80,21 +102,21 @@ def task_references(curriculum: CurriculumConfig, reference_for_task) -> dict[st
     return {t.name: reference_for_task(t) for t in curriculum.all_tasks()}
 
 
-def make_multitask(curriculum: CurriculumConfig | None = None, references: dict[str, ReferenceMotion] | None = None,
-                   levels: dict[str, int] | None = None, weakness_families: tuple[str, ...] | None = None,
-                   **walk_kwargs: Any) -> MultiTaskWalk:
-    """Factory of ``rl_gait/MultiTaskWalk-v0``; references default to the healthy atlas per task; ``walk_kwargs``
-    may name ``body_model`` (:func:`rl_gait.envs.registration.make_walk_env`)."""
+def make_multitask(config: MultiTaskEnvConfig | None = None, **fields: Any) -> MultiTaskWalk:
+    """Factory of ``rl_gait/MultiTaskWalk-v0``: one :class:`MultiTaskEnvConfig`, or its fields as keywords
+    (``curriculum``, ``references``, ``levels``, ``weakness_families``, ``walk``) plus WalkEnvConfig fields, which
+    replace those of ``walk`` (``body_model`` too: :func:`rl_gait.envs.registration.make_walk_env`). References
+    default to the healthy atlas per task."""
     from rl_gait.envs.registration import make_walk_env
     from rl_gait.reference import healthy_reference
 
-    curriculum = curriculum or CurriculumConfig()
+    own = {k: fields.pop(k) for k in ("walk", "curriculum", "references", "levels", "weakness_families") if k in fields}
+    config = MultiTaskEnvConfig(**own) if config is None else (replace(config, **own) if own else config)
+    curriculum = config.curriculum
+    references = config.references
     if references is None:
         references = task_references(curriculum, lambda t: healthy_reference(t))
     first = curriculum.levels[curriculum.families[0]][0]
-    walk_kwargs.setdefault("task", first)
     pool = reference_pool(references.get(first.name, ()))
-    walk_kwargs.setdefault("reference", pool[0] if pool else None)
-    return MultiTaskWalk(make_walk_env(**walk_kwargs), curriculum, references, levels, weakness_families)
-
-
+    walk = env_config(config.walk, **fields).replace(task=first, reference=pool[0] if pool else None)
+    return MultiTaskWalk(make_walk_env(walk), curriculum, references, config.levels, config.weakness_families)

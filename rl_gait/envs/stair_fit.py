@@ -7,7 +7,7 @@ treads are 30 cm deep, and going up the leading foot is 17â€“27 cm higher on 8â€
 (``docs/atlas_training.md``). A
 policy tracking it is rewarded for a step that cannot land on the next tread. ``WalkEnv(stair_fit=True)`` tracks
 the fitted reference instead (on by default since the shipped atlas policy is trained on it; ``stair_fit=False`` is
-what policies trained before 2026-11-27 saw).
+what older policies saw, :data:`rl_gait.envs.config.FIELDS_BEFORE_RECORDED`).
 
 The fit adds to each leg's hip, knee and ankle a periodic correction with :data:`N_HARMONICS` harmonics of
 that leg's own phase, the one of least mean square size in units of the reference's between-stride SD, such

@@ -68,15 +68,17 @@ the end of the feature + ``FEATURE_GOAL_MARGIN_M``). ``info["full_course"]``: th
 approach (what evaluations and the curriculum count).
 
 ## Arguments
-``task``, ``reference`` (default: the healthy atlas reference for the task), ``body``, ``pd``,
-``reward_weights``, ``terrain_layout``, ``episode_duration_s``, ``action_scale_rad``,
-``init_noise_rad``, ``feature_start_prob``, ``max_lag_m``, ``max_retreat_m``, ``weakness_range``, ``trunk_pitch``
-(``"upright"``: the ``upright`` reward and the start state ask for pitch 0; ``"reference"``: for the
-reference's consistent pitch), ``stair_fit`` (default ``True``: on stairs track the reference fitted to the
-treads, :mod:`rl_gait.envs.stair_fit`), ``level_approach`` (default ``True``: the level approach is walked with
-the reference's level gait, see Starting State) — ``False`` for either is what policies trained before
-2026-11-27 saw (:func:`rl_gait.learner.checkpoint.sidecar_env_options` gives a checkpoint's), ``render_mode``
-(``"rgb_array"``), ``render_size``.
+One :class:`~rl_gait.envs.config.WalkEnvConfig` (``WalkEnv(config)``, ``gym.make(id, config=cfg)``) or its
+fields as keywords (``WalkEnv(stair_fit=False)``; with a config too, they replace its fields): ``task``,
+``reference`` (default: the healthy atlas reference for the task), ``body``, ``pd``, ``reward_weights``,
+``terrain_layout``, ``episode_duration_s``, ``action_scale_rad``, ``init_noise_rad``, ``feature_start_prob``,
+``max_lag_m``, ``max_retreat_m``, ``weakness_range``, ``trunk_pitch`` (``"upright"``: the ``upright`` reward
+and the start state ask for pitch 0; ``"reference"``: for the reference's consistent pitch), ``stair_fit``
+(default ``True``: on stairs track the reference fitted to the treads, :mod:`rl_gait.envs.stair_fit`),
+``level_approach`` (default ``True``: the level approach is walked with the reference's level gait, see
+Starting State) — ``False`` for either is what older policies saw
+(:func:`rl_gait.learner.checkpoint.env_config_from_sidecar` gives a checkpoint's config). Rendering only:
+``render_mode`` (``"rgb_array"``), ``render_size``.
 
 ## Version History
 v0: initial release.
@@ -95,6 +97,7 @@ import numpy as np
 from rl_gait.body.params import BodyParams, PDParams
 from rl_gait.body.planar import FRAME_SKIP, apply_pd, body_layout, build_planar_spec
 from rl_gait.envs import rewards as R
+from rl_gait.envs.config import WalkEnvConfig, env_config
 from rl_gait.envs.stair_fit import corrections_on_grid, fit_stair_corrections
 from rl_gait.envs.trunk_pitch import (
     consistent_trunk_pitch_rad,
@@ -102,10 +105,10 @@ from rl_gait.envs.trunk_pitch import (
     near_contact,
     near_initial_contacts,
 )
-from rl_gait.joints import JOINT_NAMES
+from rl_gait.joints import JOINT_NAMES, SIDE_CODES
 from rl_gait.reference.motion import ReferenceMotion
 from rl_gait.tasks import TERRAIN_KINDS, Task
-from rl_gait.terrain.terrain import GroundProfile, TerrainLayout, add_terrain, apply_task, feature_end_x_m
+from rl_gait.terrain.terrain import GroundProfile, add_terrain, apply_task, feature_end_x_m
 
 FALL_HEIGHT_FRAC = 0.55
 FALL_PITCH_RAD = 0.9
@@ -238,55 +241,27 @@ class BlendedTables:
 class WalkEnv(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 30}
 
-    def __init__(
-        self,
-        task: Task | None = None,
-        reference: ReferenceMotion | None = None,
-        body: BodyParams | None = None,
-        pd: PDParams | None = None,
-        reward_weights: R.RewardWeights | None = None,
-        terrain_layout: TerrainLayout | None = None,
-        episode_duration_s: float = 10.0,
-        action_scale_rad: float = 0.5,
-        init_noise_rad: float = 0.02,
-        feature_start_prob: float = 0.0,
-        max_lag_m: float | None = None,
-        max_retreat_m: float | None = None,
-        weakness_range: tuple[float, float] | None = None,
-        trunk_pitch: str = "upright",
-        stair_fit: bool = True,
-        level_approach: bool = True,
-        render_mode: str | None = None,
-        render_size: tuple[int, int] = (240, 320),
-    ):
-        self.task = task or Task()
-        self.body = body or BodyParams()
-        self.pd = pd or PDParams.default_for(self.body)
-        self.weights = reward_weights or R.RewardWeights()
-        self.terrain_layout = terrain_layout or TerrainLayout()
-        self.episode_duration_s = float(episode_duration_s)
-        self.action_scale_rad = float(action_scale_rad)
-        self.init_noise_rad = float(init_noise_rad)
-        if not 0.0 <= feature_start_prob <= 1.0:
-            raise ValueError(f"feature_start_prob must be within [0, 1], got {feature_start_prob}")
-        self.feature_start_prob = float(feature_start_prob)
-        if max_lag_m is not None and not max_lag_m > 0:
-            raise ValueError(f"max_lag_m must be > 0 or None, got {max_lag_m}")
-        self.max_lag_m = max_lag_m
-        if max_retreat_m is not None and not max_retreat_m > 0:
-            raise ValueError(f"max_retreat_m must be > 0 or None, got {max_retreat_m}")
-        self.max_retreat_m = max_retreat_m
-        if weakness_range is not None:
-            lo, hi = (float(v) for v in weakness_range)
-            if not 0.0 < lo <= hi <= 1.0:
-                raise ValueError(f"weakness_range must be (lo, hi) with 0 < lo <= hi <= 1, got {weakness_range}")
-            weakness_range = (lo, hi)
-        self.weakness_range = weakness_range
-        if trunk_pitch not in ("upright", "reference"):
-            raise ValueError(f"trunk_pitch must be 'upright' or 'reference', got {trunk_pitch!r}")
-        self.trunk_pitch = trunk_pitch
-        self.stair_fit = bool(stair_fit)
-        self.level_approach = bool(level_approach)
+    def __init__(self, config: WalkEnvConfig | None = None, *, render_mode: str | None = None,
+                 render_size: tuple[int, int] = (240, 320), **fields: Any):
+        self.config = cfg = env_config(config, **fields)
+        if cfg.body_model != "planar":
+            raise ValueError(f"WalkEnv is the planar body, the config asks for body_model={cfg.body_model!r}: make it "
+                             "with rl_gait.envs.registration.make_walk_env or gym.make")
+        self.task = cfg.task
+        self.body = cfg.body
+        self.pd = cfg.pd_params
+        self.weights = cfg.reward_weights
+        self.terrain_layout = cfg.terrain_layout
+        self.episode_duration_s = cfg.episode_duration_s
+        self.action_scale_rad = cfg.action_scale_rad
+        self.init_noise_rad = cfg.init_noise_rad
+        self.feature_start_prob = cfg.feature_start_prob
+        self.max_lag_m = cfg.max_lag_m
+        self.max_retreat_m = cfg.max_retreat_m
+        self.weakness_range = cfg.weakness_range
+        self.trunk_pitch = cfg.trunk_pitch
+        self.stair_fit = cfg.stair_fit
+        self.level_approach = cfg.level_approach
         self._approach_tables: ReferenceTables | None = None
         self._blend_steps_left = 0
         self._weak_side, self._weakness = None, 1.0
@@ -314,7 +289,7 @@ class WalkEnv(gym.Env):
         self._q_hi = self.layout.joint_range_rad[:, 1].copy()
         apply_task(self.model, self.task, self.terrain_layout, self.data)
         self._ground = GroundProfile(self.task, self.terrain_layout)
-        self._set_reference(reference if reference is not None else _default_reference(self.task))
+        self._set_reference(cfg.reference if cfg.reference is not None else _default_reference(self.task))
 
         self.observation_structure: dict[str, slice] = {}
         start = 0
@@ -411,7 +386,7 @@ class WalkEnv(gym.Env):
         if self.weakness_range is None:
             return
         side = ("r", "l")[int(self.np_random.integers(2))]
-        side = {"right": "r", "left": "l"}.get(self.reference.paretic_side, side)  # a hemiparetic gait's own side
+        side = SIDE_CODES.get(self.reference.paretic_side, side)  # a hemiparetic gait's own side
         drawn = float(self.np_random.uniform(*self.weakness_range))
         factor = drawn if weaken else 1.0
         apply_pd(self.model, self.layout, self.pd.scaled(side, kp=factor, torque=factor))

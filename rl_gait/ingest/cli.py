@@ -95,9 +95,6 @@ def print_summary(trial, out: Path) -> None:
         t.add_row("foot-IMU stride length (m)", _fmt(s["spatiotemporal"].get("stride_length_zupt_m"), nd=2),
                   f"{zupt:+.1f} % vs speed x stride time")
     t.add_row("paretic side", f"{s['paretic_side']} (confidence {s['paretic_confidence']:.2f})", "")
-    gps = s.get("gait_profile_score_deg")
-    if isinstance(gps, dict):
-        t.add_row("gait profile score (deg)", _fmt(gps.get("r")), _fmt(gps.get("l")))
     Console().print(t)
     Console().print(f"calibration: {s['provenance']['calibration']}")
     Console().print(f"joints measured: {', '.join(s['measured_joints']) or 'none'}")

@@ -41,7 +41,7 @@ from rl_gait.ingest.sensors import load_sensor_map, sensor_map_from_dict
 from rl_gait.ingest.trial import GaitEvents, GaitTrial
 from rl_gait.ingest.zupt import foot_trajectory, stride_lengths_m
 from rl_gait.io.jsonio import sha256_file
-from rl_gait.joints import JOINT_NAMES
+from rl_gait.joints import JOINT_NAMES, SIDE_NAMES
 from rl_gait.pseudonym import pseudonymous_id, redact_obj
 
 __all__ = ["FORMAT_CHOICES", "IngestOptions", "ingest", "trial_from_kinematics"]
@@ -104,9 +104,8 @@ def trial_from_kinematics(kin: Kinematics, *, subject_id: str, height_m: float |
                for s in ("r", "l")}
     for s in ("r", "l"):
         if len(strides[s]) < MIN_STRIDES_PER_SIDE:
-            side = "right" if s == "r" else "left"
             raise DataQualityError(
-                f"only {len(strides[s])} complete {side} stride(s) found; at least {MIN_STRIDES_PER_SIDE} per side "
+                f"only {len(strides[s])} complete {SIDE_NAMES[s]} stride(s) found; at least {MIN_STRIDES_PER_SIDE} per side "
                 "are needed", path=where, fix="record a longer walk (e.g. 20 m, ≥ 6 strides per leg)",
             )
     measured = tuple(j for j in JOINT_NAMES if j in kin.angles_rad)

@@ -190,14 +190,8 @@ class GaitTrial:
             arrays[f"foot_off_s_{s}"] = self.events[s].foot_off_s
             arrays[f"strides_s_{s}"] = np.asarray(self.strides[s], float).reshape(-1, 2)
         np.savez_compressed(d / "trial.npz", **arrays)
-        summary = self.summary()
+        summary = self.summary()  # the gait profile score is the atlas's (rl_gait.atlas.gait_profile_score)
         summary["npz_sha256"] = sha256_file(d / "trial.npz")
-        try:  # the atlas owns the gait profile score; optional
-            from rl_gait.atlas import gait_profile_score  # type: ignore[attr-defined]
-
-            summary["gait_profile_score_deg"] = to_jsonable(gait_profile_score(self))
-        except ImportError:  # atlas not built (or no gait_profile_score yet)
-            summary["gait_profile_score_deg"] = None
         write_document(d / "trial.json", "trial", summary)
         return d
 

@@ -228,30 +228,23 @@ def update_sidecar(checkpoint_dir: str | Path, **fields: Any) -> Path:
                                             signature=None))
 
 
-def sidecar_body(meta: dict[str, Any]):
-    """``(BodyParams, PDParams)``: the (personalized) body and PD controller a checkpoint was trained
-    on, from its sidecar's ``env_kwargs``; the default body and its default PD where it records none."""
-    from rl_gait.body import BodyParams, PDParams
+def env_config_from_sidecar(meta: dict[str, Any]):
+    """The :class:`~rl_gait.envs.config.WalkEnvConfig` a checkpoint was trained with, from its sidecar's
+    ``env_config``; an older sidecar is migrated here, in one place: its ``env_kwargs`` (learner, personalization
+    and multi-task runs; the reference was recorded only as a summary and is dropped) and ``env_options`` (the
+    shipped atlas policy; ``env_kwargs`` wins), and an option it does not record has its value from before it
+    existed (:data:`rl_gait.envs.config.FIELDS_BEFORE_RECORDED`: a policy trained on fitted stairs meets fitted
+    stairs, an older one what it saw). Roll a checkpoint out with ``.for_rollouts()`` of it."""
+    from dataclasses import fields
 
+    from rl_gait.envs.config import WalkEnvConfig
+
+    if isinstance(meta.get("env_config"), dict):
+        return WalkEnvConfig.from_dict(meta["env_config"])
+    names = {f.name for f in fields(WalkEnvConfig)} - {"reference"}
     kw = meta.get("env_kwargs") or {}
-    body = BodyParams.from_dict(kw["body"]) if isinstance(kw.get("body"), dict) else BodyParams()
-    pd = PDParams.from_dict(kw["pd"]) if isinstance(kw.get("pd"), dict) else PDParams.default_for(body)
-    return body, pd
-
-
-ENV_OPTIONS_BEFORE_RECORDED = {"trunk_pitch": "upright", "stair_fit": False, "level_approach": False}
-"""The :class:`~rl_gait.envs.walk.WalkEnv` options that change what a reference asks of the body, at the values
-every checkpoint trained before they were recorded had."""
-
-
-def sidecar_env_options(meta: dict[str, Any]) -> dict[str, Any]:
-    """The WalkEnv options a checkpoint was trained with (trunk pitch, stair fit, level approach): from its
-    sidecar's ``env_kwargs`` (learner and multi-task runs) or ``env_options`` (the shipped atlas policy);
-    an option it does not record has its value from before it existed (:data:`ENV_OPTIONS_BEFORE_RECORDED`).
-    Roll a checkpoint out with these: a policy trained on fitted stairs meets fitted stairs."""
-    kw = meta.get("env_kwargs") or {}
-    recorded = {**(meta.get("env_options") or {}), **{k: kw[k] for k in ENV_OPTIONS_BEFORE_RECORDED if k in kw}}
-    return {k: recorded.get(k, v) for k, v in ENV_OPTIONS_BEFORE_RECORDED.items()}
+    recorded = {**(meta.get("env_options") or {}), **{k: v for k, v in kw.items() if k in names}}
+    return WalkEnvConfig.from_dict(recorded)
 
 
 def resolve_checkpoint_dir(path: str | Path) -> Path:
@@ -457,6 +450,9 @@ def build_policy_module(arch: Mapping[str, Any], path: str | Path | None = None)
     """A freshly initialised policy ``RLModule`` of the architecture ``arch`` (``module.json``)."""
     from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
+    from rl_gait.learner.ray_session import quiet_rllib_internal_deprecations
+
+    quiet_rllib_internal_deprecations()  # RLModule.__init__ warns about its own RLModuleConfig
     classes, catalogs = _module_classes(), _catalog_classes()
     if arch["module_class"] not in classes:
         raise CheckpointError(f"unknown policy module class {arch['module_class']!r}", path=path, fix=_MIGRATE_FIX)
@@ -486,11 +482,6 @@ def check_policy_format(arch: Mapping[str, Any], path: str | Path | None = None,
                               path=path, fix=_MIGRATE_FIX)
 
 
-def sidecar_body_model(meta: Mapping[str, Any]) -> str:
-    """The body model a checkpoint was trained on (its sidecar's ``env_kwargs``; ``"planar"`` where none)."""
-    return (meta.get("env_kwargs") or {}).get("body_model", "planar")
-
-
 def read_policy(checkpoint_dir: str | Path, *, verify: bool = True, check_format: bool = True
                 ) -> tuple[dict[str, Any], dict[str, np.ndarray], CheckpointSidecar]:
     """``(architecture, state, sidecar)`` of a checkpoint's policy. The sidecar is read and (with ``verify``)
@@ -512,7 +503,7 @@ def read_policy(checkpoint_dir: str | Path, *, verify: bool = True, check_format
                               fix="use a checkpoint written by `rl-gait train` or `rl-gait personalize`")
     arch = load_document(pol / POLICY_ARCHITECTURE, "policy")
     if check_format:
-        check_policy_format(arch, ckpt, sidecar_body_model(side))
+        check_policy_format(arch, ckpt, env_config_from_sidecar(side).body_model)
     try:
         state = load_file(str(pol / POLICY_WEIGHTS))
     except (SafetensorError, OSError, ValueError) as err:

@@ -58,20 +58,23 @@ def load_trial(paths: list[Path], *, height_m: float | None, mass_kg: float | No
 
 def run(args: argparse.Namespace) -> int:
     from rl_gait.body import BodyParams, PDParams
+    from rl_gait.envs.config import WalkEnvConfig
     from rl_gait.learner import Budget, build_config, train
+    from rl_gait.learner.ray_session import LIBRARY_LOG, library_logs_to
     from rl_gait.pseudonym import input_token, recorded_command
     from rl_gait.reference.patient import reference_for
     from rl_gait.tasks import Task
 
     trial = load_trial(args.trial, height_m=args.height_m, mass_kg=args.mass_kg)
+    log = library_logs_to(args.out / LIBRARY_LOG)
+    print(f"Ray, RLlib and library messages: {log.relative_to(args.out)} in the output folder")
     height = args.height_m or trial.height_m or 1.70
     mass = args.mass_kg or trial.mass_kg or 70.0
     body = BodyParams(height_m=float(height), mass_kg=float(mass))
     task = Task()
-    env_kwargs = {"task": task, "reference": reference_for(trial, task), "body": body,
-                  "pd": PDParams.default_for(body)}
+    env = WalkEnvConfig(task=task, reference=reference_for(trial, task), body=body, pd=PDParams.default_for(body))
     budget = Budget.preset(args.budget)
-    config = build_config(mode=args.mode, env_kwargs=env_kwargs, seed=args.seed, num_env_runners=args.env_runners,
+    config = build_config(mode=args.mode, env=env, seed=args.seed, num_env_runners=args.env_runners,
                           num_envs_per_env_runner=args.envs_per_runner, num_learners=args.learners,
                           warm_start=warm_start_arg(args.warm_start, args.mode))
     result = train(config, budget=budget, out_dir=args.out, progress=not args.no_progress,

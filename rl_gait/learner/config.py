@@ -9,10 +9,11 @@ reward, and may warm-start the policy from a checkpoint.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import gymnasium as gym
 import numpy as np
@@ -21,6 +22,7 @@ from ray.rllib.core import DEFAULT_MODULE_ID
 from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
+from rl_gait.envs.config import WalkEnvConfig
 from rl_gait.errors import CheckpointError, RlGaitError
 from rl_gait.learner.checkpoint import (
     build_policy_module,
@@ -32,6 +34,7 @@ from rl_gait.learner.checkpoint import (
 from rl_gait.learner.discriminator import DISCRIMINATOR_MODULE_ID, StyleDiscriminator
 from rl_gait.learner.imitation_learner import ImitationPPOTorchLearner, load_demonstration_arrays
 from rl_gait.learner.params import ImitationParams
+from rl_gait.learner.ray_session import quiet_rllib_internal_deprecations
 
 Mode = Literal["hybrid", "physics-only"]
 MODES: tuple[str, ...] = ("hybrid", "physics-only")
@@ -54,8 +57,17 @@ POLICY_MODEL: dict[str, Any] = dict(fcnet_hiddens=[256, 256], fcnet_activation="
 network output — a state-dependent log std extrapolated to std ≈ 60–125 (actions clipped to random ±1)
 on stair observations the policy had rarely seen, while it was 0.26 on level ground, so stochastic
 stair episodes were noise and training never climbed (the deterministic policy did)."""
-ENV_IDS: dict[str, str] = {"level": "rl_gait/LevelWalk-v0", "slope": "rl_gait/SlopeWalk-v0",
-                           "stairs": "rl_gait/StairWalk-v0"}
+
+
+class EnvSpec(Protocol):
+    """What the learner trains on: a :class:`~rl_gait.envs.config.WalkEnvConfig`, or a wrapper's config that holds
+    one (``rl_gait.curriculum.env.MultiTaskEnvConfig``). The env is ``gym.make(spec.env_id, config=spec)``."""
+
+    @property
+    def env_id(self) -> str: ...
+
+    @property
+    def walk(self) -> WalkEnvConfig: ...
 
 
 class ImitationPPOConfig(PPOConfig):
@@ -63,7 +75,7 @@ class ImitationPPOConfig(PPOConfig):
 
     Attributes beyond PPO: ``imitation_params`` (:class:`ImitationParams` or ``None`` = plain PPO),
     ``imitation_demos`` (absolute path of the demonstrations ``.npz``), ``rl_gait_mode``,
-    ``rl_gait_env_kwargs`` (the WalkEnv kwargs, for the sidecar and evaluation), ``rl_gait_torch_threads``,
+    ``rl_gait_env`` (the :class:`EnvSpec` trained on, for the sidecar and evaluation), ``rl_gait_torch_threads``,
     ``rl_gait_anchor_dir`` (the warm start's policy module, the anchor of ``ImitationParams.anchor_coeff``)
     ``rl_gait_task_slice`` (``(start, stop)`` of the observation's ``"task"`` block) and
     ``rl_gait_anchor_states`` (absolute path of the anchor's own states ``.npz``, or ``None``).
@@ -76,7 +88,7 @@ class ImitationPPOConfig(PPOConfig):
         self.imitation_params: ImitationParams | None = None
         self.imitation_demos: str | None = None
         self.rl_gait_mode: str = "physics-only"
-        self.rl_gait_env_kwargs: dict[str, Any] = {}
+        self.rl_gait_env: EnvSpec = WalkEnvConfig()
         self.rl_gait_torch_threads: int = 1  # torch threads per Learner (1 is fastest on shared CPUs)
         self.rl_gait_warm_start: str | None = None  # a verified checkpoint folder (its policy/ files)
         self.rl_gait_anchor_dir: str | None = None
@@ -150,38 +162,31 @@ def atlas_policy_dir() -> Path | None:
     return ATLAS_POLICY_DIR if (ATLAS_POLICY_DIR / "rl_gait.json").is_file() else None
 
 
-def env_id_for(env_kwargs: dict[str, Any]) -> str:
-    """Gymnasium id of the WalkEnv for the task in ``env_kwargs`` (level when no task is given)."""
-    task = env_kwargs.get("task")
-    return ENV_IDS[getattr(task, "terrain", "level")]
-
-
-def _demo_cache_path(env_kwargs: dict[str, Any], n_samples: int, seed: int) -> Path:
+def _demo_cache_path(env: WalkEnvConfig, n_samples: int, seed: int) -> Path:
     from rl_gait.envs.walk import HEIGHT_SAMPLES_X_M
 
     # demonstrations hold observations: their layout is part of the key
-    key = hashlib.sha256(repr((sorted((k, repr(v)) for k, v in env_kwargs.items()), n_samples, seed,
-                               HEIGHT_SAMPLES_X_M.tolist())).encode())
+    key = hashlib.sha256(json.dumps([env.to_dict(), n_samples, seed, HEIGHT_SAMPLES_X_M.tolist()]).encode())
     return Path(tempfile.gettempdir()) / "rl_gait_demos" / f"{key.hexdigest()[:16]}.npz"
 
 
-def make_demonstrations_file(env_id: str, env_kwargs: dict[str, Any], *, n_samples: int = 4096,
-                             seed: int = 0, path: str | Path | None = None) -> Path:
-    """Demonstrations of ``env_kwargs``' reference played through its PD body, saved as ``.npz``.
+def make_demonstrations_file(env: WalkEnvConfig, *, n_samples: int = 4096, seed: int = 0,
+                             path: str | Path | None = None) -> Path:
+    """Demonstrations of ``env``'s reference played through its PD body, saved as ``.npz``.
 
-    Cached by content under the temp dir when ``path`` is ``None`` (the same env kwargs give the same
+    Cached by content under the temp dir when ``path`` is ``None`` (the same config gives the same
     file). Uses ``rl_gait.envs.demonstrations.make_demonstrations``.
     """
     from rl_gait.envs.demonstrations import make_demonstrations
 
-    out = Path(path) if path is not None else _demo_cache_path(env_kwargs, n_samples, seed)
+    out = Path(path) if path is not None else _demo_cache_path(env, n_samples, seed)
     if out.is_file():
         return out.resolve()
-    env = gym.make(env_id, **env_kwargs)
+    made = gym.make(env.env_id, config=env)
     try:
-        demos = make_demonstrations(env, n_samples=n_samples, seed=seed)
+        demos = make_demonstrations(made, n_samples=n_samples, seed=seed)
     finally:
-        env.close()
+        made.close()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f"{out.stem}.tmp{os.getpid()}.npz")  # atomic publish: parallel Tune trials share the cache
     demos.save(tmp)
@@ -189,22 +194,22 @@ def make_demonstrations_file(env_id: str, env_kwargs: dict[str, Any], *, n_sampl
     return out.resolve()
 
 
-def _observation_blocks(env_id: str, env_kwargs: dict[str, Any]) -> tuple[dict[str, slice], gym.Space, gym.Space]:
-    env = gym.make(env_id, **env_kwargs)
+def _observation_blocks(env: EnvSpec) -> tuple[dict[str, slice], gym.Space, gym.Space]:
+    made = gym.make(env.env_id, config=env)
     try:
-        structure = getattr(env.unwrapped, "observation_structure", None)
+        structure = getattr(made.unwrapped, "observation_structure", None)
         if not structure or "style" not in structure:
-            raise RlGaitError(f"env {env_id} has no 'style' block in observation_structure; "
+            raise RlGaitError(f"env {env.env_id} has no 'style' block in observation_structure; "
                               "the hybrid mode needs it for the discriminator")
-        return structure, env.observation_space, env.action_space
+        return structure, made.observation_space, made.action_space
     finally:
-        env.close()
+        made.close()
 
 
 def build_config(
     *,
     mode: Mode,
-    env_kwargs: dict[str, Any],
+    env: EnvSpec,
     imitation: ImitationParams | None = None,
     lr: float = 3e-4,
     num_env_runners: int = 0,
@@ -212,7 +217,6 @@ def build_config(
     num_learners: int = 0,
     seed: int = 0,
     warm_start: str | Path | None = "atlas",
-    env_id: str | None = None,
     demos: str | Path | None = None,
     train_batch_size: int | None = None,
     minibatch_size: int | None = None,
@@ -225,7 +229,8 @@ def build_config(
     Args:
         mode: ``"hybrid"`` (PPO + BC + GAIL) or ``"physics-only"`` (PPO on the env reward only; ``imitation``,
             ``warm_start`` and ``demos`` must then be ``None``).
-        env_kwargs: WalkEnv keyword arguments (task, reference, body, pd, reward_weights, ...).
+        env: the env trained on: a :class:`~rl_gait.envs.config.WalkEnvConfig` (task, reference, body, pd, reward
+            weights, options) or a wrapper's config holding one (:class:`EnvSpec`); its ``env_id`` is the env's.
         imitation: hybrid weights (default :class:`ImitationParams`).
         lr: policy learning rate.
         num_env_runners, num_envs_per_env_runner, num_learners: RLlib parallelism (``num_learners >= 2``
@@ -234,8 +239,7 @@ def build_config(
         warm_start: ``"atlas"`` (default: the shipped healthy atlas policy in hybrid mode, nothing in
             physics-only mode), ``None`` (random init), or a checkpoint directory (an ``rl_gait`` training output or an RLlib algorithm
             checkpoint) whose policy weights initialise this one (hybrid only).
-        env_id: Gymnasium id; default from the task's terrain (``rl_gait/LevelWalk-v0`` ...).
-        demos: demonstrations ``.npz``; default: made from ``env_kwargs`` and cached.
+        demos: demonstrations ``.npz``; default: made from ``env`` (a WalkEnvConfig) and cached.
         train_batch_size, minibatch_size, num_epochs: override the PPO defaults (4000, 1000, 5).
         anchor_states: with ``imitation.anchor_coeff > 0``, an ``.npz`` of states (``obs [N, D]``) on which the
             policy is also kept near its warm start (e.g. the warm start's rollouts on every task and body).
@@ -244,12 +248,11 @@ def build_config(
     """
     if mode not in MODES:
         raise RlGaitError(f"mode must be one of {MODES}, got {mode!r}")
+    quiet_rllib_internal_deprecations()
     if warm_start == ATLAS_WARM_START:  # the shipped healthy atlas policy: hybrid only, when present
         warm_start = atlas_policy_dir() if mode == "hybrid" else None
     if mode == "physics-only" and (imitation is not None or warm_start is not None or demos is not None):
         raise RlGaitError("physics-only mode takes no imitation weights, demonstrations or warm start")
-    env_kwargs = dict(env_kwargs)
-    env_id = env_id or env_id_for(env_kwargs)
     ppo = dict(PPO_DEFAULTS)
     if train_batch_size is not None:
         ppo["train_batch_size_per_learner"] = int(train_batch_size)
@@ -264,7 +267,7 @@ def build_config(
     config = (
         ImitationPPOConfig()
         # the envs clip their own actions to Box(-1, 1): RLlib's per-env unsquash/clip piece would do the same
-        .environment(env=env_id, env_config=env_kwargs, normalize_actions=False, clip_actions=False)
+        .environment(env=env.env_id, env_config={"config": env}, normalize_actions=False, clip_actions=False)
         # rl_gait.envs.vector.WalkVectorEnv: the same stepping as gymnasium's SyncVectorEnv, scalar infos only
         .env_runners(num_env_runners=num_env_runners, num_envs_per_env_runner=num_envs_per_env_runner,
                      num_cpus_per_env_runner=1, rollout_fragment_length="auto",
@@ -279,11 +282,11 @@ def build_config(
         .callbacks(on_environment_created=_one_torch_thread_per_env_runner, on_algorithm_init=_load_warm_start)
     )
     config.rl_gait_mode = mode
-    config.rl_gait_env_kwargs = env_kwargs
+    config.rl_gait_env = env
     policy_spec = RLModuleSpec(model_config=dict(POLICY_MODEL))
     if warm_start is not None:  # verified here (one line, before anything is built), loaded by _load_warm_start
         arch, state, _ = read_policy(warm_start)  # hashes, schema and format checked; nothing unpickled
-        check_policy_format(arch, warm_start, env_kwargs.get("body_model", "planar"))  # and it fits this env
+        check_policy_format(arch, warm_start, env.walk.body_model)  # and it fits this env
         differs = {k for k, v in policy_spec.model_config.items() if arch["model_config"].get(k) != v}
         if differs:
             raise CheckpointError(f"the warm start's policy network differs from this one ({sorted(differs)[0]})",
@@ -296,13 +299,16 @@ def build_config(
         return config
 
     params = imitation or ImitationParams()
-    demos_path = Path(demos) if demos is not None else make_demonstrations_file(env_id, env_kwargs, seed=seed)
+    if demos is None and not isinstance(env, WalkEnvConfig):
+        raise RlGaitError(f"{env.env_id} needs its demonstrations made by its own builder — fix: pass demos "
+                          "(rl_gait.curriculum.training.multitask_config does)")
+    demos_path = Path(demos) if demos is not None else make_demonstrations_file(env, seed=seed)
     arrays = load_demonstration_arrays(demos_path)
-    blocks, obs_space, act_space = _observation_blocks(env_id, env_kwargs)
+    blocks, obs_space, act_space = _observation_blocks(env)
     style = blocks["style"]
     if arrays["obs"].shape[1] != obs_space.shape[0] or arrays["actions"].shape[1] != act_space.shape[0]:
         raise RlGaitError(f"{demos_path}: demonstrations have obs/action sizes {arrays['obs'].shape[1]}/"
-                          f"{arrays['actions'].shape[1]} but {env_id} has {obs_space.shape[0]}/{act_space.shape[0]}"
+                          f"{arrays['actions'].shape[1]} but {env.env_id} has {obs_space.shape[0]}/{act_space.shape[0]}"
                           " — fix: rebuild the demonstrations for this env")
     feats = np.concatenate([arrays["obs"][:, style], arrays["next_obs"][:, style]], axis=1)
     disc_spec = RLModuleSpec(

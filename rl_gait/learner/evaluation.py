@@ -10,7 +10,7 @@ tables (the reference kinematics on the same body).
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import gymnasium as gym
 import numpy as np
@@ -18,6 +18,9 @@ import numpy as np
 from rl_gait.joints import JOINT_NAMES, N_CURVE_POINTS
 from rl_gait.metrics import fidelity as F
 from rl_gait.reference.motion import ReferenceMotion
+
+if TYPE_CHECKING:
+    from rl_gait.learner.config import EnvSpec
 
 # documented keys of the dict returned by evaluate() (besides the per-joint keys of curve_fidelity)
 METRIC_KEYS: dict[str, str] = {
@@ -83,31 +86,28 @@ def rollout(policy: ActsLike, env: gym.Env, *, seed: int, duration_s: float) -> 
 
 def evaluate(
     policy: ActsLike,
-    env_kwargs: dict[str, Any],
+    env: EnvSpec,
     *,
     n_rollouts: int = 3,
     seed: int = 0,
     duration_s: float = 10.0,
-    env_id: str | None = None,
     target_spatiotemporal: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """Run ``n_rollouts`` seeded deterministic rollouts (seeds ``seed … seed+n−1``) and measure fidelity.
 
     Args:
         policy: anything with ``act(obs, deterministic=True)`` (a :class:`~rl_gait.learner.Policy`).
-        env_kwargs: WalkEnv kwargs (task, reference, body, pd, ...); ``episode_duration_s`` is set to
-            ``duration_s``.
+        env: a :class:`~rl_gait.envs.config.WalkEnvConfig` (or a wrapper's config holding one,
+            :class:`rl_gait.learner.config.EnvSpec`), made with ``gym.make(env.env_id, config=env)``;
+            ``episode_duration_s`` is set to ``duration_s``.
         target_spatiotemporal: measured parameters (``GaitTrial.spatiotemporal``) to compare stance %.
 
     Returns: a flat dict of floats; keys in :data:`METRIC_KEYS`.
     """
-    from rl_gait.learner.config import env_id_for
-
-    kwargs = {**env_kwargs, "episode_duration_s": float(duration_s)}
-    env = gym.make(env_id or env_id_for(env_kwargs), **kwargs)
+    made = gym.make(env.env_id, config=env, episode_duration_s=float(duration_s))
     try:
-        runs = [rollout(policy, env, seed=seed + i, duration_s=duration_s) for i in range(n_rollouts)]
-        u = env.unwrapped
+        runs = [rollout(policy, made, seed=seed + i, duration_s=duration_s) for i in range(n_rollouts)]
+        u = made.unwrapped
         phases = np.linspace(0.0, 1.0, N_CURVE_POINTS)
         table = u.ref.feet.shape[0]
         ref_feet = u.ref.feet[(phases * table).astype(int) % table].reshape(N_CURVE_POINTS, 2, 2)
@@ -115,7 +115,7 @@ def evaluate(
                                       target_speed_m_s=float(u.target_speed_m_s),
                                       target_spatiotemporal=target_spatiotemporal)
     finally:
-        env.close()
+        made.close()
 
 
 def fidelity_from_rollouts(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from rl_gait.learner.imitation_learner import (
     STYLE_REWARD_MEAN,
 )
 from rl_gait.learner.params import Budget
+from rl_gait.learner.ray_session import start_ray
 
 CSV_COLUMNS: tuple[str, ...] = (
     "iteration", "env_steps", "wall_s", "episode_return_mean", "episode_len_mean",
@@ -88,19 +88,6 @@ def _row(it: int, steps: int, wall_s: float, result: dict[str, Any]) -> dict[str
     }
 
 
-def ensure_ray(num_cpus: int | None = None) -> None:
-    """Start a local Ray (quietly, no dashboard) unless one is running; register the envs with Ray."""
-    import ray
-
-    from rl_gait.envs.registration import register_with_ray
-
-    if not ray.is_initialized():
-        os.environ.setdefault("RAY_DEDUP_LOGS", "1")
-        ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
-                 logging_level="ERROR", configure_logging=True)
-    register_with_ray()
-
-
 def train(
     config: ImitationPPOConfig,
     *,
@@ -123,10 +110,9 @@ def train(
     """
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    ensure_ray()
-    env_kwargs = dict(config.rl_gait_env_kwargs)
-    eval_kwargs = dict(env_id=config.env if isinstance(config.env, str) else None,
-                       n_rollouts=budget.eval_rollouts, seed=10_000 + (config.seed or 0),
+    start_ray()
+    env = config.rl_gait_env
+    eval_kwargs = dict(n_rollouts=budget.eval_rollouts, seed=10_000 + (config.seed or 0),
                        duration_s=budget.eval_duration_s)
     csv_path = out / "training.csv"
     earlier = None
@@ -152,7 +138,7 @@ def train(
                 if budget.eval_every_iters and it % budget.eval_every_iters == 0:
                     module = algo.get_module()
                     if module is not None:
-                        last_fid = evaluate(Policy(module), env_kwargs, **eval_kwargs)
+                        last_fid = evaluate(Policy(module), env, **eval_kwargs)
                         row.update({k: last_fid.get(k, math.nan) for k in ("rmse_deg_mean", "fall_rate",
                                                                             "endpoint_error_cm")})
                 writer.writerow(row)
@@ -174,11 +160,11 @@ def train(
         "patient_id": patient_id,
         "command": command,
         "mode": config.rl_gait_mode,
-        "env_id": config.env if isinstance(config.env, str) else str(config.env),
-        "env_version": (config.env.rsplit("-v", 1)[-1] if isinstance(config.env, str) else None),
-        "env_kwargs": env_kwargs,
-        "body": env_kwargs.get("body"),
-        "pd": env_kwargs.get("pd"),
+        "env_id": env.env_id,
+        "env_version": env.env_id.rsplit("-v", 1)[-1],
+        "env_config": env.walk.to_dict(),
+        "body": env.walk.body,
+        "pd": env.walk.pd_params,
         "imitation": config.imitation_params,
         "config": _config_summary(config),
         "budget": budget,
@@ -188,7 +174,7 @@ def train(
         **(extra_sidecar or {}),
     })
     policy = load_policy(ckpt)
-    fidelity = evaluate(policy, env_kwargs, **eval_kwargs)
+    fidelity = evaluate(policy, env, **eval_kwargs)
     update_sidecar(ckpt, fidelity=fidelity)
     return TrainResult(checkpoint_dir=ckpt, steps=steps, iterations=it, wall_s=wall, fidelity=fidelity,
                        training_csv=csv_path)

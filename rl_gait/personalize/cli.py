@@ -99,7 +99,8 @@ def sweep_from_args(args: argparse.Namespace, trial_paths: list[Path | list[Path
     if args.write_id_map is not None:  # refuse a place inside --out before the sweep
         write_id_map(args.write_id_map, {}, args.out)
     loaded, skipped = load_cohort(trial_paths)  # bad input fails here, before Ray is imported
-    from rl_gait.personalize.sweep import SweepBudget, init_ray, run_sweep
+    from rl_gait.learner.ray_session import LIBRARY_LOG, library_logs_to, start_ray
+    from rl_gait.personalize.sweep import SweepBudget, run_sweep
 
     patients = [patient for patient, _ in loaded.values()]
     if not patients and len(skipped) == 1:
@@ -116,7 +117,9 @@ def sweep_from_args(args: argparse.Namespace, trial_paths: list[Path | list[Path
         warm_start=warm_start_arg(args.warm_start))
     print(f"[personalize] {len(patients)} patient(s), budget {budget.name}: {budget.samples_per_patient} trials "
           f"each, up to {budget.trial.max_iterations} iterations per trial", flush=True)
-    init_ray(address, num_cpus=args.num_cpus)
+    log = library_logs_to(Path(args.out) / LIBRARY_LOG)
+    print(f"[personalize] Ray, Tune and library messages: {log.relative_to(Path(args.out))} in the output folder")
+    start_ray(address, num_cpus=args.num_cpus)
     outcome = run_sweep(patients, args.out, budget, storage_path=args.storage_path,
                         experiment_name=args.experiment_name, max_concurrent=args.max_concurrent, seed=args.seed,
                         command=recorded_command(getattr(args, "argv", sys.argv[1:]), flat),

@@ -16,7 +16,7 @@ from typing import Any
 
 from rl_gait.body import BodyParams
 from rl_gait.errors import InputFormatError
-from rl_gait.joints import JOINT_NAMES
+from rl_gait.joints import JOINT_NAMES, side_code
 from rl_gait.personalize.space import PatientPrior, prior_from_trial, rom_ratio
 from rl_gait.pseudonym import content_sha256, input_token, pseudonymous_id
 from rl_gait.reference import ReferenceMotion
@@ -43,13 +43,10 @@ class PatientSpec:
     source: str = ""
 
 
-_SIDE = {"right": "r", "left": "l", "none": "none"}
-
-
 def patient_from_reference(patient_id: str, reference: ReferenceMotion, body: BodyParams | None = None,
                            source: str = "") -> PatientSpec:
     """A :class:`PatientSpec` whose prior is read off the reference's own curves and paretic side."""
-    side = _SIDE[reference.paretic_side]
+    side = side_code(reference.paretic_side)
     curves = reference.curves_101().T  # [J, 101]
     prior = PatientPrior(patient_id, side, rom_ratio(curves, tuple(reference.joint_names), side))
     return PatientSpec(patient_id, reference, body or BodyParams(), prior, source)

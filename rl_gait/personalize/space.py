@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from rl_gait.joints import JOINT_NAMES, JOINT_TYPES, SIDES
+from rl_gait.joints import JOINT_NAMES, JOINT_TYPES, SIDES, side_code
 
 STIFFNESS_MAX_NM_PER_RAD = 60.0
 """Upper bound of the paretic passive stiffness (≈1 N·m/deg, a moderately spastic knee)."""
@@ -97,12 +97,9 @@ def rom_ratio(curves_rad: np.ndarray, joint_names: tuple[str, ...], paretic_side
     return float(np.clip(np.mean(ratios), *ROM_RATIO_BOUNDS))
 
 
-_SIDE_SUFFIX = {"right": "r", "left": "l", "none": "none"}
-
-
 def prior_from_trial(trial: Any) -> PatientPrior:
     """:class:`PatientPrior` of a :class:`rl_gait.ingest.GaitTrial` (its mean curves and paretic side)."""
-    side = _SIDE_SUFFIX[trial.paretic_side]
+    side = side_code(trial.paretic_side)
     return PatientPrior(
         patient_id=trial.subject_id,
         paretic_side=side,

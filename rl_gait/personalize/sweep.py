@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import shutil
 import sys
 import tempfile
@@ -158,18 +159,6 @@ def experiment_path(storage_path: str, name: str) -> str:
     return f"{storage_path.rstrip('/')}/{name}"
 
 
-def init_ray(address: str | None, *, num_cpus: int | None = None, quiet: bool = True) -> None:
-    """Connect to ``address`` (``"auto"``, ``host:port``) or start a local Ray; no-op if connected."""
-    import ray
-
-    if ray.is_initialized():
-        return
-    if address:
-        ray.init(address=address, log_to_driver=not quiet)
-    else:
-        ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=not quiet)
-
-
 def run_sweep(
     patients: Sequence[PatientSpec],
     out_dir: str | Path,
@@ -189,7 +178,7 @@ def run_sweep(
     ``skipped_inputs`` (``{"input": token, "error": one line}``, no names or paths: :mod:`rl_gait.pseudonym`)
     are the cohort's inputs that could not be read; ``sweep.json`` lists them.
 
-    Ray must be initialised (:func:`init_ray`). ``max_concurrent`` caps running trials (default: the
+    Ray must be running (:func:`rl_gait.learner.ray_session.start_ray`). ``max_concurrent`` caps running trials (default: the
     cluster's CPUs divided by the CPUs per trial; on an autoscaling cluster pass the target size).
     """
     import ray
@@ -216,6 +205,9 @@ def run_sweep(
                              settings=settings),
         resources,
     )
+    # Tune's default ("new") output engine prints a heading and the absolute experiment path even at verbose=0;
+    # the other one prints nothing at 0, and ProgressCallback reports the sweep's progress
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     resumed = tune.Tuner.can_restore(exp_path)
     if resumed:
         tuner = tune.Tuner.restore(exp_path, trainable=trainable, resume_unfinished=True, resume_errored=True)
@@ -346,8 +338,7 @@ def export_best(results: Any, patient_id: str, dest: Path, *, budget: SweepBudge
                 patient: PatientSpec) -> PatientOutcome:
     """Copy the best checkpoint of ``patient_id`` (over all its trials) to ``dest/checkpoint`` + sidecar."""
     from rl_gait.learner.checkpoint import write_sidecar
-    from rl_gait.learner.config import env_id_for
-    from rl_gait.personalize.trainable import trial_env_kwargs
+    from rl_gait.personalize.trainable import trial_env_config
 
     best: tuple[float, Any, Any, dict] | None = None
     n_trials = 0
@@ -372,11 +363,11 @@ def export_best(results: Any, patient_id: str, dest: Path, *, budget: SweepBudge
         fidelity_path = local / "fidelity.json"
         fidelity = read_json(fidelity_path) if fidelity_path.is_file() else {}
     candidate = Candidate.from_config(result.config)
-    env_kwargs = trial_env_kwargs(patient, candidate, budget.trial)
+    env = trial_env_config(patient, candidate, budget.trial)
     trial_id = str(metrics.get("trial_id", Path(result.path).name))
     write_sidecar(target, {
         "command": command, "created_by": "rl_gait.personalize", "patient_id": patient_id,
-        "env_id": env_id_for(env_kwargs), "mode": budget.trial.mode, "env_kwargs": env_kwargs,
+        "env_id": env.env_id, "mode": budget.trial.mode, "env_config": env.to_dict(),
         "candidate": candidate.to_dict(), "lr": candidate.lr, "objective": objective,
         "fidelity": fidelity.get("metrics", {}), "tune_trial_id": trial_id,
         "tune_experiment": str(Path(result.path).parent), "budget": budget.name,

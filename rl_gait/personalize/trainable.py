@@ -14,7 +14,7 @@ import math
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rl_gait.io.jsonio import read_json, write_json
 from rl_gait.learner.params import SAMPLING
@@ -22,6 +22,9 @@ from rl_gait.personalize.objective import ObjectiveWeights, objective_from_metri
 from rl_gait.personalize.patients import PatientSpec
 from rl_gait.personalize.search import METRIC, PATIENT_KEY, TIME_ATTR
 from rl_gait.personalize.space import Candidate
+
+if TYPE_CHECKING:
+    from rl_gait.envs.config import WalkEnvConfig
 
 ALGO_SUBDIR = "checkpoint"  # the learner's layout: OUT/checkpoint/ holds the RLlib algorithm
 STATE_FILE = "trial_state.json"
@@ -78,35 +81,29 @@ class TrialSettings:
         return asdict(self)
 
 
-def trial_env_kwargs(patient: PatientSpec, candidate: Candidate, settings: TrialSettings) -> dict[str, Any]:
-    """WalkEnv keyword arguments of one candidate: the patient's reference on its personalized body."""
+def trial_env_config(patient: PatientSpec, candidate: Candidate, settings: TrialSettings) -> WalkEnvConfig:
+    """The walking env of one candidate: the patient's level reference on its personalized body."""
     from rl_gait.body import PDParams
+    from rl_gait.envs.config import WalkEnvConfig
     from rl_gait.envs.rewards import RewardWeights
-    from rl_gait.tasks import Task
 
     body = candidate.body(patient.body)
-    return {
-        "task": Task(),
-        "reference": patient.reference,
-        "body": body,
-        "pd": candidate.pd(PDParams.default_for(body)),
-        "reward_weights": candidate.reward_weights(RewardWeights()),
-        "episode_duration_s": settings.episode_duration_s,
-    }
+    return WalkEnvConfig(reference=patient.reference, body=body, pd=candidate.pd(PDParams.default_for(body)),
+                         reward_weights=candidate.reward_weights(RewardWeights()),
+                         episode_duration_s=settings.episode_duration_s)
 
 
 def learner_config(patient: PatientSpec, candidate: Candidate, settings: TrialSettings) -> Any:
     """The learner's RLlib config (``ImitationPPOConfig``) for one candidate."""
     from rl_gait.learner import ImitationParams, build_config
-    from rl_gait.learner.config import env_id_for, make_demonstrations_file
+    from rl_gait.learner.config import make_demonstrations_file
 
     hybrid = settings.mode == "hybrid"
-    env_kwargs = trial_env_kwargs(patient, candidate, settings)
-    demos = (make_demonstrations_file(env_id_for(env_kwargs), env_kwargs, n_samples=settings.demo_samples,
-                                      seed=settings.seed) if hybrid else None)
+    env = trial_env_config(patient, candidate, settings)
+    demos = make_demonstrations_file(env, n_samples=settings.demo_samples, seed=settings.seed) if hybrid else None
     return build_config(
         mode=settings.mode,
-        env_kwargs=env_kwargs,
+        env=env,
         demos=demos,
         imitation=candidate.imitation(ImitationParams()) if hybrid else None,
         lr=candidate.lr,
@@ -153,7 +150,7 @@ def personalization_trainable(config: dict[str, Any], *, patients: dict[str, Pat
     patient = patients[config[PATIENT_KEY]]
     candidate = Candidate.from_config(config)
     algo_config = learner_config(patient, candidate, settings)
-    env_kwargs = algo_config.rl_gait_env_kwargs
+    env = algo_config.rl_gait_env
     algo = algo_config.build_algo()
     state = {"algo_iteration": 0, "best_objective": math.inf, "resumed_from_iteration": -1}
     checkpoint = tune.get_checkpoint()
@@ -170,7 +167,7 @@ def personalization_trainable(config: dict[str, Any], *, patients: dict[str, Pat
             for _ in range(steps):
                 algo.train()
             state["algo_iteration"] += steps
-            metrics = evaluate(Policy(algo.get_module()), env_kwargs, n_rollouts=settings.eval_rollouts, seed=settings.eval_seed,
+            metrics = evaluate(Policy(algo.get_module()), env, n_rollouts=settings.eval_rollouts, seed=settings.eval_seed,
                                duration_s=settings.eval_duration_s, target_spatiotemporal=measured_targets(patient))
             objective = objective_from_metrics(metrics, settings.objective)
             state["best_objective"] = min(state["best_objective"], objective)

@@ -154,8 +154,9 @@ def references_stage(trial_dir: Path, tasks: Sequence[Task], out: Path) -> dict[
 
 
 def personalize_stage(trial_dir: Path, budget: PipelineBudget, out: Path, seed: int, command: str) -> dict[str, Any]:
+    from rl_gait.learner.ray_session import start_ray
     from rl_gait.personalize.patients import load_patient
-    from rl_gait.personalize.sweep import SweepBudget, init_ray, run_sweep
+    from rl_gait.personalize.sweep import SweepBudget, run_sweep
 
     patient = load_patient(trial_dir)
     if budget.sweep == "custom":
@@ -167,7 +168,7 @@ def personalize_stage(trial_dir: Path, budget: PipelineBudget, out: Path, seed: 
             train_batch_size=1000, minibatch_size=250)
     else:
         sweep = SweepBudget.preset(budget.sweep)
-    init_ray(None, num_cpus=2)
+    start_ray(num_cpus=2)
     outcome = run_sweep([patient], out, sweep, seed=seed, command=command, max_concurrent=2)
     best = outcome.patients.get(patient.patient_id)
     if best is None:
@@ -177,6 +178,9 @@ def personalize_stage(trial_dir: Path, budget: PipelineBudget, out: Path, seed: 
 
 TASK_MAX_RETREAT_M = 0.5
 """Task training ends an episode whose walker backs this far (m) from the farthest point it reached."""
+TASK_EPISODE_S = 10.0
+"""Task training's episode length (s): a slope or stairs course (the personalization's level episodes may be
+shorter)."""
 
 
 def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: PipelineBudget, out: Path,
@@ -188,34 +192,33 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
     reward weights (the searched pose kernel) and imitation weights come from the personalized
     checkpoint's sidecar. Returns the final checkpoint and the curriculum levels reached."""
     from rl_gait.curriculum import CurriculumConfig, default_levels
-    from rl_gait.curriculum.env import task_references
+    from rl_gait.curriculum.env import MultiTaskEnvConfig, task_references
     from rl_gait.curriculum.training import multitask_config
-    from rl_gait.envs.rewards import RewardWeights
     from rl_gait.ingest import GaitTrial
     from rl_gait.learner import Budget, ImitationParams, train
-    from rl_gait.learner.checkpoint import read_sidecar, sidecar_body, update_sidecar
+    from rl_gait.learner.checkpoint import env_config_from_sidecar, read_sidecar, update_sidecar
     from rl_gait.learner.params import SAMPLING
     from rl_gait.reference import reference_for
 
     meta = read_sidecar(personalized_ckpt)
-    kw = meta.get("env_kwargs") or {}
-    body, pd = sidecar_body(meta)
-    rewards = RewardWeights(**kw["reward_weights"]) if isinstance(kw.get("reward_weights"), dict) else RewardWeights()
+    personalized = env_config_from_sidecar(meta)
     cand = meta.get("candidate") or {}
     imitation = ImitationParams(**{k: v for k, v in cand.items() if k in ("bc_coeff", "style_reward_weight")})
     trial = GaitTrial.load(trial_dir)
     curriculum = CurriculumConfig(levels=default_levels(), family_weights=dict(budget.family_weights))
     references = task_references(curriculum, lambda task: reference_for(trial, task))
+    # the personalized body, PD and reward weights (the searched pose kernel); walking back down the stairs it
+    # climbed must not pay (docs/atlas_training.md, atlas_s9)
+    walk = personalized.for_rollouts(reference=None, episode_duration_s=TASK_EPISODE_S,
+                                     max_retreat_m=TASK_MAX_RETREAT_M)
+    env = MultiTaskEnvConfig(walk=walk, curriculum=curriculum, references=references)
     config, cur = multitask_config(
-        curriculum=curriculum, references=references, out_dir=out, body=body, pd=pd, reward_weights=rewards,
-        imitation=imitation,
+        env=env, out_dir=out, imitation=imitation,
         lr=float(cand.get("lr", 3e-4)), warm_start=personalized_ckpt, seed=seed,
         train_batch_size=budget.task_batch_size, minibatch_size=min(500, budget.task_batch_size), num_epochs=3,
         num_env_runners=SAMPLING.num_env_runners, num_envs_per_env_runner=SAMPLING.num_envs_per_env_runner,
         # levels advance on what the deterministic policy does, the policy the predictions roll out
-        advance_on="evaluation", evaluation_interval=5, evaluation_steps=budget.task_batch_size,
-        # walking back down the stairs it climbed must not pay (docs/atlas_training.md, atlas_s9)
-        max_retreat_m=TASK_MAX_RETREAT_M)
+        advance_on="evaluation", evaluation_interval=5, evaluation_steps=budget.task_batch_size)
     lb = Budget(f"{budget.name}-tasks", env_steps=budget.task_env_steps, wall_time_s=budget.task_wall_time_s,
                 eval_every_iters=0, eval_rollouts=1, eval_duration_s=4.0)
     res = train(config, budget=lb, out_dir=out / "multitask", progress=True,
@@ -237,6 +240,7 @@ def run_pipeline(inputs: RunInputs, out_dir: str | Path, budget: PipelineBudget,
     """Run (or resume) the main job; returns the path of ``report.html``."""
     from rich.console import Console
 
+    from rl_gait.learner.ray_session import LIBRARY_LOG, library_logs_to
     from rl_gait.predict.predict import HEALTHY_CONTROL_DIR, predict_from_checkpoint, predict_healthy_control
     from rl_gait.predict.settings import PredictionSettings, task_levels
     from rl_gait.predict.table import print_predictions
@@ -245,6 +249,8 @@ def run_pipeline(inputs: RunInputs, out_dir: str | Path, budget: PipelineBudget,
     con = console or Console()
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    log = library_logs_to(out / LIBRARY_LOG)
+    con.print(f"[dim]Ray, RLlib and library messages: {log.relative_to(out)} in the run folder[/]")
     settings = PredictionSettings(n_rollouts=budget.n_rollouts, duration_s=budget.rollout_s, seed=inputs.seed)
     all_tasks = [t for ts in task_levels(settings).values() for t in ts]
     keys: dict[str, str] = {}

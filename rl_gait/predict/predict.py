@@ -11,7 +11,7 @@ import math
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,6 +36,9 @@ from rl_gait.predict.verdict import (
 )
 from rl_gait.reference.step_to import step_to_reference
 from rl_gait.tasks import Task
+
+if TYPE_CHECKING:
+    from rl_gait.envs.config import WalkEnvConfig
 
 SUBJECTS: tuple[str, ...] = ("patient", "healthy_control")
 HEALTHY_CONTROL_ID = "healthy control"
@@ -199,13 +202,11 @@ def patient_peaks(trial) -> dict[str, float]:
 def predict_tasks(
     policy: Any,
     *,
-    body: Any,
-    pd: Any,
+    env_config: WalkEnvConfig,
     reference_for_task: Callable[[Task], Any],
     settings: PredictionSettings = PredictionSettings(),  # noqa: B008 (frozen)
     thresholds: VerdictThresholds = VerdictThresholds(),  # noqa: B008
     trial: Any = None,
-    env_options: dict[str, Any] | None = None,
     patient_id: str = "anonymous",
     checkpoint: str = "",
     out_dir: str | Path | None = None,
@@ -218,10 +219,11 @@ def predict_tasks(
 
     Args:
         policy: ``act(obs) -> action`` (a :class:`rl_gait.learner.Policy`).
-        body, pd: the personalized :class:`~rl_gait.body.BodyParams` / :class:`~rl_gait.body.PDParams`.
+        env_config: the :class:`~rl_gait.envs.config.WalkEnvConfig` the policy was trained with (its body, PD and
+            options; :func:`rl_gait.learner.checkpoint.env_config_from_sidecar`), rolled out without its
+            training-only options; task, reference, episode length and start noise come from ``settings``.
         reference_for_task: the reference motion for a task (``reference_for(trial, task)``).
         trial: the patient's :class:`~rl_gait.ingest.GaitTrial` (for "vs the patient's level walk").
-        env_options: WalkEnv options the policy was trained with (``sidecar_env_options``; default: the env's).
         out_dir: when given, ``predictions.json`` and ``curves.npz`` are written there.
         progress: called as ``progress(task_name, done_levels, total_levels)``.
         subject: ``"patient"`` or ``"healthy_control"`` (:func:`predict_healthy_control`), recorded with the
@@ -237,9 +239,9 @@ def predict_tasks(
 
     families = task_levels(settings)
     total = sum(len(v) for v in families.values())
-    env = WalkEnv(task=Task(), reference=reference_for_task(Task()), body=body, pd=pd,
-                  episode_duration_s=settings.duration_s, init_noise_rad=settings.perturbations.init_noise_rad,
-                  **(env_options or {}))
+    env = WalkEnv(env_config.for_rollouts(task=Task(), reference=reference_for_task(Task()),
+                                          episode_duration_s=settings.duration_s,
+                                          init_noise_rad=settings.perturbations.init_noise_rad))
     pat_peaks = patient_peaks(trial)
     curves: dict[str, np.ndarray] = {}
     out_families: dict[str, Any] = {}
@@ -306,7 +308,7 @@ def predict_tasks(
         "package_version": __version__,
         "patient_id": patient_id,
         "subject": subject,
-        "body": {"height_m": float(body.height_m), "mass_kg": float(body.mass_kg)},
+        "body": {"height_m": float(env_config.body.height_m), "mass_kg": float(env_config.body.mass_kg)},
         "checkpoint": str(checkpoint),
         "command": command,
         "created_unix_s": time.time(),
@@ -357,11 +359,10 @@ def predict_from_checkpoint(checkpoint: str | Path, *, trial_dir: str | Path | N
     """Load a checkpoint (policy + the body/PD and env options in its sidecar) and, if given, the patient's
     trial; run :func:`predict_tasks`. Without a trial the healthy atlas references are used."""
     from rl_gait.learner import load_policy
-    from rl_gait.learner.checkpoint import sidecar_body, sidecar_env_options
+    from rl_gait.learner.checkpoint import env_config_from_sidecar
     from rl_gait.reference import healthy_reference, reference_for
 
     policy = load_policy(checkpoint)
-    body, pd = sidecar_body(policy.meta)
     trial = None
     if trial_dir is not None:
         from rl_gait.ingest import GaitTrial
@@ -374,8 +375,8 @@ def predict_from_checkpoint(checkpoint: str | Path, *, trial_dir: str | Path | N
             cache[task] = reference_for(trial, task) if trial is not None else healthy_reference(task)
         return cache[task]
 
-    doc = predict_tasks(policy, body=body, pd=pd, reference_for_task=ref_for, settings=settings,
-                        thresholds=thresholds, trial=trial, env_options=sidecar_env_options(policy.meta),
+    doc = predict_tasks(policy, env_config=env_config_from_sidecar(policy.meta), reference_for_task=ref_for,
+                        settings=settings, thresholds=thresholds, trial=trial,
                         patient_id=str(policy.meta.get("patient_id") or
                                                                          (trial.subject_id if trial else "anonymous")),
                         checkpoint=str(checkpoint), out_dir=out_dir, progress=progress, command=command,
@@ -411,7 +412,7 @@ def predict_healthy_control(*, trial_dir: str | Path | None = None, checkpoint: 
     trained with. Without a trial the default body walks."""
     from rl_gait.errors import CheckpointError
     from rl_gait.learner import load_policy
-    from rl_gait.learner.checkpoint import sidecar_env_options
+    from rl_gait.learner.checkpoint import env_config_from_sidecar
     from rl_gait.learner.config import atlas_policy_dir
     from rl_gait.reference import healthy_reference
 
@@ -433,8 +434,8 @@ def predict_healthy_control(*, trial_dir: str | Path | None = None, checkpoint: 
             cache[task] = healthy_reference(task)
         return cache[task]
 
-    return predict_tasks(policy, body=body, pd=pd, reference_for_task=ref_for, settings=settings,
-                         thresholds=thresholds, env_options=sidecar_env_options(policy.meta),
+    return predict_tasks(policy, env_config=env_config_from_sidecar(policy.meta).replace(body=body, pd=pd),
+                         reference_for_task=ref_for, settings=settings, thresholds=thresholds,
                          patient_id=HEALTHY_CONTROL_ID, checkpoint="rl_gait/data/atlas_policy" if checkpoint is None
                          else str(checkpoint), out_dir=out_dir, progress=progress, command=command,
                          subject="healthy_control", trained_strategies=trained_stair_strategies(policy.meta))

@@ -194,6 +194,23 @@ class ReferenceMotion:
         write_json(path.with_suffix(".json"), meta)
         return path
 
+    def to_dict(self) -> dict:
+        """What :meth:`save` writes, as one JSON-able dict: the meta, the curves as nested lists, the approach
+        nested under ``approach`` (:meth:`from_dict` inverts it exactly)."""
+        d = self._meta() | {k: v.tolist() for k, v in self._arrays().items()}
+        if self.approach is not None:
+            d["approach"] = self.approach.to_dict()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ReferenceMotion:
+        """Inverse of :meth:`to_dict`."""
+        if d.get("format") != "rl_gait.ReferenceMotion":
+            raise ValueError("not a ReferenceMotion dict (format is not 'rl_gait.ReferenceMotion')")
+        arrays = {k: np.asarray(d[k], dtype=np.float64) for k in ("joint_angles_rad", "joint_angles_sd_rad") if k in d}
+        approach = cls.from_dict(d["approach"]) if d.get("approach") is not None else None
+        return cls._from(d, arrays, approach)
+
     def _arrays(self) -> dict[str, np.ndarray]:
         arrays = {"joint_angles_rad": self.joint_angles_rad}
         if self.joint_angles_sd_rad is not None:

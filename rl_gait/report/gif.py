@@ -9,18 +9,18 @@ from typing import Any
 import numpy as np
 
 
-def render_gif(policy: Any, *, body: Any, pd: Any, task: Any, reference: Any, seconds: float = 4.0,
-               fps: int = 12, seed: int = 0, size: tuple[int, int] = (180, 280),
-               env_options: dict[str, Any] | None = None) -> bytes:
-    """GIF bytes of ``policy`` walking ``task`` (deterministic actions, seeded start; ``env_options``: the
-    WalkEnv options the policy was trained with)."""
+def render_gif(policy: Any, *, env_config: Any, task: Any, reference: Any, seconds: float = 4.0,
+               fps: int = 12, seed: int = 0, size: tuple[int, int] = (180, 280)) -> bytes:
+    """GIF bytes of ``policy`` walking ``task`` (deterministic actions, seeded start; ``env_config``: the
+    :class:`~rl_gait.envs.config.WalkEnvConfig` the policy was trained with, rolled out without its training-only
+    options)."""
     os.environ.setdefault("MUJOCO_GL", "egl")
     import imageio.v3 as iio
 
     from rl_gait.envs.walk import WalkEnv
 
-    env = WalkEnv(task=task, reference=reference, body=body, pd=pd, episode_duration_s=seconds,
-                  render_mode="rgb_array", render_size=size, **(env_options or {}))
+    env = WalkEnv(env_config.for_rollouts(task=task, reference=reference, episode_duration_s=seconds),
+                  render_mode="rgb_array", render_size=size)
     frames = []
     try:
         obs, _ = env.reset(seed=seed)

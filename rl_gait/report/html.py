@@ -49,18 +49,19 @@ def _environment():
     return env
 
 
-def render_report(trial_json: dict[str, Any], predictions: dict[str, Any], *, figures: dict[str, str],
+def render_report(trial_json: dict[str, Any], predictions: dict[str, Any], *, gps: dict[str, Any],
+                  figures: dict[str, str],
                   task_figures: list[dict[str, str]], gifs: list[dict[str, str]] | None,
                   healthy: dict[str, Any] | None = None) -> str:
     """The report page: ``trial_json`` (the validated ``trial.json``), ``predictions`` (``predictions.json``),
-    ``figures`` (``fidelity``, ``success`` and optionally ``gps``: data URIs), ``task_figures``
+    ``gps`` (:func:`rl_gait.atlas.gait_profile_score` of the trial, JSON-able; ``{}``: none), ``figures`` (``fidelity``, ``success`` and optionally ``gps``: data URIs), ``task_figures``
     (``{"task", "src"}``), ``gifs`` (``{"family", "task", "level", "verdict", "src"}``; ``None``: no section)
     and the healthy control's predictions (``None``: no comparison)."""
     from rl_gait.predict.table import evidence_line
 
     return _environment().get_template(TEMPLATE).render(
         version=__version__, patient_id=predictions["patient_id"], trial=trial_json,
-        gps=trial_json.get("gait_profile_score_deg") or {}, families=predictions["families"],
+        gps=gps, families=predictions["families"],
         thresholds=predictions["thresholds"], n_rollouts=predictions["settings"]["n_rollouts"],
         evidence=evidence_line(predictions), strategies=strategy_rows(predictions),
         healthy=healthy_control(predictions, healthy) if healthy is not None else None,
@@ -119,8 +120,10 @@ def _speed_text(level: dict[str, Any]) -> str:
 def build_report(run_dir: str | Path, out_path: str | Path | None = None, *, checkpoint: str | Path | None = None,
                  gif_seconds: float = 4.0) -> Path:
     """Write ``report.html`` for the main-job folder ``run_dir`` (see the module docstring)."""
+    from rl_gait.atlas import gait_profile_score
     from rl_gait.ingest import GaitTrial
     from rl_gait.io.documents import load_document
+    from rl_gait.io.jsonio import to_jsonable
     from rl_gait.predict.predict import HEALTHY_CONTROL_DIR, load_predictions
     from rl_gait.report import figures as fig
 
@@ -133,12 +136,12 @@ def build_report(run_dir: str | Path, out_path: str | Path | None = None, *, che
     with np.load(run / "predictions" / "curves.npz", allow_pickle=False) as z:
         curves = {k: z[k] for k in z.files}
     trial = GaitTrial.load(run / "trial")
+    gps = to_jsonable(gait_profile_score(trial))  # the atlas's score of the level walk (not in trial.json)
     measured = dict(zip(trial.joint_names, trial.curves_mean_rad, strict=True))
     png = "image/png"
     figures = {"fidelity": data_uri(fig.fidelity_figure(measured, curves.get("level__sim_rad"), trial.estimated_joints),
                                     png),
                "success": data_uri(fig.success_figure(doc), png)}
-    gps = trial_json.get("gait_profile_score_deg") or {}
     if gps.get("gvs"):
         figures["gps"] = data_uri(fig.gps_figure(gps["gvs"], gps), png)
     shown = [(fam, _shown_level(f)) for fam, f in doc["families"].items()]
@@ -149,7 +152,8 @@ def build_report(run_dir: str | Path, out_path: str | Path | None = None, *, che
         for _, lv in shown if f"{lv['task']}__sim_rad" in curves]
     ckpt = checkpoint or doc.get("checkpoint")
     gifs = _gifs(ckpt, trial, shown, gif_seconds) if ckpt else None
-    page = render_report(trial_json, doc, figures=figures, task_figures=task_figures, gifs=gifs, healthy=healthy)
+    page = render_report(trial_json, doc, gps=gps, figures=figures, task_figures=task_figures, gifs=gifs,
+                         healthy=healthy)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     return out
@@ -163,18 +167,18 @@ def _shown_level(family: dict[str, Any]) -> dict[str, Any]:
 
 def _gifs(checkpoint: str | Path, trial, shown: list[tuple[str, dict]], seconds: float) -> list[dict[str, str]]:
     from rl_gait.learner import load_policy
-    from rl_gait.learner.checkpoint import sidecar_body, sidecar_env_options
+    from rl_gait.learner.checkpoint import env_config_from_sidecar
     from rl_gait.reference import reference_for
     from rl_gait.report.gif import render_gif
     from rl_gait.tasks import Task
 
     policy = load_policy(checkpoint)
-    body, pd = sidecar_body(policy.meta)
+    env_config = env_config_from_sidecar(policy.meta)
     out = []
     for fam, lv in shown:
         task = Task.from_dict(lv["task_spec"])
-        gif = render_gif(policy, body=body, pd=pd, task=task, reference=reference_for(trial, task), seconds=seconds,
-                         env_options=sidecar_env_options(policy.meta))
+        gif = render_gif(policy, env_config=env_config, task=task, reference=reference_for(trial, task),
+                         seconds=seconds)
         out.append({"family": fam, "task": lv["task"], "level": lv["difficulty_label"], "verdict": lv["verdict"],
                     "src": data_uri(gif, "image/gif")})
     return out

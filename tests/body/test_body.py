@@ -132,11 +132,13 @@ def test_replayed_reference_is_tracked_by_the_pd_controller(healthy_ref):
 
 
 def test_a_checkpoint_sidecar_gives_back_its_body_and_pd():
-    from rl_gait.learner.checkpoint import sidecar_body
+    from rl_gait.learner.checkpoint import env_config_from_sidecar
 
     body = BodyParams(height_m=1.62, mass_kg=58.0)
     pd = PDParams.default_for(body).scaled("l", kp=0.6, torque=0.5)
-    assert sidecar_body({"env_kwargs": {"body": body.to_dict(), "pd": pd.to_dict()}}) == (body, pd)
+    got = env_config_from_sidecar({"env_kwargs": {"body": body.to_dict(), "pd": pd.to_dict()}})
+    assert (got.body, got.pd_params) == (body, pd)
     # without a recorded PD: the body's default; without anything: the default body
-    assert sidecar_body({"env_kwargs": {"body": body.to_dict()}}) == (body, PDParams.default_for(body))
-    assert sidecar_body({}) == (BodyParams(), PDParams.default_for(BodyParams()))
+    assert env_config_from_sidecar({"env_kwargs": {"body": body.to_dict()}}).pd_params == PDParams.default_for(body)
+    got = env_config_from_sidecar({})
+    assert (got.body, got.pd_params) == (BodyParams(), PDParams.default_for(BodyParams()))

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import rl_gait  # noqa: F401
+from rl_gait.envs.config import WalkEnvConfig
 from rl_gait.errors import CheckpointError
 
 ATLAS_POLICY = Path(rl_gait.__file__).resolve().parent / "data" / "atlas_policy"
@@ -86,11 +87,10 @@ def test_warm_start_from_atlas_gives_the_same_actions(policy, runners):
     """A patient config warm-started from the atlas acts exactly like the atlas before any update, also
     with remote EnvRunners (where ``algo.get_module()`` is the local runner's copy)."""
     from rl_gait.learner import Policy, build_config
-    from rl_gait.learner.training import ensure_ray
-    from rl_gait.tasks import Task
+    from rl_gait.learner.ray_session import start_ray
 
-    ensure_ray(num_cpus=1)
-    config = build_config(mode="hybrid", env_kwargs={"task": Task()}, warm_start=ATLAS_POLICY, num_env_runners=runners,
+    start_ray(num_cpus=1)
+    config = build_config(mode="hybrid", env=WalkEnvConfig(), warm_start=ATLAS_POLICY, num_env_runners=runners,
                           num_envs_per_env_runner=1, train_batch_size=256, minibatch_size=128, num_epochs=1)
     algo = config.build_algo()
     try:

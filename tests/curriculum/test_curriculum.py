@@ -172,7 +172,7 @@ def test_a_task_with_a_reference_pool_draws_every_reference_and_weakens_its_pare
     pool = tuple(impaired_reference(ImpairmentModel(paretic_side=side, speed_m_s=v))
                  for side, v in (("left", 0.5), ("right", 0.6), ("left", 0.7)))
     cfg = CurriculumConfig(levels={"hemiparetic": (task,)}, family_weights={"hemiparetic": 1.0})
-    env = make_multitask(cfg, {task.name: pool}, weakness_range=(0.5, 0.9))
+    env = make_multitask(curriculum=cfg, references={task.name: pool}, weakness_range=(0.5, 0.9))
     def which(ref):
         return next(i for i, r in enumerate(pool) if r is ref)
 
@@ -186,7 +186,7 @@ def test_a_task_with_a_reference_pool_draws_every_reference_and_weakens_its_pare
     env.reset(seed=4)
     assert which(env.unwrapped.reference) == drawn[4]
     with pytest.raises(ValueError, match="no reference"):
-        make_multitask(cfg, {task.name: ()})
+        make_multitask(curriculum=cfg, references={task.name: ()})
 
 
 def test_weakness_families_weaken_only_their_episodes_and_restore_the_whole_body():
@@ -199,7 +199,7 @@ def test_weakness_families_weaken_only_their_episodes_and_restore_the_whole_body
 
     cfg = CurriculumConfig(levels={"level": (Task("level"),), "stairs_up": (Task("stairs", step_height_m=0.04),)},
                            family_weights={"level": 1.0, "stairs_up": 1.0})
-    env = make_multitask(cfg, weakness_range=(0.5, 0.8), weakness_families=("level",))
+    env = make_multitask(curriculum=cfg, weakness_range=(0.5, 0.8), weakness_families=("level",))
     kp0 = np.array(env.unwrapped.pd.kp_nm_per_rad)
     acts = env.unwrapped.layout.actuators
     seen = set()
@@ -216,7 +216,7 @@ def test_weakness_families_weaken_only_their_episodes_and_restore_the_whole_body
             np.testing.assert_allclose(gains, kp0)
     assert seen == {"level", "stairs_up"}
     with pytest.raises(ValueError, match="weakness_families"):
-        make_multitask(cfg, weakness_range=(0.5, 0.8), weakness_families=("stairs",))
+        make_multitask(curriculum=cfg, weakness_range=(0.5, 0.8), weakness_families=("stairs",))
 
 
 class _Runner:
@@ -292,9 +292,11 @@ def test_multitask_training_advances_on_deterministic_evaluations(tmp_path):
     ground; 625 steps an episode): the 2 episodes the first evaluation (1300 steps) finishes at level 0
     advance the family, and the next evaluation finishes episodes at level 1 — the evaluation EnvRunner
     got the new level. Resumed from the saved algorithm, the next evaluation reports only its own episodes."""
+    from rl_gait.curriculum.env import MultiTaskEnvConfig
     from rl_gait.curriculum.training import multitask_config
+    from rl_gait.envs.config import WalkEnvConfig
     from rl_gait.learner import resume_algorithm
-    from rl_gait.learner.training import ensure_ray
+    from rl_gait.learner.ray_session import start_ray
     from rl_gait.reference import healthy_reference
     from rl_gait.tasks import Task
 
@@ -302,17 +304,18 @@ def test_multitask_training_advances_on_deterministic_evaluations(tmp_path):
     tasks = (Task("level", speed_m_s=0.95), Task("level", speed_m_s=1.1))
     cfg = CurriculumConfig(levels={"level": tasks}, family_weights={"level": 1.0}, min_episodes=2, window=2,
                            review_prob=0.0, review_by_failure=True)
-    ensure_ray(num_cpus=1)
+    start_ray(num_cpus=1)
 
     def build(curriculum_state=None):
-        return multitask_config(curriculum=cfg, references={t.name: healthy_reference(t) for t in tasks},
-                                out_dir=tmp_path, warm_start=atlas, demos_per_task=16, advance_on="evaluation",
+        env = MultiTaskEnvConfig(walk=WalkEnvConfig(max_retreat_m=0.5), curriculum=cfg,
+                                 references={t.name: healthy_reference(t) for t in tasks})
+        return multitask_config(env=env, out_dir=tmp_path, warm_start=atlas, demos_per_task=16, advance_on="evaluation",
                                 evaluation_interval=1, evaluation_steps=1300, num_env_runners=0,
                                 num_envs_per_env_runner=1, train_batch_size=256, minibatch_size=128, num_epochs=1,
-                                max_retreat_m=0.5, curriculum_state=curriculum_state)
+                                curriculum_state=curriculum_state)
 
     config, cur = build()
-    assert config.env_config["max_retreat_m"] == 0.5  # reaches every runner's WalkEnv
+    assert config.env_config["config"].walk.max_retreat_m == 0.5  # reaches every runner's WalkEnv
     algo = config.build_algo()
     try:
         first = algo.train()["curriculum"]
@@ -346,7 +349,9 @@ def test_multitask_env_options_reach_the_envs(tmp_path):
     demonstrations made with other env options (the level approach does not change them)."""
     import gymnasium as gym
 
+    from rl_gait.curriculum.env import MultiTaskEnvConfig
     from rl_gait.curriculum.training import MULTITASK_ENV_ID, multitask_config
+    from rl_gait.envs.config import WalkEnvConfig
     from rl_gait.reference import healthy_reference
     from rl_gait.tasks import Task
 
@@ -357,8 +362,8 @@ def test_multitask_env_options_reach_the_envs(tmp_path):
     names = {}
     for label, options in (("default", {}), ("pitch", {"trunk_pitch": "reference"}), ("unfitted", {"stair_fit": False}),
                            ("no approach", {"level_approach": False})):
-        config, _ = multitask_config(curriculum=cfg, references=refs, out_dir=tmp_path / label, demos_per_task=4,
-                                     num_env_runners=0, **options)
+        env = MultiTaskEnvConfig(walk=WalkEnvConfig(**options), curriculum=cfg, references=refs)
+        config, _ = multitask_config(env=env, out_dir=tmp_path / label, demos_per_task=4, num_env_runners=0)
         names[label] = {p.name for p in (tmp_path / label).glob("demonstrations-*.npz")}
         env = gym.make(MULTITASK_ENV_ID, **config.env_config)
         env.reset(seed=0)

@@ -8,10 +8,9 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import rl_gait  # noqa: F401  (registers the ids)
-from rl_gait.envs import ENV_IDS
 from rl_gait.tasks import Task
 
-KWARGS = {
+KWARGS = {  # every registered id (rl_gait.envs.ENV_IDS and rl_gait.curriculum.MULTITASK_ENV_ID)
     "rl_gait/LevelWalk-v0": {},
     "rl_gait/SlopeWalk-v0": {"grade_deg": -8.0},
     "rl_gait/StairWalk-v0": {"step_height_m": 0.12, "ascending": True},
@@ -19,7 +18,7 @@ KWARGS = {
 }
 
 
-@pytest.fixture(scope="module", params=list(ENV_IDS))
+@pytest.fixture(scope="module", params=list(KWARGS))
 def env(request):
     e = gym.make(request.param, **KWARGS[request.param])
     yield e

@@ -94,8 +94,7 @@ def test_save_load_roundtrip(tmp_path, walk):
     trial.save(tmp_path / "out")
     meta = json.loads((tmp_path / "out" / "trial.json").read_text())
     for key in ("sample_rate_hz", "n_strides", "cadence_steps_per_min", "stride_time_s", "stance_pct",
-                "paretic_side", "paretic_confidence", "joint_names", "peak_knee_flexion_deg",
-                "gait_profile_score_deg"):
+                "paretic_side", "paretic_confidence", "joint_names", "peak_knee_flexion_deg"):
         assert key in meta, key
     assert meta["peak_knee_flexion_deg"]["r"] == pytest.approx(60.0, abs=1.0)
     assert len(meta["provenance"]["inputs"][0]["sha256"]) == 64

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rl_gait.envs.config import WalkEnvConfig
 from rl_gait.learner.params import ImitationParams
-from rl_gait.tasks import Task
 
 
 def _values(results) -> list:
@@ -22,11 +22,11 @@ def test_two_ddp_learners_keep_policy_and_discriminator_in_sync():
 
     from rl_gait.learner import build_config
     from rl_gait.learner.discriminator import DISCRIMINATOR_MODULE_ID
-    from rl_gait.learner.training import ensure_ray
+    from rl_gait.learner.ray_session import start_ray
 
-    ensure_ray(num_cpus=3)
+    start_ray(num_cpus=3)
     try:
-        cfg = build_config(mode="hybrid", env_kwargs={"task": Task()}, num_learners=2, num_env_runners=0,
+        cfg = build_config(mode="hybrid", env=WalkEnvConfig(), num_learners=2, num_env_runners=0,
                            num_envs_per_env_runner=2, train_batch_size=512, minibatch_size=128, num_epochs=1,
                            imitation=ImitationParams(bc_batch_size=64, disc_hidden=(32, 32)), seed=5)
         algo = cfg.build_algo()

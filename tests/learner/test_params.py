@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rl_gait.envs.config import WalkEnvConfig
 from rl_gait.errors import RlGaitError
 from rl_gait.learner.params import Budget, ImitationParams
 
@@ -56,20 +57,19 @@ def test_physics_only_refuses_imitation_inputs():
     from rl_gait.learner.config import build_config
 
     with pytest.raises(RlGaitError, match="physics-only"):
-        build_config(mode="physics-only", env_kwargs={}, imitation=ImitationParams())
+        build_config(mode="physics-only", env=WalkEnvConfig(), imitation=ImitationParams())
     with pytest.raises(RlGaitError, match="mode must be"):
-        build_config(mode="gail", env_kwargs={})  # type: ignore[arg-type]
+        build_config(mode="gail", env=WalkEnvConfig())  # type: ignore[arg-type]
 
 
 def test_an_anchor_needs_a_warm_start(tmp_path):
     from rl_gait.learner.config import build_config
-    from rl_gait.tasks import Task
 
     with pytest.raises(RlGaitError, match="anchor_coeff > 0 anchors the policy to its warm start"):
-        build_config(mode="hybrid", env_kwargs={"task": Task()}, warm_start=None,
+        build_config(mode="hybrid", env=WalkEnvConfig(), warm_start=None,
                      imitation=ImitationParams(anchor_coeff=1.0), demos=None)
     with pytest.raises(RlGaitError, match="anchor_states are only used with"):
-        build_config(mode="hybrid", env_kwargs={"task": Task()}, warm_start=None, anchor_states=tmp_path / "s.npz")
+        build_config(mode="hybrid", env=WalkEnvConfig(), warm_start=None, anchor_states=tmp_path / "s.npz")
 
 
 def test_progress_bar_shows_fidelity_only_where_the_budget_measures_it():

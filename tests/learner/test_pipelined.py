@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rl_gait.tasks import Task
+from rl_gait.envs.config import WalkEnvConfig
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def test_the_runner_samples_the_next_batch_with_the_weights_one_update_behind(ra
     from rl_gait.learner import build_config
     from rl_gait.learner.pipelined import PipelinedPPO
 
-    cfg = build_config(mode="physics-only", env_kwargs={"task": Task(), "episode_duration_s": 1.0}, num_env_runners=1,
+    cfg = build_config(mode="physics-only", env=WalkEnvConfig(episode_duration_s=1.0), num_env_runners=1,
                        num_envs_per_env_runner=2, train_batch_size=256, minibatch_size=128, num_epochs=1)
     algo = cfg.build_algo()
     try:
@@ -46,7 +46,7 @@ def test_the_runner_samples_the_next_batch_with_the_weights_one_update_behind(ra
 def test_without_remote_runners_it_is_rllibs_ppo_iteration(ray_session):
     from rl_gait.learner import build_config
 
-    cfg = build_config(mode="physics-only", env_kwargs={"task": Task(), "episode_duration_s": 1.0}, num_env_runners=0,
+    cfg = build_config(mode="physics-only", env=WalkEnvConfig(episode_duration_s=1.0), num_env_runners=0,
                        num_envs_per_env_runner=2, train_batch_size=128, minibatch_size=128, num_epochs=1)
     algo = cfg.build_algo()
     try:
@@ -61,7 +61,7 @@ def test_a_warm_start_reaches_the_remote_env_runners_before_they_sample(ray_sess
 
     from rl_gait.learner import ImitationParams, build_config
 
-    cfg = build_config(mode="hybrid", env_kwargs={"task": Task(), "episode_duration_s": 1.0}, num_env_runners=1,
+    cfg = build_config(mode="hybrid", env=WalkEnvConfig(episode_duration_s=1.0), num_env_runners=1,
                        num_envs_per_env_runner=1, train_batch_size=128, minibatch_size=128, num_epochs=1,
                        imitation=ImitationParams(bc_batch_size=32, disc_hidden=(16,)))  # warm start: the atlas policy
     algo = cfg.build_algo()

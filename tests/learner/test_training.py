@@ -11,9 +11,9 @@ import math
 import numpy as np
 import pytest
 
+from rl_gait.envs.config import WalkEnvConfig
 from rl_gait.errors import CheckpointError
 from rl_gait.learner.params import Budget, ImitationParams
-from rl_gait.tasks import Task
 
 TINY = dict(train_batch_size=256, minibatch_size=128, num_epochs=1, num_envs_per_env_runner=1)
 TINY_BUDGET = Budget("tiny", env_steps=256, wall_time_s=120.0, eval_every_iters=1, eval_rollouts=1,
@@ -24,9 +24,9 @@ TINY_BUDGET = Budget("tiny", env_steps=256, wall_time_s=120.0, eval_every_iters=
 def ray_session():
     import ray
 
-    from rl_gait.learner.training import ensure_ray
+    from rl_gait.learner.ray_session import start_ray
 
-    ensure_ray(num_cpus=2)
+    start_ray(num_cpus=2)
     yield
     ray.shutdown()
 
@@ -36,7 +36,7 @@ def hybrid_run(ray_session, tmp_path_factory):
     from rl_gait.learner import build_config, train
 
     out = tmp_path_factory.mktemp("hybrid")
-    cfg = build_config(mode="hybrid", env_kwargs={"task": Task()}, imitation=ImitationParams(bc_batch_size=64,
+    cfg = build_config(mode="hybrid", env=WalkEnvConfig(), imitation=ImitationParams(bc_batch_size=64,
                        disc_hidden=(32, 32)), seed=3, **TINY)
     return train(cfg, budget=TINY_BUDGET, out_dir=out, progress=False, patient_id="p001"), out
 
@@ -98,7 +98,7 @@ def test_tampered_checkpoint_is_refused(hybrid_run, tmp_path):
 def test_physics_only_iteration_has_no_discriminator(ray_session, tmp_path):
     from rl_gait.learner import build_config, load_policy, train
 
-    cfg = build_config(mode="physics-only", env_kwargs={"task": Task()}, seed=4, **TINY)
+    cfg = build_config(mode="physics-only", env=WalkEnvConfig(), seed=4, **TINY)
     assert cfg.imitation_params is None
     result = train(cfg, budget=TINY_BUDGET, out_dir=tmp_path, progress=False)
     assert result.iterations == 1
@@ -113,7 +113,7 @@ def test_warm_start_initialises_the_policy_from_a_checkpoint(hybrid_run):
     from rl_gait.learner import build_config, load_policy
 
     _, out = hybrid_run
-    cfg = build_config(mode="hybrid", env_kwargs={"task": Task()}, warm_start=out, seed=9,
+    cfg = build_config(mode="hybrid", env=WalkEnvConfig(), warm_start=out, seed=9,
                        imitation=ImitationParams(bc_batch_size=64, disc_hidden=(32, 32)), **TINY)
     algo = cfg.build_algo()
     try:
@@ -133,7 +133,7 @@ def test_the_anchor_is_the_frozen_warm_start_and_its_loss_is_logged(hybrid_run):
     from rl_gait.learner import build_config, load_policy
 
     _, out = hybrid_run
-    cfg = build_config(mode="hybrid", env_kwargs={"task": Task()}, warm_start=out, seed=9,
+    cfg = build_config(mode="hybrid", env=WalkEnvConfig(), warm_start=out, seed=9,
                        imitation=ImitationParams(bc_batch_size=64, disc_hidden=(32, 32), anchor_coeff=1.0), **TINY)
     algo = cfg.build_algo()
     try:
@@ -164,7 +164,7 @@ def test_anchor_states_reach_the_learner_and_a_bad_file_is_refused(hybrid_run, t
     np.savez(tmp_path / "bad.npz", actions=states)
     with pytest.raises(InputFormatError, match="bad.npz"):
         load_anchor_states(tmp_path / "bad.npz")
-    cfg = build_config(mode="hybrid", env_kwargs={"task": Task()}, warm_start=out, seed=9,
+    cfg = build_config(mode="hybrid", env=WalkEnvConfig(), warm_start=out, seed=9,
                        anchor_states=tmp_path / "states.npz",
                        imitation=ImitationParams(bc_batch_size=64, disc_hidden=(32, 32), anchor_coeff=1.0,
                                                  anchor_class_weights={"level": 3.0, "stairs_up": 0.0}), **TINY)

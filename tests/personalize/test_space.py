@@ -111,13 +111,13 @@ def test_a_trial_env_tracks_with_its_candidates_pose_kernel(patient_p1):
     """The candidate's pose kernel reaches the trial's WalkEnv: from the same state, the pose term
     0.40 · exp(−k · e) of a k = 4 candidate and a k = 2 one satisfy ln(r₄/0.4) / ln(r₂/0.4) = 4/2."""
     from rl_gait.envs.walk import WalkEnv
-    from rl_gait.personalize.trainable import TrialSettings, trial_env_kwargs
+    from rl_gait.personalize.trainable import TrialSettings, trial_env_config
 
     pose = {}
     for k in (4.0, 2.0):
-        kw = trial_env_kwargs(patient_p1, Candidate(k_pose_per_rad2=k), TrialSettings())
-        assert kw["reward_weights"].k_pose_per_rad2 == k
-        env = WalkEnv(**kw)
+        cfg = trial_env_config(patient_p1, Candidate(k_pose_per_rad2=k), TrialSettings())
+        assert cfg.reward_weights.k_pose_per_rad2 == k
+        env = WalkEnv(cfg)
         env.reset(seed=0)
         pose[k] = env.step(np.full(6, 0.3, np.float32))[4]["reward_pose"]
     assert 0 < pose[4.0] < pose[2.0] < 0.40

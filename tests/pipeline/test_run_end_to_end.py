@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,14 +33,29 @@ def named_patient(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory, named_patient):
-    from rl_gait.cli import main
-
+    """``rl-gait run`` as a user starts it (its own process: its console is what a user sees, kept in
+    ``console.txt`` beside the job's folder)."""
     out = tmp_path_factory.mktemp("run") / "job"
-    rc = main(["run", str(named_patient), "--height-m", "1.7", "--mass-kg", "72", "--walk-distance-m",
-               "20", "--budget", "smoke", "--out", str(out),
-               "--write-id-map", str(named_patient.parent.parent / "private" / "ids.json")])
-    assert rc == 0
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.run([sys.executable, "-m", "rl_gait.cli", "run", str(named_patient), "--height-m", "1.7",
+                           "--mass-kg", "72", "--walk-distance-m", "20", "--budget", "smoke", "--out", str(out),
+                           "--write-id-map", str(named_patient.parent.parent / "private" / "ids.json")],
+                          env=env, capture_output=True, text=True, timeout=1800, check=False)
+    (out.parent / "console.txt").write_text(proc.stdout + proc.stderr)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     return out
+
+
+def test_the_console_has_no_deprecation_line_and_says_where_library_logs_are(smoke_run):
+    """Ray, RLlib, Tune and library messages go to ``logs/libraries.log``, named in one console line; no
+    deprecation warning of RLlib, Ray or Gymnasium reaches the console (the run creates, loads, trains and
+    evaluates RLModules: personalization, task training, predictions)."""
+    console = (smoke_run.parent / "console.txt").read_text()
+    assert [line for line in console.splitlines() if "deprecat" in line.lower()] == []
+    assert sum("logs/libraries.log" in line for line in console.splitlines()) == 1
+    assert (smoke_run / "logs" / "libraries.log").is_file()
+    assert "View detailed results here" not in console and "Token authentication" not in console
 
 
 def _texts(path):

@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pytest
 
+from rl_gait.envs.config import WalkEnvConfig
 from rl_gait.errors import InputFormatError
 from rl_gait.io.documents import validate as validate_document
 from rl_gait.predict.predict import load_predictions, predict_tasks
@@ -34,7 +35,7 @@ def predictions(tmp_path_factory):
     out = tmp_path_factory.mktemp("pred")
     body = BodyParams()
     settings = PredictionSettings(n_rollouts=2, duration_s=3.0, slope_grades_deg=(5.0, 10.0), stair_heights_m=(0.12,))
-    doc = predict_tasks(ZeroResidualPolicy(), body=body, pd=PDParams.default_for(body),
+    doc = predict_tasks(ZeroResidualPolicy(), env_config=WalkEnvConfig(body=body, pd=PDParams.default_for(body)),
                         reference_for_task=healthy_reference, settings=settings, out_dir=out, patient_id="p0")
     return doc, out
 
@@ -62,7 +63,7 @@ def test_same_seed_same_predictions(predictions):
 
     doc, _ = predictions
     body = BodyParams()
-    again = predict_tasks(ZeroResidualPolicy(), body=body, pd=PDParams.default_for(body),
+    again = predict_tasks(ZeroResidualPolicy(), env_config=WalkEnvConfig(body=body, pd=PDParams.default_for(body)),
                           reference_for_task=healthy_reference,
                           settings=PredictionSettings(n_rollouts=2, duration_s=3.0, families=("level",)))
     assert again["families"]["level"] == doc["families"]["level"]
@@ -85,34 +86,29 @@ def test_schema_rejects_broken_documents(predictions):
         validate(bad)
 
 
-def test_predictions_roll_out_with_the_env_options_the_checkpoint_was_trained_with(monkeypatch):
-    """``sidecar_env_options`` reads them (a checkpoint that records none: the values from before they
-    existed), and ``predict_tasks`` builds its env with them."""
+def test_predictions_roll_out_with_the_env_config_the_checkpoint_was_trained_with(monkeypatch):
+    """``predict_tasks`` builds its env from the checkpoint's config, without the training-only options."""
     import rl_gait.envs.walk as walk
     from rl_gait.body import BodyParams, PDParams
-    from rl_gait.learner.checkpoint import ENV_OPTIONS_BEFORE_RECORDED, sidecar_env_options
     from rl_gait.reference import healthy_reference
-
-    assert sidecar_env_options({}) == ENV_OPTIONS_BEFORE_RECORDED == {
-        "trunk_pitch": "upright", "stair_fit": False, "level_approach": False}
-    atlas = {"env_options": {"trunk_pitch": "upright", "stair_fit": True}}  # the shipped atlas policy's sidecar
-    assert sidecar_env_options(atlas) == {"trunk_pitch": "upright", "stair_fit": True, "level_approach": False}
-    run = {"env_kwargs": {"stair_fit": True, "level_approach": True, "body": {}}}  # a learner / multi-task run's
-    options = sidecar_env_options(run)
-    assert options == {"trunk_pitch": "upright", "stair_fit": True, "level_approach": True}
 
     seen = []
 
     class Recording(walk.WalkEnv):
-        def __init__(self, **kw):
-            seen.append({k: kw.get(k) for k in ENV_OPTIONS_BEFORE_RECORDED})
-            super().__init__(**kw)
+        def __init__(self, config=None, **kw):
+            seen.append(config)
+            super().__init__(config, **kw)
 
     monkeypatch.setattr(walk, "WalkEnv", Recording)
-    body = BodyParams()
-    predict_tasks(ZeroResidualPolicy(), body=body, pd=PDParams.default_for(body), reference_for_task=healthy_reference,
-                  settings=PredictionSettings(n_rollouts=1, duration_s=0.2, families=("level",)), env_options=options)
-    assert seen == [options]
+    body = BodyParams(mass_kg=61.0)
+    trained = WalkEnvConfig(body=body, pd=PDParams.default_for(body).scaled("l", kp=0.7), stair_fit=False,
+                            trunk_pitch="reference", max_retreat_m=0.5, weakness_range=(0.5, 1.0))
+    settings = PredictionSettings(n_rollouts=1, duration_s=0.2, families=("level",))
+    predict_tasks(ZeroResidualPolicy(), env_config=trained, reference_for_task=healthy_reference, settings=settings)
+    (used,) = seen
+    assert (used.body, used.pd, used.stair_fit, used.trunk_pitch, used.level_approach) == (
+        body, trained.pd, False, "reference", True)
+    assert used.max_retreat_m is None and used.weakness_range is None and used.episode_duration_s == 0.2
 
 
 def test_document_records_subject_body_and_evidence(predictions):
@@ -166,12 +162,12 @@ def test_stair_levels_carry_both_strategies_and_the_verdict_names_the_best(predi
 def test_step_to_rollouts_when_trained_or_asked_for(tmp_path):
     from dataclasses import replace
 
-    from rl_gait.body import BodyParams, PDParams
+    from rl_gait.body import BodyParams
     from rl_gait.reference import healthy_reference
 
     body = BodyParams()
     settings = PredictionSettings(n_rollouts=1, duration_s=1.0, families=("stairs_up",), stair_heights_m=(0.12,))
-    kw = dict(body=body, pd=PDParams.default_for(body), reference_for_task=healthy_reference)
+    kw = dict(env_config=WalkEnvConfig(body=body), reference_for_task=healthy_reference)
     doc = predict_tasks(ZeroResidualPolicy(), settings=settings, trained_strategies=("step_over_step", "step_to"),
                         out_dir=tmp_path, **kw)
     lv = doc["families"]["stairs_up"]["levels"][0]
@@ -197,3 +193,4 @@ def test_best_strategy_rule():
     assert best_strategy({"step_over_step": s("supervised", 0.9), "step_to": s("supervised", 0.9)}) == "step_over_step"
     assert best_strategy({"step_over_step": s("not recommended", 0.1),
                           "step_to": s("safe", 1.0, trained=False)}) == "step_over_step"
+

@@ -13,7 +13,7 @@ def _inputs(tag: str):
     trial = {"subject_id": f"{tag}subject", "paretic_side": f"{tag}side", "paretic_confidence": 0.9,
              "speed_m_s": None, "cadence_steps_per_min": 100.0, "stance_pct": {"r": 60.0, "l": 55.0},
              "peak_knee_flexion_deg": {"r": 55.0}, "n_strides": {"r": 10, "l": 9},
-             "gait_profile_score_deg": {"overall": 8.0, "r": 7.0, "l": 9.0}, "stride_length_m": 1.1,
+             "stride_length_m": 1.1,
              "stride_length_source": f"{tag}source", "measured_joints": [f"{tag}measured"],
              "estimated_joints": [f"{tag}estimated"], "estimate_sd_deg": {f"{tag}estimated": 3.0},
              "paretic_evidence": [{"what": f"{tag}what", "symmetry_pct": 12.0, "points_to": f"{tag}points",
@@ -42,7 +42,8 @@ def _inputs(tag: str):
     gifs = [{"family": f"{tag}gfam", "task": f"{tag}gtask", "level": f"{tag}glevel", "verdict": f"{tag}gverdict",
              "src": "data:image/gif;base64,DDDD"}]
     healthy = {**doc, "subject": "healthy_control", "body": {"height_m": 1.7, "mass_kg": 70.0}}
-    return trial, doc, dict(figures=figures, task_figures=task_figures, gifs=gifs, healthy=healthy)
+    gps = {"overall": 8.0, "r": 7.0, "l": 9.0}  # the atlas's score, computed by build_report
+    return trial, doc, dict(gps=gps, figures=figures, task_figures=task_figures, gifs=gifs, healthy=healthy)
 
 
 def test_markup_in_every_text_field_comes_out_escaped():

@@ -1,0 +1,93 @@
+"""Starting Ray, and where Ray's and the other libraries' own log lines go.
+
+:func:`start_ray` is the one way the package starts or joins Ray (the learner, Tune personalization, the main
+job, the experiment scripts): it connects to a running cluster when given an address — without resource
+arguments, which Ray refuses for an existing cluster — or starts a local Ray with ``num_cpus``; either way
+the env ids are registered with Ray. :func:`library_logs_to` sends the log records of Ray, RLlib, Tune, Optuna
+and Python warnings (Gymnasium's, for one) to a file, so that a command's console shows its own progress and
+results; the command prints one line saying where the file is.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+LIBRARY_LOGGERS: tuple[str, ...] = ("ray", "optuna", "py.warnings")
+"""Loggers (and their children) whose records :func:`library_logs_to` writes to its file (``ray`` covers RLlib
+and Tune, whose loggers carry their own console handlers; ``py.warnings`` receives ``warnings.warn`` once
+warnings are captured)."""
+RLLIB_INTERNAL_DEPRECATIONS: tuple[str, ...] = ("RLModule(config=[RLModuleConfig object])",)
+"""Deprecation warnings RLlib 2.60 raises from its own code, whatever API its caller uses: ``RLModule.__init__``
+builds the deprecated ``RLModuleConfig`` itself (``ray/rllib/core/rl_module/rl_module.py``, "TODO (sven):
+Deprecate this"). :func:`quiet_rllib_internal_deprecations` marks them as already said in this process
+(``tests/learner/test_ray_session.py`` checks that RLlib still does it, so the entry goes when RLlib mends it)."""
+
+LIBRARY_LOG = Path("logs") / "libraries.log"
+"""Where a command writes the library log records, relative to its output folder."""
+
+_log_file: logging.Handler | None = None  # the file handler of library_logs_to, re-attached after ray.init
+
+
+def quiet_rllib_internal_deprecations() -> None:
+    """Mark :data:`RLLIB_INTERNAL_DEPRECATIONS` as logged once already (``ray.util.log_once``) in this process."""
+    from ray.util import log_once
+
+    for key in RLLIB_INTERNAL_DEPRECATIONS:
+        log_once(key)
+
+
+def start_ray(address: str | None = None, *, num_cpus: int | None = None) -> None:
+    """Connect to the Ray cluster at ``address`` (``"auto"``, ``"host:port"``, ``"ray://…"``) or, without one,
+    start a local Ray with ``num_cpus`` CPUs (``None``: all; no dashboard); nothing when Ray is already running
+    in this process. Worker output stays on the workers (``log_to_driver=False``). Registers the env ids
+    with Ray (:func:`rl_gait.envs.register_with_ray`)."""
+    import ray
+
+    from rl_gait.envs.registration import register_with_ray
+
+    if not ray.is_initialized():
+        os.environ.setdefault("RAY_DEDUP_LOGS", "1")
+        quiet = dict(log_to_driver=False, logging_level=logging.ERROR)
+        if address:
+            ray.init(address=address, **quiet)  # the cluster has its resources: asking for CPUs is an error
+        else:
+            ray.init(num_cpus=num_cpus, include_dashboard=False, **quiet)
+        if _log_file is not None:  # ray.init replaced the "ray" logger's handlers
+            _route(_log_file)
+    register_with_ray()
+
+
+def library_logs_to(path: str | Path) -> Path:
+    """Write the records of :data:`LIBRARY_LOGGERS` (from INFO) to ``path`` (appended) instead of the console,
+    capture Python warnings into them and quiet :data:`RLLIB_INTERNAL_DEPRECATIONS`. Imports Ray, RLlib, Tune
+    and Optuna first: importing them installs their console handlers, which this replaces. Returns ``path``."""
+    import optuna  # noqa: F401
+    import ray.rllib  # noqa: F401
+    import ray.tune  # noqa: F401
+
+    global _log_file
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.captureWarnings(True)
+    _log_file = handler
+    _route(handler)
+    quiet_rllib_internal_deprecations()
+    return path
+
+
+def _route(handler: logging.Handler) -> None:
+    """``handler`` as the only handler of every :data:`LIBRARY_LOGGERS` logger and of each child that has
+    handlers of its own (``ray.rllib``, ``ray.data`` …), none propagating further."""
+    names = [n for n in list(logging.root.manager.loggerDict)
+             if any(n == p or n.startswith(p + ".") for p in LIBRARY_LOGGERS)]
+    for name in sorted(set(names) | set(LIBRARY_LOGGERS)):
+        logger = logging.getLogger(name)
+        if name in LIBRARY_LOGGERS or logger.handlers:
+            logger.handlers[:] = [handler]
+            logger.propagate = False
+            if name in LIBRARY_LOGGERS:
+                logger.setLevel(logging.INFO)
