@@ -1,7 +1,7 @@
 """The shipped atlas policy gives the same actions as before the env configuration became one dataclass.
 
-Reference numbers: ``load_policy("rl_gait/data/atlas_policy")`` rolled out on main at 3631bff (env options from
-``sidecar_env_options``, body and PD from ``sidecar_body``), 40 deterministic steps from ``reset(seed=7)`` of a
+Reference numbers: ``load_policy("rl_gait/data/atlas_policy")`` rolled out on main at 3631bff (the env options,
+body and PD the sidecar recorded, read by the functions of that time), 40 deterministic steps from ``reset(seed=7)`` of a
 3-s episode. Here the env is the one :func:`env_config_from_sidecar` gives (trunk pitch upright, stairs fitted,
 level approach on: what the sidecar's ``env_options`` record).
 """
