@@ -17,12 +17,12 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import tyro
 from scipy.spatial.transform import Rotation
 
 from rl_gait.atlas.joint_model import clip_samples, fit_gaussian
@@ -44,7 +44,7 @@ SUBSETS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Args:
-    data: Path
+    data: Path = Path("../shared/data")  # the shared data folder
 
 
 def subject_rows(data: Path) -> dict[str, dict[str, str]]:
@@ -204,9 +204,7 @@ def model_band_loo(data: Path) -> None:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared data folder")
-    args = Args(**vars(p.parse_args()))
+    args = tyro.cli(Args, description=__doc__.splitlines()[0])
     movingreality(args.data)
     print()
     s02(args.data)

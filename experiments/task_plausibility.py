@@ -11,9 +11,10 @@ data marked as extrapolation).
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
+
+import tyro
 
 from rl_gait.predict.plausibility import expected_ranges, predicted_values
 from rl_gait.predict.predict import load_predictions
@@ -25,7 +26,7 @@ METRICS = (("speed_m_s", "speed m/s", 2), ("cadence_steps_per_min", "cadence /mi
 
 @dataclass(frozen=True)
 class Args:
-    predictions: Path
+    predictions: tyro.conf.Positional[Path]  # a predictions.json or its folder
 
 
 def success_table(doc: dict) -> list[str]:
@@ -75,6 +76,4 @@ def main(args: Args) -> None:
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("predictions", type=Path, help="a predictions.json or its folder")
-    main(Args(**vars(p.parse_args())))
+    main(tyro.cli(Args, description=__doc__.splitlines()[0]))
