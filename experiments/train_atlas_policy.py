@@ -60,7 +60,6 @@ import tyro
 from rl_gait.curriculum.evaluation import BODIES, WEAK_EVAL_FACTOR, EvaluationGrid
 from rl_gait.curriculum.ship import describe_cells, regressed_cells, retest_jobs, ship_regressions
 from rl_gait.envs.config_cli import WalkEnvOptions
-
 from rl_gait.learner.params import SAMPLING
 
 SHIP_DIR = Path(__file__).resolve().parents[1] / "rl_gait" / "data" / "atlas_policy"
