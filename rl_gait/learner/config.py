@@ -339,7 +339,7 @@ def default_gpus_per_learner(num_learners: int) -> int:
 
     A local learner (``num_learners=0``) runs in this process: a GPU if torch sees one here (in a Tune trial
     or Ray task without a GPU, Ray hides them). Remote learners: a GPU each if the running Ray cluster has
-    one per learner, or, before Ray starts (``ensure_ray`` starts it on this machine), if torch sees one here.
+    one per learner, or, before Ray starts (:func:`rl_gait.learner.ray_session.start_ray` starts it on this machine), if torch sees one here.
     Measured on an H200 (docs/throughput.md): a hybrid minibatch update of 1,000 is 3.9x faster than one CPU
     thread; the learner is a third to a half of a training iteration on CPUs."""
     import torch

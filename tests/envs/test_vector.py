@@ -77,9 +77,9 @@ def test_call_reaches_through_wrappers_and_set_attr_sets_each_env():
 
 def test_rllib_creator_builds_a_vector_env_for_num_envs():
     pytest.importorskip("ray")
-    from rl_gait.envs.registration import ENV_IDS, _ray_creator
+    from rl_gait.envs.registration import _ENTRY_POINTS, ENV_IDS, _ray_creator
 
-    create = _ray_creator(ENV_IDS["rl_gait/LevelWalk-v0"])
+    create = _ray_creator(_ENTRY_POINTS[ENV_IDS["level"]])
     venv = create({"episode_duration_s": 1.0, "num_envs": 2})
     assert isinstance(venv, WalkVectorEnv) and venv.num_envs == 2
     assert venv.envs[0].unwrapped.episode_duration_s == 1.0

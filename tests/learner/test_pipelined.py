@@ -11,9 +11,9 @@ from rl_gait.envs.config import WalkEnvConfig
 def ray_session():
     import ray
 
-    from rl_gait.learner.training import ensure_ray
+    from rl_gait.learner.ray_session import start_ray
 
-    ensure_ray(num_cpus=2)
+    start_ray(num_cpus=2)
     yield
     ray.shutdown()
 
