@@ -69,8 +69,8 @@ class WalkEnvConfig:
         stair_fit: on stairs, track the reference fitted to the treads (:mod:`rl_gait.envs.stair_fit`).
         level_approach: walk the level approach of slopes and stairs with the reference's level gait.
         body_model: ``"planar"`` (:class:`~rl_gait.envs.walk.WalkEnv`) or ``"3d"`` (experimental,
-            :class:`~rl_gait.envs.walk3d.Walk3DEnv`; ``reward_weights`` then a ``Reward3DWeights``, the default
-            ``RewardWeights()`` meaning its default).
+            :class:`~rl_gait.envs.walk3d.Walk3DEnv`; ``reward_weights`` then a ``Reward3DWeights``: the default
+            ``RewardWeights()`` becomes the 3D default).
     """
 
     task: Task = field(default_factory=Task)
@@ -110,6 +110,12 @@ class WalkEnvConfig:
             object.__setattr__(self, "weakness_range", (lo, hi))
         if self.body_model not in BODY_MODELS:
             raise ValueError(f"body_model must be one of {BODY_MODELS}, got {self.body_model!r}")
+        if self.body_model == "3d" and type(self.reward_weights) is RewardWeights:
+            from rl_gait.envs.walk3d import Reward3DWeights
+
+            if self.reward_weights != RewardWeights():
+                raise ValueError("reward_weights of the 3D body must be Reward3DWeights (it has the 3D terms)")
+            object.__setattr__(self, "reward_weights", Reward3DWeights())  # the default: the 3D body's default
         if self.trunk_pitch not in TRUNK_PITCHES:
             raise ValueError(f"trunk_pitch must be one of {TRUNK_PITCHES}, got {self.trunk_pitch!r}")
         for name in ("episode_duration_s", "action_scale_rad", "init_noise_rad", "feature_start_prob"):
@@ -136,17 +142,11 @@ class WalkEnvConfig:
     def walk3d_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of :class:`~rl_gait.envs.walk3d.Walk3DEnv` (``body_model="3d"``); an option it does
         not implement (:data:`PLANAR_ONLY_OPTIONS`) set to another value is refused."""
-        from rl_gait.envs.walk3d import Reward3DWeights
-
         unsupported = sorted(k for k, v in PLANAR_ONLY_OPTIONS.items() if getattr(self, k) != v)
         if unsupported:
             raise ValueError(f"the 3D env does not implement {unsupported}; leave them at their defaults")
-        weights = self.reward_weights
-        if not isinstance(weights, Reward3DWeights):
-            if weights != RewardWeights():
-                raise ValueError("reward_weights of the 3D env must be Reward3DWeights (it has the 3D terms)")
-            weights = None
-        return dict(task=self.task, reference=self.reference, body=self.body, pd=self.pd, reward_weights=weights,
+        return dict(task=self.task, reference=self.reference, body=self.body, pd=self.pd,
+                    reward_weights=self.reward_weights,
                     terrain_layout=self.terrain_layout, episode_duration_s=self.episode_duration_s,
                     action_scale_rad=self.action_scale_rad, init_noise_rad=self.init_noise_rad,
                     weakness_range=self.weakness_range)

@@ -97,3 +97,16 @@ def test_older_sidecars_are_migrated_in_one_place():
     assert run.reference is None
     cfg = _full_config()
     assert env_config_from_sidecar({"env_config": cfg.to_dict(), "env_options": {"stair_fit": True}}).stair_fit is False
+
+
+def test_the_3d_body_model_is_one_field_and_round_trips_with_its_reward_weights():
+    from rl_gait.envs.walk3d import Reward3DWeights
+
+    cfg = WalkEnvConfig(body_model="3d")
+    assert cfg.reward_weights == Reward3DWeights() and cfg.env_id == "rl_gait/LevelWalk-v0"
+    assert WalkEnvConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+    env = gym.make(cfg.env_id, config=cfg)
+    assert env.observation_space.shape == (101,)
+    env.close()
+    with pytest.raises(ValueError, match="does not implement"):
+        WalkEnvConfig(body_model="3d", max_retreat_m=0.5).walk3d_kwargs()

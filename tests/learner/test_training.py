@@ -185,7 +185,7 @@ def test_the_3d_body_trains_reloads_and_resumes(ray_session, tmp_path):
     from rl_gait.learner import build_config, load_policy, train
 
     def config():
-        return build_config(mode="physics-only", env_kwargs={"body_model": "3d"}, seed=5, **TINY)
+        return build_config(mode="physics-only", env=WalkEnvConfig(body_model="3d"), seed=5, **TINY)
 
     first = train(config(), budget=TINY_BUDGET, out_dir=tmp_path / "a", progress=False)
     policy = load_policy(tmp_path / "a")
