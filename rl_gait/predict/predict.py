@@ -166,6 +166,13 @@ STRATEGY_KEYS = ("n_rollouts", "successes", "falls", "success_rate", "success_ci
                  "speed_m_s_successful", "toe_clearance_for_verdict_m")
 
 
+def strategy_duration_s(duration_s: float, step_over_step_speed_m_s: float, strategy_speed_m_s: float) -> float:
+    """Rollout length (s) of a stair strategy: ``duration_s`` stretched by how much slower the strategy's reference
+    walks than step-over-step (step-to: two steps per tread, half the speed, twice the time) — the same course in
+    the same number of gait cycles, so that a slower strategy is not failed for the clock."""
+    return float(duration_s) * max(1.0, step_over_step_speed_m_s / strategy_speed_m_s)
+
+
 def trained_stair_strategies(meta: dict[str, Any]) -> tuple[str, ...]:
     """The stair strategies a checkpoint's references covered: its sidecar's ``stair_strategies``, else
     step-over-step only (every checkpoint before step-to references existed)."""
@@ -266,8 +273,11 @@ def predict_tasks(
                         continue
                     ref = sos if strategy == "step_over_step" else step_to_reference(sos)
                     env.set_task(task, ref)
+                    duration = strategy_duration_s(settings.duration_s, sos.speed_m_s, ref.speed_m_s)
+                    env.episode_duration_s = duration
                     records = [record_rollout(policy, env, seed=settings.seed + i, perturb=settings.perturbations,
-                                              duration_s=settings.duration_s) for i in range(settings.n_rollouts)]
+                                              duration_s=duration) for i in range(settings.n_rollouts)]
+                    env.episode_duration_s = settings.duration_s
                     ex, ez = stair_edges(task, env.terrain_layout)
                     entry = summarise_level(task, records, thresholds, ex, ez, pat_peaks, atlas_peaks,
                                             level_sim_peaks)

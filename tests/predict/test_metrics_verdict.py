@@ -181,3 +181,11 @@ def test_speed_ratio_and_speed_checks():
     assert checks[0]["ratio_to_level"] == pytest.approx(1.5616, abs=1e-4) and checks[0]["within"] is False
     assert checks[1]["within"] is True and checks[2] == {"ratio_to_level": None, "limit": 1.15, "within": None}
     assert "speed_check" not in fams["slope_up"]["levels"][0]  # uphill is not checked
+
+
+def test_strategy_duration_stretches_a_slower_strategy():
+    from rl_gait.predict.predict import strategy_duration_s
+
+    assert strategy_duration_s(10.0, 0.56, 0.28) == pytest.approx(20.0)  # step-to: half the speed, twice the time
+    assert strategy_duration_s(10.0, 0.56, 0.56) == 10.0
+    assert strategy_duration_s(10.0, 0.56, 0.70) == 10.0  # never shorter
