@@ -263,7 +263,6 @@ def predict_tasks(
                 atlas_ref = healthy_reference(task.with_speed(None))
                 atlas_curves = atlas_ref.curves_101()[:, [atlas_ref.column(n) for n in JOINT_NAMES]]
                 atlas_peaks = {n: float(np.degrees(atlas_curves[:, j].max())) for j, n in enumerate(JOINT_NAMES)}
-                ex, ez = np.zeros(0), np.zeros(0)
                 evaluated: dict[str, dict[str, Any]] = {}
                 strategies: dict[str, dict[str, Any]] = {}
                 for strategy in (settings.stair_strategies if task.terrain == "stairs" else ("step_over_step",)):
@@ -274,10 +273,9 @@ def predict_tasks(
                     ref = sos if strategy == "step_over_step" else step_to_reference(sos)
                     env.set_task(task, ref)
                     duration = strategy_duration_s(settings.duration_s, sos.speed_m_s, ref.speed_m_s)
-                    env.episode_duration_s = duration
+                    env.episode_duration_s = duration  # set for every strategy: the env's own truncation
                     records = [record_rollout(policy, env, seed=settings.seed + i, perturb=settings.perturbations,
                                               duration_s=duration) for i in range(settings.n_rollouts)]
-                    env.episode_duration_s = settings.duration_s
                     ex, ez = stair_edges(task, env.terrain_layout)
                     entry = summarise_level(task, records, thresholds, ex, ez, pat_peaks, atlas_peaks,
                                             level_sim_peaks)

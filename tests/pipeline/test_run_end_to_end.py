@@ -116,6 +116,12 @@ def test_run_produces_predictions_for_every_task_and_a_report(smoke_run):
     assert healthy["subject"] == "healthy_control" and healthy["body"] == {"height_m": 1.7, "mass_kg": 72.0}
     assert set(healthy["families"]) == FAMILIES and healthy["settings"] == doc["settings"]
     assert "Patient beside a healthy control" in page and "cannot certify" in page  # smoke: 2 rollouts
+    # every stair level lists both strategies; the pipeline's policy is trained on step-over-step references only
+    for fam in ("stairs_up", "stairs_down"):
+        for lv in doc["families"][fam]["levels"]:
+            assert set(lv["strategies"]) == {"step_over_step", "step_to"} and lv["best_strategy"] == "step_over_step"
+            assert lv["strategies"]["step_to"]["evaluated"] is False
+    assert "Stair strategies" in page and "(extrapolation)" in page
 
 
 def test_rerun_skips_finished_stages(smoke_run, named_patient):
