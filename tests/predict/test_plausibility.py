@@ -6,7 +6,13 @@ import math
 
 import pytest
 
-from rl_gait.predict.plausibility import Band, expected_ranges, extrapolation, predicted_values, stair_inclination_deg
+from rl_gait.predict.plausibility import (
+    Band,
+    expected_ranges,
+    extrapolation,
+    predicted_values,
+    stair_inclination_deg,
+)
 from rl_gait.tasks import Task
 
 
