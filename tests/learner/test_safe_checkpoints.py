@@ -145,7 +145,7 @@ def test_tampered_warm_starts_are_refused_on_the_cli_in_one_line_and_nothing_is_
                                     stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
              for name, cmd in commands.items()}
     for name, proc in procs.items():
-        out, err = proc.communicate(timeout=300)
+        out, err = proc.communicate(timeout=600)
         lines = err.strip().splitlines()
         assert proc.returncode != 0 and "Traceback" not in err, (name, err)
         assert lines and lines[-1].startswith("error: ") and "policy/extra.pkl" in lines[-1], (name, err)
@@ -178,7 +178,7 @@ def test_edited_sidecars_are_refused_on_the_cli_in_one_line(tmp_path):
              "--n-rollouts", "1", "--out", str(tmp_path / f"out_{name}")],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     for name, proc in procs.items():
-        _, err = proc.communicate(timeout=300)
+        _, err = proc.communicate(timeout=600)
         lines = err.strip().splitlines()
         assert proc.returncode != 0 and "Traceback" not in err, (name, err)
         assert len(lines) == 1 and lines[0].startswith("error: ") and "rl_gait.json" in lines[0], (name, err)
