@@ -9,8 +9,8 @@ Measured in one run on the same machine, back to back: (1) the bare ``rl_gait/Le
 process (small random actions, resets), before and after the training runs (their mean is the reference);
 (2) ``physics-only`` PPO and (3) ``hybrid`` (PPO + BC + GAIL), each for ``--iters`` iterations with the
 project's defaults (``rl_gait.learner.params.SAMPLING``: EnvRunners and envs per runner; PPO batch 4000,
-5 epochs, minibatch 1000), after two warm-up iterations (actor start-up; the pipelined sampler's first
-batch). Prints env steps/s end to end and its ratio to the bare loop (targets: hybrid >= 0.5,
+5 epochs, minibatch 1000), after two warm-up iterations (actor start-up; with ``--pipelined``, the
+sampler's first batch). Prints env steps/s end to end and its ratio to the bare loop (targets: hybrid >= 0.5,
 physics-only >= 0.6), and per iteration the learner phase (update on the batch) and the sampling wait (the
 time the driver waits for the batch: with remote EnvRunners they sample while the learner updates, so it
 is only what the learner phase did not hide). With ``--trial`` it also runs ``rl-gait train --mode hybrid
@@ -67,14 +67,15 @@ def _runners_cpu_s(algo) -> float:
     return float(sum(group.foreach_env_runner(lambda r: time.process_time(), local_env_runner=False)))
 
 
-def training_rate(mode: str, iters: int, env_runners: int, envs_per_runner: int) -> dict[str, float]:
+def training_rate(mode: str, iters: int, env_runners: int, envs_per_runner: int,
+                  pipelined: bool = False) -> dict[str, float]:
     from rl_gait.envs.config import WalkEnvConfig
     from rl_gait.learner import build_config
     from rl_gait.learner.ray_session import start_ray
 
     start_ray()
     cfg = build_config(mode=mode, env=WalkEnvConfig(), num_env_runners=env_runners,
-                       num_envs_per_env_runner=envs_per_runner)
+                       num_envs_per_env_runner=envs_per_runner, pipelined=pipelined)
     algo = cfg.build_algo()
     try:
         for _ in range(2):  # warm-up: actors, first weights sync, the pipeline's first batch
@@ -119,14 +120,15 @@ def main() -> None:
     ap.add_argument("--iters", type=int, default=8)
     ap.add_argument("--env-runners", type=int, default=SAMPLING.num_env_runners)
     ap.add_argument("--envs-per-runner", type=int, default=SAMPLING.num_envs_per_env_runner)
+    ap.add_argument("--pipelined", action="store_true", help="overlap sampling with the update (opt-in)")
     ap.add_argument("--trial", type=Path, default=None, help="an ingested trial: also time `rl-gait train --budget quick`")
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "training_throughput.json")
     args = ap.parse_args()
     os.environ.setdefault("MUJOCO_GL", "egl")
     load0 = os.getloadavg()[0]
     bare0 = bare_env_steps_per_s()
-    plain = training_rate("physics-only", args.iters, args.env_runners, args.envs_per_runner)
-    hybrid = training_rate("hybrid", args.iters, args.env_runners, args.envs_per_runner)
+    plain = training_rate("physics-only", args.iters, args.env_runners, args.envs_per_runner, args.pipelined)
+    hybrid = training_rate("hybrid", args.iters, args.env_runners, args.envs_per_runner, args.pipelined)
     quick = cli_quick_rate(args.trial) if args.trial else None
     bare1 = bare_env_steps_per_s()
     bare = 0.5 * (bare0 + bare1)

@@ -94,6 +94,7 @@ class ImitationPPOConfig(PPOConfig):
         self.rl_gait_anchor_dir: str | None = None
         self.rl_gait_task_slice: tuple[int, int] | None = None
         self.rl_gait_anchor_states: str | None = None
+        self.rl_gait_pipelined: bool = False  # overlap sampling with the update (rl_gait.learner.pipelined)
         self.learners(learner_class=ImitationPPOTorchLearner)
 
     def imitation(
@@ -223,6 +224,7 @@ def build_config(
     num_epochs: int | None = None,
     anchor_states: str | Path | None = None,
     num_gpus_per_learner: float | None = None,
+    pipelined: bool = False,
 ) -> ImitationPPOConfig:
     """The RLlib config for one patient's learner, in either mode.
 
@@ -245,6 +247,8 @@ def build_config(
             policy is also kept near its warm start (e.g. the warm start's rollouts on every task and body).
         num_gpus_per_learner: GPUs of each learner; ``None`` (default) = :func:`default_gpus_per_learner`
             (1 where the learner can have one, else 0: the CPU).
+        pipelined: sample the next batch while the learner updates on the last (:mod:`rl_gait.learner.pipelined`;
+            faster, but a one-update policy lag that the hybrid losses measurably suffer from: off by default).
     """
     if mode not in MODES:
         raise RlGaitError(f"mode must be one of {MODES}, got {mode!r}")
@@ -283,6 +287,7 @@ def build_config(
     )
     config.rl_gait_mode = mode
     config.rl_gait_env = env
+    config.rl_gait_pipelined = bool(pipelined)
     policy_spec = RLModuleSpec(model_config=dict(POLICY_MODEL))
     if warm_start is not None:  # verified here (one line, before anything is built), loaded by _load_warm_start
         arch, state, _ = read_policy(warm_start)  # hashes, schema and format checked; nothing unpickled

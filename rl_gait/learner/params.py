@@ -123,9 +123,9 @@ class Budget:
 class SamplingDefaults:
     """EnvRunners and envs per EnvRunner of every training path (``rl-gait train``, the task training of
     ``rl-gait run``, ``experiments/train_atlas_policy.py``), chosen by measurement on 2 cores
-    (``benchmarks/training_throughput.py``, docs/throughput.md): one remote EnvRunner samples the next
-    batch while the learner updates on the last (:mod:`rl_gait.learner.pipelined`), and 16 envs per
-    runner spread RLlib's per-step connector and inference cost over 16 env steps."""
+    (``benchmarks/training_throughput.py``, docs/throughput.md): one remote EnvRunner samples while the
+    driver's learner waits, then the learner updates (overlapping the two is opt-in:
+    :mod:`rl_gait.learner.pipelined`), and 16 envs per runner spread RLlib's per-step connector and inference cost over 16 env steps."""
 
     num_env_runners: int = 1
     num_envs_per_env_runner: int = 16

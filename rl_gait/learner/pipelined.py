@@ -15,6 +15,10 @@ So a batch is sampled by the weights of one update before the ones it trains —
 iteration, which PPO's clipped importance ratio (``π_new / π_behaviour``, with the behaviour
 log-probabilities recorded at sampling) accounts for, as in asynchronous PPO samplers (Sample Factory's
 APPO). Without remote EnvRunners (``num_env_runners=0``: a Tune trial on one CPU) it is RLlib's PPO.
+
+Opt-in (``build_config(pipelined=True)``, ``rl-gait train --pipelined``): measured on the hybrid learner, the
+lag raised the BC loss from ~0.01 to 0.23–0.31 and brought falls back, so every training path keeps RLlib's
+synchronous iteration by default; the class is the algorithm either way (``rl_gait_pipelined`` decides).
 Side effects of the lag: anything the driver pushes into the EnvRunners (curriculum levels) reaches the
 batch after the one in flight.
 """
@@ -52,7 +56,8 @@ class PipelinedPPO(PPO):
 
     def training_step(self) -> None:
         group = self.env_runner_group
-        if group is None or group.num_remote_env_runners() == 0 or not self.config.enable_env_runner_and_connector_v2:
+        if (not getattr(self.config, "rl_gait_pipelined", False) or group is None
+                or group.num_remote_env_runners() == 0 or not self.config.enable_env_runner_and_connector_v2):
             return super().training_step()
         with self.metrics.log_time((TIMERS, ENV_RUNNER_SAMPLING_TIMER)):
             episodes, runner_metrics = self._collect_batch()

@@ -296,6 +296,7 @@ def test_multitask_training_advances_on_deterministic_evaluations(tmp_path):
     from rl_gait.curriculum.training import multitask_config
     from rl_gait.envs.config import WalkEnvConfig
     from rl_gait.learner import resume_algorithm
+    from rl_gait.learner.checkpoint import save_algorithm
     from rl_gait.learner.ray_session import start_ray
     from rl_gait.reference import healthy_reference
     from rl_gait.tasks import Task
@@ -327,7 +328,7 @@ def test_multitask_training_advances_on_deterministic_evaluations(tmp_path):
         assert list(envs.get_attr("review_weights")) == [{"level": [REVIEW_FLOOR]}]
         second = algo.train()["curriculum"]
         assert second["episodes_evaluation"].get("level/L1", 0) >= 1  # (+ the L0 episode the first one left running)
-        algo.save_to_path(str(tmp_path / "algorithm"))
+        save_algorithm(algo, tmp_path / "algorithm")  # digests: resume_algorithm verifies before unpickling
     finally:
         algo.stop()
     # resumed: the next evaluation reports only its own episodes (all at level 1 now: fresh envs, no

@@ -25,7 +25,8 @@ def test_the_runner_samples_the_next_batch_with_the_weights_one_update_behind(ra
     from rl_gait.learner.pipelined import PipelinedPPO
 
     cfg = build_config(mode="physics-only", env=WalkEnvConfig(episode_duration_s=1.0), num_env_runners=1,
-                       num_envs_per_env_runner=2, train_batch_size=256, minibatch_size=128, num_epochs=1)
+                       num_envs_per_env_runner=2, train_batch_size=256, minibatch_size=128, num_epochs=1,
+                       pipelined=True)
     algo = cfg.build_algo()
     try:
         assert isinstance(algo, PipelinedPPO)
@@ -39,6 +40,29 @@ def test_the_runner_samples_the_next_batch_with_the_weights_one_update_behind(ra
         runner_now = algo.env_runner_group.foreach_env_runner(lambda r: r._weights_seq_no, local_env_runner=False)
         assert sum(len(e) for e in episodes) == pytest.approx(256, abs=2)
         assert sampled_with == {runner_now[0] - 1}  # sampled before the last update's weights arrived: a lag of one
+    finally:
+        algo.stop()
+
+
+def test_by_default_the_iteration_is_synchronous(ray_session):
+    """Off by default: a remote runner's batch is sampled by the weights of the last update (no lag)."""
+    from ray.rllib.utils.metrics import WEIGHTS_SEQ_NO
+
+    from rl_gait.learner import build_config
+
+    cfg = build_config(mode="physics-only", env=WalkEnvConfig(episode_duration_s=1.0), num_env_runners=1,
+                       num_envs_per_env_runner=2, train_batch_size=256, minibatch_size=128, num_epochs=1)
+    assert cfg.rl_gait_pipelined is False
+    algo = cfg.build_algo()
+    try:
+        for _ in range(2):
+            algo.train()
+        assert not algo._sampling_in_flight
+        runner_now = algo.env_runner_group.foreach_env_runner(lambda r: r._weights_seq_no, local_env_runner=False)
+        episodes = algo.env_runner_group.foreach_env_runner(lambda r: r.sample(num_timesteps=64),
+                                                            local_env_runner=False)[0]
+        sampled_with = {int(s) for e in episodes for s in e.get_extra_model_outputs(WEIGHTS_SEQ_NO)}
+        assert sampled_with == {runner_now[0]}
     finally:
         algo.stop()
 
