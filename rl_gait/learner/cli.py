@@ -25,9 +25,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--out", required=True, type=Path, help="output folder")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--env-runners", type=int, default=SAMPLING.num_env_runners,
-                   help="RLlib EnvRunner actors (0 = sample in-process; >= 1: they sample the next batch while the "
-                        "learner updates)")
+                   help="RLlib EnvRunner actors (0 = sample in-process)")
     p.add_argument("--envs-per-runner", type=int, default=SAMPLING.num_envs_per_env_runner)
+    p.add_argument("--pipelined", action="store_true",
+                   help="EnvRunners sample the next batch while the learner updates (faster; one-update policy lag)")
     p.add_argument("--learners", type=int, default=0, help="0/1 local learner, >=2 DDP learners")
     p.add_argument("--warm-start", default="atlas",
                    help="checkpoint to initialise the policy (hybrid): 'atlas' (default) = the shipped healthy atlas "
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     budget = Budget.preset(args.budget)
     config = build_config(mode=args.mode, env=env, seed=args.seed, num_env_runners=args.env_runners,
                           num_envs_per_env_runner=args.envs_per_runner, num_learners=args.learners,
-                          warm_start=warm_start_arg(args.warm_start, args.mode))
+                          warm_start=warm_start_arg(args.warm_start, args.mode), pipelined=args.pipelined)
     result = train(config, budget=budget, out_dir=args.out, progress=not args.no_progress,
                    patient_id=trial.subject_id, command=recorded_command(args.argv, args.trial),
                    extra_sidecar={"trial": [input_token(p) for p in args.trial], "paretic_side": trial.paretic_side})
