@@ -1,8 +1,9 @@
 """Starting Ray, and where Ray's and the other libraries' own log lines go.
 
 :func:`start_ray` is the one way the package starts or joins Ray (the learner, Tune personalization, the main
-job, the experiment scripts): it connects to a running cluster when given an address — without resource
-arguments, which Ray refuses for an existing cluster — or starts a local Ray with ``num_cpus``; either way
+job, the experiment scripts): it connects to a running cluster when given an address or when ``RAY_ADDRESS`` is
+set (inside ``ray job submit``) — without resource arguments, which Ray refuses for an existing cluster — or
+starts a local Ray with ``num_cpus``; either way
 the env ids are registered with Ray. :func:`library_logs_to` sends the log records of Ray, RLlib, Tune, Optuna
 and Python warnings (Gymnasium's, for one) to a file, so that a command's console shows its own progress and
 results; the command prints one line saying where the file is.
@@ -38,11 +39,19 @@ def quiet_rllib_internal_deprecations() -> None:
         log_once(key)
 
 
+def cluster_address(address: str | None = None) -> str | None:
+    """The Ray cluster to join: ``address`` if given, else ``$RAY_ADDRESS`` (set by ``ray job submit`` in a job's
+    entrypoint, by KubeRay in its pods, or by the user), else ``None`` (start a local Ray)."""
+    return address or os.environ.get("RAY_ADDRESS") or None
+
+
 def start_ray(address: str | None = None, *, num_cpus: int | None = None) -> None:
-    """Connect to the Ray cluster at ``address`` (``"auto"``, ``"host:port"``, ``"ray://…"``) or, without one,
-    start a local Ray with ``num_cpus`` CPUs (``None``: all; no dashboard); nothing when Ray is already running
-    in this process. Worker output stays on the workers (``log_to_driver=False``). Registers the env ids
-    with Ray (:func:`rl_gait.envs.register_with_ray`)."""
+    """Connect to the Ray cluster at ``address`` (``"auto"``, ``"host:port"``, ``"ray://…"``; without one,
+    ``$RAY_ADDRESS``: :func:`cluster_address`) or, when there is none, start a local Ray with ``num_cpus`` CPUs
+    (``None``: all; no dashboard); nothing when Ray is already running in this process. ``num_cpus`` is ignored
+    when joining: a running cluster has its own resources, and Ray refuses resource arguments for it (inside
+    ``ray job submit``, ``ray.init(num_cpus=2)`` is an error). Worker output stays on the workers
+    (``log_to_driver=False``). Registers the env ids with Ray (:func:`rl_gait.envs.register_with_ray`)."""
     import ray
 
     from rl_gait.envs.registration import register_with_ray
@@ -50,6 +59,7 @@ def start_ray(address: str | None = None, *, num_cpus: int | None = None) -> Non
     if not ray.is_initialized():
         os.environ.setdefault("RAY_DEDUP_LOGS", "1")
         quiet = dict(log_to_driver=False, logging_level=logging.ERROR)
+        address = cluster_address(address)
         if address:
             ray.init(address=address, **quiet)  # the cluster has its resources: asking for CPUs is an error
         else:

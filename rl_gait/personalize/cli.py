@@ -23,10 +23,12 @@ def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--storage-path", default=None,
                    help="where Tune keeps the experiment: a local/NFS path or s3://bucket/prefix (default OUT/tune)")
     p.add_argument("--max-concurrent", type=int, default=None,
-                   help="running trials at most (default: cluster CPUs / CPUs per trial)")
+                   help="trials at once at most (default: what the cluster's CPUs hold, re-read as it grows, "
+                        "plus 2 queued for an autoscaler)")
     p.add_argument("--env-runners", type=int, default=0,
                    help="RLlib env runners per trial (each +1 CPU); 0 = sample in the trial (1 CPU per trial)")
-    p.add_argument("--num-cpus", type=int, default=None, help="CPUs of a local Ray started here (default: all)")
+    p.add_argument("--num-cpus", type=int, default=None,
+                   help="CPUs of a local Ray started here (default: all; ignored when joining a cluster)")
     p.add_argument("--seed", type=int, default=0, help="seed of the learners and the Optuna samplers")
     p.add_argument("--warm-start", default="atlas",
                    help="checkpoint whose policy initialises every trial; 'atlas' (default) = the shipped healthy "
@@ -58,7 +60,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="one patient: a GaitTrial folder, the wearable file(s) of one walk, or a reference .npz; "
                         "repeat --trial for a cohort")
     p.add_argument("--address", default=None,
-                   help="Ray cluster to use ('auto' = the running cluster, or host:port); default: start a local Ray")
+                   help="Ray cluster to use ('auto' = the running cluster, or host:port); default: $RAY_ADDRESS "
+                        "(set inside `ray job submit`), else start a local Ray")
     add_sweep_arguments(p)
     p.set_defaults(func=run)
 

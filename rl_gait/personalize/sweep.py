@@ -178,13 +178,15 @@ def run_sweep(
     ``skipped_inputs`` (``{"input": token, "error": one line}``, no names or paths: :mod:`rl_gait.pseudonym`)
     are the cohort's inputs that could not be read; ``sweep.json`` lists them.
 
-    Ray must be running (:func:`rl_gait.learner.ray_session.start_ray`). ``max_concurrent`` caps running trials (default: the
-    cluster's CPUs divided by the CPUs per trial; on an autoscaling cluster pass the target size).
+    Ray must be running (:func:`rl_gait.learner.ray_session.start_ray`). Trials run as many at once as the cluster
+    holds, re-read every few seconds, plus two queued for an autoscaler to see
+    (:class:`~rl_gait.personalize.cluster.ClusterConcurrencyLimiter`); ``max_concurrent`` caps that. On a cluster of
+    several nodes a local ``storage_path`` must be one every node sees, or the sweep is refused
+    (:func:`~rl_gait.personalize.cluster.check_storage_shared`).
     """
-    import ray
     from ray import tune
-    from ray.tune.search import ConcurrencyLimiter
 
+    from rl_gait.personalize.cluster import ClusterConcurrencyLimiter, check_storage_shared, is_remote_storage
     from rl_gait.personalize.search import PerPatientScheduler, PerPatientSearcher
     from rl_gait.personalize.trainable import personalization_trainable
 
@@ -194,8 +196,9 @@ def run_sweep(
     out = Path(out_dir).expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
     storage = storage_path or str(out / "tune")
-    if "://" not in storage:
+    if not is_remote_storage(storage):
         storage = str(Path(storage).expanduser().resolve())
+    check_storage_shared(storage)
     exp_path = experiment_path(storage, experiment_name)
     settings = budget.trial
     cpus = settings.cpus_per_trial
@@ -212,8 +215,6 @@ def run_sweep(
     if resumed:
         tuner = tune.Tuner.restore(exp_path, trainable=trainable, resume_unfinished=True, resume_errored=True)
     else:
-        if max_concurrent is None:
-            max_concurrent = max(1, int(ray.cluster_resources().get("CPU", 1)) // cpus)
         searcher = PerPatientSearcher({p.patient_id: search_space_for(p.prior) for p in patients},
                                       budget.samples_per_patient, seed=seed)
         scheduler = PerPatientScheduler(ids, max_t=settings.max_iterations, grace_period=budget.grace_period,
@@ -221,7 +222,7 @@ def run_sweep(
         tuner = tune.Tuner(
             trainable,
             tune_config=tune.TuneConfig(
-                search_alg=ConcurrencyLimiter(searcher, max_concurrent=max_concurrent), scheduler=scheduler,
+                search_alg=ClusterConcurrencyLimiter(searcher, cpus, cap=max_concurrent), scheduler=scheduler,
                 num_samples=searcher.total_samples, trial_dirname_creator=_trial_dirname,
                 trial_name_creator=_trial_dirname, reuse_actors=False,
             ),

@@ -32,6 +32,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--write-id-map", type=Path, default=None, metavar="PATH",
                    help="also write the pseudonym -> input path map to PATH (outside --out; identifies the patient)")
+    add_address_argument(p)
     p.set_defaults(func=run)
 
     d = subparsers.add_parser("demo", help="run the main job on the bundled synthetic sample patient",
@@ -39,7 +40,14 @@ def add_parser(subparsers) -> None:
                                           "hemiparetic walk) with the demo budget; prints where the report is.")
     d.add_argument("--out", type=Path, default=Path("runs/demo"))
     d.add_argument("--budget", default="demo", choices=BUDGETS)
+    add_address_argument(d)
     d.set_defaults(func=demo)
+
+
+def add_address_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--address", default=None,
+                   help="Ray cluster to join ('auto' = the running cluster, or host:port); default: $RAY_ADDRESS "
+                        "(set inside `ray job submit`), else a local Ray on 2 CPUs")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.write_id_map is not None:  # refuse a place inside --out before hours of work
         write_id_map(args.write_id_map, {}, args.out)
     report = run_pipeline(inputs, args.out, PipelineBudget.preset(args.budget),
-                          command=recorded_command(args.argv, args.trial))
+                          command=recorded_command(args.argv, args.trial), address=args.address)
     if args.write_id_map is not None:
         subject = read_json(Path(args.out) / "trial" / "trial.json")["subject_id"]
         print(f"id map: {write_id_map(args.write_id_map, {subject: args.trial}, args.out)}")
@@ -69,6 +77,7 @@ def demo(args: argparse.Namespace) -> int:
     ing = side["ingest"]
     inputs = RunInputs((str(SAMPLE_DIR / SAMPLE_CSV),), height_m=ing["height_m"], mass_kg=ing["mass_kg"],
                        walk_distance_m=ing["walk_distance_m"], subject_id=side["patient_id"])
-    report = run_pipeline(inputs, args.out, PipelineBudget.preset(args.budget), command=recorded_command(args.argv, []))
+    report = run_pipeline(inputs, args.out, PipelineBudget.preset(args.budget), command=recorded_command(args.argv, []),
+                          address=args.address)
     print(f"\nreport: {report.resolve()}  (open it in a browser; it is self-contained)")
     return 0

@@ -153,7 +153,11 @@ def references_stage(trial_dir: Path, tasks: Sequence[Task], out: Path) -> dict[
     return {"references": names}
 
 
-def personalize_stage(trial_dir: Path, budget: PipelineBudget, out: Path, seed: int, command: str) -> dict[str, Any]:
+def personalize_stage(trial_dir: Path, budget: PipelineBudget, out: Path, seed: int, command: str,
+                      address: str | None = None) -> dict[str, Any]:
+    """The personalization sweep of the one patient. Joins the Ray cluster at ``address`` (or ``$RAY_ADDRESS``,
+    set inside ``ray job submit``) and then runs as many trials at once as it holds; without one, starts a local
+    Ray with 2 CPUs."""
     from rl_gait.learner.ray_session import start_ray
     from rl_gait.personalize.patients import load_patient
     from rl_gait.personalize.sweep import SweepBudget, run_sweep
@@ -168,8 +172,8 @@ def personalize_stage(trial_dir: Path, budget: PipelineBudget, out: Path, seed: 
             train_batch_size=1000, minibatch_size=250)
     else:
         sweep = SweepBudget.preset(budget.sweep)
-    start_ray(num_cpus=2)
-    outcome = run_sweep([patient], out, sweep, seed=seed, command=command, max_concurrent=2)
+    start_ray(address, num_cpus=2)  # num_cpus only for a local Ray: a cluster has its own
+    outcome = run_sweep([patient], out, sweep, seed=seed, command=command)
     best = outcome.patients.get(patient.patient_id)
     if best is None:
         raise RlGaitError("personalization produced no checkpoint", path=out, fix="rerun the same command to resume")
@@ -184,13 +188,15 @@ shorter)."""
 
 
 def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: PipelineBudget, out: Path,
-                        seed: int, command: str) -> dict[str, Any]:
+                        seed: int, command: str, address: str | None = None) -> dict[str, Any]:
     """Goal-conditioned multi-task training of the patient (:mod:`rl_gait.curriculum`): the personalized
     level-walking policy is the warm start, the patient's own reference per task
     (``reference_for(trial, task)``) the tracking target, tasks drawn per episode from the five
     families with their curriculum levels, advanced by deterministic evaluation episodes. Body, PD,
     reward weights (the searched pose kernel) and imitation weights come from the personalized
-    checkpoint's sidecar. Returns the final checkpoint and the curriculum levels reached."""
+    checkpoint's sidecar. Returns the final checkpoint and the curriculum levels reached. ``address``: the Ray
+    cluster to train on (:func:`~rl_gait.learner.ray_session.start_ray`), also when the personalization stage was
+    done in an earlier run."""
     from rl_gait.curriculum import CurriculumConfig, default_levels
     from rl_gait.curriculum.env import MultiTaskEnvConfig, task_references
     from rl_gait.curriculum.training import multitask_config
@@ -198,8 +204,10 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
     from rl_gait.learner import Budget, ImitationParams, train
     from rl_gait.learner.checkpoint import env_config_from_sidecar, read_sidecar, update_sidecar
     from rl_gait.learner.params import SAMPLING
+    from rl_gait.learner.ray_session import start_ray
     from rl_gait.reference import reference_for
 
+    start_ray(address)
     meta = read_sidecar(personalized_ckpt)
     personalized = env_config_from_sidecar(meta)
     cand = meta.get("candidate") or {}
@@ -236,8 +244,11 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
 
 
 def run_pipeline(inputs: RunInputs, out_dir: str | Path, budget: PipelineBudget, *, command: str = "",
-                 console: Any = None, on_stage: Callable[[str, bool], None] | None = None) -> Path:
-    """Run (or resume) the main job; returns the path of ``report.html``."""
+                 console: Any = None, on_stage: Callable[[str, bool], None] | None = None,
+                 address: str | None = None) -> Path:
+    """Run (or resume) the main job; returns the path of ``report.html``. ``address``: the Ray cluster the
+    personalization joins (:func:`rl_gait.learner.ray_session.start_ray`; default ``$RAY_ADDRESS`` or a local
+    Ray); it does not change any stage's input hash."""
     from rich.console import Console
 
     from rl_gait.learner.ray_session import LIBRARY_LOG, library_logs_to
@@ -284,10 +295,11 @@ def run_pipeline(inputs: RunInputs, out_dir: str | Path, budget: PipelineBudget,
     info["references"] = stage("references", tuple(t.name for t in all_tasks),
                                lambda d: references_stage(out / "trial", all_tasks, d))
     info["personalize"] = stage("personalize", (budget.to_dict(), inputs.seed),
-                                lambda d: personalize_stage(out / "trial", budget, d, inputs.seed, command))
+                                lambda d: personalize_stage(out / "trial", budget, d, inputs.seed, command,
+                                                            address))
     info["task_training"] = stage("task_training", (budget.to_dict(), inputs.seed),
                                   lambda d: task_training_stage(Path(info["personalize"]["checkpoint"]), out / "trial",
-                                                                budget, d, inputs.seed, command))
+                                                                budget, d, inputs.seed, command, address))
 
     def _predict(d: Path) -> dict[str, Any]:
         doc = predict_from_checkpoint(info["task_training"]["checkpoint"], trial_dir=out / "trial",

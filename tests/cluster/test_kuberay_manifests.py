@@ -87,3 +87,46 @@ def test_rayjob_runs_the_cohort_script_and_cleans_up():
     submitter = spec["submitterPodTemplate"]["spec"]["containers"][0]
     # the operator gives the submitter the cluster's token too (authOptions, KubeRay >= 1.5.1)
     assert not {e["name"] for e in submitter.get("env", [])} & {"RAY_AUTH_MODE", "RAY_AUTH_TOKEN"}
+
+
+def _docker_excluded(path: str, patterns: list[str]) -> bool:
+    """Docker's .dockerignore rule: the last pattern matching the path or one of its parent folders decides
+    (``!`` re-includes); ``*`` and ``?`` stay within one path element, ``**`` spans any number."""
+    import re
+
+    def regex(pattern: str) -> re.Pattern:
+        out, i = "", 0
+        while i < len(pattern):
+            if pattern.startswith("**/", i):
+                out, i = out + "(?:.*/)?", i + 3
+            elif pattern.startswith("**", i):
+                out, i = out + ".*", i + 2
+            else:
+                out += {"*": "[^/]*", "?": "[^/]"}.get(pattern[i], re.escape(pattern[i]))
+                i += 1
+        return re.compile(out + "$")
+
+    parts = path.split("/")
+    candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    excluded = False
+    for line in patterns:
+        negate = line.startswith("!")
+        rx = regex(line.lstrip("!").strip("/"))
+        if any(rx.match(c) for c in candidates):
+            excluded = not negate
+    return excluded
+
+
+def test_dockerignore_sends_only_what_the_image_copies():
+    lines = [ln.strip() for ln in (REPO / ".dockerignore").read_text().splitlines()]
+    patterns = [ln for ln in lines if ln and not ln.startswith("#")]
+    copied = [src for ln in (REPO / "cluster" / "Dockerfile").read_text().splitlines() if ln.startswith("COPY")
+              for src in ln.split()[2:-1]]
+    assert copied, "the Dockerfile copies the package"
+    for src in copied:
+        assert not _docker_excluded(src, patterns), src
+    assert not _docker_excluded("rl_gait/data/atlas/atlas_v1.npz", patterns)
+    for private in (".git/HEAD", ".venv/bin/python", "runs/p01/report.html", "data/patients/p01/walk.csv",
+                    "tests/learner/data/x.npz", ".ray/auth_token", "rl_gait/__pycache__/cli.cpython-311.pyc",
+                    "experiments/runs/out.json", "signing.key", "ray_tmp/session_1/logs/raylet.out"):
+        assert _docker_excluded(private, patterns), private

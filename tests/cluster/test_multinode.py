@@ -26,6 +26,24 @@ DRIVER = textwrap.dedent("""
     run_sweep([load_patient(ref)], out, budget, max_concurrent=2, command="test_multinode")
 """)
 
+JOINS = textwrap.dedent("""
+    import ray
+    from rl_gait.learner.ray_session import start_ray
+
+    start_ray(num_cpus=2)  # as rl-gait run does; inside `ray job submit` RAY_ADDRESS is set
+    print("CPUS", ray.cluster_resources()["CPU"], "NODES", len(ray.nodes()))
+""")
+
+
+def test_ray_address_in_the_environment_is_joined_not_refused(tmp_path):
+    """A driver started with ``RAY_ADDRESS`` (what a Ray job's entrypoint gets) joins that cluster although its
+    code asks a local Ray for 2 CPUs: Ray would refuse ``ray.init(num_cpus=2)`` for a running cluster."""
+    with LocalRayCluster(n_nodes=1, cpus_per_node=3) as cluster:
+        proc = subprocess.run([sys.executable, "-c", JOINS], env=cluster.env, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "CPUS 3.0 NODES 1" in proc.stdout
+
 
 @pytest.fixture()
 def patient_reference(tmp_path):

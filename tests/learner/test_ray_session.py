@@ -31,11 +31,24 @@ def test_an_address_joins_the_cluster_without_resource_arguments(fake_ray):
     assert init["log_to_driver"] is False and registered == "registered"
 
 
-def test_without_an_address_a_local_ray_gets_the_cpus(fake_ray):
+def test_without_an_address_a_local_ray_gets_the_cpus(fake_ray, monkeypatch):
     from rl_gait.learner.ray_session import start_ray
 
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
     start_ray(num_cpus=2)
     assert fake_ray[0]["num_cpus"] == 2 and "address" not in fake_ray[0] and fake_ray[1] == "registered"
+
+
+def test_ray_address_in_the_environment_joins_that_cluster_without_resource_arguments(fake_ray, monkeypatch):
+    """Inside ``ray job submit`` the entrypoint has ``RAY_ADDRESS``: ``ray.init(num_cpus=2)`` would be refused."""
+    from rl_gait.learner.ray_session import start_ray
+
+    monkeypatch.setenv("RAY_ADDRESS", "10.0.0.1:6379")
+    start_ray(num_cpus=2)
+    assert fake_ray[0]["address"] == "10.0.0.1:6379" and "num_cpus" not in fake_ray[0]
+    fake_ray.clear()
+    start_ray("auto", num_cpus=2)  # an explicit address wins
+    assert fake_ray[0]["address"] == "auto"
 
 
 def test_library_logs_go_to_the_file_not_the_console(tmp_path, capsys, monkeypatch):
