@@ -49,7 +49,8 @@ def test_the_shipped_prior_gives_the_actions_of_the_pickled_policy_it_was_conver
     ``python -m rl_gait.learner.migrate rl_gait/data/atlas_policy rl_gait/data/atlas_policy``)."""
     with np.load(REPO / "tests" / "learner" / "data" / "atlas_policy_actions.npz") as z:
         obs, actions = z["obs"], z["actions"]
-    np.testing.assert_array_equal(load_policy(ATLAS).act(obs), actions)
+    # float32 rounding only: torch's matmul sums in another order with another thread count (seen: 7e-7)
+    np.testing.assert_allclose(load_policy(ATLAS).act(obs), actions, rtol=0, atol=1e-5)
     assert not [p for p in (REPO / "rl_gait" / "data").rglob("*") if p.suffix in (".pkl", ".pickle", ".pt")]
     assert read_sidecar(ATLAS)["migrated"]["command"].startswith("python -m rl_gait.learner.migrate")
 
