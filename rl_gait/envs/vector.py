@@ -102,6 +102,13 @@ class WalkVectorEnv(gym.vector.VectorEnv):
         return self._obs.copy(), stack_infos(infos)
 
     def step(self, actions: np.ndarray):
+        obs, rewards, terminations, truncations, infos = self.step_listed(actions)
+        return obs, rewards, terminations, truncations, stack_infos(infos)
+
+    def step_listed(self, actions: np.ndarray):
+        """:meth:`step` with ``infos`` as a list of ``num_envs`` dicts (env ``i``'s scalar info at ``i``), the
+        form RLlib's ``DictInfoToList`` makes of :meth:`step`'s: for samplers that want one dict per env
+        (``rl_gait.learner.env_runner``) without stacking and unstacking them every step."""
         infos = []
         for i, env in enumerate(self.envs):
             if self._autoreset[i]:
@@ -111,8 +118,7 @@ class WalkVectorEnv(gym.vector.VectorEnv):
                 self._obs[i], self._rewards[i], self._terminations[i], self._truncations[i], info = env.step(actions[i])
             infos.append(scalar_info(info))
         np.logical_or(self._terminations, self._truncations, out=self._autoreset)
-        return (self._obs.copy(), self._rewards.copy(), self._terminations.copy(), self._truncations.copy(),
-                stack_infos(infos))
+        return self._obs.copy(), self._rewards.copy(), self._terminations.copy(), self._truncations.copy(), infos
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
         """``name(*args, **kwargs)`` on every env (or its attribute ``name``), as ``SyncVectorEnv.call``."""

@@ -32,6 +32,7 @@ from rl_gait.learner.checkpoint import (
     set_policy_state,
 )
 from rl_gait.learner.discriminator import DISCRIMINATOR_MODULE_ID, StyleDiscriminator
+from rl_gait.learner.env_runner import LeanEnvRunner
 from rl_gait.learner.imitation_learner import ImitationPPOTorchLearner, load_demonstration_arrays
 from rl_gait.learner.params import ImitationParams
 from rl_gait.learner.ray_session import quiet_rllib_internal_deprecations
@@ -225,6 +226,7 @@ def build_config(
     anchor_states: str | Path | None = None,
     num_gpus_per_learner: float | None = None,
     pipelined: bool = False,
+    lean_sampling: bool = True,
 ) -> ImitationPPOConfig:
     """The RLlib config for one patient's learner, in either mode.
 
@@ -249,6 +251,9 @@ def build_config(
             (1 where the learner can have one, else 0: the CPU).
         pipelined: sample the next batch while the learner updates on the last (:mod:`rl_gait.learner.pipelined`;
             faster, but a one-update policy lag that the hybrid losses measurably suffer from: off by default).
+        lean_sampling: sample with :class:`~rl_gait.learner.env_runner.LeanEnvRunner` (default: one torch forward
+            per vector step, no per-step connector pipelines; the same episodes as RLlib's runner for the same
+            seed and weights); ``False`` = RLlib's ``SingleAgentEnvRunner``.
     """
     if mode not in MODES:
         raise RlGaitError(f"mode must be one of {MODES}, got {mode!r}")
@@ -275,7 +280,8 @@ def build_config(
         # rl_gait.envs.vector.WalkVectorEnv: the same stepping as gymnasium's SyncVectorEnv, scalar infos only
         .env_runners(num_env_runners=num_env_runners, num_envs_per_env_runner=num_envs_per_env_runner,
                      num_cpus_per_env_runner=1, rollout_fragment_length="auto",
-                     gym_env_vectorize_mode="vector_entry_point")
+                     gym_env_vectorize_mode="vector_entry_point",
+                     env_runner_cls=LeanEnvRunner if lean_sampling else None)
         .learners(num_learners=num_learners, num_cpus_per_learner=1 if num_learners > 0 else "auto",
                   num_gpus_per_learner=(default_gpus_per_learner(num_learners) if num_gpus_per_learner is None
                                         else num_gpus_per_learner))
