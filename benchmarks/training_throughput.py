@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/training_throughput.py [--iters 8] [--env-runners N] [--envs-per-runner M] [--out FILE.json]
+    python benchmarks/training_throughput.py [--iters 8] [--env-runners N] [--envs-per-runner M] [--rllib-runner] [--out FILE.json]
     python benchmarks/training_throughput.py --trial TRIAL_DIR   # + `rl-gait train --mode hybrid --budget quick`
 
 Measured in one run on the same machine, back to back: (1) the bare ``rl_gait/LevelWalk-v0`` loop in this
@@ -68,14 +68,14 @@ def _runners_cpu_s(algo) -> float:
 
 
 def training_rate(mode: str, iters: int, env_runners: int, envs_per_runner: int,
-                  pipelined: bool = False) -> dict[str, float]:
+                  pipelined: bool = False, lean_sampling: bool = True) -> dict[str, float]:
     from rl_gait.envs.config import WalkEnvConfig
     from rl_gait.learner import build_config
     from rl_gait.learner.ray_session import start_ray
 
     start_ray()
     cfg = build_config(mode=mode, env=WalkEnvConfig(), num_env_runners=env_runners,
-                       num_envs_per_env_runner=envs_per_runner, pipelined=pipelined)
+                       num_envs_per_env_runner=envs_per_runner, pipelined=pipelined, lean_sampling=lean_sampling)
     algo = cfg.build_algo()
     try:
         for _ in range(2):  # warm-up: actors, first weights sync, the pipeline's first batch
@@ -97,6 +97,7 @@ def training_rate(mode: str, iters: int, env_runners: int, envs_per_runner: int,
             "sampling_wait_s_per_iter": float(np.nanmean(sample_s)), "iteration_s": wall / iters,
             "driver_cpu_s_per_iter": driver_cpu / iters, "runners_cpu_s_per_iter": runners_cpu / iters,
             "cpu_s_per_env_step": (driver_cpu + runners_cpu) / total_steps, "algorithm": type(algo).__name__,
+            "env_runner": getattr(cfg.env_runner_cls, "__name__", "SingleAgentEnvRunner"),
             "num_gpus_per_learner": cfg.num_gpus_per_learner, "iters": iters, "wall_s": wall}
 
 
@@ -121,14 +122,17 @@ def main() -> None:
     ap.add_argument("--env-runners", type=int, default=SAMPLING.num_env_runners)
     ap.add_argument("--envs-per-runner", type=int, default=SAMPLING.num_envs_per_env_runner)
     ap.add_argument("--pipelined", action="store_true", help="overlap sampling with the update (opt-in)")
+    ap.add_argument("--rllib-runner", action="store_true",
+                    help="sample with RLlib's SingleAgentEnvRunner instead of rl_gait's LeanEnvRunner (the default)")
     ap.add_argument("--trial", type=Path, default=None, help="an ingested trial: also time `rl-gait train --budget quick`")
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "training_throughput.json")
     args = ap.parse_args()
     os.environ.setdefault("MUJOCO_GL", "egl")
     load0 = os.getloadavg()[0]
     bare0 = bare_env_steps_per_s()
-    plain = training_rate("physics-only", args.iters, args.env_runners, args.envs_per_runner, args.pipelined)
-    hybrid = training_rate("hybrid", args.iters, args.env_runners, args.envs_per_runner, args.pipelined)
+    lean = not args.rllib_runner
+    plain = training_rate("physics-only", args.iters, args.env_runners, args.envs_per_runner, args.pipelined, lean)
+    hybrid = training_rate("hybrid", args.iters, args.env_runners, args.envs_per_runner, args.pipelined, lean)
     quick = cli_quick_rate(args.trial) if args.trial else None
     bare1 = bare_env_steps_per_s()
     bare = 0.5 * (bare0 + bare1)
@@ -151,7 +155,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=2))
     print(f"bare env loop            : {bare:8.0f} env steps/s (1 process; {bare0:.0f} before, {bare1:.0f} after)")
-    print(f"sampling: {args.env_runners} EnvRunner(s) x {args.envs_per_runner} envs, {hybrid['algorithm']}, "
+    print(f"sampling: {args.env_runners} {hybrid['env_runner']}(s) x {args.envs_per_runner} envs, {hybrid['algorithm']}, "
           f"GPUs per learner {hybrid['num_gpus_per_learner']}")
     for name, r in (("physics-only PPO", plain), ("hybrid PPO+BC+GAIL", hybrid)):
         print(f"{name:<25}: {r['env_steps_per_s']:8.0f} env steps/s end to end (ratio {r['env_steps_per_s'] / bare:.2f}); "
