@@ -106,7 +106,7 @@ def test_run_takes_the_ingest_options(monkeypatch, tmp_path):
 
     seen = {}
 
-    def fake_run_pipeline(inputs, out, budget, command=""):
+    def fake_run_pipeline(inputs, out, budget, command="", **kwargs):
         seen["inputs"] = inputs
         return out / "report.html"
 
