@@ -31,6 +31,9 @@ class Args:
     seed: int = 0
     runners: int = 2
     envs_per_runner: int = 4
+    minibatch: int = 500  # PPO minibatch (the prototype's; the learner's default is 1000)
+    reference_speed_m_s: float = 1.0  # speed of the atlas' healthy level reference (the prototype's 1.0 m/s)
+    lumbar_locked: bool = True  # rigid trunk (the prototype's); False = the actuated 2-DOF lumbar joint
     resume: Path | None = None  # go on from an earlier run's --out folder
 
 
@@ -52,9 +55,14 @@ def main() -> None:
     from rl_gait.learner.config import build_config
     from rl_gait.learner.params import Budget
     from rl_gait.learner.training import train
+    from rl_gait.reference import healthy_reference
+    from rl_gait.tasks import Task
 
-    config = build_config(mode="physics-only", env=WalkEnvConfig(body_model="3d"), warm_start=None, seed=args.seed,
-                          num_env_runners=args.runners, num_envs_per_env_runner=args.envs_per_runner)
+    env = WalkEnvConfig(body_model="3d", reference=healthy_reference(Task("level"), speed_m_s=args.reference_speed_m_s),
+                        lumbar_locked=args.lumbar_locked)
+    config = build_config(mode="physics-only", env=env, warm_start=None, seed=args.seed,
+                          num_env_runners=args.runners, num_envs_per_env_runner=args.envs_per_runner,
+                          minibatch_size=args.minibatch)
     config.training(vf_clip_param=1e4)
     budget = Budget("walker3d", env_steps=args.max_steps, wall_time_s=60.0 * args.minutes,
                     eval_every_iters=args.eval_every, eval_rollouts=3, eval_duration_s=10.0)

@@ -60,6 +60,7 @@ _AXES: dict[str, tuple[float, float, float]] = {
     "knee": (0.0, 1.0, 0.0), "ankle": (0.0, -1.0, 0.0), "ankle_inversion": (1.0, 0.0, 0.0),
     "lumbar_flexion": (0.0, 1.0, 0.0), "lumbar_bending": (1.0, 0.0, 0.0),
 }
+LUMBAR_JOINTS: tuple[str, ...] = ("lumbar_flexion", "lumbar_bending")
 CONTACT_POINTS: tuple[str, ...] = ("heel_med", "heel_lat", "toe_med", "toe_lat")
 HEEL_HALF_WIDTH_FRAC = 0.30  # heel spheres ±0.30 × foot width from the foot's midline
 TOE_HALF_WIDTH_FRAC = 0.40  # toe (metatarsal heads) spheres ±0.40 × foot width
@@ -115,9 +116,11 @@ def hip_half_width_m(height_m: float) -> float:
     return 0.5 * 0.191 * height_m * 0.5
 
 
-def build_3d_spec(body: BodyParams, pd: PDParams | None = None) -> mujoco.MjSpec:
+def build_3d_spec(body: BodyParams, pd: PDParams | None = None, lumbar_locked: bool = False) -> mujoco.MjSpec:
     """Build the 3D body scaled to ``body`` (no terrain); ``pd`` with 14 values (default: the 3D defaults; a
-    planar ``PDParams`` is extended with :meth:`PDParams.extended_3d`). Returns an uncompiled ``MjSpec``."""
+    planar ``PDParams`` is extended with :meth:`PDParams.extended_3d`). ``lumbar_locked``: both lumbar joints
+    held at 0 by joint equality constraints (a rigid trunk, as the 3D prototype's; the joints, their actuators
+    and the model's sizes stay). Returns an uncompiled ``MjSpec``."""
     pd = (pd or PDParams.default_for(body, "3d")).extended_3d(body)
     a = anthropometry(body.height_m, body.mass_kg)
     hat = split_hat(a, body.height_m)
@@ -148,7 +151,7 @@ def build_3d_spec(body: BodyParams, pd: PDParams | None = None) -> mujoco.MjSpec
                       xyaxes=(0, 1, 0, 0, 0, 1))
 
     trunk = pelvis.add_body(name="trunk", pos=(0, 0, hat.lumbar_height_m))
-    for name in ("lumbar_flexion", "lumbar_bending"):
+    for name in LUMBAR_JOINTS:
         _joint(trunk, name, None)
     _inertia(trunk, hat.trunk_mass_kg, (0, 0, hat.trunk_com_above_lumbar_m), hat.trunk_inertia_kg_m2,
              LONG_AXIS_INERTIA_RATIO["trunk"])
@@ -187,6 +190,11 @@ def build_3d_spec(body: BodyParams, pd: PDParams | None = None) -> mujoco.MjSpec
                           pos=(x, y, sole_z + r_contact), rgba=rgba, friction=(body.foot_friction, 0.005, 0.0001),
                           condim=3, **geom_kw)
     add_pd_actuators(spec, body, pd, JOINT_NAMES_3D)
+    if lumbar_locked:
+        for name in LUMBAR_JOINTS:
+            eq = spec.add_equality(name=f"lock_{name}", type=mujoco.mjtEq.mjEQ_JOINT, objtype=mujoco.mjtObj.mjOBJ_JOINT,
+                                   name1=name)
+            eq.data[:5] = 0.0  # q = 0 (the constant of the polynomial q1 = c0 + c1·q2 + …, no second joint)
     return spec
 
 

@@ -6,7 +6,8 @@ the same six sagittal joints first, then hip ab/adduction and rotation, ankle in
 lumbar joint). Paretic weakness is a lower ``kp`` and ``torque_limit_nm`` on one side
 (``pd.scaled("l", kp=0.6, torque=0.5)``, every joint of that side). The PD law is :func:`pd_torque_nm`.
 A planar ``PDParams`` (six values, what every checkpoint before the 3D body holds) becomes a 3D one with
-:meth:`PDParams.extended_3d`, which keeps the six sagittal values.
+:meth:`PDParams.extended_3d`: the 3D defaults (the 3D prototype's gains, softer knee and ankle than the planar
+body's) scaled as the planar values are scaled from the planar defaults.
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ _TORQUE_PER_KG = {"hip": 2.5, "knee": 2.5, "ankle": 2.2}  # N·m per kg
 # The 3D body's other joints, per kg (same scaling). Hip ab/adduction must hold single-leg stance (> 60 N·m in
 # the frontal plane for 70 kg; kp 300 N·m/rad walked in the 3D prototype of shared/docs/SIM_NOTES.md, 100 did
 # not); rotation and ankle inversion as the prototype (100 N·m/rad for 70 kg), the lumbar joint as the hip.
-_KP_PER_KG_3D = {"hip_adduction": 4.3, "hip_rotation": 1.4, "ankle_inversion": 1.4, "lumbar_flexion": 6.0,
-                 "lumbar_bending": 6.0}
-_TORQUE_PER_KG_3D = {"hip_adduction": 2.5, "hip_rotation": 1.4, "ankle_inversion": 1.15, "lumbar_flexion": 2.5,
-                     "lumbar_bending": 2.5}
+# The 3D body's sagittal joints also take the prototype's values (hip and knee 400 N·m/rad, limit 200 N·m; ankle
+# 200 N·m/rad, limit 150 N·m for 70 kg): with the planar body's stiffer knee and ankle (560 / 840 N·m/rad) the 3D
+# walker had not walked after 2.5 M steps (docs/body3d.md).
+_KP_PER_KG_3D = {"hip": 5.71, "knee": 5.71, "ankle": 2.86, "hip_adduction": 4.3, "hip_rotation": 1.4,
+                 "ankle_inversion": 1.4, "lumbar_flexion": 6.0, "lumbar_bending": 6.0}
+_TORQUE_PER_KG_3D = {"hip": 2.86, "knee": 2.86, "ankle": 2.14, "hip_adduction": 2.86, "hip_rotation": 1.4,
+                     "ankle_inversion": 1.15, "lumbar_flexion": 2.5, "lumbar_bending": 2.5}
 
 
 @dataclass(frozen=True)
@@ -106,18 +110,22 @@ class PDParams:
         if body_model not in ("planar", "3d"):
             raise ValueError(f"body_model must be 'planar' or '3d', got {body_model!r}")
         scale = body.mass_kg * body.height_m / 1.70
-        names = JOINT_NAMES if body_model == "planar" else JOINT_NAMES_3D
-        kp = tuple(_per_kg(n, _KP_PER_KG, _KP_PER_KG_3D) * scale for n in names)
+        if body_model == "planar":
+            names, kp_per_kg, torque_per_kg = JOINT_NAMES, _KP_PER_KG, _TORQUE_PER_KG
+        else:
+            names, kp_per_kg, torque_per_kg = JOINT_NAMES_3D, _KP_PER_KG_3D, _TORQUE_PER_KG_3D
+        kp = tuple(_per_kg(n, kp_per_kg) * scale for n in names)
         return cls(
             kp_nm_per_rad=kp,
             kd_nms_per_rad=tuple(_KD_OVER_KP_S * k for k in kp),
-            torque_limit_nm=tuple(_per_kg(n, _TORQUE_PER_KG, _TORQUE_PER_KG_3D) * scale for n in names),
+            torque_limit_nm=tuple(_per_kg(n, torque_per_kg) * scale for n in names),
         )
 
     def extended_3d(self, body: BodyParams) -> PDParams:
-        """These values for the 3D body: the six sagittal ones kept, the other joints at the 3D defaults of
-        ``body``, each side's scaled by that side's mean sagittal ``kp`` (and ``kd``, ``torque``) ratio to its
-        default, so a personalized weak side stays weak in every joint. A 3D ``PDParams`` is returned as is."""
+        """These values for the 3D body: every joint at the 3D default of ``body`` times how these values differ
+        from the planar default — a sagittal joint by its own ratio, another joint by its side's mean sagittal
+        ``kp`` (and ``kd``, ``torque``) ratio, so a personalized weak side stays weak in every joint (the planar
+        default becomes the 3D default). A 3D ``PDParams`` is returned as is."""
         if self.joint_names == JOINT_NAMES_3D:
             return self
         base, six = PDParams.default_for(body, "3d"), PDParams.default_for(body)
@@ -127,7 +135,7 @@ class PDParams:
             ratio = np.asarray(getattr(self, f)) / np.asarray(getattr(six, f))
             side_ratio = {s: float(np.mean([r for r, n in zip(ratio, JOINT_NAMES, strict=True) if joint_side(n) == s]))
                           for s in SIDES}
-            out[f] = getattr(self, f) + tuple(
+            out[f] = tuple(getattr(base, f)[:n6] * ratio) + tuple(
                 v * side_ratio.get(joint_side(n), 1.0)
                 for v, n in zip(getattr(base, f)[n6:], JOINT_NAMES_3D[n6:], strict=True))
         return PDParams(**out)
@@ -154,12 +162,13 @@ class PDParams:
         return cls(**{k: tuple(v) for k, v in d.items()})
 
 
-def _per_kg(name: str, sagittal: dict[str, float], other: dict[str, float]) -> float:
-    """The per-kg value of joint ``name`` (a sagittal joint's by its type, another by its name less the side)."""
+def _per_kg(name: str, table: dict[str, float]) -> float:
+    """The per-kg value of joint ``name`` in ``table`` (a sagittal joint's by its type, another by its name less
+    the side)."""
     if name in JOINT_NAMES:
-        return sagittal[joint_type(name)]
+        return table[joint_type(name)]
     side = joint_side(name)
-    return other[name[: -2] if side is not None else name]
+    return table[name[: -2] if side is not None else name]
 
 
 def pd_torque_nm(q_target_rad: np.ndarray, q_rad: np.ndarray, qdot_rad_s: np.ndarray, kp_nm_per_rad: np.ndarray,

@@ -38,7 +38,8 @@ TRAINING_ONLY_FIELDS: tuple[str, ...] = ("feature_start_prob", "max_lag_m", "max
 """Options that shape training episodes (where they start, when they end, a body weakened per episode); a
 policy is rolled out for predictions and evaluations without them (:meth:`WalkEnvConfig.for_rollouts`)."""
 
-FIELDS_BEFORE_RECORDED: dict[str, Any] = {"trunk_pitch": "upright", "stair_fit": False, "level_approach": False}
+FIELDS_BEFORE_RECORDED: dict[str, Any] = {"trunk_pitch": "upright", "stair_fit": False, "level_approach": False,
+                                          "lumbar_locked": False}
 """Options that change what a reference asks of the body, at the values every checkpoint trained before they
 were recorded had (their defaults now differ). A migrated sidecar that does not record one gets this value."""
 
@@ -71,6 +72,9 @@ class WalkEnvConfig:
         body_model: ``"planar"`` (:class:`~rl_gait.envs.walk.WalkEnv`) or ``"3d"`` (experimental,
             :class:`~rl_gait.envs.walk3d.Walk3DEnv`; ``reward_weights`` then a ``Reward3DWeights``: the default
             ``RewardWeights()`` becomes the 3D default).
+        lumbar_locked: the 3D body's trunk rigid on the pelvis (lumbar joints held at 0, as the 3D prototype that
+            walked, ``shared/docs/SIM_NOTES.md``); ``False`` = an actuated 2-DOF lumbar joint. The planar body
+            has no lumbar joint and ignores it.
     """
 
     task: Task = field(default_factory=Task)
@@ -90,6 +94,7 @@ class WalkEnvConfig:
     stair_fit: bool = True
     level_approach: bool = True
     body_model: BodyModel = "planar"
+    lumbar_locked: bool = True
 
     VERSION: ClassVar[int] = CONFIG_VERSION
 
@@ -122,6 +127,7 @@ class WalkEnvConfig:
             object.__setattr__(self, name, float(getattr(self, name)))
         object.__setattr__(self, "stair_fit", bool(self.stair_fit))
         object.__setattr__(self, "level_approach", bool(self.level_approach))
+        object.__setattr__(self, "lumbar_locked", bool(self.lumbar_locked))
 
     # ------------------------------------------------------------------ derived
     @property
@@ -149,7 +155,7 @@ class WalkEnvConfig:
                     reward_weights=self.reward_weights,
                     terrain_layout=self.terrain_layout, episode_duration_s=self.episode_duration_s,
                     action_scale_rad=self.action_scale_rad, init_noise_rad=self.init_noise_rad,
-                    weakness_range=self.weakness_range)
+                    weakness_range=self.weakness_range, lumbar_locked=self.lumbar_locked)
 
     def replace(self, **changes: Any) -> WalkEnvConfig:
         """A copy with ``changes`` (field names of this class)."""
@@ -213,7 +219,7 @@ class WalkEnvConfig:
 
 _SCALAR_FIELDS: tuple[str, ...] = ("episode_duration_s", "action_scale_rad", "init_noise_rad", "feature_start_prob",
                                    "max_lag_m", "max_retreat_m", "weakness_range", "trunk_pitch", "stair_fit",
-                                   "level_approach", "body_model")
+                                   "level_approach", "body_model", "lumbar_locked")
 
 
 def _plain(value: Any) -> Any:

@@ -44,6 +44,7 @@ force to the pelvis for a while (perturbation tests, fall-risk probes).
 ``task``, ``reference``, ``body``, ``pd`` (14 values; a planar ``PDParams`` is extended,
 :meth:`~rl_gait.body.PDParams.extended_3d`), ``reward_weights`` (:class:`Reward3DWeights`), ``terrain_layout``,
 ``episode_duration_s``, ``action_scale_rad``, ``init_noise_rad``, ``weakness_range`` (as the planar env),
+``lumbar_locked`` (default: a rigid trunk, both lumbar joints held at 0 — their two actions then do nothing),
 ``render_mode``, ``render_size``.
 
 ## Version History
@@ -60,7 +61,7 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
-from rl_gait.body.body3d import body3d_layout, build_3d_spec
+from rl_gait.body.body3d import LUMBAR_JOINTS, body3d_layout, build_3d_spec
 from rl_gait.body.params import BodyParams, PDParams
 from rl_gait.body.planar import FRAME_SKIP, apply_pd
 from rl_gait.envs import rewards as R
@@ -184,6 +185,7 @@ class Walk3DEnv(gym.Env):
         action_scale_rad: float = 0.5,
         init_noise_rad: float = 0.02,
         weakness_range: tuple[float, float] | None = None,
+        lumbar_locked: bool = True,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (240, 320),
     ):
@@ -203,12 +205,13 @@ class Walk3DEnv(gym.Env):
                 raise ValueError(f"weakness_range must be (lo, hi) with 0 < lo <= hi <= 1, got {weakness_range}")
             weakness_range = (lo, hi)
         self.weakness_range = weakness_range
+        self.lumbar_locked = bool(lumbar_locked)
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self.render_mode, self.render_size, self._renderer = render_mode, render_size, None
         self._weak_side, self._weakness = None, 1.0
 
-        spec = build_3d_spec(self.body, self.pd)
+        spec = build_3d_spec(self.body, self.pd, lumbar_locked=self.lumbar_locked)
         add_terrain(spec)
         self.model = spec.compile()
         self.data = mujoco.MjData(self.model)
@@ -218,6 +221,9 @@ class Walk3DEnv(gym.Env):
         self._contact_gap_m = self._contact_radius + CONTACT_TOL_M
         self._fall_height_m = FALL_HEIGHT_FRAC * lay.anthro.leg_length_m
         self._q_lo, self._q_hi = lay.joint_range_rad[:, 0].copy(), lay.joint_range_rad[:, 1].copy()
+        if self.lumbar_locked:  # targets and start angles of the locked joints at 0: the actuators hold, not fight
+            lumbar = [JOINT_NAMES_3D.index(n) for n in LUMBAR_JOINTS]
+            self._q_lo[lumbar] = self._q_hi[lumbar] = 0.0
         self._jq, self._jv = lay.joint_qpos, lay.joint_qvel
         self._rq, self._rv = lay.root_qpos, lay.root_qvel
         self._contact_flat = lay.contact_geoms.reshape(-1)

@@ -116,12 +116,20 @@ def test_frontal_joint_signs_are_clinical(name, moved):
     assert np.sign(probe() - before) == moved
 
 
-def test_default_3d_pd_keeps_the_planar_sagittal_values_and_weakness_reaches_every_joint_of_a_side():
+def test_default_3d_pd_is_the_prototypes_and_weakness_reaches_every_joint_of_a_side():
     body = BodyParams()
     planar, full = PDParams.default_for(body), PDParams.default_for(body, "3d")
     assert full.joint_names == JOINT_NAMES_3D and planar.joint_names == JOINT_NAMES
-    assert full.kp_nm_per_rad[:6] == planar.kp_nm_per_rad
+    # the 3D prototype's gains for 70 kg, 1.70 m (shared/docs/SIM_NOTES.md): hip, knee 400 N·m/rad (limit 200 N·m),
+    # ankle 200 (150), hip ab/adduction 300 (200), rotation 100 (100), ankle inversion 100 (80); kd = 0.1 s × kp
+    np.testing.assert_allclose(full.kp_nm_per_rad[:12], [400, 400, 200] * 2 + [300, 100, 100] * 2, rtol=0.025)
+    np.testing.assert_allclose(full.torque_limit_nm[:12], [200, 200, 150] * 2 + [200, 100, 80] * 2, rtol=0.02)
+    np.testing.assert_allclose(full.kd_nms_per_rad, 0.1 * np.asarray(full.kp_nm_per_rad))
     assert planar.extended_3d(body) == full
+    stiff = PDParams(tuple(2 * k for k in planar.kp_nm_per_rad), planar.kd_nms_per_rad, planar.torque_limit_nm)
+    # a planar PD twice as stiff: every leg joint twice the 3D default, the lumbar joint (no side) as it is
+    np.testing.assert_allclose(stiff.extended_3d(body).kp_nm_per_rad,
+                               [2 * k for k in full.kp_nm_per_rad[:12]] + list(full.kp_nm_per_rad[12:]))
     weak = planar.scaled("l", kp=0.5, torque=0.4).extended_3d(body)
     for i, name in enumerate(JOINT_NAMES_3D[6:], start=6):
         factor_kp, factor_t = (0.5, 0.4) if name.endswith("_l") else (1.0, 1.0)
@@ -153,9 +161,24 @@ def test_actuators_apply_the_pd_law_on_the_3d_joints():
         apply_pd(model, lay, PDParams.default_for(body))
 
 
-def test_standing_3d_body_stays_up_for_2_s():
+def test_standing_3d_body_stays_up_for_2_s_on_ankles_stiffer_than_m_g_h():
+    # An inverted pendulum on PD ankles stands without help only if kp > m·g·h (~70 kg · 9.81 · 1.0 m ≈ 690
+    # N·m/rad): the default ankles (200 N·m/rad, the 3D prototype's) leave balance to the policy, so the
+    # passive body stands here on the planar body's ankles (840 N·m/rad); the lumbar joint locked and free.
     body = BodyParams()
-    model = _model(body)
+    default = PDParams.default_for(body, "3d")
+    kp = list(default.kp_nm_per_rad)
+    for j in (2, 5):
+        kp[j] = 12.0 * body.mass_kg
+    for locked in (True, False):
+        _stands_2_s(body, PDParams(tuple(kp), tuple(0.1 * k for k in kp), default.torque_limit_nm), locked)
+
+
+def _stands_2_s(body: BodyParams, pd: PDParams, lumbar_locked: bool) -> None:
+    spec = build_3d_spec(body, pd, lumbar_locked=lumbar_locked)
+    add_terrain(spec)
+    model = spec.compile()
+    apply_task(model, Task(), TerrainLayout())
     lay = body3d_layout(model, body)
     data = mujoco.MjData(model)
     data.qpos[3] = 1.0

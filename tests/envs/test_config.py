@@ -83,9 +83,10 @@ def test_older_sidecars_are_migrated_in_one_place():
     wins); an option neither records has the value it had before it was recorded."""
     from rl_gait.learner.checkpoint import env_config_from_sidecar
 
-    assert FIELDS_BEFORE_RECORDED == {"trunk_pitch": "upright", "stair_fit": False, "level_approach": False}
+    assert FIELDS_BEFORE_RECORDED == {"trunk_pitch": "upright", "stair_fit": False, "level_approach": False,
+                                      "lumbar_locked": False}
     old = env_config_from_sidecar({})
-    assert (old.trunk_pitch, old.stair_fit, old.level_approach) == ("upright", False, False)
+    assert (old.trunk_pitch, old.stair_fit, old.level_approach, old.lumbar_locked) == ("upright", False, False, False)
     atlas = env_config_from_sidecar({"env_options": {"trunk_pitch": "upright", "stair_fit": True}})
     assert (atlas.stair_fit, atlas.level_approach) == (True, False)
     body = BodyParams(mass_kg=61.0)
@@ -110,3 +111,7 @@ def test_the_3d_body_model_is_one_field_and_round_trips_with_its_reward_weights(
     env.close()
     with pytest.raises(ValueError, match="does not implement"):
         WalkEnvConfig(body_model="3d", max_retreat_m=0.5).walk3d_kwargs()
+    assert cfg.lumbar_locked and env.unwrapped.model.neq == 2  # a rigid trunk by default: two joint equalities
+    free = cfg.replace(lumbar_locked=False)
+    assert WalkEnvConfig.from_dict(json.loads(json.dumps(free.to_dict()))) == free
+    assert gym.make(free.env_id, config=free).unwrapped.model.neq == 0
