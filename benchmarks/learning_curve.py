@@ -8,7 +8,8 @@ seeds. Writes OUT/training.csv (one row per iteration) and prints the evaluated 
 
     python benchmarks/learning_curve.py --trial TRIAL_DIR --out runs/curve/A --env-steps 200000
 
-Run it with ``PYTHONPATH`` pointing at each version of the code (docs/throughput.md).
+Run it with ``PYTHONPATH`` pointing at each version of the code, or ``--rllib-runner`` for RLlib's EnvRunner in place
+of the lean one (docs/throughput.md).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def main() -> None:
     ap.add_argument("--wall-s", type=float, default=3600.0, help="stop after this much training time anyway")
     ap.add_argument("--eval-every", type=int, default=5, help="iterations between fidelity measurements")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--rllib-runner", action="store_true",
+                    help="sample with RLlib's SingleAgentEnvRunner instead of rl_gait's LeanEnvRunner (the default)")
     args = ap.parse_args()
 
     from rl_gait.body import BodyParams, PDParams
@@ -53,7 +56,8 @@ def main() -> None:
     task = Task()
     env = WalkEnvConfig(task=task, reference=reference_for(trial, task), body=body, pd=PDParams.default_for(body))
     config = build_config(mode=args.mode, env=env, seed=args.seed,
-                          warm_start="atlas" if args.mode == "hybrid" else None, **_train_cli_sampling_defaults())
+                          warm_start="atlas" if args.mode == "hybrid" else None, lean_sampling=not args.rllib_runner,
+                          **_train_cli_sampling_defaults())
     budget = Budget("curve", env_steps=args.env_steps, wall_time_s=args.wall_s, eval_every_iters=args.eval_every,
                     eval_rollouts=3, eval_duration_s=10.0)
     result = train(config, budget=budget, out_dir=args.out, progress=False, patient_id=trial.subject_id,
