@@ -47,6 +47,10 @@ class IngestOptions:
             raise ValueError(f"orientation {self.orientation!r}: use one of {', '.join(ORIENTATIONS)}")
         if not self.max_gap_s >= 0:
             raise ValueError(f"max_gap_s must be >= 0, got {self.max_gap_s}")
+        if self.sample_rate_hz is not None:  # a user's --sample-rate-hz: one line, not a traceback
+            from rl_gait.ingest.sensors import check_sample_rate
+
+            check_sample_rate(self.sample_rate_hz, None, "--sample-rate-hz:")
 
     def provenance(self) -> dict:
         """The scalar choices as recorded in ``trial.json``."""

@@ -7,6 +7,7 @@ Everything here is plain numpy. Readers (``rl_gait.ingest.formats``) build :clas
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,6 +19,36 @@ from rl_gait.metrics.fidelity import true_runs
 
 G_M_S2 = 9.80665
 SEGMENTS: tuple[str, ...] = ("pelvis", "thigh_r", "shank_r", "foot_r", "thigh_l", "shank_l", "foot_l")
+SAMPLE_RATE_RANGE_HZ: tuple[float, float] = (10.0, 10_000.0)
+"""Sample rates a recording may have (Hz): below 10 Hz the event and gap filters have no band left (a 6 Hz
+low-pass needs a Nyquist frequency above it), above 10 kHz no gait sensor or lab records; anything outside —
+zero, negative, NaN, a rate typed in kHz — is a wrong header or a wrong ``--sample-rate-hz``."""
+
+
+def check_sample_rate(rate_hz: float, path: str | Path | None, source: str = "the file's") -> float:
+    """``rate_hz`` as a float if it lies in :data:`SAMPLE_RATE_RANGE_HZ`, else a one-line
+    :class:`InputFormatError` naming ``source`` (where the rate came from) and the fix."""
+    lo, hi = SAMPLE_RATE_RANGE_HZ
+    try:
+        rate = float(rate_hz)
+    except (TypeError, ValueError):
+        rate = math.nan
+    if not (math.isfinite(rate) and lo <= rate <= hi):
+        raise InputFormatError(f"{source} sample rate {rate_hz!r} Hz is outside {lo:g}-{hi:g} Hz", path=path,
+                               fix="correct the file's rate (header or time column) or pass --sample-rate-hz")
+    return rate
+
+
+MIN_RECORDING_S = 1.0
+"""Shorter recordings are refused at once (a trial needs two strides per side, several seconds; the filters
+need samples to work on)."""
+
+
+def check_samples(n_samples: int, rate_hz: float, path: str | Path | None) -> None:
+    """Refuse a recording of fewer than :data:`MIN_RECORDING_S` seconds in one line."""
+    if n_samples < MIN_RECORDING_S * rate_hz:
+        raise DataQualityError(f"only {n_samples} samples ({n_samples / rate_hz:.2f} s at {rate_hz:g} Hz): too short",
+                               path=path, fix="record a walk with at least 2 strides per side (a 20 m walk)")
 
 # lower-cased, non-alphanumerics removed -> canonical segment
 _SEGMENT_ALIASES: dict[str, str] = {
@@ -64,6 +95,10 @@ class ImuRecording:
     quat_wxyz: np.ndarray | None = None
     counter: np.ndarray | None = None
     sample_rate_source: str = "file"
+
+    def __post_init__(self) -> None:
+        check_sample_rate(self.sample_rate_hz, self.path, f"sensor {self.sensor_id}: the {self.sample_rate_source}")
+        check_samples(self.n_samples, self.sample_rate_hz, self.path)
 
     @property
     def n_samples(self) -> int:

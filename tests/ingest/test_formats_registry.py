@@ -101,16 +101,17 @@ def test_angle_formats_honour_every_option(tmp_path, truth, maker):
 
 
 def test_run_takes_the_ingest_options(monkeypatch, tmp_path):
-    """``rl-gait run --speed-m-s V --max-gap-s S`` reaches the ingest stage's IngestOptions."""
+    """``rl-gait run --speed-m-s V --max-gap-s S`` reaches the ingest stage's IngestOptions; ``--address`` reaches
+    the job (not its inputs, whose hash keys the stages)."""
     import rl_gait.pipeline.run as run_mod
 
     seen = {}
 
-    def fake_run_pipeline(inputs, out, budget, command="", **kwargs):
-        seen["inputs"] = inputs
+    def fake_run_pipeline(inputs, out, budget, command="", address=None, **kwargs):
+        seen["inputs"], seen["address"] = inputs, address
         return out / "report.html"
 
     monkeypatch.setattr(run_mod, "run_pipeline", fake_run_pipeline)
     assert main(["run", str(tmp_path), "--speed-m-s", "0.9", "--max-gap-s", "0.4", "--budget", "smoke",
-                 "--out", str(tmp_path / "o")]) == 0
-    assert seen["inputs"].speed_m_s == 0.9 and seen["inputs"].max_gap_s == 0.4
+                 "--out", str(tmp_path / "o"), "--address", "auto"]) == 0
+    assert seen["inputs"].speed_m_s == 0.9 and seen["inputs"].max_gap_s == 0.4 and seen["address"] == "auto"

@@ -29,6 +29,7 @@ from rl_gait.errors import InputFormatError
 from rl_gait.ingest.formats.base import ReadContext, one_file, refuse_orientation_filter
 from rl_gait.ingest.formats.table import JointAngleTable
 from rl_gait.ingest.kinematics import Kinematics, angle_table_kinematics
+from rl_gait.ingest.sensors import check_sample_rate
 from rl_gait.joints import JOINT_NAMES
 
 _FIX = ("export model angles (LHipAngles, LKneeAngles, LAnkleAngles, R...) or the Plug-in Gait markers "
@@ -143,9 +144,8 @@ def read_c3d(path: str | Path, *, sample_rate_hz: float | None = None) -> JointA
     if not angles:
         raise InputFormatError("no model joint angles and no Plug-in Gait markers (LASI, RASI, LPSI/RPSI or SACR, "
                                "LKNE, LANK, ...)", path=path, fix=_FIX)
-    fs = float(sample_rate_hz or rate)
-    if not fs > 0:
-        raise InputFormatError(f"point rate {rate} Hz is not positive", path=path, fix="pass --sample-rate-hz")
+    given = sample_rate_hz is not None
+    fs = check_sample_rate(sample_rate_hz if given else rate, path, "--sample-rate-hz:" if given else "the point")
     names = tuple(j for j in JOINT_NAMES if j in angles)
     data = np.stack([angles[j] for j in names], axis=1)
     return JointAngleTable(path=path, sample_rate_hz=fs, time_s=np.arange(len(data)) / fs, joint_names=names,

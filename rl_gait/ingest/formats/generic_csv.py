@@ -23,7 +23,14 @@ from rl_gait.errors import InputFormatError
 from rl_gait.ingest.formats.base import ReadContext, one_file, refuse_orientation_filter
 from rl_gait.ingest.formats.table import JointAngleTable, Table, read_table
 from rl_gait.ingest.kinematics import Kinematics, angle_table_kinematics, imu_kinematics
-from rl_gait.ingest.sensors import G_M_S2, ImuRecording, ImuSet, canonical_segment, place_on_segments
+from rl_gait.ingest.sensors import (
+    G_M_S2,
+    ImuRecording,
+    ImuSet,
+    canonical_segment,
+    check_sample_rate,
+    place_on_segments,
+)
 from rl_gait.joints import JOINT_NAMES
 
 _FIX_IMU = "follow the generic IMU CSV layout in rl_gait/ingest/formats/README.md"
@@ -53,14 +60,17 @@ def is_joint_angle_csv(path: Path) -> bool:
 
 def _sample_rate(t: Table, path: Path, fix: str, override: float | None) -> tuple[float, np.ndarray]:
     n = t.data.shape[0]
-    if override:
-        return float(override), np.arange(n) / float(override)
+    if override is not None:
+        fs = check_sample_rate(override, path, "--sample-rate-hz:")
+        return fs, np.arange(n) / fs
     if "time_s" in t.columns:
         time = t.col("time_s")
         dt = np.diff(time)
         if not np.all(np.isfinite(time)) or np.any(dt <= 0):
             raise InputFormatError("time_s is not strictly increasing (or has empty fields)", path=path, fix=fix)
-        fs = 1.0 / float(np.median(dt))
+        if not dt.size:
+            raise InputFormatError("one row: no sample rate from time_s", path=path, fix=fix)
+        fs = check_sample_rate(1.0 / float(np.median(dt)), path, "time_s gives a")
         if np.any(np.abs(dt * fs - 1.0) > 0.5):
             raise InputFormatError("time_s has jumps (dropped samples) — the rate is not constant", path=path,
                                    fix="leave missing samples as empty fields on a regular time grid")
@@ -72,6 +82,7 @@ def _sample_rate(t: Table, path: Path, fix: str, override: float | None) -> tupl
         fs = float(value)
     except ValueError:
         raise InputFormatError(f"sample_rate_hz {value!r} is not a number", path=path, fix=fix) from None
+    fs = check_sample_rate(fs, path, "'# sample_rate_hz:' header:")
     return fs, np.arange(n) / fs
 
 

@@ -16,6 +16,7 @@ from rl_gait.errors import InputFormatError
 from rl_gait.ingest.formats.base import ReadContext, one_file, refuse_orientation_filter
 from rl_gait.ingest.formats.table import JointAngleTable, Table
 from rl_gait.ingest.kinematics import Kinematics, angle_table_kinematics
+from rl_gait.ingest.sensors import check_sample_rate
 
 _COORDS: dict[str, str] = {
     "hip_flexion_r": "hip_r", "knee_angle_r": "knee_r", "ankle_angle_r": "ankle_r",
@@ -60,8 +61,8 @@ def read_mot(path: str | Path, *, sample_rate_hz: float | None = None) -> JointA
         raise InputFormatError("no 'time' column", path=path, fix=_FIX)
     time = t.col("time")
     dt = np.diff(time)
-    if np.any(dt <= 0):
-        raise InputFormatError("time is not strictly increasing", path=path, fix=_FIX)
+    if not np.all(np.isfinite(time)) or np.any(dt <= 0):
+        raise InputFormatError("time is not strictly increasing (or not finite)", path=path, fix=_FIX)
     scale = np.pi / 180.0 if in_degrees else 1.0
     names, series, notes = [], [], []
     by_joint = {v: k for k, v in _COORDS.items()}
@@ -77,8 +78,10 @@ def read_mot(path: str | Path, *, sample_rate_hz: float | None = None) -> JointA
     if not names:
         raise InputFormatError("none of the coordinates hip_flexion_r/l, knee_angle_r/l, ankle_angle_r/l",
                                path=path, fix=_FIX)
-    fs = float(sample_rate_hz) if sample_rate_hz else 1.0 / float(np.median(dt))
-    time_s = np.arange(len(time)) / fs if sample_rate_hz else time - time[0]
+    given = sample_rate_hz is not None
+    fs = check_sample_rate(sample_rate_hz if given else 1.0 / float(np.median(dt)), path,
+                           "--sample-rate-hz:" if given else "the time column's")
+    time_s = np.arange(len(time)) / fs if given else time - time[0]
     return JointAngleTable(path=path, sample_rate_hz=fs, time_s=time_s,
                            joint_names=tuple(names), angles_rad=np.stack(series, axis=1), notes=tuple(notes))
 

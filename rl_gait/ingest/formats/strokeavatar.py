@@ -39,6 +39,7 @@ from scipy.spatial.transform import Rotation
 
 from rl_gait.errors import InputFormatError
 from rl_gait.ingest.formats.base import ReadContext, refuse_orientation_filter
+from rl_gait.ingest.formats.table import check_angle_units
 from rl_gait.ingest.kinematics import Kinematics, strokeavatar_kinematics
 from rl_gait.joints import JOINT_NAMES
 
@@ -192,6 +193,7 @@ def read_strokeavatar_clip(path: str | Path) -> StrokeAvatarClip:
         quat = np.zeros((n, 0, 4))
         segments = ()
         phase_zero = "right_initial_contact"
+    check_angle_units(angles, joint_names, path)
     return StrokeAvatarClip(
         path=path, kind=kind, sample_rate_hz=rate, time_s=np.arange(n) / rate, segment_names=segments,
         segment_quat_wxyz=quat, joint_names=joint_names, joint_angles_rad=angles,

@@ -89,3 +89,40 @@ class JointAngleTable:
     joint_names: tuple[str, ...]
     angles_rad: np.ndarray
     notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        from rl_gait.ingest.sensors import check_sample_rate, check_samples
+
+        check_sample_rate(self.sample_rate_hz, self.path)
+        check_samples(len(self.time_s), self.sample_rate_hz, self.path)
+        check_angle_units(self.angles_rad, self.joint_names, self.path)
+
+
+MAX_ABS_ANGLE_RAD = 2 * np.pi
+"""No sagittal joint angle reaches a full turn: more is degrees read as radians (or a scale error)."""
+MIN_ANGLE_RANGE_RAD = np.deg2rad(3.0)
+"""Walking moves at least one joint by more than 3°: less, over every joint, is radians read as degrees (or a
+recording without walking)."""
+
+
+def check_angle_units(angles_rad: np.ndarray, joint_names: tuple[str, ...], path: Path) -> None:
+    """Refuse joint angles ``[T, J]`` (rad) whose size says the units are wrong (:data:`MAX_ABS_ANGLE_RAD`,
+    :data:`MIN_ANGLE_RANGE_RAD`), in one line naming the joint. NaN samples are left to the gap check."""
+    from rl_gait.errors import DataQualityError
+
+    fix = "label degree columns _deg and radian ones _rad (.mot: inDegrees=yes|no), or re-export in degrees"
+    a = np.asarray(angles_rad, dtype=float)
+    finite = np.isfinite(a)
+    ranges = []
+    for j, name in enumerate(joint_names):
+        x = a[finite[:, j], j]
+        if x.size == 0:
+            continue
+        peak = float(np.max(np.abs(x)))
+        if peak > MAX_ABS_ANGLE_RAD:
+            raise DataQualityError(f"{name} reaches {np.degrees(peak):.0f}° (more than a full turn): wrong units",
+                                   path=path, fix=fix)
+        ranges.append(float(np.ptp(x)))
+    if ranges and max(ranges) < MIN_ANGLE_RANGE_RAD:
+        raise DataQualityError(f"no joint moves more than {np.degrees(max(ranges)):.2f}° (radians read as degrees, "
+                               "or no walking)", path=path, fix=fix)

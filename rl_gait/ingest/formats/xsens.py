@@ -72,8 +72,8 @@ def read_mt_manager(path: str | Path, *, sample_rate_hz: float | None = None) ->
     counter = None
     if t.has("PacketCounter") and np.all(np.isfinite(t.col("PacketCounter"))):
         counter = unwrap_counter(t.col("PacketCounter").astype(np.int64))
-    source = "argument" if sample_rate_hz else "assumed"
-    fs = float(sample_rate_hz or DEFAULT_XSENS_RATE_HZ)
+    source = "argument" if sample_rate_hz is not None else "assumed"
+    fs = float(DEFAULT_XSENS_RATE_HZ if sample_rate_hz is None else sample_rate_hz)
     if t.has("SampleTimeFine") and np.all(np.isfinite(t.col("SampleTimeFine"))) and len(t.data) > 10:
         ticks = np.diff(t.col("SampleTimeFine"))
         ticks = ticks[ticks > 0]
@@ -93,9 +93,12 @@ def read_gaittoolbox_csv(path: str | Path, *, sample_rate_hz: float | None = Non
     t = read_table(path, comment_prefixes=("//",), delimiter=",", fix=fix)
     fs = sample_rate_hz
     for c in t.comments:
-        m = re.search(r"fs=([0-9.]+)", c)
+        m = re.search(r"fs=(\S*)", c)
         if m and fs is None:
-            fs = float(m.group(1))
+            try:
+                fs = float(m.group(1))
+            except ValueError:
+                raise InputFormatError(f"sample rate 'fs={m.group(1)}' is not a number", path=path, fix=fix) from None
     if fs is None:
         raise InputFormatError("no sample rate ('// fs=100' header line)", path=path,
                                fix="add the header line or pass --sample-rate-hz")
