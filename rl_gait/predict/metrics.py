@@ -77,20 +77,30 @@ def min_toe_clearance_m(toe_clearance_m: np.ndarray, contact: np.ndarray) -> flo
     return float(min(vals)) if vals else math.nan
 
 
-def edge_clearances_m(toe_x_m: np.ndarray, toe_z_m: np.ndarray, edges_x_m: np.ndarray, edges_z_m: np.ndarray
-                      ) -> np.ndarray:
+ON_TREAD_TOLERANCE_M = 0.01  # a toe in contact within 1 cm of a nosing's height stands on its tread (soft contacts sink mm)
+
+
+def edge_clearances_m(toe_x_m: np.ndarray, toe_z_m: np.ndarray, edges_x_m: np.ndarray, edges_z_m: np.ndarray,
+                      contact: np.ndarray | None = None) -> np.ndarray:
     """Toe clearance over each stair edge (m): for every edge, over both feet and every forward
     crossing of the edge (toe x goes from ``< x_e`` to ``>= x_e`` between two steps), the toe's lowest
-    point linearly interpolated at ``x_e`` minus the edge's height; the minimum per edge. ``toe_x_m``/``toe_z_m`` are ``[T, 2]``;
-    edges ``[E]``. Edges never crossed are nan. Negative = the toe would have hit the edge."""
+    point linearly interpolated at ``x_e`` minus the edge's height; the minimum per edge. A crossing by
+    a foot standing on the edge's own tread (in ``contact`` at the first step with its toe within
+    :data:`ON_TREAD_TOLERANCE_M` of the edge's height: rolling off a nosing going down) is not a
+    clearance and is skipped; a toe in contact well below the edge is on the riser and counts.
+    ``toe_x_m``/``toe_z_m`` are ``[T, 2]``; ``contact`` ``[T, 2]`` bool (``None``: every crossing counts);
+    edges ``[E]``. Edges never crossed are nan. Negative = the toe hit the riser below the edge (in the
+    simulator: the toe pressed a few centimetres into the riser's box)."""
     out = np.full(len(edges_x_m), np.nan)
     for e, (xe, ze) in enumerate(zip(edges_x_m, edges_z_m, strict=True)):
         for s in range(2):
-            x = toe_x_m[:, s]
-            idx = np.flatnonzero((x[:-1] < xe) & (x[1:] >= xe))
-            for i in idx:
+            x, z = toe_x_m[:, s], toe_z_m[:, s]
+            crossing = (x[:-1] < xe) & (x[1:] >= xe)
+            if contact is not None:
+                crossing &= ~(np.asarray(contact[:-1, s], bool) & (z[:-1] >= ze - ON_TREAD_TOLERANCE_M))
+            for i in np.flatnonzero(crossing):
                 w = (xe - x[i]) / (x[i + 1] - x[i])
-                c = float((1 - w) * toe_z_m[i, s] + w * toe_z_m[i + 1, s] - ze)
+                c = float((1 - w) * z[i] + w * z[i + 1] - ze)
                 out[e] = c if np.isnan(out[e]) else min(out[e], c)
     return out
 

@@ -68,8 +68,8 @@ def rollout_metrics(r: RolloutRecord, edges_x: np.ndarray, edges_z: np.ndarray) 
     sl_r, sl_l = M.step_lengths_m(stance, r.foot_x_m)
     st_r, st_l = M.stance_pct_per_side(stance)
     slr, sll = (float(np.mean(x)) if x.size else math.nan for x in (sl_r, sl_l))
-    edge = (M.edge_clearances_m(r.toe_x_m[:keep], r.toe_z_m[:keep], edges_x, edges_z) if edges_x.size
-            else np.zeros(0))
+    edge = (M.edge_clearances_m(r.toe_x_m[:keep], r.toe_z_m[:keep], edges_x, edges_z, r.contact[:keep])
+            if edges_x.size else np.zeros(0))
     return {
         "speed_m_s": M.walking_speed_m_s(r.distance_m, r.duration_s),
         "cadence_steps_per_min": M.cadence_steps_per_min(stance, r.dt_s),

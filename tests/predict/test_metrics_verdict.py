@@ -77,6 +77,22 @@ def test_edge_clearance_interpolates_at_the_edge():
     assert out[0] == pytest.approx(0.20) and np.isnan(out[1])
 
 
+def test_edge_clearance_skips_a_foot_standing_on_the_tread_and_counts_a_riser_strike():
+    """Descending: the right toe rolls off the nosing (x 0.99 → 1.01, 2 mm below its height) in contact,
+    then the left toe crosses in swing 3 cm above it. Ascending: a toe in contact 10 cm below the nosing
+    (on the riser) crosses it."""
+    toe_x = np.array([[0.99, 0.90], [1.01, 0.98], [1.05, 1.02]])
+    toe_z = np.array([[-0.002, 0.04], [-0.002, 0.03], [-0.05, 0.02]])
+    contact = np.array([[True, False], [False, False], [False, False]])
+    # edge at x = 1.0, z = 0: the right crossing (on the tread) skipped; left at w = (1.0 − 0.98)/0.04 = 0.5 → 0.025
+    edges_x, edges_z = np.array([1.0]), np.array([0.0])
+    assert M.edge_clearances_m(toe_x, toe_z, edges_x, edges_z, contact)[0] == pytest.approx(0.025)
+    assert M.edge_clearances_m(toe_x, toe_z, edges_x, edges_z)[0] == pytest.approx(-0.002)  # every crossing
+    riser = M.edge_clearances_m(np.array([[0.99, 0.0], [1.01, 0.0]]), np.array([[0.05, 0.0], [0.05, 0.0]]),
+                                np.array([1.0]), np.array([0.15]), np.array([[True, True], [True, True]]))
+    assert riser[0] == pytest.approx(-0.10)
+
+
 def test_trunk_sway_peaks_speed_fall_phase():
     assert M.trunk_sway_deg(np.deg2rad([-2.0, 2.0])) == pytest.approx(2.0)
     np.testing.assert_allclose(M.peak_deg(np.deg2rad([[10.0, -5.0], [20.0, -30.0]])), [20.0, -5.0])
