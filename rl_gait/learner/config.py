@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -75,7 +74,8 @@ class ImitationPPOConfig(PPOConfig):
     """``PPOConfig`` with a typed :meth:`imitation` builder and the imitation learner as default.
 
     Attributes beyond PPO: ``imitation_params`` (:class:`ImitationParams` or ``None`` = plain PPO),
-    ``imitation_demos`` (absolute path of the demonstrations ``.npz``), ``rl_gait_mode``,
+    ``imitation_demos`` (absolute path of the demonstrations ``.npz``), ``imitation_demos_sha256`` (its bytes'
+    sha256, checked by the learner before it reads them), ``rl_gait_mode``,
     ``rl_gait_env`` (the :class:`EnvSpec` trained on, for the sidecar and evaluation), ``rl_gait_torch_threads``,
     ``rl_gait_anchor_dir`` (the warm start's policy module, the anchor of ``ImitationParams.anchor_coeff``)
     ``rl_gait_task_slice`` (``(start, stop)`` of the observation's ``"task"`` block) and
@@ -88,6 +88,7 @@ class ImitationPPOConfig(PPOConfig):
         super().__init__(algo_class=algo_class or PipelinedPPO)
         self.imitation_params: ImitationParams | None = None
         self.imitation_demos: str | None = None
+        self.imitation_demos_sha256: str | None = None
         self.rl_gait_mode: str = "physics-only"
         self.rl_gait_env: EnvSpec = WalkEnvConfig()
         self.rl_gait_torch_threads: int = 1  # torch threads per Learner (1 is fastest on shared CPUs)
@@ -123,7 +124,11 @@ class ImitationPPOConfig(PPOConfig):
                    if v is not None}
         self.imitation_params = ImitationParams(**{**base.to_dict(), "disc_hidden": base.disc_hidden, **updates})
         if demos is not None:
+            from rl_gait.io.jsonio import sha256_file
+
             self.imitation_demos = str(Path(demos).resolve())
+            # the learner (another process, maybe another node) checks these bytes before np.load
+            self.imitation_demos_sha256 = sha256_file(self.imitation_demos)
         return self
 
 
@@ -164,25 +169,58 @@ def atlas_policy_dir() -> Path | None:
     return ATLAS_POLICY_DIR if (ATLAS_POLICY_DIR / "rl_gait.json").is_file() else None
 
 
+DEMO_CACHE_ENV = "XDG_CACHE_HOME"
+DIGEST_SUFFIX = ".sha256"
+"""Beside each cached demonstrations file: its sha256 (hex), checked before the file is read."""
+
+
+def demo_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/rl_gait/demos`` (default ``~/.cache/rl_gait/demos``): per user, created with mode 0700.
+
+    A folder that another user owns, or that others may write to, is refused in one line: anyone who can write
+    there could swap the demonstrations a learner trains on.
+    """
+    root = Path(os.environ.get(DEMO_CACHE_ENV) or Path.home() / ".cache").expanduser()
+    folder = root / "rl_gait" / "demos"
+    for d in (folder.parent, folder):
+        d.mkdir(mode=0o700, exist_ok=True, parents=True)
+        st = d.stat()
+        if st.st_uid != os.getuid() or st.st_mode & 0o022:
+            raise RlGaitError(f"the demonstrations cache {d} is not private to this user (owner uid {st.st_uid}, "
+                              f"mode {st.st_mode & 0o777:o})",
+                              fix=f"chmod 700 {d} (if it is yours), or set {DEMO_CACHE_ENV} to a folder of your own")
+    return folder
+
+
 def _demo_cache_path(env: WalkEnvConfig, n_samples: int, seed: int) -> Path:
     from rl_gait.envs.walk import HEIGHT_SAMPLES_X_M
 
     # demonstrations hold observations: their layout is part of the key
     key = hashlib.sha256(json.dumps([env.to_dict(), n_samples, seed, HEIGHT_SAMPLES_X_M.tolist()]).encode())
-    return Path(tempfile.gettempdir()) / "rl_gait_demos" / f"{key.hexdigest()[:16]}.npz"
+    return demo_cache_dir() / f"{key.hexdigest()[:16]}.npz"
+
+
+def _cached_and_intact(path: Path) -> bool:
+    """Whether ``path`` and its digest file exist and agree (a cache entry that does not is made again)."""
+    from rl_gait.io.jsonio import sha256_file
+
+    digest = path.with_name(path.name + DIGEST_SUFFIX)
+    return path.is_file() and digest.is_file() and digest.read_text().strip() == sha256_file(path)
 
 
 def make_demonstrations_file(env: WalkEnvConfig, *, n_samples: int = 4096, seed: int = 0,
                              path: str | Path | None = None) -> Path:
     """Demonstrations of ``env``'s reference played through its PD body, saved as ``.npz``.
 
-    Cached by content under the temp dir when ``path`` is ``None`` (the same config gives the same
-    file). Uses ``rl_gait.envs.demonstrations.make_demonstrations``.
+    Cached by content in :func:`demo_cache_dir` when ``path`` is ``None`` (the same config gives the same file),
+    with the file's sha256 beside it; an entry whose bytes do not match is made again, never read. Uses
+    ``rl_gait.envs.demonstrations.make_demonstrations``.
     """
     from rl_gait.envs.demonstrations import make_demonstrations
+    from rl_gait.io.jsonio import sha256_file
 
     out = Path(path) if path is not None else _demo_cache_path(env, n_samples, seed)
-    if out.is_file():
+    if path is None and _cached_and_intact(out):
         return out.resolve()
     made = gym.make(env.env_id, config=env)
     try:
@@ -192,7 +230,10 @@ def make_demonstrations_file(env: WalkEnvConfig, *, n_samples: int = 4096, seed:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f"{out.stem}.tmp{os.getpid()}.npz")  # atomic publish: parallel Tune trials share the cache
     demos.save(tmp)
+    digest_tmp = out.with_name(f"{out.name}{DIGEST_SUFFIX}.tmp{os.getpid()}")
+    digest_tmp.write_text(sha256_file(tmp) + "\n")
     tmp.replace(out)
+    digest_tmp.replace(out.with_name(out.name + DIGEST_SUFFIX))
     return out.resolve()
 
 

@@ -66,12 +66,19 @@ STYLE_REWARD_MEAN = "style_reward_mean"
 ENV_REWARD_MEAN = "env_reward_mean"
 
 
-def load_demonstration_arrays(path: str | Path) -> dict[str, np.ndarray]:
-    """``obs [N, D]``, ``next_obs [N, D]``, ``actions [N, A]`` (float32) from a demonstrations ``.npz``."""
+def load_demonstration_arrays(path: str | Path, sha256: str | None = None) -> dict[str, np.ndarray]:
+    """``obs [N, D]``, ``next_obs [N, D]``, ``actions [N, A]`` (float32) from a demonstrations ``.npz``; with
+    ``sha256``, the file's bytes are checked against it first (a one-line error if they differ), never read
+    otherwise. Arrays are read without pickle."""
+    from rl_gait.io.jsonio import sha256_file
+
     p = Path(path)
     if not p.is_file():
         raise InputFormatError("demonstrations file not found", path=p,
                                fix="build it with rl_gait.envs.demonstrations.make_demonstrations(...).save(path)")
+    if sha256 is not None and sha256_file(p) != sha256:
+        raise InputFormatError("demonstrations file changed since the training config was built (sha256 differs)",
+                               path=p, fix="build the config again (a cached file is made again)")
     with np.load(p, allow_pickle=False) as z:
         missing = {"obs", "next_obs", "actions"} - set(z.files)
         if missing:
@@ -182,7 +189,8 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
                     means = mean_actions(anchor, states)
                 weights = losses.anchor_sample_weights(states[:, self._task_slice], self._anchor_class_weights)
                 self._anchor_states = (states, means, weights)
-        demos = load_demonstration_arrays(self.config.imitation_demos)
+        demos = load_demonstration_arrays(self.config.imitation_demos,
+                                          getattr(self.config, "imitation_demos_sha256", None))
         self._demo = {k: torch.as_tensor(v, device=self._device) for k, v in demos.items()}
         seed = (self.config.seed or 0) * 1000 + int(getattr(self, "_learner_index", 0) or 0)
         self._demo_rng = torch.Generator(device="cpu").manual_seed(seed)

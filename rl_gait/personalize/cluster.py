@@ -106,13 +106,13 @@ def is_remote_storage(storage_path: str) -> bool:
 def check_storage_shared(storage_path: str, *, timeout_s: float = 60.0) -> None:
     """Refuse a local ``storage_path`` that some live node of the connected Ray cluster cannot see.
 
-    Nothing to check for a URI (every node reaches it) or a single node. Otherwise a marker file is written
+    Nothing to check for a URI (every node reaches it), a single node, or before Ray runs. Otherwise a marker file is written
     under ``storage_path`` and a zero-CPU task pinned to each live node looks for it; the marker is removed
     afterwards. Raises :class:`RlGaitError` naming how many nodes do not see it, with the fix.
     """
     import ray
 
-    if is_remote_storage(storage_path):
+    if is_remote_storage(storage_path) or not ray.is_initialized():
         return
     nodes = [n["NodeID"] for n in ray.nodes() if n.get("Alive")]
     if len(nodes) <= 1:

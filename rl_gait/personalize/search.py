@@ -12,6 +12,7 @@ any patient. A single patient is a cohort of one.
 
 from __future__ import annotations
 
+import os
 import pickle
 from collections.abc import Mapping
 from typing import Any
@@ -118,11 +119,18 @@ class PerPatientScheduler(FIFOScheduler):
         max_t: iterations of a trial that runs to the end (ASHA ``max_t``).
         grace_period: iterations before ASHA may stop a trial.
         reduction_factor: ASHA's η: the top 1/η of a rung continues.
+        state_path: a JSON file where the rungs (each trial's objective at each milestone) and the count of
+            stopped trials are written after every change, and read back before first use. Tune saves the
+            searcher with the experiment but not the scheduler: without this, a resumed sweep's ASHA starts
+            with empty rungs and lets every resumed or new trial through the milestones the earlier ones set.
     """
 
-    def __init__(self, patient_ids: list[str], *, max_t: int, grace_period: int, reduction_factor: float = 3):
+    def __init__(self, patient_ids: list[str], *, max_t: int, grace_period: int, reduction_factor: float = 3,
+                 state_path: str | None = None):
         super().__init__()
         self._metric, self._mode = METRIC, MODE
+        self._state_path = state_path
+        self._state_loaded = False
         # one bracket: ASHA picks brackets with the global numpy RNG otherwise
         self._asha = {
             p: AsyncHyperBandScheduler(time_attr=TIME_ATTR, metric=METRIC, mode=MODE, max_t=max_t,
@@ -135,24 +143,71 @@ class PerPatientScheduler(FIFOScheduler):
         return (metric in (None, METRIC)) and (mode in (None, MODE))
 
     def _for(self, trial: Any) -> AsyncHyperBandScheduler:
+        if not self._state_loaded:
+            self.load_state()
         return self._asha[trial.config[PATIENT_KEY]]
 
     def on_trial_add(self, tune_controller: Any, trial: Any) -> None:
         self._for(trial).on_trial_add(tune_controller, trial)
 
     def on_trial_result(self, tune_controller: Any, trial: Any, result: dict) -> str:
-        return self._for(trial).on_trial_result(tune_controller, trial, result)
+        action = self._for(trial).on_trial_result(tune_controller, trial, result)
+        self.save_state()
+        return action
 
     def on_trial_complete(self, tune_controller: Any, trial: Any, result: dict) -> None:
         asha = self._for(trial)
         if trial.trial_id in asha._trial_info:
             asha.on_trial_complete(tune_controller, trial, result)
+            self.save_state()
 
     def on_trial_error(self, tune_controller: Any, trial: Any) -> None:
         self._for(trial)._trial_info.pop(trial.trial_id, None)
 
     def on_trial_remove(self, tune_controller: Any, trial: Any) -> None:
         self._for(trial)._trial_info.pop(trial.trial_id, None)
+
+    def __getstate__(self) -> dict:
+        # Tune pickles the scheduler with the experiment (tuner.pkl); an unpickled copy reads the saved rungs anew
+        return {**self.__dict__, "_state_loaded": False}
+
+    def state(self) -> dict:
+        """``{patient: {"rungs": [[milestone, {trial id: objective × ASHA's sign}], ...], "num_stopped": n}}``."""
+        return {p: {"rungs": [[float(m), {t: float(v) for t, v in rec.items()}]
+                              for m, rec in asha._brackets[0]._rungs],
+                    "num_stopped": int(asha._num_stopped)} for p, asha in self._asha.items()}
+
+    def save_state(self) -> None:
+        if self._state_path is None:
+            return
+        from rl_gait.io.jsonio import write_json
+
+        tmp = f"{self._state_path}.tmp"
+        write_json(tmp, self.state())
+        os.replace(tmp, self._state_path)  # a driver killed mid-write leaves the previous state
+
+    def load_state(self) -> None:
+        """Restore the rungs written by :meth:`save_state` (nothing if there is no file yet); rungs are matched by
+        milestone, patients by id. A file that is not such a state is a one-line error."""
+        from rl_gait.errors import RlGaitError
+        from rl_gait.io.jsonio import read_json
+
+        self._state_loaded = True
+        if self._state_path is None or not os.path.isfile(self._state_path):
+            return
+        try:
+            saved = read_json(self._state_path)
+            for patient_id, entry in saved.items():
+                asha = self._asha.get(patient_id)
+                if asha is None:
+                    continue
+                rungs = {float(m): rec for m, rec in entry["rungs"]}
+                for milestone, recorded in asha._brackets[0]._rungs:
+                    recorded.update({str(t): float(v) for t, v in rungs.get(float(milestone), {}).items()})
+                asha._num_stopped = int(entry["num_stopped"])
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise RlGaitError(f"not a scheduler state ({err.__class__.__name__})", path=self._state_path,
+                              fix="delete it to resume without the earlier trials' rungs") from None
 
     def debug_string(self) -> str:
         stopped = sum(a._num_stopped for a in self._asha.values())

@@ -9,6 +9,8 @@ learner (:mod:`rl_gait.personalize.trainable`). Outputs in ``out_dir``::
     <patient_id>/checkpoint/       the best trial's algorithm checkpoint + rl_gait.json sidecar
     <patient_id>/personalization.json   best candidate, objective, fidelity, trial id
     sweep.json                     settings, experiment path, per-patient summary
+    sweep_request.json             what the sweep was asked for (patients, budget, seed): a resume must match it
+    asha_state.json                every patient's ASHA rungs, restored on a resume
 
 The Tune experiment lives under ``storage_path`` (default ``out_dir/tune``; ``s3://...`` or an NFS
 path on a cluster). Running the same command again resumes an interrupted sweep with
@@ -41,6 +43,8 @@ from rl_gait.personalize.trainable import ALGO_SUBDIR, TrialSettings
 
 BUDGET_NAMES: tuple[str, ...] = ("smoke", "quick", "standard", "full")
 EXPERIMENT_NAME = "personalize"
+SWEEP_REQUEST = "sweep_request.json"
+ASHA_STATE = "asha_state.json"
 
 
 @dataclass(frozen=True)
@@ -212,13 +216,15 @@ def run_sweep(
     # the other one prints nothing at 0, and ProgressCallback reports the sweep's progress
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     resumed = tune.Tuner.can_restore(exp_path)
+    check_sweep_request(out, sweep_request(ids, budget, seed, experiment_name), resumed)
     if resumed:
         tuner = tune.Tuner.restore(exp_path, trainable=trainable, resume_unfinished=True, resume_errored=True)
     else:
         searcher = PerPatientSearcher({p.patient_id: search_space_for(p.prior) for p in patients},
                                       budget.samples_per_patient, seed=seed)
+        (out / ASHA_STATE).unlink(missing_ok=True)  # a new sweep: no earlier rungs
         scheduler = PerPatientScheduler(ids, max_t=settings.max_iterations, grace_period=budget.grace_period,
-                                        reduction_factor=budget.reduction_factor)
+                                        reduction_factor=budget.reduction_factor, state_path=str(out / ASHA_STATE))
         tuner = tune.Tuner(
             trainable,
             tune_config=tune.TuneConfig(
@@ -256,6 +262,43 @@ def run_sweep(
     }
     write_json(out / "sweep.json", summary)
     return SweepOutcome(str(out), exp_path, str(trials_csv), str(plot), outcomes, rows, resumed)
+
+
+def sweep_request(patient_ids: Sequence[str], budget: SweepBudget, seed: int, experiment_name: str) -> dict[str, Any]:
+    """What a sweep is asked for, as JSON: the patients (pseudonyms), the budget and its settings, the seed."""
+    import json
+
+    from rl_gait.io.jsonio import to_jsonable
+
+    return json.loads(json.dumps(to_jsonable({
+        "experiment_name": experiment_name, "patients": sorted(patient_ids), "budget": budget.name,
+        "budget_settings": budget, "seed": seed})))
+
+
+def check_sweep_request(out: Path, request: dict[str, Any], resuming: bool) -> None:
+    """Refuse to resume the sweep in ``out`` for another request (other patients, budget or seed) in one line;
+    otherwise record ``request`` as ``out/sweep_request.json``. A resume would mix the two: Tune restores the
+    earlier searcher, trials and budget whatever the command now says."""
+    path = out / SWEEP_REQUEST
+    if resuming and path.is_file():
+        earlier = read_json(path)
+        changed = []
+        if earlier.get("patients") != request["patients"]:
+            before, now = set(earlier.get("patients") or []), set(request["patients"])
+            changed.append(f"patients (+{len(now - before)} / -{len(before - now)})")
+        if earlier.get("budget_settings") != request["budget_settings"]:
+            changed.append(f"budget ({earlier.get('budget')} -> {request['budget']}"
+                           + (", same name, other settings" if earlier.get("budget") == request["budget"] else "")
+                           + ")")
+        if earlier.get("seed") != request["seed"]:
+            changed.append(f"seed ({earlier.get('seed')} -> {request['seed']})")
+        if changed:
+            raise RlGaitError(
+                f"this output folder holds an unfinished or finished sweep of other {', '.join(changed)}; resuming "
+                "it with this command would mix the two", path=out,
+                fix="rerun the earlier command to resume it, or pass another --out (or --experiment-name) "
+                    "for a new sweep")
+    write_json(path, request)
 
 
 CANDIDATE_FIELDS = tuple(f.name for f in fields(Candidate))

@@ -69,6 +69,7 @@ def test_limiter_cap_and_pickled_state():
 def _fake_cluster(monkeypatch, alive: list[str], seen: dict[str, bool]):
     import ray
 
+    monkeypatch.setattr(ray, "is_initialized", lambda: True)
     monkeypatch.setattr(ray, "nodes", lambda: [{"NodeID": n, "Alive": True} for n in alive])
     probed = []
 

@@ -85,3 +85,24 @@ def test_scheduler_never_compares_patients():
     worse = _trial("c", "p1")
     per_patient.on_trial_add(None, worse)
     assert per_patient.on_trial_result(None, worse, {METRIC: 5.0, TIME_ATTR: 2}) == TrialScheduler.STOP
+
+
+def test_asha_rungs_survive_a_resume(tmp_path):
+    """Tune restores the searcher but not the scheduler: the rungs are written beside the sweep and read back by
+    the scheduler Tune unpickles on a resume, so a resumed trial is still compared with the earlier ones."""
+    import pickle
+
+    state = str(tmp_path / "asha_state.json")
+    first = PerPatientScheduler(["p1", "p2"], max_t=10, grace_period=2, reduction_factor=2, state_path=state)
+    restored_later = pickle.loads(pickle.dumps(first))  # what tuner.pkl holds: pickled before any result
+    for trial_id, objective in (("a", 2.0), ("b", 1.0)):  # each better than the rung so far
+        trial = _trial(trial_id, "p1")
+        first.on_trial_add(None, trial)
+        assert first.on_trial_result(None, trial, {METRIC: objective, TIME_ATTR: 2}) == TrialScheduler.CONTINUE
+    worse = _trial("c", "p1")
+    restored_later.on_trial_add(None, worse)  # the resumed sweep's first event reads the saved rungs
+    assert restored_later.on_trial_result(None, worse, {METRIC: 5.0, TIME_ATTR: 2}) == TrialScheduler.STOP
+    fresh = PerPatientScheduler(["p1", "p2"], max_t=10, grace_period=2, reduction_factor=2)  # what was lost before
+    fresh.on_trial_add(None, worse)
+    assert fresh.on_trial_result(None, worse, {METRIC: 5.0, TIME_ATTR: 2}) == TrialScheduler.CONTINUE
+    assert restored_later.state()["p1"]["num_stopped"] == 1 and restored_later.state()["p2"]["rungs"][0][1] == {}
