@@ -126,7 +126,10 @@ class SamplingDefaults:
     (``benchmarks/training_throughput.py --iters 4``, synchronous PPO iteration): 2 runners × 8 envs
     4,543 (physics-only) / 3,279 (hybrid) env steps/s end to end vs 3,733 / 2,881 for 1 runner × 16 envs
     (bare env loop 13.0 k). Both runners sample at once on the two cores, then the learner updates; 8 envs
-    per runner spread RLlib's per-step connector and inference cost over 8 env steps."""
+    per runner spread RLlib's per-step connector and inference cost over 8 env steps. Those figures are RLlib's
+    ``SingleAgentEnvRunner``; the default is now :class:`~rl_gait.learner.env_runner.LeanEnvRunner`, a third less
+    EnvRunner CPU per step (docs/throughput.md), where 16 envs per runner cost ~15 % less EnvRunner CPU than 8
+    (measured on a loaded box): not adopted before a learning-curve comparison."""
 
     num_env_runners: int = 2
     num_envs_per_env_runner: int = 8
