@@ -169,6 +169,10 @@ def atlas_policy_dir() -> Path | None:
     return ATLAS_POLICY_DIR if (ATLAS_POLICY_DIR / "rl_gait.json").is_file() else None
 
 
+ENV_RUNNER_RESTARTS = 100
+"""How many times in one training an EnvRunner that died is replaced (``restart_failed_env_runners``)."""
+ENV_RUNNER_RESTART_DELAY_S = 2.0
+"""Seconds before a dead EnvRunner is replaced."""
 DEMO_CACHE_ENV = "XDG_CACHE_HOME"
 DIGEST_SUFFIX = ".sha256"
 """Beside each cached demonstrations file: its sha256 (hex), checked before the file is read."""
@@ -331,6 +335,10 @@ def build_config(
         .reporting(metrics_num_episodes_for_smoothing=20)
         .python_environment(extra_python_environs_for_worker={"OMP_NUM_THREADS": "1"})
         .callbacks(on_environment_created=_one_torch_thread_per_env_runner, on_algorithm_init=_load_warm_start)
+        # a lost EnvRunner (a preempted node, a crash in the env) is replaced and training goes on with the others
+        # meanwhile; RLlib's default waits 60 s before the restart
+        .fault_tolerance(restart_failed_env_runners=True, max_num_env_runner_restarts=ENV_RUNNER_RESTARTS,
+                         delay_between_env_runner_restarts_s=ENV_RUNNER_RESTART_DELAY_S)
     )
     config.rl_gait_mode = mode
     config.rl_gait_env = env

@@ -4,10 +4,6 @@ import csv
 import subprocess
 import sys
 import textwrap
-from dataclasses import replace
-
-import numpy as np
-import pytest
 
 from rl_gait.personalize.local_cluster import LocalRayCluster
 
@@ -43,18 +39,6 @@ def test_ray_address_in_the_environment_is_joined_not_refused(tmp_path):
                               text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "CPUS 3.0 NODES 1" in proc.stdout
-
-
-@pytest.fixture()
-def patient_reference(tmp_path):
-    """The atlas' healthy level reference with the left knee's range shrunk to 40 % (paretic left)."""
-    from rl_gait.reference import healthy_reference
-
-    ref = healthy_reference()
-    q = np.array(ref.joint_angles_rad)
-    k = ref.column("knee_l")
-    q[:, k] = q[:, k].mean() + 0.4 * (q[:, k] - q[:, k].mean())
-    return replace(ref, joint_angles_rad=q, paretic_side="left").save(tmp_path / "p1.npz")
 
 
 def test_two_trial_sweep_runs_on_both_nodes(tmp_path, patient_reference):
