@@ -22,7 +22,7 @@ from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 from rl_gait.envs.config import WalkEnvConfig
-from rl_gait.errors import CheckpointError, RlGaitError
+from rl_gait.errors import CheckpointError, InputFormatError, RlGaitError
 from rl_gait.learner.checkpoint import (
     build_policy_module,
     check_policy_format,
@@ -127,6 +127,9 @@ class ImitationPPOConfig(PPOConfig):
             from rl_gait.io.jsonio import sha256_file
 
             self.imitation_demos = str(Path(demos).resolve())
+            if not Path(self.imitation_demos).is_file():
+                raise InputFormatError("demonstrations file not found", path=demos,
+                                       fix="pass an .npz made by rl_gait.envs.demonstrations (or leave demos unset)")
             # the learner (another process, maybe another node) checks these bytes before np.load
             self.imitation_demos_sha256 = sha256_file(self.imitation_demos)
         return self

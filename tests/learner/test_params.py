@@ -44,6 +44,9 @@ def test_imitation_builder_is_typed_and_keeps_unset_fields(tmp_path):
     from rl_gait.learner.config import ImitationPPOConfig
 
     demos = tmp_path / "d.npz"
+    with pytest.raises(RlGaitError, match="demonstrations file not found"):
+        ImitationPPOConfig().imitation(demos=demos)
+    demos.write_bytes(b"demos")  # hashed here, read (after its digest is checked) by the learner
     cfg = ImitationPPOConfig().imitation(bc_coeff=0.3, demos=demos)
     assert cfg.imitation_params == ImitationParams(bc_coeff=0.3)
     cfg.imitation(style_reward_weight=0.9)
