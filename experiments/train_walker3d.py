@@ -34,6 +34,7 @@ class Args:
     minibatch: int = 500  # PPO minibatch (the prototype's; the learner's default is 1000)
     reference_speed_m_s: float = 1.0  # speed of the atlas' healthy level reference (the prototype's 1.0 m/s)
     lumbar_locked: bool = True  # rigid trunk (the prototype's); False = the actuated 2-DOF lumbar joint
+    initial_log_std: float | None = None  # exploration log std at the start (None = RLlib's 0: std 1 = 0.5 rad)
     resume: Path | None = None  # go on from an earlier run's --out folder
 
 
@@ -62,7 +63,7 @@ def main() -> None:
                         lumbar_locked=args.lumbar_locked)
     config = build_config(mode="physics-only", env=env, warm_start=None, seed=args.seed,
                           num_env_runners=args.runners, num_envs_per_env_runner=args.envs_per_runner,
-                          minibatch_size=args.minibatch)
+                          minibatch_size=args.minibatch, initial_log_std=args.initial_log_std)
     config.training(vf_clip_param=1e4)
     budget = Budget("walker3d", env_steps=args.max_steps, wall_time_s=60.0 * args.minutes,
                     eval_every_iters=args.eval_every, eval_rollouts=3, eval_duration_s=10.0)

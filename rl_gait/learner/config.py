@@ -93,6 +93,7 @@ class ImitationPPOConfig(PPOConfig):
         self.rl_gait_env: EnvSpec = WalkEnvConfig()
         self.rl_gait_torch_threads: int = 1  # torch threads per Learner (1 is fastest on shared CPUs)
         self.rl_gait_warm_start: str | None = None  # a verified checkpoint folder (its policy/ files)
+        self.rl_gait_initial_log_std: float | None = None  # the free exploration log std of a random init
         self.rl_gait_anchor_dir: str | None = None
         self.rl_gait_task_slice: tuple[int, int] | None = None
         self.rl_gait_anchor_states: str | None = None
@@ -145,15 +146,20 @@ def _one_torch_thread_per_env_runner(**kwargs: Any) -> None:
 
 def _load_warm_start(*, algorithm: Any, **kwargs: Any) -> None:
     """``on_algorithm_init`` callback: put the warm start's policy (``config.rl_gait_warm_start``: safetensors +
-    JSON, hash-verified again where it is read — no pickle) into the learner's module, then sync every
+    JSON, hash-verified again where it is read — no pickle), or a random init's exploration log std
+    (``config.rl_gait_initial_log_std``), into the learner's module, then sync every
     EnvRunner from the learner, the local one included (RLlib 2.60 syncs only the remote ones, and
     ``algo.get_module()`` — what every evaluation uses — is the local copy)."""
     from ray.rllib.core import COMPONENT_LEARNER, COMPONENT_RL_MODULE
 
-    warm_start = algorithm.config.rl_gait_warm_start
-    if warm_start is None:
+    warm_start, log_std = algorithm.config.rl_gait_warm_start, algorithm.config.rl_gait_initial_log_std
+    if warm_start is None and log_std is None:
         return
-    _, state, _ = read_policy(warm_start)
+    if warm_start is not None:
+        _, state, _ = read_policy(warm_start)
+    else:  # a random init with another exploration noise than RLlib's log std 0 (the other weights as drawn)
+        now = algorithm.learner_group.get_state()[COMPONENT_LEARNER][COMPONENT_RL_MODULE][DEFAULT_MODULE_ID]
+        state = {"pi.log_std": np.full_like(np.asarray(now["pi.log_std"]), float(log_std))}
     algorithm.learner_group.set_state({COMPONENT_LEARNER: {COMPONENT_RL_MODULE: {DEFAULT_MODULE_ID: state}}})
     group = algorithm.env_runner_group
     if group is not None:
@@ -275,6 +281,7 @@ def build_config(
     num_gpus_per_learner: float | None = None,
     pipelined: bool = False,
     lean_sampling: bool = True,
+    initial_log_std: float | None = None,
 ) -> ImitationPPOConfig:
     """The RLlib config for one patient's learner, in either mode.
 
@@ -302,6 +309,9 @@ def build_config(
         lean_sampling: sample with :class:`~rl_gait.learner.env_runner.LeanEnvRunner` (default: one torch forward
             per vector step, no per-step connector pipelines; the same episodes as RLlib's runner for the same
             seed and weights); ``False`` = RLlib's ``SingleAgentEnvRunner``.
+        initial_log_std: without a warm start, the policy's exploration log std at the start (per action
+            dimension; ``None`` = RLlib's 0, std 1 in action units). The free log std (``POLICY_MODEL``) moves
+            ~lr per Adam step, so the start is much of what it is for the first million steps.
     """
     if mode not in MODES:
         raise RlGaitError(f"mode must be one of {MODES}, got {mode!r}")
@@ -346,6 +356,9 @@ def build_config(
     config.rl_gait_mode = mode
     config.rl_gait_env = env
     config.rl_gait_pipelined = bool(pipelined)
+    if initial_log_std is not None and warm_start is not None:
+        raise RlGaitError("initial_log_std is for a random init; a warm start brings its own exploration noise")
+    config.rl_gait_initial_log_std = None if initial_log_std is None else float(initial_log_std)
     policy_spec = RLModuleSpec(model_config=dict(POLICY_MODEL))
     if warm_start is not None:  # verified here (one line, before anything is built), loaded by _load_warm_start
         arch, state, _ = read_policy(warm_start)  # hashes, schema and format checked; nothing unpickled

@@ -127,6 +127,21 @@ def test_warm_start_initialises_the_policy_from_a_checkpoint(hybrid_run):
         np.testing.assert_array_equal(np.asarray(started[k]), np.asarray(saved[k]), err_msg=k)
 
 
+def test_initial_log_std_sets_the_exploration_noise_of_a_random_init_everywhere(ray_session):
+    from rl_gait.learner import build_config
+
+    cfg = build_config(mode="physics-only", env=WalkEnvConfig(), seed=5, initial_log_std=-1.0, **TINY)
+    algo = cfg.build_algo()
+    try:
+        learner = algo.learner_group.get_state(components="learner/rl_module/default_policy")
+        log_std = np.asarray(learner["learner"]["rl_module"]["default_policy"]["pi.log_std"])
+        local = np.asarray(algo.get_module().get_state()["pi.log_std"])  # what evaluations roll out
+    finally:
+        algo.stop()
+    np.testing.assert_array_equal(log_std, np.full(6, -1.0, dtype=np.float32))
+    np.testing.assert_array_equal(local, log_std)
+
+
 def test_the_anchor_is_the_frozen_warm_start_and_its_loss_is_logged(hybrid_run):
     import torch
 
