@@ -50,8 +50,8 @@ def learning_curve_table(csv_path: Path) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    args = tyro.cli(Args, description=__doc__.splitlines()[0])
+def train_walker3d(args: Args, command: str = "python experiments/train_walker3d.py"):
+    """Train as ``args`` say; returns the learner's ``TrainResult`` (checkpoint, ``training.csv``, final fidelity)."""
     from rl_gait.envs.config import WalkEnvConfig
     from rl_gait.learner.config import build_config
     from rl_gait.learner.params import Budget
@@ -67,9 +67,14 @@ def main() -> None:
     config.training(vf_clip_param=1e4)
     budget = Budget("walker3d", env_steps=args.max_steps, wall_time_s=60.0 * args.minutes,
                     eval_every_iters=args.eval_every, eval_rollouts=3, eval_duration_s=10.0)
+    return train(config, budget=budget, out_dir=args.out, progress=False, patient_id="atlas_healthy_level",
+                 command=command, resume_from=args.resume)
+
+
+def main() -> None:
+    args = tyro.cli(Args, description=__doc__.splitlines()[0])
     t0 = time.perf_counter()
-    result = train(config, budget=budget, out_dir=args.out, progress=False, patient_id="atlas_healthy_level",
-                   command="python experiments/train_walker3d.py " + " ".join(sys.argv[1:]), resume_from=args.resume)
+    result = train_walker3d(args, "python experiments/train_walker3d.py " + " ".join(sys.argv[1:]))
     print(f"trained {result.steps} env steps in {result.wall_s / 60:.1f} min ({time.perf_counter() - t0:.0f} s total)")
     print(learning_curve_table(result.training_csv))
     f = result.fidelity

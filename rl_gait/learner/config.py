@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -93,7 +94,9 @@ class ImitationPPOConfig(PPOConfig):
         self.rl_gait_env: EnvSpec = WalkEnvConfig()
         self.rl_gait_torch_threads: int = 1  # torch threads per Learner (1 is fastest on shared CPUs)
         self.rl_gait_warm_start: str | None = None  # a verified checkpoint folder (its policy/ files)
-        self.rl_gait_initial_log_std: float | None = None  # the free exploration log std of a random init
+        # the free exploration std of a random init (a std, not its log: RLlib's config state drops every value
+        # equal to its DEPRECATED_VALUE, -1, so a log std of -1 would silently vanish on the way to the Algorithm)
+        self.rl_gait_initial_std: float | None = None
         self.rl_gait_anchor_dir: str | None = None
         self.rl_gait_task_slice: tuple[int, int] | None = None
         self.rl_gait_anchor_states: str | None = None
@@ -147,19 +150,19 @@ def _one_torch_thread_per_env_runner(**kwargs: Any) -> None:
 def _load_warm_start(*, algorithm: Any, **kwargs: Any) -> None:
     """``on_algorithm_init`` callback: put the warm start's policy (``config.rl_gait_warm_start``: safetensors +
     JSON, hash-verified again where it is read — no pickle), or a random init's exploration log std
-    (``config.rl_gait_initial_log_std``), into the learner's module, then sync every
+    (``config.rl_gait_initial_std``), into the learner's module, then sync every
     EnvRunner from the learner, the local one included (RLlib 2.60 syncs only the remote ones, and
     ``algo.get_module()`` — what every evaluation uses — is the local copy)."""
     from ray.rllib.core import COMPONENT_LEARNER, COMPONENT_RL_MODULE
 
-    warm_start, log_std = algorithm.config.rl_gait_warm_start, algorithm.config.rl_gait_initial_log_std
-    if warm_start is None and log_std is None:
+    warm_start, std = algorithm.config.rl_gait_warm_start, algorithm.config.rl_gait_initial_std
+    if warm_start is None and std is None:
         return
     if warm_start is not None:
         _, state, _ = read_policy(warm_start)
     else:  # a random init with another exploration noise than RLlib's log std 0 (the other weights as drawn)
         now = algorithm.learner_group.get_state()[COMPONENT_LEARNER][COMPONENT_RL_MODULE][DEFAULT_MODULE_ID]
-        state = {"pi.log_std": np.full_like(np.asarray(now["pi.log_std"]), float(log_std))}
+        state = {"pi.log_std": np.full_like(np.asarray(now["pi.log_std"]), math.log(std))}
     algorithm.learner_group.set_state({COMPONENT_LEARNER: {COMPONENT_RL_MODULE: {DEFAULT_MODULE_ID: state}}})
     group = algorithm.env_runner_group
     if group is not None:
@@ -358,7 +361,7 @@ def build_config(
     config.rl_gait_pipelined = bool(pipelined)
     if initial_log_std is not None and warm_start is not None:
         raise RlGaitError("initial_log_std is for a random init; a warm start brings its own exploration noise")
-    config.rl_gait_initial_log_std = None if initial_log_std is None else float(initial_log_std)
+    config.rl_gait_initial_std = None if initial_log_std is None else math.exp(float(initial_log_std))
     policy_spec = RLModuleSpec(model_config=dict(POLICY_MODEL))
     if warm_start is not None:  # verified here (one line, before anything is built), loaded by _load_warm_start
         arch, state, _ = read_policy(warm_start)  # hashes, schema and format checked; nothing unpickled
