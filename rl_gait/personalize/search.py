@@ -27,10 +27,13 @@ PATIENT_KEY = "patient_id"
 METRIC = "objective"
 MODE = "min"
 TIME_ATTR = "algo_iteration"
-DIGEST_SUFFIX = ".digest.json"
-"""Beside the searcher's state file: its digest (:func:`rl_gait.learner.checkpoint.bytes_digest`)."""
 """ASHA's time axis: the learner's own iteration count, restored with the algorithm after a resume
 (Tune's ``training_iteration`` counts reports of the current process)."""
+DIGEST_SUFFIX = ".digest.json"
+"""Beside a searcher state file of an earlier rl_gait: its digest (:func:`rl_gait.learner.checkpoint.bytes_digest`)."""
+STATE_MAGIC = b"rl_gait searcher state v1\n"
+"""First line of the searcher's state file; the second is its digest (JSON), the rest the pickle."""
+
 
 class PerPatientSearcher(Searcher):
     """Round-robin over patients, each with its own Optuna (TPE) study over its own space.
@@ -91,23 +94,42 @@ class PerPatientSearcher(Searcher):
     # Tune saves the searcher into the experiment folder after every step and restores it on
     # ``Tuner.restore``: without this, a resumed sweep would suggest the already-run trials again. The state
     # holds live Optuna studies, which only pickle captures; the pickle is written by us with its digest
-    # beside it (HMAC with the deployment's signing key, else sha256) and never unpickled unless it matches.
+    # (HMAC with the deployment's signing key, else sha256) in the same file, and never unpickled unless it
+    # matches. One file, because Tune saves to a temporary name and renames it: a digest beside the temporary
+    # name would be left behind (and the renamed state would have none).
     def save(self, checkpoint_path: str) -> None:
-        from rl_gait.io.jsonio import write_json
+        import json
+
         from rl_gait.learner.checkpoint import bytes_digest
 
         data = pickle.dumps(self.__dict__)
         with open(checkpoint_path, "wb") as f:
-            f.write(data)
-        write_json(checkpoint_path + DIGEST_SUFFIX, bytes_digest(data))
+            f.write(STATE_MAGIC + json.dumps(bytes_digest(data)).encode() + b"\n" + data)
 
     def restore(self, checkpoint_path: str) -> None:
+        import json
+
+        from rl_gait.errors import CheckpointError
         from rl_gait.io.jsonio import read_json
         from rl_gait.learner.checkpoint import check_bytes_digest
 
         with open(checkpoint_path, "rb") as f:
-            data = f.read()
-        check_bytes_digest(data, read_json(checkpoint_path + DIGEST_SUFFIX), checkpoint_path)
+            raw = f.read()
+        if raw.startswith(STATE_MAGIC):
+            end = raw.find(b"\n", len(STATE_MAGIC))
+            try:
+                digest = json.loads(raw[len(STATE_MAGIC):end]) if end > 0 else None
+            except ValueError:
+                digest = None
+            if not isinstance(digest, dict):
+                raise CheckpointError("searcher state without a readable digest", path=checkpoint_path,
+                                      fix="restore the experiment folder from its original copy, or start anew")
+            data = raw[end + 1:]
+        else:  # written by an earlier rl_gait: the digest beside it (or none: refused below)
+            legacy = checkpoint_path + DIGEST_SUFFIX
+            data = raw
+            digest = read_json(legacy) if os.path.isfile(legacy) else {}
+        check_bytes_digest(data, digest, checkpoint_path)
         self.__dict__.update(pickle.loads(data))  # noqa: S301 - written by save() above, digest verified
 
 

@@ -106,3 +106,17 @@ def test_asha_rungs_survive_a_resume(tmp_path):
     fresh.on_trial_add(None, worse)
     assert fresh.on_trial_result(None, worse, {METRIC: 5.0, TIME_ATTR: 2}) == TrialScheduler.CONTINUE
     assert restored_later.state()["p1"]["num_stopped"] == 1 and restored_later.state()["p2"]["rungs"][0][1] == {}
+
+
+def test_searcher_state_survives_tunes_save_to_dir_and_leaves_no_stray_files(tmp_path):
+    """Tune saves to a temporary name and renames it (``Searcher.save_to_dir``): the digest travels inside the
+    state file, so the renamed state restores and no digest of a temporary name is left behind."""
+    searcher = PerPatientSearcher(SPACES, samples_per_patient=2, seed=0)
+    for i in range(3):
+        searcher.suggest(f"t{i}")
+    for _ in range(2):  # Tune saves after every step
+        searcher.save_to_dir(str(tmp_path), session_str="s1")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["searcher-state-s1.pkl"]
+    restored = PerPatientSearcher(SPACES, samples_per_patient=2, seed=0)
+    restored.restore_from_dir(str(tmp_path))
+    assert restored.suggest("t3")[PATIENT_KEY] == "p2" and restored.suggest("t4") == Searcher.FINISHED
