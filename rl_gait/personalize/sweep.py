@@ -218,6 +218,7 @@ def run_sweep(
     resumed = tune.Tuner.can_restore(exp_path)
     check_sweep_request(out, sweep_request(ids, budget, seed, experiment_name), resumed)
     if resumed:
+        check_experiment_private(exp_path)  # Tune's pickled state: only this user can have written it
         tuner = tune.Tuner.restore(exp_path, trainable=trainable, resume_unfinished=True, resume_errored=True)
     else:
         searcher = PerPatientSearcher({p.patient_id: search_space_for(p.prior) for p in patients},
@@ -273,6 +274,30 @@ def sweep_request(patient_ids: Sequence[str], budget: SweepBudget, seed: int, ex
     return json.loads(json.dumps(to_jsonable({
         "experiment_name": experiment_name, "patients": sorted(patient_ids), "budget": budget.name,
         "budget_settings": budget, "seed": seed})))
+
+
+def check_experiment_private(exp_path: str) -> None:
+    """Refuse to restore a local Tune experiment folder that another user could have written.
+
+    Tune's own resume state (``tuner.pkl``, the trials in ``experiment_state-*.json``) is pickled, and Tune
+    rewrites it while the sweep runs (asynchronously to our code), so it cannot be hashed race-free the way
+    checkpoints are. What can be checked before ``Tuner.restore`` unpickles it: the folder and every file in it
+    belong to this user and no other user or group may write them. A URI (``s3://…``) is the storage's
+    own access control; nothing is checked here."""
+    from rl_gait.personalize.cluster import is_remote_storage
+
+    if is_remote_storage(exp_path):
+        return
+    root = Path(exp_path)
+    uid = os.getuid()
+    for path in [root, *root.iterdir()]:
+        st = path.lstat()
+        if st.st_uid != uid or st.st_mode & 0o022 or path.is_symlink():
+            what = ("a symbolic link" if path.is_symlink() else f"owned by uid {st.st_uid}" if st.st_uid != uid
+                    else f"writable by others (mode {st.st_mode & 0o777:o})")
+            raise RlGaitError(f"the sweep's saved Tune state is {what}: Tune would unpickle it on resume",
+                              path=path.name if path != root else "the experiment folder",
+                              fix="restrict it (chmod go-w) if you trust it, or pass another --out for a new sweep")
 
 
 def check_sweep_request(out: Path, request: dict[str, Any], resuming: bool) -> None:

@@ -9,6 +9,7 @@ from rl_gait.errors import RlGaitError
 from rl_gait.personalize.sweep import (
     SWEEP_REQUEST,
     SweepBudget,
+    check_experiment_private,
     check_sweep_request,
     run_sweep,
     sweep_request,
@@ -51,3 +52,22 @@ def test_run_sweep_refuses_before_tune_restores(tmp_path, monkeypatch, patient_p
     monkeypatch.setattr(tune.Tuner, "restore", classmethod(lambda cls, *a, **k: pytest.fail("restored anyway")))
     with pytest.raises(RlGaitError, match=r"patients \(\+1 / -0\)"):
         run_sweep([patient_p1, patient_p2], out, SweepBudget.preset("smoke"))
+
+
+def test_tunes_pickled_state_is_restored_only_from_a_folder_no_one_else_can_write(tmp_path):
+    exp = tmp_path / "personalize"
+    exp.mkdir(mode=0o755)
+    (exp / "tuner.pkl").write_bytes(b"state")
+    (exp / "tuner.pkl").chmod(0o644)
+    check_experiment_private(str(exp))  # this user's, writable by this user only
+    check_experiment_private("s3://bucket/rl_gait/personalize")  # a URI: the storage's own access control
+    (exp / "tuner.pkl").chmod(0o666)
+    with pytest.raises(RlGaitError) as err:
+        check_experiment_private(str(exp))
+    text = str(err.value)
+    assert "\n" not in text and "writable by others (mode 666)" in text and "tuner.pkl" in text and "chmod go-w" in text
+    (exp / "tuner.pkl").chmod(0o644)
+    exp.chmod(0o777)
+    with pytest.raises(RlGaitError, match="writable by others"):
+        check_experiment_private(str(exp))
+    exp.chmod(0o755)
