@@ -61,12 +61,12 @@ class EvaluationGrid:
         """``{"family/Lk": {task, success_rate, successes, distance_m, rollouts}}`` of ``seeds`` rollouts of
         ``policy`` (``act(obs)``) per cell (or only ``cells``), with ``weak_side`` (``"l"``/``"r"``) on a body
         weakened there; ``states``: a list every observation the policy acted on is appended to."""
-        from rl_gait.envs.walk import WalkEnv
+        from rl_gait.envs.registration import make_walk_env
 
         pd = self.walk.pd_params
         if weak_side:
             pd = pd.scaled(weak_side, kp=WEAK_EVAL_FACTOR, torque=WEAK_EVAL_FACTOR)
-        env = WalkEnv(self.walk.for_rollouts(episode_duration_s=self.duration_s, pd=pd))
+        env = make_walk_env(self.walk.for_rollouts(episode_duration_s=self.duration_s, pd=pd))
         out: dict[str, dict] = {}
         for fam, tasks in self.curriculum.levels.items():
             for lvl, task in enumerate(tasks):

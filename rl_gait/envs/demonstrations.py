@@ -96,7 +96,17 @@ def make_task_demonstrations(env: WalkEnv, tasks_and_references, n_per_task: int
 
 
 def _observe_reference(env: WalkEnv, phase: float, x_m: float) -> np.ndarray:
-    """The env's observation of the reference state at ``phase`` (uses the env's own data buffer)."""
-    env._set_reference_state(env.data, phase, x_m=x_m)
-    env._phase = phase
-    return env._observe()
+    """The env's observation of the reference state at ``phase`` (uses the env's own data buffer). Another body's
+    env (:class:`~rl_gait.envs.walk3d.Walk3DEnv`) is reset into it: the same reference state (pose and velocities
+    at ``phase``, lowest foot on the ground at ``x_m``, forward speed = target speed), without start noise or
+    weakness."""
+    if isinstance(env, WalkEnv):
+        env._set_reference_state(env.data, phase, x_m=x_m)
+        env._phase = phase
+        return env._observe()
+    noise, env.init_noise_rad = env.init_noise_rad, 0.0
+    try:
+        obs, _ = env.reset(options={"phase": float(phase), "x_m": float(x_m), "weaken": False})
+    finally:
+        env.init_noise_rad = noise
+    return obs

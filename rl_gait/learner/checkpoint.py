@@ -247,6 +247,39 @@ def env_config_from_sidecar(meta: dict[str, Any]):
     return WalkEnvConfig.from_dict(recorded)
 
 
+ATLAS_WARM_START = "atlas"
+"""The ``warm_start`` that names the shipped healthy atlas policy."""
+ATLAS_POLICY_DIR = Path(__file__).resolve().parents[1] / "data" / "atlas_policy"
+
+
+def atlas_policy_dir() -> Path | None:
+    """The shipped healthy atlas policy (``rl_gait/data/atlas_policy``), or ``None`` if not shipped."""
+    return ATLAS_POLICY_DIR if (ATLAS_POLICY_DIR / "rl_gait.json").is_file() else None
+
+
+def check_warm_start_body(warm_start: str | Path | None, body_model: str) -> None:
+    """One-line :class:`~rl_gait.errors.CheckpointError` unless the policy of ``warm_start`` (a checkpoint folder,
+    :data:`ATLAS_WARM_START` = the shipped healthy prior, ``None`` = none) was trained on ``body_model``: its
+    sidecar's ``env_config`` says which body it observed. Read without Ray (the CLIs call it before Ray starts);
+    the sidecar's hashes are checked later, with the weights (:func:`read_policy`)."""
+    if warm_start is None:
+        return
+    if str(warm_start) == ATLAS_WARM_START:
+        atlas = atlas_policy_dir()
+        trained = env_config_from_sidecar(read_sidecar(atlas, verify=False)).body_model if atlas else "planar"
+        if trained != body_model:
+            raise CheckpointError(f"there is no shipped {body_model} healthy prior yet: the 'atlas' warm start is a "
+                                  f"{trained} policy", fix="pass --warm-start none (random initialisation) or "
+                                                           "--mode physics-only")
+        return
+    ckpt = resolve_checkpoint_dir(warm_start)
+    trained = env_config_from_sidecar(read_sidecar(ckpt, verify=False)).body_model
+    if trained != body_model:
+        raise CheckpointError(f"the warm start's policy was trained on the {trained} body, this run is {body_model}",
+                              path=ckpt, fix=f"warm-start from a checkpoint trained with --body-model {body_model}, "
+                                             "or pass --warm-start none")
+
+
 def resolve_checkpoint_dir(path: str | Path) -> Path:
     """Accept a training output folder (``OUT``) or its ``OUT/checkpoint``; return the checkpoint folder."""
     p = Path(path).resolve()  # RLModule.from_checkpoint reads URIs: a relative path fails there

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rl_gait.envs.cli_options import add_body_model_argument
 from rl_gait.learner.params import SAMPLING
 
 
@@ -33,6 +34,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--warm-start", default="atlas",
                    help="checkpoint to initialise the policy (hybrid): 'atlas' (default) = the shipped healthy atlas "
                         "policy, 'none' = random initialisation, or a checkpoint folder")
+    add_body_model_argument(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -58,31 +60,36 @@ def load_trial(paths: list[Path], *, height_m: float | None, mass_kg: float | No
 
 
 def run(args: argparse.Namespace) -> int:
-    from rl_gait.body import BodyParams, PDParams
-    from rl_gait.envs.config import WalkEnvConfig
-    from rl_gait.learner import Budget, build_config, train
+    from rl_gait.body import BodyParams
+    from rl_gait.envs.cli_options import env_config_from_args
+    from rl_gait.learner.checkpoint import check_warm_start_body
     from rl_gait.learner.ray_session import LIBRARY_LOG, library_logs_to
     from rl_gait.pseudonym import input_token, recorded_command
     from rl_gait.reference.patient import reference_for
     from rl_gait.tasks import Task
 
+    warm_start = warm_start_arg(args.warm_start, args.mode)
+    check_warm_start_body(warm_start, args.body_model)  # a warm start of another body: one line, before anything
     trial = load_trial(args.trial, height_m=args.height_m, mass_kg=args.mass_kg)
+    from rl_gait.learner import Budget, build_config, train
+
     log = library_logs_to(args.out / LIBRARY_LOG)
     print(f"Ray, RLlib and library messages: {log.relative_to(args.out)} in the output folder")
     height = args.height_m or trial.height_m or 1.70
     mass = args.mass_kg or trial.mass_kg or 70.0
     body = BodyParams(height_m=float(height), mass_kg=float(mass))
     task = Task()
-    env = WalkEnvConfig(task=task, reference=reference_for(trial, task), body=body, pd=PDParams.default_for(body))
+    env = env_config_from_args(args, task=task, reference=reference_for(trial, task), body=body)
+    env = env.replace(pd=env.pd_params)  # the body model's default PD controller, recorded in the sidecar
     budget = Budget.preset(args.budget)
     config = build_config(mode=args.mode, env=env, seed=args.seed, num_env_runners=args.env_runners,
                           num_envs_per_env_runner=args.envs_per_runner, num_learners=args.learners,
-                          warm_start=warm_start_arg(args.warm_start, args.mode), pipelined=args.pipelined)
+                          warm_start=warm_start, pipelined=args.pipelined)
     result = train(config, budget=budget, out_dir=args.out, progress=not args.no_progress,
                    patient_id=trial.subject_id, command=recorded_command(args.argv, args.trial),
                    extra_sidecar={"trial": [input_token(p) for p in args.trial], "paretic_side": trial.paretic_side})
     f = result.fidelity
-    print(f"trained {args.mode} policy for {trial.subject_id}: {result.steps:,} env steps in {result.wall_s:.0f} s")
+    print(f"trained {args.mode} policy ({env.body_model} body) for {trial.subject_id}: {result.steps:,} env steps in {result.wall_s:.0f} s")
     print(f"  fidelity: joint RMSE {f['rmse_deg_mean']:.1f}° (r = {f['pearson_r_mean']:.2f}), endpoint "
           f"{f['endpoint_error_cm']:.1f} cm, fall rate {f['fall_rate']:.2f}, speed {f['speed_m_s_sim']:.2f} m/s "
           f"(target {f['speed_m_s_ref']:.2f})")

@@ -24,9 +24,13 @@ from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 from rl_gait.envs.config import WalkEnvConfig
 from rl_gait.errors import CheckpointError, InputFormatError, RlGaitError
-from rl_gait.learner.checkpoint import (
+from rl_gait.learner.checkpoint import (  # noqa: F401 (ATLAS_*, atlas_policy_dir: importable from here too)
+    ATLAS_POLICY_DIR,
+    ATLAS_WARM_START,
+    atlas_policy_dir,
     build_policy_module,
     check_policy_format,
+    check_warm_start_body,
     read_policy,
     resolve_checkpoint_dir,
     set_policy_state,
@@ -172,15 +176,6 @@ def _load_warm_start(*, algorithm: Any, **kwargs: Any) -> None:
                            timeout_seconds=300.0)
 
 
-ATLAS_WARM_START = "atlas"
-ATLAS_POLICY_DIR = Path(__file__).resolve().parents[1] / "data" / "atlas_policy"
-
-
-def atlas_policy_dir() -> Path | None:
-    """The shipped healthy atlas policy (``rl_gait/data/atlas_policy``), or ``None`` if not shipped."""
-    return ATLAS_POLICY_DIR if (ATLAS_POLICY_DIR / "rl_gait.json").is_file() else None
-
-
 ENV_RUNNER_RESTARTS = 100
 """How many times in one training an EnvRunner that died is replaced (``restart_failed_env_runners``)."""
 ENV_RUNNER_RESTART_DELAY_S = 2.0
@@ -319,6 +314,8 @@ def build_config(
     if mode not in MODES:
         raise RlGaitError(f"mode must be one of {MODES}, got {mode!r}")
     quiet_rllib_internal_deprecations()
+    if mode == "hybrid" and warm_start is not None:
+        check_warm_start_body(warm_start, env.walk.body_model)  # one line naming both bodies, before the weights
     if warm_start == ATLAS_WARM_START:  # the shipped healthy atlas policy: hybrid only, when present
         warm_start = atlas_policy_dir() if mode == "hybrid" else None
     if mode == "physics-only" and (imitation is not None or warm_start is not None or demos is not None):

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rl_gait.envs.cli_options import add_body_model_argument
 from rl_gait.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_PARTIAL, RlGaitError
 
 BUDGETS = ("smoke", "quick", "standard", "full")
@@ -33,17 +34,22 @@ def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--warm-start", default="atlas",
                    help="checkpoint whose policy initialises every trial; 'atlas' (default) = the shipped healthy "
                         "atlas policy, 'none' = random initialisation")
+    add_body_model_argument(p)
     p.add_argument("--experiment-name", default="personalize", help="Tune experiment name (resume key)")
     p.add_argument("--write-id-map", type=Path, default=None, metavar="PATH",
                    help="also write the pseudonym -> input path map to PATH (outside --out; identifies patients)")
 
 
-def warm_start_arg(value: str) -> str | None:
-    """``--warm-start`` value: ``atlas`` (the shipped atlas policy), ``none``, or a checkpoint path."""
-    if value in ("atlas", "none"):
-        return None if value == "none" else value
-    from rl_gait.learner.checkpoint import read_policy
+def warm_start_arg(value: str, body_model: str = "planar") -> str | None:
+    """``--warm-start`` value: ``atlas`` (the shipped atlas policy), ``none``, or a checkpoint path; one trained on
+    another body than ``body_model`` (``--body-model``) is refused in one line."""
+    if value == "none":
+        return None
+    from rl_gait.learner.checkpoint import check_warm_start_body, read_policy
 
+    check_warm_start_body(value, body_model)  # the atlas prior is planar: a 3D sweep says so here, before Ray
+    if value == "atlas":
+        return value
     path = str(Path(value).resolve())
     read_policy(path)  # hashes (and signature) verified before Ray starts; an altered checkpoint is one line
     return path
@@ -96,11 +102,13 @@ def sweep_from_args(args: argparse.Namespace, trial_paths: list[Path | list[Path
     Returns an exit code of :mod:`rl_gait.errors`: 0 every patient personalized, 3 (``EXIT_PARTIAL``) the
     others finished but some inputs could not be read, 1 a patient has no finished trial yet (rerun).
     """
+    from rl_gait.envs.cli_options import env_config_from_args
     from rl_gait.pseudonym import input_token, recorded_command, redact, write_id_map
 
     flat = [p for path in trial_paths for p in ([path] if isinstance(path, str | Path) else path)]
     if args.write_id_map is not None:  # refuse a place inside --out before the sweep
         write_id_map(args.write_id_map, {}, args.out)
+    warm_start = warm_start_arg(args.warm_start, args.body_model)  # a warm start of another body: one line, first
     loaded, skipped = load_cohort(trial_paths)  # bad input fails here, before Ray is imported
     from rl_gait.learner.ray_session import LIBRARY_LOG, library_logs_to, start_ray
     from rl_gait.personalize.sweep import SweepBudget, run_sweep
@@ -116,9 +124,10 @@ def sweep_from_args(args: argparse.Namespace, trial_paths: list[Path | list[Path
     skipped_inputs = [{"input": " ".join(input_token(p) for p in paths), "error": redact(str(err), flat)}
                       for paths, err in skipped]
     budget = SweepBudget.preset(args.budget).with_trial(
-        num_env_runners=args.env_runners, seed=args.seed,
-        warm_start=warm_start_arg(args.warm_start))
-    print(f"[personalize] {len(patients)} patient(s), budget {budget.name}: {budget.samples_per_patient} trials "
+        num_env_runners=args.env_runners, seed=args.seed, env=env_config_from_args(args),
+        warm_start=warm_start)
+    print(f"[personalize] {len(patients)} patient(s), {args.body_model} body, budget {budget.name}: "
+          f"{budget.samples_per_patient} trials "
           f"each, up to {budget.trial.max_iterations} iterations per trial", flush=True)
     log = library_logs_to(Path(args.out) / LIBRARY_LOG)
     print(f"[personalize] Ray, Tune and library messages: {log.relative_to(Path(args.out))} in the output folder")

@@ -30,6 +30,12 @@ ALGO_SUBDIR = "checkpoint"  # the learner's layout: OUT/checkpoint/ holds the RL
 STATE_FILE = "trial_state.json"
 
 
+def _default_env() -> WalkEnvConfig:
+    from rl_gait.envs.config import WalkEnvConfig
+
+    return WalkEnvConfig()
+
+
 @dataclass(frozen=True)
 class TrialSettings:
     """How one trial trains and is scored (the same for every trial of a sweep).
@@ -50,6 +56,9 @@ class TrialSettings:
         warm_start: checkpoint whose policy initialises every trial; ``"atlas"`` (default) = the shipped
             healthy atlas policy; ``None`` = random initialisation.
         objective: the objective's scales.
+        env: the env options every trial trains with (:class:`~rl_gait.envs.config.WalkEnvConfig`: its
+            ``body_model`` …); the patient's reference and body and the candidate's PD, passive joints and pose
+            kernel replace those fields (:func:`trial_env_config`).
     """
 
     max_iterations: int = 2
@@ -68,6 +77,7 @@ class TrialSettings:
     demo_samples: int = 20_000
     warm_start: str | None = "atlas"
     objective: ObjectiveWeights = field(default_factory=ObjectiveWeights)
+    env: WalkEnvConfig = field(default_factory=_default_env)
 
     def __post_init__(self) -> None:
         if self.max_iterations < 1 or not 1 <= self.report_every <= self.max_iterations:
@@ -78,19 +88,20 @@ class TrialSettings:
         return 1 + self.num_env_runners
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "env": self.env.to_dict()}
 
 
 def trial_env_config(patient: PatientSpec, candidate: Candidate, settings: TrialSettings) -> WalkEnvConfig:
-    """The walking env of one candidate: the patient's level reference on its personalized body."""
+    """The walking env of one candidate: the patient's level reference on its personalized body, with the sweep's
+    env options (``settings.env``: the body model's default PD and reward weights are the candidate's base)."""
     from rl_gait.body import PDParams
-    from rl_gait.envs.config import WalkEnvConfig
-    from rl_gait.envs.rewards import RewardWeights
 
+    base = settings.env
     body = candidate.body(patient.body)
-    return WalkEnvConfig(reference=patient.reference, body=body, pd=candidate.pd(PDParams.default_for(body)),
-                         reward_weights=candidate.reward_weights(RewardWeights()),
-                         episode_duration_s=settings.episode_duration_s)
+    return base.replace(reference=patient.reference, body=body,
+                        pd=candidate.pd(PDParams.default_for(body, base.body_model)),
+                        reward_weights=candidate.reward_weights(base.reward_weights),
+                        episode_duration_s=settings.episode_duration_s)
 
 
 def learner_config(patient: PatientSpec, candidate: Candidate, settings: TrialSettings) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rl_gait.envs.cli_options import add_body_model_argument, env_config_from_args
 from rl_gait.io.jsonio import read_json
 
 BUDGETS = ("smoke", "demo", "quick", "standard")
@@ -32,6 +33,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--write-id-map", type=Path, default=None, metavar="PATH",
                    help="also write the pseudonym -> input path map to PATH (outside --out; identifies the patient)")
+    add_body_model_argument(p)
     add_address_argument(p)
     p.set_defaults(func=run)
 
@@ -40,6 +42,7 @@ def add_parser(subparsers) -> None:
                                           "hemiparetic walk) with the demo budget; prints where the report is.")
     d.add_argument("--out", type=Path, default=Path("runs/demo"))
     d.add_argument("--budget", default="demo", choices=BUDGETS)
+    add_body_model_argument(d)
     add_address_argument(d)
     d.set_defaults(func=demo)
 
@@ -59,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
                        seed=args.seed, speed_m_s=args.speed_m_s, max_gap_s=args.max_gap_s)
     if args.write_id_map is not None:  # refuse a place inside --out before hours of work
         write_id_map(args.write_id_map, {}, args.out)
-    report = run_pipeline(inputs, args.out, PipelineBudget.preset(args.budget),
+    report = run_pipeline(inputs, args.out, PipelineBudget.preset(args.budget), env=env_config_from_args(args),
                           command=recorded_command(args.argv, args.trial), address=args.address)
     if args.write_id_map is not None:
         subject = read_json(Path(args.out) / "trial" / "trial.json")["subject_id"]
@@ -77,7 +80,7 @@ def demo(args: argparse.Namespace) -> int:
     ing = side["ingest"]
     inputs = RunInputs((str(SAMPLE_DIR / SAMPLE_CSV),), height_m=ing["height_m"], mass_kg=ing["mass_kg"],
                        walk_distance_m=ing["walk_distance_m"], subject_id=side["patient_id"])
-    report = run_pipeline(inputs, args.out, PipelineBudget.preset(args.budget), command=recorded_command(args.argv, []),
-                          address=args.address)
+    report = run_pipeline(inputs, args.out, PipelineBudget.preset(args.budget), env=env_config_from_args(args),
+                          command=recorded_command(args.argv, []), address=args.address)
     print(f"\nreport: {report.resolve()}  (open it in a browser; it is self-contained)")
     return 0

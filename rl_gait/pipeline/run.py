@@ -15,12 +15,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rl_gait._version import __version__
 from rl_gait.errors import RlGaitError
 from rl_gait.io.jsonio import read_json, sha256_bytes, sha256_file, to_jsonable, write_json
 from rl_gait.tasks import Task
+
+if TYPE_CHECKING:
+    from rl_gait.envs.config import WalkEnvConfig
 
 STAGES: tuple[str, ...] = ("trial", "references", "personalize", "task_training", "predictions", "report")
 MARKER = "done.json"
@@ -154,13 +157,25 @@ def references_stage(trial_dir: Path, tasks: Sequence[Task], out: Path) -> dict[
 
 
 def personalize_stage(trial_dir: Path, budget: PipelineBudget, out: Path, seed: int, command: str,
-                      address: str | None = None) -> dict[str, Any]:
-    """The personalization sweep of the one patient. Joins the Ray cluster at ``address`` (or ``$RAY_ADDRESS``,
-    set inside ``ray job submit``) and then runs as many trials at once as it holds; without one, starts a local
-    Ray with 2 CPUs."""
+                      address: str | None = None, env: WalkEnvConfig | None = None) -> dict[str, Any]:
+    """The personalization sweep of the one patient, with the env options ``env`` (its ``body_model`` …; default
+    :class:`~rl_gait.envs.config.WalkEnvConfig`). Trials start from the shipped healthy prior where it was
+    trained on that body model, else from random weights (no 3D prior is shipped yet). Joins the Ray cluster at
+    ``address`` (or ``$RAY_ADDRESS``, set inside ``ray job submit``) and then runs as many trials at once as it
+    holds; without one, starts a local Ray with 2 CPUs."""
+    from rl_gait.envs.config import WalkEnvConfig
+    from rl_gait.learner.checkpoint import ATLAS_WARM_START, check_warm_start_body
     from rl_gait.learner.ray_session import start_ray
     from rl_gait.personalize.patients import load_patient
     from rl_gait.personalize.sweep import SweepBudget, run_sweep
+
+    env = env if env is not None else WalkEnvConfig()
+    try:
+        check_warm_start_body(ATLAS_WARM_START, env.body_model)
+        warm_start: str | None = ATLAS_WARM_START
+    except RlGaitError as no_prior:
+        print(f"[personalize] {str(no_prior).split(' — ')[0]}: the trials start from random weights")
+        warm_start = None
 
     patient = load_patient(trial_dir)
     if budget.sweep == "custom":
@@ -172,6 +187,7 @@ def personalize_stage(trial_dir: Path, budget: PipelineBudget, out: Path, seed: 
             train_batch_size=1000, minibatch_size=250)
     else:
         sweep = SweepBudget.preset(budget.sweep)
+    sweep = sweep.with_trial(env=env, warm_start=warm_start)
     start_ray(address, num_cpus=2)  # num_cpus only for a local Ray: a cluster has its own
     outcome = run_sweep([patient], out, sweep, seed=seed, command=command)
     best = outcome.patients.get(patient.patient_id)
@@ -245,12 +261,15 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
 
 def run_pipeline(inputs: RunInputs, out_dir: str | Path, budget: PipelineBudget, *, command: str = "",
                  console: Any = None, on_stage: Callable[[str, bool], None] | None = None,
-                 address: str | None = None) -> Path:
+                 address: str | None = None, env: WalkEnvConfig | None = None) -> Path:
     """Run (or resume) the main job; returns the path of ``report.html``. ``address``: the Ray cluster the
     personalization joins (:func:`rl_gait.learner.ray_session.start_ray`; default ``$RAY_ADDRESS`` or a local
-    Ray); it does not change any stage's input hash."""
+    Ray); it does not change any stage's input hash. ``env``: the env options the patient's policy is trained
+    with (``rl-gait run --body-model``: its ``body_model``; default :class:`~rl_gait.envs.config.WalkEnvConfig`),
+    part of the personalization's input hash; the later stages take them from its checkpoint."""
     from rich.console import Console
 
+    from rl_gait.envs.config import WalkEnvConfig
     from rl_gait.learner.ray_session import LIBRARY_LOG, library_logs_to
     from rl_gait.predict.predict import HEALTHY_CONTROL_DIR, predict_from_checkpoint, predict_healthy_control
     from rl_gait.predict.settings import PredictionSettings, task_levels
@@ -294,9 +313,10 @@ def run_pipeline(inputs: RunInputs, out_dir: str | Path, budget: PipelineBudget,
                           lambda d: ingest_stage(inputs, d))
     info["references"] = stage("references", tuple(t.name for t in all_tasks),
                                lambda d: references_stage(out / "trial", all_tasks, d))
-    info["personalize"] = stage("personalize", (budget.to_dict(), inputs.seed),
+    env_options = env.to_dict() if env is not None and env != WalkEnvConfig() else None  # default: keys as before
+    info["personalize"] = stage("personalize", (budget.to_dict(), inputs.seed) + ((env_options,) if env_options else ()),
                                 lambda d: personalize_stage(out / "trial", budget, d, inputs.seed, command,
-                                                            address))
+                                                            address, env))
     info["task_training"] = stage("task_training", (budget.to_dict(), inputs.seed),
                                   lambda d: task_training_stage(Path(info["personalize"]["checkpoint"]), out / "trial",
                                                                 budget, d, inputs.seed, command, address))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rl_gait.envs.cli_options import add_body_model_argument
 from rl_gait.predict.settings import FAMILIES
 
 
@@ -37,6 +38,7 @@ def add_parser(subparsers) -> None:
                    help="also roll out stair strategies (step-to) the checkpoint was not trained on; their entries say "
                         "so and the verdict does not use them")
     p.add_argument("--push-n", type=float, default=None, help="push force on the pelvis (N); 0 disables")
+    add_body_model_argument(p, from_checkpoint=True)
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=run)
 
@@ -65,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     command = recorded_command(args.argv, [args.trial] if args.trial else [])
+    check_checkpoint_body_model(args)
     if args.healthy:
         doc = predict_healthy_control(trial_dir=args.trial, checkpoint=args.checkpoint, settings=settings,
                                       out_dir=args.out, command=command)
@@ -77,3 +80,30 @@ def run(args: argparse.Namespace) -> int:
     print_predictions(doc)
     print(f"wrote {args.out / 'predictions.json'}")
     return 0
+
+
+def check_checkpoint_body_model(args: argparse.Namespace) -> None:
+    """Predictions roll a policy out on the body model it was trained on (its sidecar's ``env_config``): a
+    ``--body-model`` that disagrees is refused in one line, before any rollout."""
+    if args.body_model is None:
+        return
+    from rl_gait.envs.cli_options import check_body_model
+    from rl_gait.learner.checkpoint import (
+        ATLAS_POLICY_DIR,
+        atlas_policy_dir,
+        env_config_from_sidecar,
+        read_sidecar,
+        resolve_checkpoint_dir,
+    )
+
+    if args.checkpoint is None:
+        if not args.healthy:
+            return  # --checkpoint is required: refused in run()
+        shipped = atlas_policy_dir()
+        if shipped is None:
+            return  # refused by predict_healthy_control, with its fix
+        ckpt = shipped
+    else:
+        ckpt = resolve_checkpoint_dir(args.checkpoint)
+    recorded = env_config_from_sidecar(read_sidecar(ckpt, verify=False)).body_model
+    check_body_model(args.body_model, recorded, "the shipped healthy prior" if ckpt == ATLAS_POLICY_DIR else ckpt)

@@ -22,7 +22,13 @@ from rl_gait.joints import JOINT_NAMES, N_CURVE_POINTS
 from rl_gait.metrics import fidelity as F
 from rl_gait.predict import metrics as M
 from rl_gait.predict.plausibility import extrapolation
-from rl_gait.predict.rollouts import RolloutRecord, record_rollout, stair_edges
+from rl_gait.predict.rollouts import (
+    FALL_DIRECTIONS,
+    SAGITTAL_FALL_DIRECTIONS,
+    RolloutRecord,
+    record_rollout,
+    stair_edges,
+)
 from rl_gait.predict.settings import PredictionSettings, difficulty_label, difficulty_value, task_levels
 from rl_gait.predict.verdict import (
     SAFE,
@@ -95,6 +101,38 @@ def mean_stride_curves(records: list[RolloutRecord]) -> np.ndarray | None:
     return np.concatenate(strides).mean(axis=0) if strides else None
 
 
+def falls_by_direction(records: list[RolloutRecord]) -> dict[str, int]:
+    """Falls of ``records`` per direction (:data:`~rl_gait.predict.rollouts.FALL_DIRECTIONS`): all four where the body
+    moves in the frontal plane (its rollouts record pelvic obliquity: the 3D body), forward and backward only where
+    it cannot fall sideways (the planar body)."""
+    frontal = any(r.pelvic_obliquity_rad is not None for r in records)
+    names = FALL_DIRECTIONS if frontal else SAGITTAL_FALL_DIRECTIONS
+    counts = dict.fromkeys(names, 0)
+    for r in records:
+        if r.fell and r.fall_direction in counts:
+            counts[r.fall_direction] += 1
+    return counts
+
+
+def mean_stride_obliquity(records: list[RolloutRecord]) -> np.ndarray | None:
+    """``[101]`` mean pelvic obliquity curve (rad) over all right-IC-to-right-IC strides of ``records`` (the
+    measured curve's strides, :class:`~rl_gait.ingest.GaitTrial`); ``None`` without a stride or an obliquity."""
+    strides = []
+    for r in records:
+        ic = F.initial_contact_indices(r.stance[:, 0])
+        if r.pelvic_obliquity_rad is not None and ic.size >= 2:
+            strides.append(F.stride_curves(r.pelvic_obliquity_rad[:, None], ic)[:, :, 0])
+    return np.concatenate(strides).mean(axis=0) if strides else None
+
+
+def curve_range_deg(curve_rad: np.ndarray | None) -> float | None:
+    """Range (max − min) of a stride-mean curve, degrees, as ``trial.json``'s ``pelvic_obliquity_range_deg``;
+    ``None`` without a curve."""
+    if curve_rad is None or not np.isfinite(curve_rad).any():
+        return None
+    return float(np.degrees(np.nanmax(curve_rad) - np.nanmin(curve_rad)))
+
+
 def summarise_level(task: Task, records: list[RolloutRecord], thresholds: VerdictThresholds,
                     edges_x: np.ndarray, edges_z: np.ndarray, patient_peaks_deg: dict[str, float],
                     atlas_peaks_deg: dict[str, float], level_sim_peaks: dict[str, float] | None) -> dict[str, Any]:
@@ -123,16 +161,20 @@ def summarise_level(task: Task, records: list[RolloutRecord], thresholds: Verdic
             "sim_level_peak_angle_deg": _num((level_sim_peaks or {}).get(name, math.nan)),
         }
     v = verdict(k, falls, n, clearance, thresholds)
+    frontal = {}
+    if any(r.pelvic_obliquity_rad is not None for r in records):  # a body with frontal-plane motion
+        frontal["pelvic_obliquity_range_deg"] = curve_range_deg(mean_stride_obliquity(records))
     return {
         "task": task.name, "task_spec": task.to_dict(), "difficulty": difficulty_value(task),
         "difficulty_label": difficulty_label(task), "n_rollouts": n, "successes": int(k), "falls": int(falls),
         "success_rate": k / n, "success_ci95": [low, high], "fall_rate": falls / n,
         "fall_phase_pct": [M.fall_phase_pct(r.fall_phase) for r in records if r.fell],
+        "falls_by_direction": falls_by_direction(records),
         "distance_m_mean": _nanmean(r.distance_m for r in records),
         "metrics": {key: _nanmean(p[key] for p in per) for key in (
             "speed_m_s", "cadence_steps_per_min", "step_length_m_r", "step_length_m_l", "stance_pct_r",
             "stance_pct_l", "symmetry_step_length_pct", "symmetry_stance_pct", "min_toe_clearance_m",
-            "trunk_sway_deg")},
+            "trunk_sway_deg")} | frontal,
         "speed_m_s_successful": _nanmean(p["speed_m_s"] for p, r in zip(per, records, strict=True) if r.success),
         "edge_clearance_m": edge,
         "toe_clearance_for_verdict_m": _num(clearance),
@@ -241,14 +283,14 @@ def predict_tasks(
     """
     if subject not in SUBJECTS:
         raise ValueError(f"subject must be one of {SUBJECTS}, got {subject!r}")
-    from rl_gait.envs.walk import WalkEnv
+    from rl_gait.envs.registration import make_walk_env
     from rl_gait.reference import healthy_reference
 
     families = task_levels(settings)
     total = sum(len(v) for v in families.values())
-    env = WalkEnv(env_config.for_rollouts(task=Task(), reference=reference_for_task(Task()),
-                                          episode_duration_s=settings.duration_s,
-                                          init_noise_rad=settings.perturbations.init_noise_rad))
+    env = make_walk_env(env_config.for_rollouts(task=Task(), reference=reference_for_task(Task()),
+                                                episode_duration_s=settings.duration_s,
+                                                init_noise_rad=settings.perturbations.init_noise_rad))
     pat_peaks = patient_peaks(trial)
     curves: dict[str, np.ndarray] = {}
     out_families: dict[str, Any] = {}
@@ -287,6 +329,9 @@ def predict_tasks(
                     sim = mean_stride_curves(records)
                     curves[f"{key}__sim_rad"] = sim if sim is not None else np.full((N_CURVE_POINTS, 6), np.nan)
                     curves[f"{key}__reference_rad"] = ref.curves_101()[:, [ref.column(n) for n in JOINT_NAMES]]
+                    obliquity = mean_stride_obliquity(records)
+                    if obliquity is not None:
+                        curves[f"{key}__pelvic_obliquity_sim_rad"] = obliquity
                 best = best_strategy(strategies)
                 entry = evaluated[best]
                 if task.terrain == "stairs":  # the level's numbers and verdict are its best strategy's
@@ -316,6 +361,7 @@ def predict_tasks(
         "package_version": __version__,
         "patient_id": patient_id,
         "subject": subject,
+        "body_model": env_config.body_model,
         "body": {"height_m": float(env_config.body.height_m), "mass_kg": float(env_config.body.mass_kg)},
         "checkpoint": str(checkpoint),
         "command": command,
@@ -341,7 +387,17 @@ def _patient_summary(trial) -> dict[str, Any] | None:
             "cadence_steps_per_min": _num(sp.get("cadence_steps_per_min", math.nan)),
             "stance_pct_r": _num(sp.get("stance_pct_r", math.nan)), "stance_pct_l": _num(sp.get("stance_pct_l", math.nan)),
             "paretic_side": trial.paretic_side,
-            "peak_angle_deg": {k: _num(v) for k, v in patient_peaks(trial).items()}}
+            "peak_angle_deg": {k: _num(v) for k, v in patient_peaks(trial).items()},
+            "pelvic_obliquity_range_deg": _measured_obliquity_range_deg(trial)}
+
+
+def _measured_obliquity_range_deg(trial) -> float | None:
+    """The trial's pelvic obliquity range (its stride-mean curve, :mod:`rl_gait.ingest.frontal`), degrees;
+    ``None`` where its sensors did not give one."""
+    names = tuple(getattr(trial, "frontal_names", ()) or ())
+    if "pelvic_obliquity" not in names:
+        return None
+    return curve_range_deg(trial.frontal_curves_mean_rad[names.index("pelvic_obliquity")])
 
 
 def write_predictions(doc: dict[str, Any], curves: dict[str, np.ndarray], out_dir: str | Path) -> Path:

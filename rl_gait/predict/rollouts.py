@@ -1,14 +1,26 @@
-"""One recorded rollout of a policy in the walking env, with seeded perturbations."""
+"""One recorded rollout of a policy in the walking env (planar or 3D), with seeded perturbations.
+
+Body-agnostic: what is recorded comes from the env's infos (joint angles, torques, contacts, distance, fall and
+its direction, pelvic obliquity where the body has one) and its layout (pelvis, trunk and foot bodies, the contact
+spheres named ``toe…``), never from indices of one body model's state vector.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from rl_gait.joints import JOINT_NAMES
 from rl_gait.metrics.fidelity import stance_mask
 from rl_gait.predict.settings import Perturbations
 from rl_gait.terrain.terrain import ground_height_m
+
+FALL_DIRECTIONS: tuple[str, ...] = ("forward", "backward", "left", "right")
+"""Directions a fall is counted in (``info["fall_direction"]`` of the 3D env, :mod:`rl_gait.envs.walk3d`)."""
+SAGITTAL_FALL_DIRECTIONS: tuple[str, ...] = ("forward", "backward")
+"""The directions a body without frontal-plane motion (the planar body) can fall in."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,11 @@ class RolloutRecord:
         fell, success: end status (the env's definitions).
         fall_phase: gait phase at the fall (cycles), nan without a fall.
         push_time_s, push_force_n: the applied push (0 force = none).
+        fall_direction: ``"forward"``, ``"backward"``, ``"left"`` or ``"right"`` (:data:`FALL_DIRECTIONS`), ``None``
+            without a fall: the env's ``info["fall_direction"]``; a body whose env reports none (the planar body)
+            by the same rule in the sagittal plane (:func:`sagittal_fall_direction`).
+        pelvic_obliquity_rad: ``[T]`` pelvic obliquity (rad, left side up positive,
+            :mod:`rl_gait.ingest.frontal`), ``None`` for a body without one (the planar body).
     """
 
     dt_s: float
@@ -49,6 +66,8 @@ class RolloutRecord:
     fall_phase: float
     push_time_s: float
     push_force_n: float
+    fall_direction: str | None = None
+    pelvic_obliquity_rad: np.ndarray | None = None
 
     @property
     def stance(self) -> np.ndarray:
@@ -64,19 +83,55 @@ def draw_push(rng: np.random.Generator, perturb: Perturbations) -> tuple[float, 
     return t, f
 
 
+def sagittal_fall_direction(com_x_m: float, feet_x_m: np.ndarray) -> str:
+    """``"forward"`` where the centre of mass is ahead of the midpoint of the ankles (``feet_x_m`` [2], m, along the
+    walk), else ``"backward"``: the 3D env's rule (:func:`rl_gait.envs.walk3d.fall_direction`) without its lateral
+    component, for a body whose env reports no direction."""
+    return "forward" if com_x_m - float(np.mean(feet_x_m)) >= 0.0 else "backward"
+
+
+def trunk_body(layout) -> int:
+    """The body that carries the trunk: the 3D body's trunk segment; the planar body's pelvis (its trunk is a geom
+    rigid on it)."""
+    return int(getattr(layout, "trunk_body", layout.pelvis_body))
+
+
+def forward_tilt_rad(body_to_world: np.ndarray, heading_rad: float) -> float:
+    """Forward tilt (pitch, rad, forward positive) of a segment whose rotation is ``body_to_world`` [3, 3]: its up
+    axis against vertical in the heading frame of yaw ``heading_rad``, ``atan2(u_forward, u_z)`` — the planar body's
+    root pitch exactly (its heading is 0)."""
+    up = body_to_world[:, 2]
+    c, s = math.cos(heading_rad), math.sin(heading_rad)
+    return math.atan2(c * up[0] + s * up[1], up[2])
+
+
+def toe_geoms(model, layout) -> np.ndarray:
+    """``[2, K]`` geom ids of each foot's toe contact spheres (r, l): those of ``layout.contact_geoms`` named
+    ``toe…`` (the planar foot has one, the 3D foot a medial and a lateral one)."""
+    names = [model.geom(int(g)).name for g in layout.contact_geoms[0]]
+    cols = [k for k, n in enumerate(names) if n.startswith("toe")]
+    if not cols:
+        raise ValueError(f"no toe contact geom among {names}")
+    return layout.contact_geoms[:, cols]
+
+
 def record_rollout(policy, env, *, seed: int, perturb: Perturbations, duration_s: float) -> RolloutRecord:
-    """Run ``policy`` (``act(obs)``, deterministic) in ``env`` (an unwrapped :class:`WalkEnv` whose task
-    and reference are already set) from ``reset(seed=seed)`` for at most ``duration_s``."""
+    """Run ``policy`` (``act(obs)``, deterministic) in ``env`` (an unwrapped walking env of either body model whose
+    task and reference are already set) from ``reset(seed=seed)`` for at most ``duration_s``."""
     u = env
     lay = u.layout
     rng = np.random.default_rng([seed, 7919])  # perturbation stream, independent of the env's own
     push_t, push_f = draw_push(rng, perturb) if perturb.push_force_n > 0 else (np.nan, 0.0)
     obs, _ = u.reset(seed=seed)
     radius = u._contact_radius
+    toes = toe_geoms(u.model, lay)  # [2, K]
+    trunk = trunk_body(lay)
+    n_sagittal = len(JOINT_NAMES)  # the sagittal joints come first in every body's actuator order
     n_steps = int(round(duration_s / u.control_dt))
     rec: dict[str, list] = {k: [] for k in ("phase", "pitch", "q", "tau", "contact", "foot_x", "toe_x", "toe_z",
-                                            "toe_clear")}
+                                            "toe_clear", "obliquity")}
     fell = success = False
+    direction = None
     info: dict = {}
     try:
         for k in range(n_steps):
@@ -85,24 +140,30 @@ def record_rollout(policy, env, *, seed: int, perturb: Perturbations, duration_s
             u.data.xfrc_applied[lay.pelvis_body, 0] = push_f if pushing else 0.0
             obs, _, terminated, truncated, info = u.step(policy.act(obs))
             d = u.data
-            toe = d.geom_xpos[lay.contact_geoms[:, 1]]  # [2, 3]
-            toe_z = toe[:, 2] - radius
+            toe = d.geom_xpos[toes]  # [2, K, 3]
+            toe_x = toe[:, :, 0].mean(axis=1)
+            toe_z = toe[:, :, 2].min(axis=1) - radius
             rec["phase"].append(info["phase"])
-            rec["pitch"].append(float(d.qpos[lay.root_qpos[2]]))
+            rec["pitch"].append(forward_tilt_rad(d.xmat[trunk].reshape(3, 3), float(info.get("heading_rad", 0.0))))
             rec["q"].append(info["joint_angles_rad"])
-            rec["tau"].append(info["torques_nm"])
+            rec["tau"].append(info["torques_nm"][:n_sagittal])
             rec["contact"].append(info["foot_contact"])
             rec["foot_x"].append(d.xpos[lay.foot_bodies, 0].copy())
-            rec["toe_x"].append(toe[:, 0].copy())
+            rec["toe_x"].append(toe_x)
             rec["toe_z"].append(toe_z)
-            rec["toe_clear"].append(toe_z - ground_height_m(u.task, u.terrain_layout, toe[:, 0]))
+            rec["toe_clear"].append(toe_z - ground_height_m(u.task, u.terrain_layout, toe_x))
+            rec["obliquity"].append(info.get("pelvic_obliquity_rad", np.nan))
             fell, success = bool(info["fell"]), bool(info.get("success", False))
+            if fell:
+                direction = info.get("fall_direction") or sagittal_fall_direction(
+                    float(d.subtree_com[lay.pelvis_body, 0]), d.xpos[lay.foot_bodies, 0])
             if terminated or truncated:
                 break
     finally:
         u.data.xfrc_applied[lay.pelvis_body, :] = 0.0
     a = {k: np.asarray(v) for k, v in rec.items()}
     n = len(a["phase"])
+    obliquity = a["obliquity"].reshape(n).astype(float)
     return RolloutRecord(
         dt_s=u.control_dt, phase=a["phase"].reshape(n), trunk_pitch_rad=a["pitch"].reshape(n),
         q_rad=a["q"].reshape(n, 6), torque_nm=a["tau"].reshape(n, 6), contact=a["contact"].reshape(n, 2).astype(bool),
@@ -111,6 +172,8 @@ def record_rollout(policy, env, *, seed: int, perturb: Perturbations, duration_s
         duration_s=n * u.control_dt, fell=fell, success=success,
         fall_phase=float(a["phase"][-1]) if fell and n else float("nan"),
         push_time_s=float(push_t), push_force_n=float(push_f),
+        fall_direction=direction if fell else None,
+        pelvic_obliquity_rad=obliquity if n and np.isfinite(obliquity).all() else None,
     )
 
 

@@ -17,10 +17,10 @@ def render_gif(policy: Any, *, env_config: Any, task: Any, reference: Any, secon
     os.environ.setdefault("MUJOCO_GL", "egl")
     import imageio.v3 as iio
 
-    from rl_gait.envs.walk import WalkEnv
+    from rl_gait.envs.registration import make_walk_env
 
-    env = WalkEnv(env_config.for_rollouts(task=task, reference=reference, episode_duration_s=seconds),
-                  render_mode="rgb_array", render_size=size)
+    env = make_walk_env(env_config.for_rollouts(task=task, reference=reference, episode_duration_s=seconds),
+                        render_mode="rgb_array", render_size=size)
     frames = []
     try:
         obs, _ = env.reset(seed=seed)
