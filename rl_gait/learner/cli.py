@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     from rl_gait.tasks import Task
 
     warm_start = warm_start_arg(args.warm_start, args.mode)
-    check_warm_start_body(warm_start, args.body_model)  # a warm start of another body: one line, before anything
+    if args.mode == "hybrid":  # a warm start of another body: one line, before anything (physics-only takes none)
+        check_warm_start_body(warm_start, args.body_model)
     trial = load_trial(args.trial, height_m=args.height_m, mass_kg=args.mass_kg)
     from rl_gait.learner import Budget, build_config, train
 

@@ -106,7 +106,8 @@ def success_figure(doc: dict[str, Any]) -> bytes:
     ax_s.set_ylabel("success (%)")
     for ax in (ax_s, ax_t):
         ax.set_ylim(-5, 105)
-        ax.legend(fontsize=8)
+        if ax.get_legend_handles_labels()[0]:  # a panel without its families (predict --tasks level) has none
+            ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
     fig.suptitle("Predicted success vs difficulty (ring colour = verdict; band = 95% CI)")
     return _png(fig)

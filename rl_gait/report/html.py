@@ -45,7 +45,7 @@ def _environment():
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("rl_gait.report", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    env.filters.update(fmt=fmt, times=times)
+    env.filters.update(fmt=fmt, times=times, fall_directions=fall_directions)
     return env
 
 
@@ -61,11 +61,44 @@ def render_report(trial_json: dict[str, Any], predictions: dict[str, Any], *, gp
 
     return _environment().get_template(TEMPLATE).render(
         version=__version__, patient_id=predictions["patient_id"], trial=trial_json,
-        gps=gps, families=predictions["families"],
+        gps=gps, families=predictions["families"], body=body_summary(predictions, trial_json, healthy),
         thresholds=predictions["thresholds"], n_rollouts=predictions["settings"]["n_rollouts"],
         evidence=evidence_line(predictions), strategies=strategy_rows(predictions),
         healthy=healthy_control(predictions, healthy) if healthy is not None else None,
         figures=figures, task_figures=task_figures, gifs=gifs)
+
+
+BODY_LABELS = {"planar": "planar (sagittal plane: it cannot fall sideways)",
+               "3d": "3D (frontal-plane motion: pelvic obliquity, hip ab/adduction, sideways falls)"}
+"""How the report names each body model (``predictions.json`` ``body_model``)."""
+
+
+def body_summary(doc: dict[str, Any], trial_json: dict[str, Any], healthy: dict[str, Any] | None = None
+                 ) -> dict[str, Any]:
+    """The simulated body of ``doc`` (a ``predictions.json``; planar where it does not say, as every file from before
+    the 3D body): its label, whether it can fall sideways, the sideways falls over all levels, the healthy control's
+    body where it differs, and — for the 3D body where the trial measured it — the level walk's pelvic obliquity
+    range, measured (``trial.json``) vs simulated (the level's stride-mean curve), degrees."""
+    model = doc.get("body_model", "planar")
+    levels = [lv for f in doc["families"].values() for lv in f["levels"]]
+    sideways = sum(int((lv.get("falls_by_direction") or {}).get(d) or 0) for lv in levels for d in ("left", "right"))
+    level = next(iter((doc["families"].get("level") or {}).get("levels") or []), None)
+    measured = trial_json.get("pelvic_obliquity_range_deg")
+    obliquity = None
+    if model == "3d" and measured is not None:
+        obliquity = {"measured_deg": measured,
+                     "simulated_deg": ((level or {}).get("metrics") or {}).get("pelvic_obliquity_range_deg")}
+    other = (healthy or {}).get("body_model", "planar") if healthy is not None else model
+    return {"model": model, "label": BODY_LABELS.get(model, model), "frontal": model == "3d",
+            "sideways_falls": sideways if model == "3d" else None, "obliquity": obliquity,
+            "healthy_model": other if other != model else None}
+
+
+def fall_directions(level: dict[str, Any]) -> str:
+    """A level's falls per direction, ``forward / backward / left / right``; "—" for a direction its body cannot
+    fall in (the planar body: left and right) or a file from before falls were counted by direction."""
+    counts = level.get("falls_by_direction") or {}
+    return " / ".join(str(counts[d]) if d in counts else "—" for d in ("forward", "backward", "left", "right"))
 
 
 def strategy_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:

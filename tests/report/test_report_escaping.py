@@ -18,7 +18,8 @@ def _inputs(tag: str):
              "estimated_joints": [f"{tag}estimated"], "estimate_sd_deg": {f"{tag}estimated": 3.0},
              "paretic_evidence": [{"what": f"{tag}what", "symmetry_pct": 12.0, "points_to": f"{tag}points",
                                    "score": 0.5, "weight": 2.0}],
-             "spatiotemporal": {"stride_length_zupt_m": 1.15, "stride_length_zupt_vs_speed_pct": 4.5}}
+             "spatiotemporal": {"stride_length_zupt_m": 1.15, "stride_length_zupt_vs_speed_pct": 4.5},
+             "pelvic_obliquity_range_deg": 9.5, "hip_abduction_range_deg": {"r": 12.0, "l": None}}
     metrics = {k: 1.0 for k in ("speed_m_s", "cadence_steps_per_min", "step_length_m_r", "step_length_m_l",
                                 "stance_pct_r", "stance_pct_l", "symmetry_step_length_pct", "trunk_sway_deg")}
     metrics["step_length_m_l"] = None  # undefined: shown as a dash
@@ -29,7 +30,7 @@ def _inputs(tag: str):
              "strategies": {"step_over_step": {"evaluated": True, "trained": True, "successes": 1, "n_rollouts": 2,
                                                "falls": 1, "verdict": f"{tag}sverdict", "leading_side": f"{tag}lead"},
                             "step_to": {"evaluated": False, "trained": False}}}
-    doc = {"patient_id": f"{tag}patient", "settings": {"n_rollouts": 4},
+    doc = {"patient_id": f"{tag}patient", "settings": {"n_rollouts": 4}, "body_model": f"{tag}body",
            "thresholds": {"safe_success_ci_low": 0.8, "safe_max_fall_rate": 0.0, "safe_min_toe_clearance_m": 0.01,
                           "supervised_success_rate": 0.5, "supervised_max_fall_rate": 0.2},
            "subject": "patient", "evidence": None,
@@ -41,7 +42,8 @@ def _inputs(tag: str):
     task_figures = [{"task": f"{tag}tf", "src": "data:image/png;base64,CCCC"}]
     gifs = [{"family": f"{tag}gfam", "task": f"{tag}gtask", "level": f"{tag}glevel", "verdict": f"{tag}gverdict",
              "src": "data:image/gif;base64,DDDD"}]
-    healthy = {**doc, "subject": "healthy_control", "body": {"height_m": 1.7, "mass_kg": 70.0}}
+    healthy = {**doc, "subject": "healthy_control", "body": {"height_m": 1.7, "mass_kg": 70.0},
+               "body_model": f"{tag}hbody"}
     gps = {"overall": 8.0, "r": 7.0, "l": 9.0}  # the atlas's score, computed by build_report
     return trial, doc, dict(gps=gps, figures=figures, task_figures=task_figures, gifs=gifs, healthy=healthy)
 
@@ -54,7 +56,7 @@ def test_markup_in_every_text_field_comes_out_escaped():
     escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
     fields = ("subject", "side", "task", "label", "verdict", "family", "fverdict", "safe", "rec", "tf", "gfam",
               "gtask", "glevel", "gverdict", "patient", "source", "measured", "estimated", "what", "points",
-              "sverdict", "lead", "stverdict", "extra")
+              "sverdict", "lead", "stverdict", "extra", "body", "hbody")
     for name in fields:
         assert escaped + name in page or escaped.replace("_", " ") + name in page, name
     # the page's own markup is intact: only the template's tags
