@@ -233,8 +233,9 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
     references = task_references(curriculum, lambda task: reference_for(trial, task))
     # the personalized body, PD and reward weights (the searched pose kernel); walking back down the stairs it
     # climbed must not pay (docs/atlas_training.md, atlas_s9)
-    walk = personalized.for_rollouts(reference=None, episode_duration_s=TASK_EPISODE_S,
-                                     max_retreat_m=TASK_MAX_RETREAT_M)
+    # the 3D env does not end an episode on a retreat yet (rl_gait.envs.config.PLANAR_ONLY_OPTIONS)
+    retreat = TASK_MAX_RETREAT_M if personalized.body_model == "planar" else None
+    walk = personalized.for_rollouts(reference=None, episode_duration_s=TASK_EPISODE_S, max_retreat_m=retreat)
     env = MultiTaskEnvConfig(walk=walk, curriculum=curriculum, references=references)
     config, cur = multitask_config(
         env=env, out_dir=out, imitation=imitation,

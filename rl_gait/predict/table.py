@@ -12,8 +12,9 @@ def predictions_table(doc: dict[str, Any]):
     ``success % [CI] falls``."""
     from rich.table import Table
 
-    t = Table(title=f"Predicted task outcomes — {doc['patient_id']} "
-                    f"({doc['settings']['n_rollouts']} perturbed rollouts per level)", caption=evidence_line(doc))
+    body = {"3d": "3D"}.get(doc.get("body_model", "planar"), doc.get("body_model", "planar"))
+    t = Table(title=f"Predicted task outcomes — {doc['patient_id']} ({body} body, "
+                    f"{doc['settings']['n_rollouts']} perturbed rollouts per level)", caption=evidence_line(doc))
     t.add_column("task")
     t.add_column("verdict")
     t.add_column("highest safe")

@@ -68,9 +68,11 @@ def render_report(trial_json: dict[str, Any], predictions: dict[str, Any], *, gp
         figures=figures, task_figures=task_figures, gifs=gifs)
 
 
+BODY_NAMES = {"planar": "planar", "3d": "3D"}
+"""How the report names each body model (``predictions.json`` ``body_model``)."""
 BODY_LABELS = {"planar": "planar (sagittal plane: it cannot fall sideways)",
                "3d": "3D (frontal-plane motion: pelvic obliquity, hip ab/adduction, sideways falls)"}
-"""How the report names each body model (``predictions.json`` ``body_model``)."""
+"""... and what it can do."""
 
 
 def body_summary(doc: dict[str, Any], trial_json: dict[str, Any], healthy: dict[str, Any] | None = None
@@ -89,9 +91,9 @@ def body_summary(doc: dict[str, Any], trial_json: dict[str, Any], healthy: dict[
         obliquity = {"measured_deg": measured,
                      "simulated_deg": ((level or {}).get("metrics") or {}).get("pelvic_obliquity_range_deg")}
     other = (healthy or {}).get("body_model", "planar") if healthy is not None else model
-    return {"model": model, "label": BODY_LABELS.get(model, model), "frontal": model == "3d",
-            "sideways_falls": sideways if model == "3d" else None, "obliquity": obliquity,
-            "healthy_model": other if other != model else None}
+    return {"model": model, "name": BODY_NAMES.get(model, model), "label": BODY_LABELS.get(model, model),
+            "frontal": model == "3d", "sideways_falls": sideways if model == "3d" else None, "obliquity": obliquity,
+            "healthy_model": BODY_NAMES.get(other, other) if other != model else None}
 
 
 def fall_directions(level: dict[str, Any]) -> str:

@@ -14,7 +14,12 @@ import pytest
 
 from rl_gait.cli import main
 from rl_gait.envs.config import WalkEnvConfig
-from rl_gait.predict.predict import curve_range_deg, falls_by_direction, load_predictions, mean_stride_obliquity
+from rl_gait.predict.predict import (
+    curve_range_deg,
+    falls_by_direction,
+    load_predictions,
+    mean_stride_obliquity,
+)
 from rl_gait.predict.rollouts import RolloutRecord, forward_tilt_rad
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"

@@ -1,0 +1,36 @@
+"""``rl-gait run --body-model 3d``: the personalization trains the 3D body from random weights (no 3D prior is
+shipped) and says so; the planar one from the shipped prior, as before. (The whole 3D job on the smoke budget:
+`rl-gait demo --budget smoke --body-model 3d`, about a minute of stages.)"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import rl_gait.learner.ray_session as ray_session
+import rl_gait.personalize.patients as patients
+import rl_gait.personalize.sweep as sweep_mod
+from rl_gait.envs.config import WalkEnvConfig
+from rl_gait.pipeline.run import PipelineBudget, personalize_stage
+
+
+def _fake_sweep(monkeypatch, seen):
+    def run_sweep(patients_, out, budget, **kw):
+        seen.append(budget)
+        return SimpleNamespace(patients={"p": SimpleNamespace(checkpoint_dir="ckpt", objective=1.0)})
+
+    monkeypatch.setattr(sweep_mod, "run_sweep", run_sweep)
+    monkeypatch.setattr(ray_session, "start_ray", lambda *a, **k: None)
+    monkeypatch.setattr(patients, "load_patient", lambda d: SimpleNamespace(patient_id="p"))
+
+
+def test_a_3d_personalization_starts_from_random_weights_and_says_why(monkeypatch, tmp_path, capsys):
+    seen = []
+    _fake_sweep(monkeypatch, seen)
+    budget = PipelineBudget.preset("smoke")
+    personalize_stage(tmp_path, budget, tmp_path / "o", 0, "cmd", env=WalkEnvConfig(body_model="3d"))
+    personalize_stage(tmp_path, budget, tmp_path / "o", 0, "cmd")
+    three_d, planar = (b.trial for b in seen)
+    assert (three_d.env.body_model, three_d.warm_start) == ("3d", None)
+    assert (planar.env.body_model, planar.warm_start) == ("planar", "atlas")
+    out = capsys.readouterr().out
+    assert out.count("no shipped 3d healthy prior") == 1 and "start from random weights" in out
