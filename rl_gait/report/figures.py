@@ -129,3 +129,22 @@ def task_curves_figure(title: str, sim_rad: np.ndarray, atlas_rad: np.ndarray, r
     axes[0, 0].legend(fontsize=7)
     fig.suptitle(title)
     return _png(fig)
+
+
+def pelvic_obliquity_figure(measured_rad: np.ndarray | None, simulated_rad: np.ndarray | None) -> bytes:
+    """Level walk: pelvic obliquity (left side up positive, :mod:`rl_gait.ingest.frontal`) over the right stride,
+    the patient's measured stride-mean curve vs the 3D twin's (``[101]`` each, ``None``: not there)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5, 2.8))
+    pct = np.arange(101)
+    for curve, colour, label in ((measured_rad, "k", "measured"), (simulated_rad, "#e65100", "simulated (3D)")):
+        if curve is not None and np.isfinite(curve).all():
+            c = np.degrees(curve)
+            ax.plot(pct, c, color=colour, lw=1.5, label=f"{label}: range {c.max() - c.min():.1f}°")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    ax.set_xlabel("right stride (%)")
+    ax.set_ylabel("pelvic obliquity (°, left up +)")
+    ax.set_title("Pelvic obliquity, level walk")
+    ax.grid(alpha=0.3)
+    return _png(fig)

@@ -54,7 +54,8 @@ def render_report(trial_json: dict[str, Any], predictions: dict[str, Any], *, gp
                   task_figures: list[dict[str, str]], gifs: list[dict[str, str]] | None,
                   healthy: dict[str, Any] | None = None) -> str:
     """The report page: ``trial_json`` (the validated ``trial.json``), ``predictions`` (``predictions.json``),
-    ``gps`` (:func:`rl_gait.atlas.gait_profile_score` of the trial, JSON-able; ``{}``: none), ``figures`` (``fidelity``, ``success`` and optionally ``gps``: data URIs), ``task_figures``
+    ``gps`` (:func:`rl_gait.atlas.gait_profile_score` of the trial, JSON-able; ``{}``: none), ``figures`` (``fidelity``,
+    ``success`` and optionally ``gps`` and ``pelvic_obliquity``: data URIs), ``task_figures``
     (``{"task", "src"}``), ``gifs`` (``{"family", "task", "level", "verdict", "src"}``; ``None``: no section)
     and the healthy control's predictions (``None``: no comparison)."""
     from rl_gait.predict.table import evidence_line
@@ -179,6 +180,10 @@ def build_report(run_dir: str | Path, out_path: str | Path | None = None, *, che
                "success": data_uri(fig.success_figure(doc), png)}
     if gps.get("gvs"):
         figures["gps"] = data_uri(fig.gps_figure(gps["gvs"], gps), png)
+    if doc.get("body_model") == "3d" and "pelvic_obliquity" in trial.frontal_names:  # measured vs the 3D twin
+        measured_obliquity = trial.frontal_curves_mean_rad[trial.frontal_names.index("pelvic_obliquity")]
+        figures["pelvic_obliquity"] = data_uri(fig.pelvic_obliquity_figure(
+            measured_obliquity, curves.get("level__pelvic_obliquity_sim_rad")), png)
     shown = [(fam, _shown_level(f)) for fam, f in doc["families"].items()]
     task_figures = [
         {"task": lv["task"], "src": data_uri(fig.task_curves_figure(

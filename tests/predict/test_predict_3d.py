@@ -145,6 +145,7 @@ def test_report_names_the_3d_body_sideways_falls_and_pelvic_obliquity(run_3d):
     assert f"sideways falls (left or right) over all levels: {sideways}" in page
     assert "pelvic obliquity range (level walk)" in page and "<th>falls forward / backward / left / right</th>" in page
     assert page.count("data:image/gif;base64,") == 2  # the 3D body rendered for each family
+    assert 'alt="pelvic obliquity, measured vs simulated"' in page  # the trial measured it: its curve is drawn
 
 
 def test_report_of_a_planar_document_says_it_cannot_fall_sideways():
