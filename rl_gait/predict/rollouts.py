@@ -42,6 +42,8 @@ class RolloutRecord:
         fell, success: end status (the env's definitions).
         fall_phase: gait phase at the fall (cycles), nan without a fall.
         push_time_s, push_force_n: the applied push (0 force = none).
+        push_direction_rad: its direction in the horizontal plane (rad from the walking direction +x, toward the
+            left +y): 0 or π (the sign of ``push_force_n`` forward/backward) on the planar body, drawn on the 3D body.
         fall_direction: ``"forward"``, ``"backward"``, ``"left"`` or ``"right"`` (:data:`FALL_DIRECTIONS`), ``None``
             without a fall: the env's ``info["fall_direction"]``; a body whose env reports none (the planar body)
             by the same rule in the sagittal plane (:func:`sagittal_fall_direction`).
@@ -68,6 +70,7 @@ class RolloutRecord:
     push_force_n: float
     fall_direction: str | None = None
     pelvic_obliquity_rad: np.ndarray | None = None
+    push_direction_rad: float = 0.0
 
     @property
     def stance(self) -> np.ndarray:
@@ -81,6 +84,23 @@ def draw_push(rng: np.random.Generator, perturb: Perturbations) -> tuple[float, 
     t = float(rng.uniform(*perturb.push_window_s))
     f = float(rng.uniform(-perturb.push_force_n, perturb.push_force_n))
     return t, f
+
+
+def draw_push_direction(rng: np.random.Generator, push_force_n: float, sideways: bool) -> tuple[float, float]:
+    """``(x, y)`` world components (N) of a push of signed size ``push_force_n`` (:func:`draw_push`): along the walk
+    (``(push_force_n, 0)``) on a body that cannot move sideways, else ``|push_force_n|`` in a direction drawn from
+    ``rng`` uniformly in the horizontal plane (drawn after :func:`draw_push`: the planar stream is unchanged)."""
+    if not sideways:
+        return float(push_force_n), 0.0
+    angle = float(rng.uniform(0.0, 2.0 * math.pi))
+    return abs(push_force_n) * math.cos(angle), abs(push_force_n) * math.sin(angle)
+
+
+def moves_sideways(model, layout) -> bool:
+    """Whether the body's pelvis is free (the 3D body) rather than held in the sagittal plane (the planar body)."""
+    import mujoco
+
+    return int(model.jnt_type[model.body_jntadr[layout.pelvis_body]]) == int(mujoco.mjtJoint.mjJNT_FREE)
 
 
 def sagittal_fall_direction(com_x_m: float, feet_x_m: np.ndarray) -> str:
@@ -122,6 +142,7 @@ def record_rollout(policy, env, *, seed: int, perturb: Perturbations, duration_s
     lay = u.layout
     rng = np.random.default_rng([seed, 7919])  # perturbation stream, independent of the env's own
     push_t, push_f = draw_push(rng, perturb) if perturb.push_force_n > 0 else (np.nan, 0.0)
+    push_xy = draw_push_direction(rng, push_f, moves_sideways(u.model, lay)) if push_f != 0.0 else (0.0, 0.0)
     obs, _ = u.reset(seed=seed)
     radius = u._contact_radius
     toes = toe_geoms(u.model, lay)  # [2, K]
@@ -137,7 +158,7 @@ def record_rollout(policy, env, *, seed: int, perturb: Perturbations, duration_s
         for k in range(n_steps):
             t = k * u.control_dt
             pushing = push_f != 0.0 and push_t <= t < push_t + perturb.push_duration_s
-            u.data.xfrc_applied[lay.pelvis_body, 0] = push_f if pushing else 0.0
+            u.data.xfrc_applied[lay.pelvis_body, :2] = push_xy if pushing else (0.0, 0.0)
             obs, _, terminated, truncated, info = u.step(policy.act(obs))
             d = u.data
             toe = d.geom_xpos[toes]  # [2, K, 3]
@@ -171,7 +192,7 @@ def record_rollout(policy, env, *, seed: int, perturb: Perturbations, duration_s
         toe_clearance_m=a["toe_clear"].reshape(n, 2), distance_m=float(info.get("distance_m", 0.0)),
         duration_s=n * u.control_dt, fell=fell, success=success,
         fall_phase=float(a["phase"][-1]) if fell and n else float("nan"),
-        push_time_s=float(push_t), push_force_n=float(push_f),
+        push_time_s=float(push_t), push_force_n=float(push_f), push_direction_rad=math.atan2(push_xy[1], push_xy[0]),
         fall_direction=direction if fell else None,
         pelvic_obliquity_rad=obliquity if n and np.isfinite(obliquity).all() else None,
     )

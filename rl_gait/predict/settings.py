@@ -17,7 +17,9 @@ class Perturbations:
     Attributes:
         init_noise_rad: SD of the joint-angle noise added to the reference start pose (rad).
         push_force_n: peak horizontal force of one push on the pelvis (N); 0 disables pushes. The
-            force is uniform in ``[−push_force_n, +push_force_n]`` (forward or backward).
+            force is uniform in ``[−push_force_n, +push_force_n]`` (forward or backward); on a body that can move
+            sideways (the 3D body's free pelvis) its direction is drawn uniformly in the horizontal plane
+            (:func:`rl_gait.predict.rollouts.draw_push_direction`).
         push_duration_s: how long the push lasts (s).
         push_window_s: the push starts uniformly within this interval of the rollout (s).
     """

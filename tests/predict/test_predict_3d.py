@@ -179,3 +179,20 @@ def test_report_of_a_planar_document_says_it_cannot_fall_sideways():
                          gifs=None)
     assert "sideways falls (left or right) over all levels: 1" in page and "<td>0 / 0 / 1 / 0</td>" in page
     assert "<td>9.5°</td><td>7.3°</td>" in page
+
+
+def test_pushes_go_sideways_only_on_a_body_that_can_move_sideways():
+    from rl_gait.envs.registration import make_walk_env
+    from rl_gait.predict.rollouts import draw_push, draw_push_direction, moves_sideways
+    from rl_gait.predict.settings import Perturbations
+
+    planar, body3d = make_walk_env(WalkEnvConfig()), make_walk_env(WalkEnvConfig(body_model="3d"))
+    assert not moves_sideways(planar.model, planar.layout) and moves_sideways(body3d.model, body3d.layout)
+    rng = np.random.default_rng([4, 7919])
+    t, f = draw_push(rng, Perturbations())
+    assert draw_push_direction(np.random.default_rng(0), f, sideways=False) == (f, 0.0)  # the planar stream as before
+    angle = np.random.default_rng(1).uniform(0.0, 2 * math.pi)
+    x, y = draw_push_direction(np.random.default_rng(1), f, sideways=True)
+    assert (x, y) == pytest.approx((abs(f) * math.cos(angle), abs(f) * math.sin(angle)))
+    planar.close()
+    body3d.close()
