@@ -24,3 +24,16 @@ def healthy_ref():
     from rl_gait.reference import healthy_reference
 
     return healthy_reference()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_ray_across_modules():
+    """Each test module starts without a Ray session left by another: ``start_ray`` reuses a running one, so a
+    module that started Ray with 1 CPU and did not stop it left the next module's 2 EnvRunners waiting forever
+    for a CPU. Ray is shut down after every module that left it running."""
+    yield
+    import sys
+
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        ray.shutdown()
