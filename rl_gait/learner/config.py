@@ -84,7 +84,9 @@ class ImitationPPOConfig(PPOConfig):
     ``rl_gait_env`` (the :class:`EnvSpec` trained on, for the sidecar and evaluation), ``rl_gait_torch_threads``,
     ``rl_gait_anchor_dir`` (the warm start's policy module, the anchor of ``ImitationParams.anchor_coeff``)
     ``rl_gait_task_slice`` (``(start, stop)`` of the observation's ``"task"`` block) and
-    ``rl_gait_anchor_states`` (absolute path of the anchor's own states ``.npz``, or ``None``).
+    ``rl_gait_anchor_states`` (absolute path of the anchor's own states ``.npz``, or ``None``),
+    ``rl_gait_pipelined`` and ``rl_gait_discriminator_thread`` (:func:`build_config`'s ``pipelined`` and
+    ``discriminator_thread``).
     """
 
     def __init__(self, algo_class=None):
@@ -105,6 +107,8 @@ class ImitationPPOConfig(PPOConfig):
         self.rl_gait_task_slice: tuple[int, int] | None = None
         self.rl_gait_anchor_states: str | None = None
         self.rl_gait_pipelined: bool = False  # overlap sampling with the update (rl_gait.learner.pipelined)
+        # step the discriminator on a second thread beside the policy (rl_gait.learner.imitation_learner)
+        self.rl_gait_discriminator_thread: bool = True
         self.learners(learner_class=ImitationPPOTorchLearner)
 
     def imitation(
@@ -280,6 +284,7 @@ def build_config(
     pipelined: bool = False,
     lean_sampling: bool = True,
     initial_log_std: float | None = None,
+    discriminator_thread: bool = True,
 ) -> ImitationPPOConfig:
     """The RLlib config for one patient's learner, in either mode.
 
@@ -307,6 +312,9 @@ def build_config(
         lean_sampling: sample with :class:`~rl_gait.learner.env_runner.LeanEnvRunner` (default: one torch forward
             per vector step, no per-step connector pipelines; the same episodes as RLlib's runner for the same
             seed and weights); ``False`` = RLlib's ``SingleAgentEnvRunner``.
+        discriminator_thread: in hybrid mode on a CPU learner, update the discriminator on a second thread while
+            the policy updates (the same weights bit for bit, the update's wall time cut where a second core is
+            free: docs/throughput.md); ``False`` = RLlib's joint minibatch step.
         initial_log_std: without a warm start, the policy's exploration log std at the start (per action
             dimension; ``None`` = RLlib's 0, std 1 in action units). The free log std (``POLICY_MODEL``) moves
             ~lr per Adam step, so the start is much of what it is for the first million steps.
@@ -356,6 +364,7 @@ def build_config(
     config.rl_gait_mode = mode
     config.rl_gait_env = env
     config.rl_gait_pipelined = bool(pipelined)
+    config.rl_gait_discriminator_thread = bool(discriminator_thread)
     if initial_log_std is not None and warm_start is not None:
         raise RlGaitError("initial_log_std is for a random init; a warm start brings its own exploration noise")
     config.rl_gait_initial_std = None if initial_log_std is None else math.exp(float(initial_log_std))

@@ -26,11 +26,22 @@ reference". Two losses use them:
 
 Why a connector after ``NumpyToTensor``: PPO appends GAE last in the learner pipeline, so a reward
 rewritten there feeds the advantages, and the batch is already a tensor on the learner's device.
+
+The discriminator's thread (``build_config(discriminator_thread=True)``, the default on a CPU learner): RLlib's
+minibatch step backpropagates the sum of both modules' losses and steps every optimizer; the discriminator's
+part depends on nothing of the policy's (its own parameters, the batch's observations, demonstrations). Here
+the policy's step runs without it and the discriminator's minibatch ``k`` runs on a second thread
+(:class:`~rl_gait.learner.serial_worker.SerialWorker`) while the policy steps on ``k + 1``; the same minibatches,
+the same demonstration draws in the same order, the same arithmetic — the same weights, bit for bit
+(``tests/learner/test_discriminator_thread.py``). Every discriminator step has finished before the update
+returns, so the next batch's style reward sees the same discriminator as before.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +65,9 @@ from rl_gait.learner import losses
 from rl_gait.learner.checkpoint import read_policy, set_policy_state
 from rl_gait.learner.discriminator import DISCRIMINATOR_MODULE_ID, LOGITS_KEY
 from rl_gait.learner.params import ImitationParams
+from rl_gait.learner.serial_worker import SerialWorker
+
+logger = logging.getLogger(__name__)
 
 # logged metric names (under the module id in RLlib's learner results)
 BC_LOSS = "bc_loss"
@@ -169,8 +183,11 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
         params: ImitationParams | None = getattr(self.config, "imitation_params", None)
         self._imitation = params
         self._anchor = None
+        self._disc_worker: SerialWorker | None = None
         if params is None:
             return
+        if self._discriminator_thread_applies():
+            self._disc_worker = SerialWorker("rl_gait-discriminator")
         if params.anchor_coeff > 0:
             # the warm start, frozen (the trained module gets it only in on_algorithm_init, after build())
             anchor = copy.deepcopy(self.module[DEFAULT_MODULE_ID].unwrapped())
@@ -250,21 +267,119 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
         return loss
 
     def _discriminator_loss(self, batch, fwd_out) -> torch.Tensor:
+        """The discriminator's loss in RLlib's joint minibatch step (no thread); logs its metrics."""
+        demo = self._sample_demo(self._disc_demo_size(batch))
+        loss, metrics = self._discriminator_loss_and_metrics(batch, fwd_out, demo)
+        self.metrics.log_dict(metrics, key=DISCRIMINATOR_MODULE_ID, window=1)
+        return loss
+
+    def _disc_demo_size(self, batch) -> int:
+        """Demonstrations per discriminator minibatch: as many as its valid policy transitions, at most
+        ``bc_batch_size`` (at least 1)."""
+        mask = batch.get(Columns.LOSS_MASK)
+        n_policy = int(mask.sum()) if mask is not None else int(batch[Columns.OBS].shape[0])
+        return min(self._imitation.bc_batch_size, max(n_policy, 1))
+
+    def _discriminator_loss_and_metrics(self, batch, fwd_out, demo) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """BCE (expert = 1) + ``grad_penalty`` × the gradient penalty on ``demo``, and the metrics to log."""
         disc = self.module[DISCRIMINATOR_MODULE_ID].unwrapped()
         logits_policy = fwd_out[LOGITS_KEY]
         mask = batch.get(Columns.LOSS_MASK)
         if mask is not None:
             logits_policy = logits_policy[mask]
-        demo = self._sample_demo(min(self._imitation.bc_batch_size, max(int(logits_policy.shape[0]), 1)))
         feats_expert = disc.transition_features(demo["obs"], demo["next_obs"]).requires_grad_(True)
         logits_expert = disc.logits_from_features(feats_expert)
         bce = losses.discriminator_bce_loss(logits_expert, logits_policy)
         gp = losses.gradient_penalty(logits_expert, feats_expert)
-        mid = DISCRIMINATOR_MODULE_ID
-        self.metrics.log_dict({
+        metrics = {
             DISC_LOSS: bce.detach(),
             DISC_GRAD_PENALTY: gp.detach(),
             DISC_ACC_EXPERT: losses.discriminator_accuracy(logits_expert.detach(), labels_expert_is_one=True),
             DISC_ACC_POLICY: losses.discriminator_accuracy(logits_policy.detach(), labels_expert_is_one=False),
-        }, key=mid, window=1)
-        return bce + self._imitation.grad_penalty * gp
+        }
+        return bce + self._imitation.grad_penalty * gp, metrics
+
+    # --- the discriminator on its own thread (module docstring) ---
+
+    def _discriminator_thread_applies(self) -> bool:
+        """Whether this learner steps the discriminator on a thread: asked for (``rl_gait_discriminator_thread``),
+        on a CPU, without DDP (whose gradient all-reduce would then run from two threads), torch.compile or
+        mixed precision (a loss scaler shared by the modules)."""
+        device = torch.device(self._device) if self._device is not None else torch.device("cpu")
+        return (bool(getattr(self.config, "rl_gait_discriminator_thread", False)) and device.type == "cpu"
+                and self.config.num_learners <= 1 and not self.config.torch_compile_learner
+                and self._grad_scalers is None)
+
+    def _uncompiled_update(self, batch, **kwargs):
+        """``TorchLearner._uncompiled_update`` for the other modules; the discriminator's step on its thread."""
+        if self._disc_worker is None or DISCRIMINATOR_MODULE_ID not in batch:
+            return super()._uncompiled_update(batch, **kwargs)
+        self._compute_off_policyness(batch)
+        rest = {mid: b for mid, b in batch.items() if mid != DISCRIMINATOR_MODULE_ID}
+        fwd_out = self.module.forward_train(rest)
+        loss_per_module = self.compute_losses(fwd_out=fwd_out, batch=rest)
+        gradients = self.compute_gradients(loss_per_module)
+        self.apply_gradients(self.postprocess_gradients(gradients))
+        disc_batch = batch[DISCRIMINATOR_MODULE_ID]
+        demo = self._sample_demo(self._disc_demo_size(disc_batch))  # after BC's draw, as in the joint step
+        self._disc_worker.submit(self._discriminator_step, disc_batch, demo,
+                                 self.get_optimizer(DISCRIMINATOR_MODULE_ID))
+        return fwd_out, loss_per_module, {}
+
+    def _discriminator_step(self, batch, demo, optimizer) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """One discriminator minibatch update (on the worker thread): what RLlib's joint step does for it —
+        forward, loss, backward, non-finite gradients zeroed (``torch_skip_nan_gradients=False``), Adam step."""
+        module = self.module[DISCRIMINATOR_MODULE_ID]
+        loss, metrics = self._discriminator_loss_and_metrics(batch, module.forward_train(batch), demo)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                if p.grad is not None and not torch.isfinite(p.grad).all():
+                    logger.warning("discriminator gradients contain nan/inf: set to zero")
+                    p.grad = torch.nan_to_num(p.grad)
+        optimizer.step()
+        return loss.detach(), metrics
+
+    def compute_gradients(self, loss_per_module, **kwargs):
+        """RLlib's, but with the discriminator on its thread only the optimizers of the modules with a loss here
+        are zeroed and only their gradients returned (RLlib zeroes and reads every module's)."""
+        if self._disc_worker is None:
+            return super().compute_gradients(loss_per_module, **kwargs)
+        refs = []
+        for mid in loss_per_module:
+            for _, optimizer in self.get_optimizers_for_module(mid):
+                optimizer.zero_grad(set_to_none=True)
+                refs += self._optimizer_parameters[optimizer]
+        total_loss = sum(loss_per_module.values())
+        if isinstance(total_loss, int) or total_loss.grad_fn is None:
+            return {}
+        total_loss.backward()
+        return {ref: self._params[ref].grad for ref in refs}
+
+    def apply_gradients(self, gradients_dict) -> None:
+        """RLlib's, without stepping the discriminator's optimizer when its thread steps it."""
+        if self._disc_worker is None:
+            return super().apply_gradients(gradients_dict)
+        every = self._module_optimizers
+        self._module_optimizers = defaultdict(list, {m: n for m, n in every.items() if m != DISCRIMINATOR_MODULE_ID})
+        try:
+            super().apply_gradients(gradients_dict)
+        finally:
+            self._module_optimizers = every
+
+    def after_gradient_based_update(self, *, timesteps) -> None:
+        if self._disc_worker is not None:
+            results = self._disc_worker.drain()  # every discriminator step of this update has finished
+            if results:  # logged as the joint step does (window 1: the last minibatch's values)
+                loss, metrics = results[-1]
+                self.metrics.log_dict(metrics, key=DISCRIMINATOR_MODULE_ID, window=1)
+                self.metrics.log_value((DISCRIMINATOR_MODULE_ID, self.TOTAL_LOSS_KEY), loss, window=1)
+        super().after_gradient_based_update(timesteps=timesteps)
+
+    def update(self, *args, **kwargs):
+        try:
+            return super().update(*args, **kwargs)
+        finally:
+            if getattr(self, "_disc_worker", None) is not None and not self._disc_worker.idle:
+                self._disc_worker.discard()  # the update failed: nothing of it runs on past it

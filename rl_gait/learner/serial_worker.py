@@ -1,0 +1,50 @@
+"""One background thread that runs submitted calls in order: the hybrid learner's discriminator updates.
+
+Why a thread: within an iteration the discriminator's minibatch updates do not depend on the policy's (their
+inputs are the batch's observations and the demonstrations; the style reward was computed from the
+discriminator before either update), and the synchronous PPO iteration leaves the EnvRunners' cores idle
+during the update. torch releases the GIL inside its kernels, and the networks' arithmetic is ~80 % of the
+update (docs/throughput.md), so the two updates run on two cores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any
+
+
+class SerialWorker:
+    """Runs calls on one thread, first submitted first run; :meth:`drain` waits for all and returns their
+    results in order (raising the first call's error, after every call has finished)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._pool: ThreadPoolExecutor | None = None  # made on first use (a learner may never update)
+        self._pending: list[Future] = []
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self._name)
+        self._pending.append(self._pool.submit(fn, *args))
+
+    def drain(self) -> list[Any]:
+        """The results of every call submitted since the last drain, in submission order."""
+        pending, self._pending = self._pending, []
+        wait(pending)
+        return [f.result() for f in pending]
+
+    def discard(self) -> None:
+        """Wait for every pending call and drop its result or error (after a failure elsewhere)."""
+        pending, self._pending = self._pending, []
+        wait(pending)
+
+    @property
+    def idle(self) -> bool:
+        return not self._pending
+
+    def close(self) -> None:
+        self.discard()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
