@@ -9,7 +9,8 @@ seeds. Writes OUT/training.csv (one row per iteration) and prints the evaluated 
     python benchmarks/learning_curve.py --trial TRIAL_DIR --out runs/curve/A --env-steps 200000
 
 Run it with ``PYTHONPATH`` pointing at each version of the code, or ``--rllib-runner`` for RLlib's EnvRunner in place
-of the lean one (docs/throughput.md).
+of the lean one, ``--joint-discriminator`` for RLlib's joint minibatch step in place of the discriminator's thread
+(docs/throughput.md).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--rllib-runner", action="store_true",
                     help="sample with RLlib's SingleAgentEnvRunner instead of rl_gait's LeanEnvRunner (the default)")
+    ap.add_argument("--joint-discriminator", action="store_true",
+                    help="step the discriminator in RLlib's joint minibatch step, not on its own thread (the default)")
     args = ap.parse_args()
 
     from rl_gait.body import BodyParams, PDParams
@@ -57,6 +60,7 @@ def main() -> None:
     env = WalkEnvConfig(task=task, reference=reference_for(trial, task), body=body, pd=PDParams.default_for(body))
     config = build_config(mode=args.mode, env=env, seed=args.seed,
                           warm_start="atlas" if args.mode == "hybrid" else None, lean_sampling=not args.rllib_runner,
+                          discriminator_thread=not args.joint_discriminator,
                           **_train_cli_sampling_defaults())
     budget = Budget("curve", env_steps=args.env_steps, wall_time_s=args.wall_s, eval_every_iters=args.eval_every,
                     eval_rollouts=3, eval_duration_s=10.0)

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/training_throughput.py [--iters 8] [--env-runners N] [--envs-per-runner M] [--rllib-runner] [--out FILE.json]
+    python benchmarks/training_throughput.py [--iters 8] [--env-runners N] [--envs-per-runner M] [--rllib-runner] [--joint-discriminator] [--out FILE.json]
     python benchmarks/training_throughput.py --trial TRIAL_DIR   # + `rl-gait train --mode hybrid --budget quick`
 
 Measured in one run on the same machine, back to back: (1) the bare ``rl_gait/LevelWalk-v0`` loop in this
@@ -68,14 +68,16 @@ def _runners_cpu_s(algo) -> float:
 
 
 def training_rate(mode: str, iters: int, env_runners: int, envs_per_runner: int,
-                  pipelined: bool = False, lean_sampling: bool = True) -> dict[str, float]:
+                  pipelined: bool = False, lean_sampling: bool = True,
+                  discriminator_thread: bool = True) -> dict[str, float]:
     from rl_gait.envs.config import WalkEnvConfig
     from rl_gait.learner import build_config
     from rl_gait.learner.ray_session import start_ray
 
     start_ray()
     cfg = build_config(mode=mode, env=WalkEnvConfig(), num_env_runners=env_runners,
-                       num_envs_per_env_runner=envs_per_runner, pipelined=pipelined, lean_sampling=lean_sampling)
+                       num_envs_per_env_runner=envs_per_runner, pipelined=pipelined, lean_sampling=lean_sampling,
+                       discriminator_thread=discriminator_thread)
     algo = cfg.build_algo()
     try:
         for _ in range(2):  # warm-up: actors, first weights sync, the pipeline's first batch
@@ -124,6 +126,8 @@ def main() -> None:
     ap.add_argument("--pipelined", action="store_true", help="overlap sampling with the update (opt-in)")
     ap.add_argument("--rllib-runner", action="store_true",
                     help="sample with RLlib's SingleAgentEnvRunner instead of rl_gait's LeanEnvRunner (the default)")
+    ap.add_argument("--joint-discriminator", action="store_true",
+                    help="step the hybrid discriminator in RLlib's joint minibatch step, not on its own thread (default)")
     ap.add_argument("--trial", type=Path, default=None, help="an ingested trial: also time `rl-gait train --budget quick`")
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "training_throughput.json")
     args = ap.parse_args()
@@ -132,7 +136,8 @@ def main() -> None:
     bare0 = bare_env_steps_per_s()
     lean = not args.rllib_runner
     plain = training_rate("physics-only", args.iters, args.env_runners, args.envs_per_runner, args.pipelined, lean)
-    hybrid = training_rate("hybrid", args.iters, args.env_runners, args.envs_per_runner, args.pipelined, lean)
+    hybrid = training_rate("hybrid", args.iters, args.env_runners, args.envs_per_runner, args.pipelined, lean,
+                           discriminator_thread=not args.joint_discriminator)
     quick = cli_quick_rate(args.trial) if args.trial else None
     bare1 = bare_env_steps_per_s()
     bare = 0.5 * (bare0 + bare1)

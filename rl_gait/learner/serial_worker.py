@@ -9,6 +9,7 @@ update (docs/throughput.md), so the two updates run on two cores.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -16,17 +17,26 @@ from typing import Any
 
 class SerialWorker:
     """Runs calls on one thread, first submitted first run; :meth:`drain` waits for all and returns their
-    results in order (raising the first call's error, after every call has finished)."""
+    results in order (raising the first call's error, after every call has finished). ``cpu_s`` counts the CPU
+    seconds its thread has spent in the calls (for benchmarks)."""
 
     def __init__(self, name: str) -> None:
         self._name = name
         self._pool: ThreadPoolExecutor | None = None  # made on first use (a learner may never update)
         self._pending: list[Future] = []
+        self.cpu_s = 0.0
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self._name)
-        self._pending.append(self._pool.submit(fn, *args))
+        self._pending.append(self._pool.submit(self._timed, fn, *args))
+
+    def _timed(self, fn: Callable[..., Any], *args: Any) -> Any:
+        c0 = time.thread_time()
+        try:
+            return fn(*args)
+        finally:
+            self.cpu_s += time.thread_time() - c0
 
     def drain(self) -> list[Any]:
         """The results of every call submitted since the last drain, in submission order."""
