@@ -30,6 +30,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--envs-per-runner", type=int, default=SAMPLING.num_envs_per_env_runner)
     p.add_argument("--pipelined", action="store_true",
                    help="EnvRunners sample the next batch while the learner updates (faster; one-update policy lag)")
+    p.add_argument("--joint-discriminator", action="store_true",
+                   help="hybrid: step the discriminator in RLlib's joint minibatch step instead of on a second thread "
+                        "beside the policy (the same learning; the thread is faster where a core is free)")
     p.add_argument("--learners", type=int, default=0, help="0/1 local learner, >=2 DDP learners")
     p.add_argument("--warm-start", default="atlas",
                    help="checkpoint to initialise the policy (hybrid): 'atlas' (default) = the shipped healthy atlas "
@@ -85,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
     budget = Budget.preset(args.budget)
     config = build_config(mode=args.mode, env=env, seed=args.seed, num_env_runners=args.env_runners,
                           num_envs_per_env_runner=args.envs_per_runner, num_learners=args.learners,
-                          warm_start=warm_start, pipelined=args.pipelined)
+                          warm_start=warm_start, pipelined=args.pipelined,
+                          discriminator_thread=not args.joint_discriminator)
     result = train(config, budget=budget, out_dir=args.out, progress=not args.no_progress,
                    patient_id=trial.subject_id, command=recorded_command(args.argv, args.trial),
                    extra_sidecar={"trial": [input_token(p) for p in args.trial], "paretic_side": trial.paretic_side})

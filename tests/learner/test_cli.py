@@ -20,7 +20,7 @@ def test_train_help_lists_the_options(capsys):
         main(["train", "--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    for opt in ("--trial", "--mode", "--height-m", "--mass-kg", "--budget", "--out"):
+    for opt in ("--trial", "--mode", "--height-m", "--mass-kg", "--budget", "--out", "--joint-discriminator"):
         assert opt in out
 
 
