@@ -8,7 +8,8 @@ of the discriminator's thread (on two idle cores the update's wall time nears th
 before and after.
 
 Variants: ``joint`` (RLlib's joint minibatch step, ``discriminator_thread=False``), ``thread`` (the default: the
-discriminator on a second thread), ``physics`` (plain PPO on the same batches).
+discriminator on a second thread), ``disc1`` (the thread, the discriminator one pass over each batch:
+``ImitationParams(disc_num_epochs=1, disc_lr=1.5e-4)``), ``physics`` (plain PPO on the same batches).
 
     python benchmarks/hybrid_update.py [--variants joint thread physics] [--batches 6] [--out FILE.json]
 """
@@ -23,18 +24,20 @@ import statistics
 import time
 from pathlib import Path
 
-VARIANTS = ("joint", "thread", "physics")
+VARIANTS = ("joint", "thread", "disc1", "physics")
 
 
 def build_learner(variant: str, env, seed: int):
     from rl_gait.envs.config import WalkEnvConfig
     from rl_gait.learner import build_config
+    from rl_gait.learner.params import ImitationParams
 
     if variant == "physics":
         cfg = build_config(mode="physics-only", env=WalkEnvConfig(), num_env_runners=0, seed=seed)
     else:
+        imitation = ImitationParams(disc_num_epochs=1, disc_lr=1.5e-4) if variant == "disc1" else None
         cfg = build_config(mode="hybrid", env=WalkEnvConfig(), num_env_runners=0, seed=seed, warm_start=None,
-                           discriminator_thread=(variant == "thread"))
+                           imitation=imitation, discriminator_thread=(variant != "joint"))
     return cfg, cfg.build_learner(env=env)
 
 

@@ -45,12 +45,16 @@ def main() -> None:
                     help="sample with RLlib's SingleAgentEnvRunner instead of rl_gait's LeanEnvRunner (the default)")
     ap.add_argument("--joint-discriminator", action="store_true",
                     help="step the discriminator in RLlib's joint minibatch step, not on its own thread (the default)")
+    ap.add_argument("--disc-num-epochs", type=float, default=None,
+                    help="hybrid: the discriminator's passes over each batch (ImitationParams.disc_num_epochs)")
+    ap.add_argument("--disc-lr", type=float, default=None, help="hybrid: the discriminator's Adam learning rate")
     args = ap.parse_args()
 
     from rl_gait.body import BodyParams, PDParams
     from rl_gait.envs.config import WalkEnvConfig
     from rl_gait.learner import Budget, build_config, train
     from rl_gait.learner.cli import load_trial
+    from rl_gait.learner.params import ImitationParams
     from rl_gait.reference.patient import reference_for
     from rl_gait.tasks import Task
 
@@ -58,7 +62,11 @@ def main() -> None:
     body = BodyParams(height_m=float(trial.height_m or 1.70), mass_kg=float(trial.mass_kg or 70.0))
     task = Task()
     env = WalkEnvConfig(task=task, reference=reference_for(trial, task), body=body, pd=PDParams.default_for(body))
-    config = build_config(mode=args.mode, env=env, seed=args.seed,
+    imitation = None
+    if args.mode == "hybrid" and (args.disc_num_epochs is not None or args.disc_lr is not None):
+        imitation = ImitationParams(disc_num_epochs=args.disc_num_epochs,
+                                    **({"disc_lr": args.disc_lr} if args.disc_lr is not None else {}))
+    config = build_config(mode=args.mode, env=env, seed=args.seed, imitation=imitation,
                           warm_start="atlas" if args.mode == "hybrid" else None, lean_sampling=not args.rllib_runner,
                           discriminator_thread=not args.joint_discriminator,
                           **_train_cli_sampling_defaults())

@@ -120,6 +120,7 @@ class ImitationPPOConfig(PPOConfig):
         disc_lr: float | None = None,
         grad_penalty: float | None = None,
         bc_batch_size: int | None = None,
+        disc_num_epochs: float | None = None,
         demos: str | Path | None = None,
         params: ImitationParams | None = None,
     ) -> ImitationPPOConfig:
@@ -132,7 +133,8 @@ class ImitationPPOConfig(PPOConfig):
         base = params or self.imitation_params or ImitationParams()
         updates = {k: v for k, v in dict(bc_coeff=bc_coeff, style_reward_weight=style_reward_weight,
                                           task_reward_weight=task_reward_weight, disc_lr=disc_lr,
-                                          grad_penalty=grad_penalty, bc_batch_size=bc_batch_size).items()
+                                          grad_penalty=grad_penalty, bc_batch_size=bc_batch_size,
+                                          disc_num_epochs=disc_num_epochs).items()
                    if v is not None}
         self.imitation_params = ImitationParams(**{**base.to_dict(), "disc_hidden": base.disc_hidden, **updates})
         if demos is not None:

@@ -64,7 +64,7 @@ from rl_gait.errors import InputFormatError
 from rl_gait.learner import losses
 from rl_gait.learner.checkpoint import read_policy, set_policy_state
 from rl_gait.learner.discriminator import DISCRIMINATOR_MODULE_ID, LOGITS_KEY
-from rl_gait.learner.params import ImitationParams
+from rl_gait.learner.params import ImitationParams, disc_steps_per_update
 from rl_gait.learner.serial_worker import SerialWorker
 
 logger = logging.getLogger(__name__)
@@ -188,6 +188,11 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
             return
         if self._discriminator_thread_applies():
             self._disc_worker = SerialWorker("rl_gait-discriminator")
+        self._disc_steps_per_update = disc_steps_per_update(
+            params.disc_num_epochs, batch_size=self.config.train_batch_size_per_learner,
+            minibatch_size=self.config.minibatch_size or self.config.train_batch_size_per_learner,
+            num_epochs=self.config.num_epochs)
+        self._disc_steps_left: int | None = None
         if params.anchor_coeff > 0:
             # the warm start, frozen (the trained module gets it only in on_algorithm_init, after build())
             anchor = copy.deepcopy(self.module[DEFAULT_MODULE_ID].unwrapped())
@@ -271,6 +276,7 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
         demo = self._sample_demo(self._disc_demo_size(batch))
         loss, metrics = self._discriminator_loss_and_metrics(batch, fwd_out, demo)
         self.metrics.log_dict(metrics, key=DISCRIMINATOR_MODULE_ID, window=1)
+        self._last_disc_loss = loss.detach()
         return loss
 
     def _disc_demo_size(self, batch) -> int:
@@ -310,8 +316,20 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
                 and self.config.num_learners <= 1 and not self.config.torch_compile_learner
                 and self._grad_scalers is None)
 
+    def before_gradient_based_update(self, *, timesteps) -> None:
+        super().before_gradient_based_update(timesteps=timesteps)
+        if self._imitation is not None:
+            self._disc_steps_left = self._disc_steps_per_update  # None: a step on every minibatch
+            self._last_disc_loss = None
+
     def _uncompiled_update(self, batch, **kwargs):
-        """``TorchLearner._uncompiled_update`` for the other modules; the discriminator's step on its thread."""
+        """``TorchLearner._uncompiled_update`` for the other modules; the discriminator's step on its thread.
+        Past ``ImitationParams.disc_num_epochs`` the discriminator sits the update's other minibatches out."""
+        if DISCRIMINATOR_MODULE_ID in batch and getattr(self, "_disc_steps_left", None) is not None:
+            if self._disc_steps_left <= 0:
+                batch = {mid: b for mid, b in batch.items() if mid != DISCRIMINATOR_MODULE_ID}
+            else:
+                self._disc_steps_left -= 1
         if self._disc_worker is None or DISCRIMINATOR_MODULE_ID not in batch:
             return super()._uncompiled_update(batch, **kwargs)
         self._compute_off_policyness(batch)
@@ -375,6 +393,9 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
                 loss, metrics = results[-1]
                 self.metrics.log_dict(metrics, key=DISCRIMINATOR_MODULE_ID, window=1)
                 self.metrics.log_value((DISCRIMINATOR_MODULE_ID, self.TOTAL_LOSS_KEY), loss, window=1)
+        elif getattr(self, "_disc_steps_per_update", None) is not None and self._last_disc_loss is not None:
+            # RLlib logs each module's loss of the update's last minibatch, which the discriminator may have sat out
+            self.metrics.log_value((DISCRIMINATOR_MODULE_ID, self.TOTAL_LOSS_KEY), self._last_disc_loss, window=1)
         super().after_gradient_based_update(timesteps=timesteps)
 
     def update(self, *args, **kwargs):

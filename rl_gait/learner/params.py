@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Literal
@@ -25,6 +26,9 @@ class ImitationParams:
         grad_penalty: weight of the zero-centred gradient penalty on expert inputs.
         bc_batch_size: demonstration samples per BC / discriminator minibatch.
         disc_hidden: discriminator MLP layer sizes.
+        disc_num_epochs: passes of the discriminator over each training batch; ``None`` = the policy's
+            ``num_epochs`` (a step on every minibatch, RLlib's joint step). A number ``e`` steps it on the first
+            ``⌈e × batch / minibatch⌉`` minibatches of each update (:func:`disc_steps_per_update`).
         anchor_coeff: weight of the distance between the policy's mean action and its warm start's, on the
             policy's own sampled states (``rl_gait.learner.losses.anchor_mse_loss``): keeps what the warm
             start could do while a training stretch changes something else; 0 = off; needs a warm start.
@@ -44,6 +48,7 @@ class ImitationParams:
     grad_penalty: float = 10.0
     bc_batch_size: int = 512
     disc_hidden: tuple[int, ...] = (256, 256)
+    disc_num_epochs: float | None = None
     anchor_coeff: float = 0.0
     anchor_class_weights: tuple[tuple[str, float], ...] = ()
 
@@ -55,6 +60,8 @@ class ImitationParams:
             raise ValueError(f"ImitationParams.disc_lr must be > 0, got {self.disc_lr}")
         if self.bc_batch_size < 1:
             raise ValueError(f"ImitationParams.bc_batch_size must be >= 1, got {self.bc_batch_size}")
+        if self.disc_num_epochs is not None and not self.disc_num_epochs > 0:
+            raise ValueError(f"ImitationParams.disc_num_epochs must be > 0 or None, got {self.disc_num_epochs}")
         object.__setattr__(self, "disc_hidden", tuple(int(h) for h in self.disc_hidden))
         pairs = dict(self.anchor_class_weights.items() if isinstance(self.anchor_class_weights, Mapping)
                      else self.anchor_class_weights)
@@ -81,6 +88,16 @@ class ImitationParams:
     def from_dict(cls, d: dict) -> ImitationParams:
         names = {f.name for f in fields(cls)}
         return cls(**{k: (tuple(v) if k == "disc_hidden" else v) for k, v in d.items() if k in names})
+
+
+def disc_steps_per_update(disc_num_epochs: float | None, *, batch_size: int, minibatch_size: int,
+                          num_epochs: int) -> int | None:
+    """Discriminator minibatch steps per learner update: ``⌈disc_num_epochs × batch_size / minibatch_size⌉``,
+    at most the policy's ``⌈num_epochs × batch_size / minibatch_size⌉``; ``None`` (no limit) when
+    ``disc_num_epochs`` is ``None`` or not below ``num_epochs``. Sizes in env steps (rows)."""
+    if disc_num_epochs is None or disc_num_epochs >= num_epochs:
+        return None
+    return max(1, math.ceil(disc_num_epochs * batch_size / minibatch_size))
 
 
 @dataclass(frozen=True)

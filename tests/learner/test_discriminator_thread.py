@@ -50,9 +50,9 @@ def test_serial_worker_runs_in_order_and_raises_the_first_error_after_all_finish
     w.close()
 
 
-def _config(thread: bool, **kwargs):
+def _config(thread: bool, imitation: ImitationParams = SMALL, **kwargs):
     register_with_ray()
-    return build_config(mode="hybrid", env=WalkEnvConfig(), imitation=SMALL, warm_start=None, num_env_runners=0,
+    return build_config(mode="hybrid", env=WalkEnvConfig(), imitation=imitation, warm_start=None, num_env_runners=0,
                         num_envs_per_env_runner=4, train_batch_size=BATCH, minibatch_size=MINIBATCH,
                         num_epochs=EPOCHS, seed=3, discriminator_thread=thread, **kwargs)
 
@@ -78,10 +78,12 @@ def _peek(stats) -> float:
     return float(stats.peek() if hasattr(stats, "peek") else stats)
 
 
-def test_the_thread_gives_rllibs_joint_step_bit_for_bit(batches):
+@pytest.mark.parametrize("imitation", [SMALL, ImitationParams(bc_batch_size=48, disc_hidden=(32, 32), disc_num_epochs=1)],
+                         ids=["every-minibatch", "disc-one-epoch"])
+def test_the_thread_gives_rllibs_joint_step_bit_for_bit(batches, imitation):
     runner, eps = batches
-    joint = _config(False).build_learner(env=runner.env)
-    threaded = _config(True).build_learner(env=runner.env)
+    joint = _config(False, imitation).build_learner(env=runner.env)
+    threaded = _config(True, imitation).build_learner(env=runner.env)
     assert joint._disc_worker is None and threaded._disc_worker is not None
     start = joint.module.get_state()
     tree.map_structure(np.testing.assert_array_equal, start, threaded.module.get_state())  # same seed, same init
@@ -130,3 +132,35 @@ def test_opt_out_and_where_the_thread_does_not_apply(batches):
     learner = cfg.learner_class(config=cfg)
     learner._device, learner._grad_scalers = torch.device("cpu"), None
     assert not learner._discriminator_thread_applies()
+
+
+def test_disc_steps_per_update_hand_numbers():
+    from rl_gait.learner.params import disc_steps_per_update
+
+    # 4,000 steps in minibatches of 1,000: one pass = 4 minibatches; 0.5 pass = 2; 1.2 passes = ceil(4.8) = 5
+    assert disc_steps_per_update(1, batch_size=4000, minibatch_size=1000, num_epochs=5) == 4
+    assert disc_steps_per_update(0.5, batch_size=4000, minibatch_size=1000, num_epochs=5) == 2
+    assert disc_steps_per_update(1.2, batch_size=4000, minibatch_size=1000, num_epochs=5) == 5
+    assert disc_steps_per_update(0.01, batch_size=4000, minibatch_size=1000, num_epochs=5) == 1  # at least one
+    # no limit: unset, or as many passes as the policy's
+    assert disc_steps_per_update(None, batch_size=4000, minibatch_size=1000, num_epochs=5) is None
+    assert disc_steps_per_update(5, batch_size=4000, minibatch_size=1000, num_epochs=5) is None
+    with pytest.raises(ValueError, match="disc_num_epochs"):
+        ImitationParams(disc_num_epochs=0)
+    assert ImitationParams.from_dict(ImitationParams(disc_num_epochs=1).to_dict()).disc_num_epochs == 1
+
+
+def _adam_steps(learner, module_id: str) -> int:
+    state = learner.get_optimizer(module_id).state
+    return int(max(float(s["step"]) for s in state.values()))
+
+
+@pytest.mark.parametrize("thread", [False, True])
+def test_disc_num_epochs_limits_the_discriminator_steps_of_each_update(batches, thread):
+    runner, eps = batches
+    params = ImitationParams(bc_batch_size=48, disc_hidden=(32, 32), disc_num_epochs=1)
+    learner = _config(thread, imitation=params).build_learner(env=runner.env)
+    _train(learner, eps)
+    # 384 steps in minibatches of 128: 3 discriminator steps per update; the policy steps on every minibatch
+    assert _adam_steps(learner, DISCRIMINATOR_MODULE_ID) == 2 * 3
+    assert _adam_steps(learner, DEFAULT_MODULE_ID) >= 2 * BATCH * EPOCHS // MINIBATCH
