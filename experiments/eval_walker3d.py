@@ -31,7 +31,8 @@ class WalkMeasure:
     """One deterministic walk: ``walked_s`` simulated s before a fall (or the whole duration), ``fall_direction``
     (``None`` without a fall), ``speed_m_s`` mean forward speed (distance / time), ``lateral_drift_m`` the pelvis'
     sideways travel, ``heading_deg`` the pelvis yaw at the end, ``frontal_rms_deg`` / ``sagittal_rms_deg`` RMS of
-    the joint error against the reference (frontal and transverse joints / the six sagittal ones)."""
+    the joint error against the reference (frontal and transverse leg joints / the six sagittal ones), and
+    ``lumbar_rms_deg`` the lumbar joint's angles (target 0; 0 when the lumbar is locked)."""
 
     walked_s: float
     fall_direction: str | None
@@ -40,6 +41,7 @@ class WalkMeasure:
     heading_deg: float
     frontal_rms_deg: float
     sagittal_rms_deg: float
+    lumbar_rms_deg: float
 
 
 def walk(env, policy, seed: int, seconds: float) -> WalkMeasure:
@@ -57,12 +59,13 @@ def walk(env, policy, seed: int, seconds: float) -> WalkMeasure:
         if terminated or truncated or info["time_s"] >= seconds - 1e-9:
             break
     e = np.degrees(np.asarray(err))
-    frontal = e[:, n_sag:12]  # hip ab/adduction, rotation, ankle inversion of both sides (the lumbar is locked)
+    frontal = e[:, n_sag:12]  # hip ab/adduction, rotation, ankle inversion of both sides; the lumbar after them
     return WalkMeasure(walked_s=float(info["time_s"]), fall_direction=info["fall_direction"],
                        speed_m_s=float(info["distance_m"] / info["time_s"]), lateral_drift_m=float(info["lateral_m"]),
                        heading_deg=math.degrees(info["heading_rad"]),
                        frontal_rms_deg=float(np.sqrt(np.mean(frontal**2))),
-                       sagittal_rms_deg=float(np.sqrt(np.mean(e[:, :n_sag] ** 2))))
+                       sagittal_rms_deg=float(np.sqrt(np.mean(e[:, :n_sag] ** 2))),
+                       lumbar_rms_deg=float(np.sqrt(np.mean(e[:, 12:] ** 2))))
 
 
 def main() -> None:
@@ -76,13 +79,13 @@ def main() -> None:
     cfg = env_config_from_sidecar(policy.meta).for_rollouts(episode_duration_s=args.seconds)
     env = gym.make(cfg.env_id, config=cfg).unwrapped
     print(f"target speed {env.target_speed_m_s:.2f} m/s; {args.starts} starts × {args.seconds:g} s, deterministic")
-    print("| start | walked | fall | speed | lateral drift | heading | frontal RMS | sagittal RMS |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| start | walked | fall | speed | lateral drift | heading | frontal RMS | sagittal RMS | lumbar RMS |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for k in range(args.starts):
         m = walk(env, policy, args.seed + k, args.seconds)
         print(f"| {k} | {m.walked_s:.1f} s | {m.fall_direction or '–'} | {m.speed_m_s:.2f} m/s | "
               f"{m.lateral_drift_m:+.2f} m | {m.heading_deg:+.0f}° | {m.frontal_rms_deg:.1f}° | "
-              f"{m.sagittal_rms_deg:.1f}° |")
+              f"{m.sagittal_rms_deg:.1f}° | {m.lumbar_rms_deg:.1f}° |")
 
 
 if __name__ == "__main__":
