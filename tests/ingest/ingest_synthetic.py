@@ -65,3 +65,27 @@ def synthetic_walk(*, fs: float = 100.0, stride_s: float = 1.2, n_strides: float
                         "gyr": gyr + noise * rng.standard_normal(gyr.shape),
                         "quat": np.stack([w, x, y, z], axis=1)}
     return sensors, truth
+
+
+def write_c3d(path, points: dict[str, np.ndarray], rate: float, invalid: dict[str, slice] | None = None):
+    """A C3D file (ezc3d) with ``points`` (label → ``[T, 3]``) at ``rate`` Hz; ``invalid`` marks samples of a
+    label invalid the way labs do (residual −1; ezc3d reads them back as NaN). Returns ``path``."""
+    import ezc3d
+
+    c = ezc3d.c3d()
+    c["parameters"]["POINT"]["RATE"]["value"] = [rate]
+    c["parameters"]["POINT"]["LABELS"]["value"] = tuple(points)
+    n = len(next(iter(points.values())))
+    pts = np.ones((4, len(points), n))
+    for i, xyz in enumerate(points.values()):
+        pts[:3, i, :] = xyz.T
+    c["data"]["points"] = pts
+    c.write(str(path))
+    if invalid:
+        c = ezc3d.c3d(str(path))
+        pts = c["data"]["points"]
+        for label, sl in invalid.items():
+            pts[:3, list(points).index(label), sl] = np.nan
+        c["data"]["points"] = pts
+        c.write(str(path))
+    return path

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ingest_synthetic import synthetic_walk
+from ingest_synthetic import synthetic_walk, write_c3d
 
 from rl_gait.errors import InputFormatError
 from rl_gait.ingest import IngestOptions, ingest
@@ -20,26 +20,6 @@ def truth():
     return synthetic_walk(seed=5, stand_s=0.5)[1]
 
 
-def _write(path, points: dict[str, np.ndarray], rate: float, invalid: dict[str, slice] | None = None):
-    c = ezc3d.c3d()
-    c["parameters"]["POINT"]["RATE"]["value"] = [rate]
-    c["parameters"]["POINT"]["LABELS"]["value"] = tuple(points)
-    n = len(next(iter(points.values())))
-    pts = np.ones((4, len(points), n))
-    for i, xyz in enumerate(points.values()):
-        pts[:3, i, :] = xyz.T
-    c["data"]["points"] = pts
-    c.write(str(path))
-    if invalid:  # mark samples invalid the way labs do (residual −1); ezc3d reads them back as NaN
-        c = ezc3d.c3d(str(path))
-        pts = c["data"]["points"]
-        for label, sl in invalid.items():
-            pts[:3, list(points).index(label), sl] = np.nan
-        c["data"]["points"] = pts
-        c.write(str(path))
-    return path
-
-
 def test_model_angles(tmp_path, truth):
     side = {"r": "R", "l": "L"}
     pts = {}
@@ -47,7 +27,7 @@ def test_model_angles(tmp_path, truth):
         jt, s = j.split("_")
         deg = np.degrees(truth[j])
         pts[f"Patient01:{side[s]}{jt.capitalize()}Angles"] = np.stack([deg, 0.1 * deg, np.zeros_like(deg)], axis=1)
-    f = _write(tmp_path / "walk.c3d", pts, 100.0, invalid={"Patient01:LKneeAngles": slice(300, 305)})
+    f = write_c3d(tmp_path / "walk.c3d", pts, 100.0, invalid={"Patient01:LKneeAngles": slice(300, 305)})
     assert detect_format(f) is FORMATS["c3d"]
     trial = ingest(f)
     assert trial.provenance["format"] == "c3d" and trial.measured_joints == NAMES and not trial.estimated_joints
@@ -87,7 +67,7 @@ def test_markers_give_the_sagittal_angles(tmp_path, truth):
         heel = ankle + np.array([-50.0, 0.0, -60.0])
         toe = heel + 200.0 * (np.outer(np.cos(th_foot), fwd) + np.outer(np.sin(th_foot), up))
         pts |= {f"{side}KNE": knee, f"{side}ANK": ankle, f"{side}HEE": heel, f"{side}TOE": toe}
-    trial = ingest(_write(tmp_path / "markers.c3d", pts, 100.0))
+    trial = ingest(write_c3d(tmp_path / "markers.c3d", pts, 100.0))
     assert trial.measured_joints == NAMES
     assert any("markers" in note for note in trial.provenance["notes"])
     for j in NAMES:
@@ -95,7 +75,7 @@ def test_markers_give_the_sagittal_angles(tmp_path, truth):
 
 
 def test_c3d_without_angles_or_markers_is_one_line_error(tmp_path):
-    f = _write(tmp_path / "junk.c3d", {"FOO": np.zeros((50, 3))}, 100.0)
+    f = write_c3d(tmp_path / "junk.c3d", {"FOO": np.zeros((50, 3))}, 100.0)
     with pytest.raises(InputFormatError) as e:
         ingest(f)
     assert "junk.c3d" in str(e.value) and "fix:" in str(e.value) and "\n" not in str(e.value)

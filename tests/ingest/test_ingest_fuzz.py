@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ingest_synthetic import gait_curves_deg, synthetic_walk
+from ingest_synthetic import gait_curves_deg, synthetic_walk, write_c3d
 
 from rl_gait.errors import RlGaitError
 from rl_gait.ingest import IngestOptions, ingest
@@ -378,21 +378,6 @@ def test_the_synthetic_strokeavatar_clip_ingests(tmp_path):
 # --- C3D (model angles, written with ezc3d)
 
 
-def _write_c3d(path: Path, points: dict[str, np.ndarray], rate: float) -> Path:
-    import ezc3d
-
-    c = ezc3d.c3d()
-    c["parameters"]["POINT"]["RATE"]["value"] = [rate]
-    c["parameters"]["POINT"]["LABELS"]["value"] = tuple(points)
-    n = len(next(iter(points.values())))
-    pts = np.ones((4, len(points), n))
-    for i, xyz in enumerate(points.values()):
-        pts[:3, i, :] = xyz.T
-    c["data"]["points"] = pts
-    c.write(str(path))
-    return path
-
-
 def _c3d_points() -> dict[str, np.ndarray]:
     _, truth = _walk()
     pts = {}
@@ -406,7 +391,7 @@ def _c3d_points() -> dict[str, np.ndarray]:
 
 def test_the_synthetic_c3d_ingests(tmp_path):
     pytest.importorskip("ezc3d")
-    assert ingest(_write_c3d(tmp_path / "walk.c3d", _c3d_points(), 100.0)).sample_rate_hz == 100.0
+    assert ingest(write_c3d(tmp_path / "walk.c3d", _c3d_points(), 100.0)).sample_rate_hz == 100.0
 
 
 @_fuzz_settings(80)
@@ -440,7 +425,7 @@ def test_c3d_never_raises_a_traceback(data):
     option_rate = data.draw(st.sampled_from(BAD_OPTION_RATES))
     with tempfile.TemporaryDirectory(prefix="rl_gait_fuzz_") as tmp:
         path = Path(tmp) / "walk.c3d"
-        raw = _write_c3d(path, points, 100.0).read_bytes()
+        raw = write_c3d(path, points, 100.0).read_bytes()
         if rate != 100.0:  # the header's and POINT:RATE's float32
             raw = raw.replace(struct.pack("<f", 100.0), struct.pack("<f", rate))
         if truncate is not None:
