@@ -8,7 +8,8 @@ of the discriminator's thread (on two idle cores the update's wall time nears th
 before and after.
 
 Variants: ``joint`` (RLlib's joint minibatch step, ``discriminator_thread=False``), ``thread`` (the default: the
-discriminator on a second thread), ``disc1`` (the thread, the discriminator one pass over each batch:
+discriminator on a second thread), ``thread-bc-main`` (the thread for the discriminator only, BC's gradient in the
+main thread's backward), ``disc1`` (the thread, the discriminator one pass over each batch:
 ``ImitationParams(disc_num_epochs=1, disc_lr=1.5e-4)``), ``physics`` (plain PPO on the same batches).
 
     python benchmarks/hybrid_update.py [--variants joint thread physics] [--batches 6] [--out FILE.json]
@@ -24,7 +25,7 @@ import statistics
 import time
 from pathlib import Path
 
-VARIANTS = ("joint", "thread", "disc1", "physics")
+VARIANTS = ("joint", "thread", "thread-bc-main", "disc1", "physics")
 
 
 def build_learner(variant: str, env, seed: int):
@@ -38,7 +39,10 @@ def build_learner(variant: str, env, seed: int):
         imitation = ImitationParams(disc_num_epochs=1, disc_lr=1.5e-4) if variant == "disc1" else None
         cfg = build_config(mode="hybrid", env=WalkEnvConfig(), num_env_runners=0, seed=seed, warm_start=None,
                            imitation=imitation, discriminator_thread=(variant != "joint"))
-    return cfg, cfg.build_learner(env=env)
+    learner = cfg.build_learner(env=env)
+    if variant == "thread-bc-main":
+        learner._bc_on_thread = False
+    return cfg, learner
 
 
 def main() -> None:

@@ -42,8 +42,9 @@ from __future__ import annotations
 import copy
 import logging
 from collections import defaultdict
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -130,6 +131,21 @@ def mean_actions(module, obs: torch.Tensor) -> torch.Tensor:
     return module.pi(actor({Columns.OBS: obs})[ENCODER_OUT])[..., : module.action_space.shape[0]]
 
 
+class _DiscStep(NamedTuple):
+    """What a discriminator step on the thread returns: its loss and metrics (detached)."""
+
+    loss: torch.Tensor
+    metrics: dict[str, torch.Tensor]
+
+
+class _BCGradients(NamedTuple):
+    """BC's gradient made on the thread: the policy module, its BC loss (detached), ``(parameter, gradient)`` pairs."""
+
+    module_id: str
+    bc_loss: torch.Tensor
+    grads: list[tuple[torch.nn.Parameter, torch.Tensor | None]]
+
+
 class StyleRewardConnector(ConnectorV2):
     """Learner connector piece: replaces the policy batch's rewards by the mixed reward.
 
@@ -188,6 +204,7 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
             return
         if self._discriminator_thread_applies():
             self._disc_worker = SerialWorker("rl_gait-discriminator")
+        self._bc_pending: list = []  # futures of BC gradients made on the thread for this minibatch
         self._disc_steps_per_update = disc_steps_per_update(
             params.disc_num_epochs, batch_size=self.config.train_batch_size_per_learner,
             minibatch_size=self.config.minibatch_size or self.config.train_batch_size_per_learner,
@@ -211,6 +228,12 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
                     means = mean_actions(anchor, states)
                 weights = losses.anchor_sample_weights(states[:, self._task_slice], self._anchor_class_weights)
                 self._anchor_states = (states, means, weights)
+        # with an anchor, a third term reaches the actor's gradient (the anchor states' distance): BC stays in the
+        # joint backward there, whose sum of three terms' order the thread could not reproduce
+        self._bc_on_thread = self._disc_worker is not None and self._anchor is None and params.bc_coeff > 0
+        self._bc_module: str | None = None  # the module BC trains (known after its first minibatch)
+        self._bc_next: tuple[dict[str, torch.Tensor], Future, int] | None = None  # next BC: sample, gradient, update
+        self._update_index = 0
         demos = load_demonstration_arrays(self.config.imitation_demos,
                                           getattr(self.config, "imitation_demos_sha256", None))
         self._demo = {k: torch.as_tensor(v, device=self._device) for k, v in demos.items()}
@@ -246,8 +269,11 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
             total = total + self._imitation.anchor_coeff * self._anchor_loss(module_id, batch, fwd_out)
         if self._imitation is None or self._imitation.bc_coeff == 0.0:
             return total
-        demo = self._sample_demo(self._imitation.bc_batch_size)
         policy = self.module[module_id].unwrapped()
+        if self._bc_on_thread:  # BC's gradient on the thread, added to PPO's in compute_gradients
+            self._bc_pending.append(self._bc_future(module_id, policy))
+            return total
+        demo = self._sample_demo(self._imitation.bc_batch_size)
         bc = losses.bc_mse_loss(mean_actions(policy, demo["obs"]), demo["actions"])
         self.metrics.log_value((module_id, BC_LOSS), bc.detach(), window=1)
         return total + self._imitation.bc_coeff * bc
@@ -321,6 +347,7 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
         if self._imitation is not None:
             self._disc_steps_left = self._disc_steps_per_update  # None: a step on every minibatch
             self._last_disc_loss = None
+            self._update_index += 1
 
     def _uncompiled_update(self, batch, **kwargs):
         """``TorchLearner._uncompiled_update`` for the other modules; the discriminator's step on its thread.
@@ -330,7 +357,7 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
                 batch = {mid: b for mid, b in batch.items() if mid != DISCRIMINATOR_MODULE_ID}
             else:
                 self._disc_steps_left -= 1
-        if self._disc_worker is None or DISCRIMINATOR_MODULE_ID not in batch:
+        if self._disc_worker is None:
             return super()._uncompiled_update(batch, **kwargs)
         self._compute_off_policyness(batch)
         rest = {mid: b for mid, b in batch.items() if mid != DISCRIMINATOR_MODULE_ID}
@@ -338,13 +365,21 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
         loss_per_module = self.compute_losses(fwd_out=fwd_out, batch=rest)
         gradients = self.compute_gradients(loss_per_module)
         self.apply_gradients(self.postprocess_gradients(gradients))
-        disc_batch = batch[DISCRIMINATOR_MODULE_ID]
-        demo = self._sample_demo(self._disc_demo_size(disc_batch))  # after BC's draw, as in the joint step
-        self._disc_worker.submit(self._discriminator_step, disc_batch, demo,
-                                 self.get_optimizer(DISCRIMINATOR_MODULE_ID))
+        # the joint step's draws in its order: this minibatch's discriminator sample (after its BC sample), then
+        # the next minibatch's BC sample, whose gradient (at the weights just stepped) the thread makes first
+        disc_batch = batch.get(DISCRIMINATOR_MODULE_ID)
+        disc_demo = self._sample_demo(self._disc_demo_size(disc_batch)) if disc_batch is not None else None
+        if self._bc_module is not None:
+            demo = self._sample_demo(self._imitation.bc_batch_size)
+            policy = self.module[self._bc_module].unwrapped()
+            future = self._disc_worker.submit(self._bc_gradients, self._bc_module, policy, demo)
+            self._bc_next = (demo, future, self._update_index)
+        if disc_batch is not None:
+            self._disc_worker.submit(self._discriminator_step, disc_batch, disc_demo,
+                                     self.get_optimizer(DISCRIMINATOR_MODULE_ID))
         return fwd_out, loss_per_module, {}
 
-    def _discriminator_step(self, batch, demo, optimizer) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def _discriminator_step(self, batch, demo, optimizer) -> _DiscStep:
         """One discriminator minibatch update (on the worker thread): what RLlib's joint step does for it —
         forward, loss, backward, non-finite gradients zeroed (``torch_skip_nan_gradients=False``), Adam step."""
         module = self.module[DISCRIMINATOR_MODULE_ID]
@@ -357,11 +392,32 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
                     logger.warning("discriminator gradients contain nan/inf: set to zero")
                     p.grad = torch.nan_to_num(p.grad)
         optimizer.step()
-        return loss.detach(), metrics
+        return _DiscStep(loss.detach(), metrics)
+
+    def _bc_future(self, module_id, policy) -> Future:
+        """This minibatch's BC gradient on the thread: made at the end of the last minibatch (its sample drawn
+        then, in the joint step's order), or now — at the first minibatch, or when the one made belongs to an
+        earlier update (the weights may have been set since; the sample drawn for it is this one)."""
+        self._bc_module = module_id
+        made, self._bc_next = self._bc_next, None
+        if made is not None and made[2] == self._update_index:
+            return made[1]
+        demo = made[0] if made is not None else self._sample_demo(self._imitation.bc_batch_size)
+        return self._disc_worker.submit(self._bc_gradients, module_id, policy, demo)
+
+    def _bc_gradients(self, module_id, policy, demo) -> _BCGradients:
+        """``∂(bc_coeff · BC)/∂θ`` of the policy's parameters (on the worker thread, beside PPO's backward): the
+        joint backward's BC branch, the same operations; ``None`` where BC does not reach (the critic)."""
+        bc = losses.bc_mse_loss(mean_actions(policy, demo["obs"]), demo["actions"])
+        params = [p for p in policy.parameters() if p.requires_grad]
+        grads = torch.autograd.grad(self._imitation.bc_coeff * bc, params, allow_unused=True)
+        return _BCGradients(module_id, bc.detach(), list(zip(params, grads, strict=True)))
 
     def compute_gradients(self, loss_per_module, **kwargs):
         """RLlib's, but with the discriminator on its thread only the optimizers of the modules with a loss here
-        are zeroed and only their gradients returned (RLlib zeroes and reads every module's)."""
+        are zeroed and only their gradients returned (RLlib zeroes and reads every module's); BC's gradient, made on
+        the thread meanwhile, is added to PPO's — for each parameter the sum of the same two terms the joint
+        backward adds, so the same bits."""
         if self._disc_worker is None:
             return super().compute_gradients(loss_per_module, **kwargs)
         refs = []
@@ -370,9 +426,21 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
                 optimizer.zero_grad(set_to_none=True)
                 refs += self._optimizer_parameters[optimizer]
         total_loss = sum(loss_per_module.values())
-        if isinstance(total_loss, int) or total_loss.grad_fn is None:
-            return {}
-        total_loss.backward()
+        try:
+            if isinstance(total_loss, int) or total_loss.grad_fn is None:
+                return {}
+            total_loss.backward()
+        finally:
+            bc_results = [f.result() for f in self._bc_pending]  # waits (and raises a BC error) in any case
+            self._bc_pending.clear()
+        for res in bc_results:
+            for p, g in res.grads:
+                if g is not None:
+                    p.grad = g if p.grad is None else p.grad + g
+            self.metrics.log_value((res.module_id, BC_LOSS), res.bc_loss, window=1)
+            # the module's total loss as RLlib logs it after the update (PPO's + bc_coeff × BC)
+            loss_per_module[res.module_id] = (loss_per_module[res.module_id].detach()
+                                              + self._imitation.bc_coeff * res.bc_loss)
         return {ref: self._params[ref].grad for ref in refs}
 
     def apply_gradients(self, gradients_dict) -> None:
@@ -388,7 +456,7 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
 
     def after_gradient_based_update(self, *, timesteps) -> None:
         if self._disc_worker is not None:
-            results = self._disc_worker.drain()  # every discriminator step of this update has finished
+            results = [r for r in self._disc_worker.drain() if isinstance(r, _DiscStep)]  # all have finished
             if results:  # logged as the joint step does (window 1: the last minibatch's values)
                 loss, metrics = results[-1]
                 self.metrics.log_dict(metrics, key=DISCRIMINATOR_MODULE_ID, window=1)
@@ -402,5 +470,7 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
         try:
             return super().update(*args, **kwargs)
         finally:
+            if getattr(self, "_disc_worker", None) is not None and self._bc_pending:
+                self._bc_pending.clear()  # the update failed
             if getattr(self, "_disc_worker", None) is not None and not self._disc_worker.idle:
-                self._disc_worker.discard()  # the update failed: nothing of it runs on past it
+                self._disc_worker.discard()  # all steps finished (the next BC gradient: remade for the next update)

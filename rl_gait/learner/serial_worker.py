@@ -26,10 +26,13 @@ class SerialWorker:
         self._pending: list[Future] = []
         self.cpu_s = 0.0
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        """Queue ``fn(*args)``; its future (also among :meth:`drain`'s results)."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self._name)
-        self._pending.append(self._pool.submit(self._timed, fn, *args))
+        future = self._pool.submit(self._timed, fn, *args)
+        self._pending.append(future)
+        return future
 
     def _timed(self, fn: Callable[..., Any], *args: Any) -> Any:
         c0 = time.thread_time()

@@ -1,5 +1,6 @@
-"""The hybrid learner's discriminator on its own thread: the same weights, optimizer state and metrics as RLlib's
-joint minibatch step, bit for bit; errors surface from the update; where it does not apply, RLlib's step runs."""
+"""The hybrid learner's second thread (the discriminator's steps, BC's gradient): the same weights, optimizer state
+and metrics as RLlib's joint minibatch step, bit for bit; errors surface from the update; where it does not apply,
+RLlib's step runs; ``ImitationParams.disc_num_epochs`` limits the discriminator's steps."""
 
 from __future__ import annotations
 
@@ -85,6 +86,16 @@ def test_the_thread_gives_rllibs_joint_step_bit_for_bit(batches, imitation):
     joint = _config(False, imitation).build_learner(env=runner.env)
     threaded = _config(True, imitation).build_learner(env=runner.env)
     assert joint._disc_worker is None and threaded._disc_worker is not None
+    threads: dict[str, set[str]] = {"bc": set(), "disc": set()}  # where BC's gradient and the discriminator ran
+
+    def spy(name: str, fn):
+        def call(*args):
+            threads[name].add(threading.current_thread().name)
+            return fn(*args)
+        return call
+
+    threaded._bc_gradients = spy("bc", threaded._bc_gradients)
+    threaded._discriminator_step = spy("disc", threaded._discriminator_step)
     start = joint.module.get_state()
     tree.map_structure(np.testing.assert_array_equal, start, threaded.module.get_state())  # same seed, same init
 
@@ -103,6 +114,8 @@ def test_the_thread_gives_rllibs_joint_step_bit_for_bit(batches, imitation):
                 same = np.array_equal(_peek(res_t[mid][key]), _peek(res_j[mid][key]), equal_nan=True)
                 assert same or key.endswith("_timer"), (mid, key)
     assert threaded._disc_worker.idle  # nothing runs on past an update
+    assert threads["bc"] and threads["disc"]
+    assert all(n.startswith("rl_gait-discriminator") for n in threads["bc"] | threads["disc"]), threads
 
 
 def test_an_error_in_the_discriminator_step_surfaces_from_the_update(batches, monkeypatch):
