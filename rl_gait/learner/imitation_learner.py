@@ -33,7 +33,8 @@ part depends on nothing of the policy's (its own parameters, the batch's observa
 the policy's step runs without it and the discriminator's minibatch ``k`` runs on a second thread
 (:class:`~rl_gait.learner.serial_worker.SerialWorker`) while the policy steps on ``k + 1``; the same minibatches,
 the same demonstration draws in the same order, the same arithmetic — the same weights, bit for bit
-(``tests/learner/test_discriminator_thread.py``). Every discriminator step has finished before the update
+(``tests/learner/test_discriminator_thread.py``). BC's gradient is made there too (a minibatch ahead) and added to
+PPO's before the policy's step: for each parameter the same two terms the joint backward sums. Every discriminator step has finished before the update
 returns, so the next batch's style reward sees the same discriminator as before.
 """
 
