@@ -126,6 +126,9 @@ def learner_config(patient: PatientSpec, candidate: Candidate, settings: TrialSe
         train_batch_size=settings.train_batch_size,
         minibatch_size=settings.minibatch_size,
         num_epochs=settings.num_epochs,
+        # the learner's second thread uses a core the trial holds only with EnvRunners (idle during the update):
+        # a trial sampling in its own process holds one CPU, and its neighbours the others
+        discriminator_thread=settings.num_env_runners > 0,
     )
 
 

@@ -122,3 +122,13 @@ def test_a_trial_env_tracks_with_its_candidates_pose_kernel(patient_p1):
         pose[k] = env.step(np.full(6, 0.3, np.float32))[4]["reward_pose"]
     assert 0 < pose[4.0] < pose[2.0] < 0.40
     assert np.log(pose[4.0] / 0.40) / np.log(pose[2.0] / 0.40) == pytest.approx(2.0, rel=1e-9)
+
+
+def test_a_trial_uses_the_learners_second_thread_only_with_env_runners(patient_p1):
+    """A trial sampling in its own process holds one CPU: its learner keeps to one thread; with EnvRunners (idle
+    during the update) the discriminator's thread is on (rl_gait.learner.imitation_learner)."""
+    from rl_gait.personalize.trainable import TrialSettings, learner_config
+
+    small = dict(demo_samples=64, warm_start=None)
+    assert not learner_config(patient_p1, Candidate(), TrialSettings(**small)).rl_gait_discriminator_thread
+    assert learner_config(patient_p1, Candidate(), TrialSettings(num_env_runners=1, **small)).rl_gait_discriminator_thread
