@@ -43,6 +43,11 @@ JOINT_NAMES_3D: tuple[str, ...] = JOINT_NAMES + NON_SAGITTAL_JOINT_NAMES
 """Joint order of the 3D body (:mod:`rl_gait.body.body3d`): the planar body's six sagittal joints first, so
 the first six entries of a 3D action or joint vector mean what the planar body's do."""
 
+FRONTAL_REFERENCE_NAMES: tuple[str, ...] = ("pelvic_obliquity", "hip_adduction_r", "hip_adduction_l")
+"""Frontal-plane curves a reference may carry beside its sagittal joints (radians, signs of
+:mod:`rl_gait.ingest.frontal`): ``pelvic_obliquity`` (left side up positive; phase 0 = right initial contact) and
+``hip_adduction_*`` (adduction positive, the 3D body's joints of that name)."""
+
 Side = Literal["left", "right", "none"]
 N_CURVE_POINTS = 101  # stride-normalised curves: 0, 1, ..., 100 % of the gait cycle
 

@@ -22,13 +22,17 @@ def hemiparetic_models(n: int, seed: int = 0) -> list:
     """``n`` seeded hemiparetic gaits (:class:`~rl_gait.reference.impaired.ImpairmentModel`): sides
     alternate; knee-swing reduction 0.1–0.7, push-off reduction 0.2–0.8, stance shift 0–8 %, speed
     0.4–0.9 m/s (community stroke walkers), paretic knee/ankle range-of-motion scale 0.1–1 (stiff-knee
-    gait), drawn uniformly."""
+    gait), drawn uniformly; in the frontal plane (3D body) hip hiking 0–10° and circumduction 0–10°, drawn from a
+    second stream (``seed + 1``) so that the sagittal draws are those of the family before frontal curves existed
+    (healthy pelvic obliquity ranges ~2–5°, the StrokeAvatar patients' 6.6–12.9°)."""
     from rl_gait.reference.impaired import ImpairmentModel
 
-    rng = np.random.default_rng(seed)
+    rng, rng_frontal = np.random.default_rng(seed), np.random.default_rng(seed + 1)
     return [ImpairmentModel(paretic_side=("left", "right")[i % 2], knee_swing_flexion_reduction=rng.uniform(0.1, 0.7),
                             pushoff_reduction=rng.uniform(0.2, 0.8), stance_shift_pct=rng.uniform(0.0, 8.0),
-                            speed_m_s=rng.uniform(0.4, 0.9), paretic_rom_scale=rng.uniform(0.1, 1.0))
+                            speed_m_s=rng.uniform(0.4, 0.9), paretic_rom_scale=rng.uniform(0.1, 1.0),
+                            hip_hiking_deg=rng_frontal.uniform(0.0, 10.0),
+                            circumduction_deg=rng_frontal.uniform(0.0, 10.0))
             for i in range(n)]
 
 

@@ -98,6 +98,12 @@ def upright_reward(pitch_rad: float, weight: float, k_per_rad2: float) -> float:
     return weight * math.exp(-k_per_rad2 * pitch_rad**2)
 
 
+def pelvic_obliquity_reward(obliquity_rad: float, obliquity_ref_rad: float, weight: float, k_per_rad2: float) -> float:
+    """Pelvic obliquity (rad, left side up positive) vs the reference's at the same phase: ``w·exp(−k·e²)``
+    (3D body: the hip hiking of a hemiparetic reference)."""
+    return weight * math.exp(-k_per_rad2 * (obliquity_rad - obliquity_ref_rad) ** 2)
+
+
 def step_length_reward(step_m: float | None, step_ref_m: float, weight: float, k_per_m2: float) -> float:
     """Paid at foot touchdown only (``step_m`` not ``None``): step length vs the reference's, m.
 

@@ -5,7 +5,8 @@ The 3D body of :mod:`rl_gait.body.body3d` (free pelvis, lumbar joint, 3-DOF hips
 scaled to a person and driven by per-joint, per-side PD controllers, walks on the terrain of a
 :class:`~rl_gait.tasks.Task` (the same terrain as the planar env, 2 m wide) while tracking a
 :class:`~rl_gait.reference.ReferenceMotion`: its sagittal curves, and its frontal / transverse curves where
-it has them (``hip_adduction_*``, ``hip_rotation_*``, ``ankle_inversion_*``, ``lumbar_*``; 0 otherwise).
+it has them (the reference's frontal curves: ``hip_adduction_*`` and the pelvic obliquity; 0 otherwise; hip
+rotation, ankle inversion and the lumbar joints track 0).
 Made by every env id with ``body_model="3d"`` (:mod:`rl_gait.envs.registration`). The level approach blend
 and the stair fit of the planar env are not implemented here (the 3D body is tracked on the task's
 reference from the first step).
@@ -15,22 +16,24 @@ reference from the first step).
 the joint ranges), order :data:`rl_gait.joints.JOINT_NAMES_3D` (the six sagittal joints first).
 
 ## Observation Space
-``Box(-inf, inf, (101,), float32)``; ``observation_structure`` names the blocks: ``root`` [13] (pelvis height
+``Box(-inf, inf, (102,), float32)``; ``observation_structure`` names the blocks: ``root`` [13] (pelvis height
 above the ground m, gravity direction in the pelvis frame [3], pelvis velocity in the heading frame m/s [3],
 pelvis angular velocity in its own frame rad/s [3], sin/cos of the heading [2], pelvis y m), ``style`` [34]
 (joint angles [14] rad, joint velocities [14] rad/s, ankles relative to the pelvis in the heading frame, x/y/z
-of r and l [6] m), ``contact`` [2], ``phase`` [2], ``ref_next`` [14] rad, ``task`` [6], ``terrain`` [30] (as the
-planar env: ground heights along the walking direction, relative to the ground under the pelvis).
+of r and l [6] m), ``contact`` [2], ``phase`` [2], ``ref_next`` [14] rad, ``ref_pelvis`` [1] (the reference's
+pelvic obliquity at the next step, rad), ``task`` [6], ``terrain`` [30] (as the planar env: ground heights along
+the walking direction, relative to the ground under the pelvis).
 
 ## Rewards
 Exponential kernels (:mod:`rl_gait.envs.rewards`), reported as ``info["reward_<name>"]`` and summing to the
-reward: ``pose`` (sagittal joints), ``frontal_pose`` (the other 8 joints), ``joint_velocity`` (sagittal),
-``feet`` (3D ankle positions), ``com_height``, ``speed`` (along x), ``upright`` (trunk tilt forward and
-sideways), ``heading`` (pelvis yaw), ``step_length``, ``contact`` (off by default). The falling step earns 0.
+reward: ``pose`` (sagittal joints), ``frontal_pose`` (the other 8 joints), ``pelvic_obliquity`` (the pelvis' roll vs
+the reference's obliquity), ``joint_velocity`` (sagittal), ``feet`` (3D ankle positions), ``com_height``, ``speed``
+(along x), ``upright`` (trunk tilt forward and sideways; sideways against the reference's obliquity when the trunk
+is locked to the pelvis, against 0 otherwise), ``heading`` (pelvis yaw), ``step_length``, ``contact`` (off by default). The falling step earns 0.
 
 ## Starting State
-A seeded random phase of the reference, its joint angles (+ noise) and velocities, pelvis level and facing
-+x, forward speed = target speed, lowest foot point on the ground at ``x_m`` (option, default 0).
+A seeded random phase of the reference, its joint angles (+ noise) and velocities, the pelvis at the reference's
+obliquity and facing +x, forward speed = target speed, lowest foot point on the ground at ``x_m`` (option, default 0).
 
 ## Episode End
 Terminated on a fall in any direction: pelvis lower than ``FALL_HEIGHT_FRAC`` × leg length above the
@@ -82,7 +85,7 @@ from rl_gait.terrain.terrain import GroundProfile, TerrainLayout, add_terrain, a
 FALL_TILT_RAD = math.radians(45.0)
 N_SAGITTAL = len(JOINT_NAMES)
 OBSERVATION_SIZES_3D = {"root": 13, "style": 34, "contact": 2, "phase": 2, "ref_next": len(JOINT_NAMES_3D),
-                        "task": 6, "terrain": len(HEIGHT_SAMPLES_X_M)}
+                        "ref_pelvis": 1, "task": 6, "terrain": len(HEIGHT_SAMPLES_X_M)}
 """Observation blocks in order (terrain last) and their sizes."""
 OBSERVATION_DIM_3D = sum(OBSERVATION_SIZES_3D.values())
 FALL_DIRECTIONS: tuple[str, ...] = ("forward", "backward", "left", "right")
@@ -92,8 +95,9 @@ FALL_DIRECTIONS: tuple[str, ...] = ("forward", "backward", "left", "right")
 class Reward3DWeights(R.RewardWeights):
     """:class:`~rl_gait.envs.rewards.RewardWeights` plus the 3D terms; the default weights sum to 1."""
 
-    pose: float = 0.35
+    pose: float = 0.30
     frontal_pose: float = 0.10
+    pelvic_obliquity: float = 0.05
     joint_velocity: float = 0.05
     feet: float = 0.15
     com_height: float = 0.05
@@ -102,11 +106,12 @@ class Reward3DWeights(R.RewardWeights):
     heading: float = 0.05
     step_length: float = 0.05
     k_frontal_pose_per_rad2: float = 5.0
+    k_pelvic_obliquity_per_rad2: float = 100.0
     k_heading_per_rad2: float = 5.0
 
     @property
     def term_names(self) -> tuple[str, ...]:
-        return ("pose", "frontal_pose", "joint_velocity", "feet", "com_height", "speed", "upright", "heading",
+        return ("pose", "frontal_pose", "pelvic_obliquity", "joint_velocity", "feet", "com_height", "speed", "upright", "heading",
                 "step_length", "contact", "speed_excess")
 
 
@@ -120,6 +125,12 @@ def fall_direction(com_rel_support_heading_m: np.ndarray) -> str:
     return "left" if left > 0 else "right"
 
 
+def roll_quaternion(roll_rad: float) -> np.ndarray:
+    """``[4]`` (w, x, y, z): a rotation by ``roll_rad`` about the forward (x) axis — a pelvic obliquity, left
+    side up positive."""
+    return np.array([math.cos(0.5 * roll_rad), math.sin(0.5 * roll_rad), 0.0, 0.0])
+
+
 def trunk_tilt_rad(up_axis_world: np.ndarray, yaw_rad: float) -> tuple[float, float]:
     """Trunk tilt (forward, to the right; rad) of a segment whose up axis is ``up_axis_world`` [3], in the
     heading frame of yaw ``yaw_rad``: ``atan2(u_forward, u_z)`` and ``atan2(−u_left, u_z)``."""
@@ -130,12 +141,15 @@ def trunk_tilt_rad(up_axis_world: np.ndarray, yaw_rad: float) -> tuple[float, fl
 
 
 class Reference3DTables:
-    """The reference on a fine phase grid in this body's kinematics (pelvis level, facing +x).
+    """The reference on a fine phase grid in this body's kinematics (pelvis at the reference's obliquity, facing +x).
 
-    ``q``/``qd`` [P, 14] (JOINT_NAMES_3D; joints the reference lacks are 0); ``feet`` [P, 4] ankle x/z relative
-    to the pelvis (what the fidelity metrics compare, as the planar env's); ``feet_3d`` [P, 6] ankle x/y/z;
-    ``stance`` [P, 2]; ``com_height`` [P] above the lowest foot point; ``pelvis_height`` [P];
-    ``natural_speed_m_s`` and ``step_length_m`` as the planar env's ``ReferenceTables``; ``trunk_pitch_rad`` 0.
+    ``q``/``qd`` [P, 14] (JOINT_NAMES_3D: the sagittal joints, ``hip_adduction_*`` from the reference's frontal
+    curves; joints the reference lacks are 0); ``obliquity`` [P] the pelvic obliquity (rad; 0 without one);
+    ``feet`` [P, 4] ankle x/z relative to the pelvis (what the fidelity metrics compare, as the planar env's);
+    ``feet_3d`` [P, 6] ankle x/y/z in the heading frame; ``stance`` [P, 2]; ``com_height`` [P] above the lowest
+    foot point; ``pelvis_height`` [P]; ``natural_speed_m_s`` and ``step_length_m`` as the planar env's
+    ``ReferenceTables``; ``trunk_pitch_rad`` 0; ``trunk_roll_rad`` [P] the trunk's sideways tilt target (the
+    obliquity when the trunk is locked to the pelvis, else 0).
     """
 
     def __init__(self, ref: ReferenceMotion, model: mujoco.MjModel, env: Walk3DEnv):
@@ -146,12 +160,22 @@ class Reference3DTables:
         for j, name in enumerate(JOINT_NAMES_3D):
             if name in ref.joint_names:
                 self.q[:, j], self.qd[:, j] = angles[:, ref.column(name)], vel[:, ref.column(name)]
+        frontal = ref.frontal_at(phase)
+        dfrontal = (np.roll(frontal, -1, axis=0) - np.roll(frontal, 1, axis=0)) / (2 * ref.cycle_duration_s
+                                                                                 / PHASE_TABLE_SIZE)
+        for k, name in enumerate(ref.frontal_names):
+            if name in JOINT_NAMES_3D:
+                j = JOINT_NAMES_3D.index(name)
+                self.q[:, j], self.qd[:, j] = frontal[:, k], dfrontal[:, k]
+        self.obliquity = (frontal[:, ref.frontal_names.index("pelvic_obliquity")]
+                          if "pelvic_obliquity" in ref.frontal_names else np.zeros(PHASE_TABLE_SIZE))
+        self.trunk_roll_rad = self.obliquity if env.lumbar_locked else np.zeros(PHASE_TABLE_SIZE)
         self.stance = ref.stance_at(phase)
         lay, data = env.layout, mujoco.MjData(model)
         feet, low, com = [], [], []
-        for q in self.q:
+        for q, roll in zip(self.q, self.obliquity, strict=True):
             data.qpos[:] = 0.0
-            data.qpos[lay.root_qpos[3]] = 1.0  # identity quaternion, pelvis at the origin
+            data.qpos[lay.root_qpos[3:7]] = roll_quaternion(roll)  # pelvis at the origin, rolled by the obliquity
             data.qpos[lay.joint_qpos] = q
             mujoco.mj_kinematics(model, data)
             mujoco.mj_comPos(model, data)
@@ -317,10 +341,10 @@ class Walk3DEnv(gym.Env):
             [s, c, d.qpos[self._rq[1]]],
         ])
         ph = 2 * math.pi * self._phase
-        ref_next = self.ref.q[int(((self._phase + self._dphase) % 1.0) * PHASE_TABLE_SIZE)]
+        i_next = int(((self._phase + self._dphase) % 1.0) * PHASE_TABLE_SIZE)
         return np.concatenate([
-            root, d.qpos[self._jq], d.qvel[self._jv], feet, contacts, [math.sin(ph), math.cos(ph)], ref_next,
-            self._task_obs, ground[9:] - ground[0],
+            root, d.qpos[self._jq], d.qvel[self._jv], feet, contacts, [math.sin(ph), math.cos(ph)],
+            self.ref.q[i_next], [self.ref.obliquity[i_next]], self._task_obs, ground[9:] - ground[0],
         ]).astype(np.float32)
 
     # ------------------------------------------------------------------ gym API
@@ -352,7 +376,7 @@ class Walk3DEnv(gym.Env):
         q = np.clip(q, self._q_lo, self._q_hi)
         d.qpos[self._jq] = q
         d.qvel[self._jv] = self.ref.qd[i]
-        d.qpos[self._rq] = (x_m, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0)
+        d.qpos[self._rq] = (x_m, 0.0, 0.0, *roll_quaternion(self.ref.obliquity[i]))
         d.qvel[self._rv] = (self.target_speed_m_s, 0.0, 0.0, 0.0, 0.0, 0.0)
         mujoco.mj_kinematics(self.model, d)
         pts = d.geom_xpos[self._contact_flat]
@@ -396,6 +420,7 @@ class Walk3DEnv(gym.Env):
                                + s * (d.xpos[lay.foot_bodies[k], 1] - d.xpos[lay.foot_bodies[1 - k], 1]))
         self._last_contact = contacts
 
+        obliquity, pelvic_tilt = pelvic_obliquity_tilt_rad(d.xmat[lay.pelvis_body].reshape(3, 3))
         tilt = math.acos(max(-1.0, min(1.0, float(d.xmat[lay.trunk_body, 8]))))
         fell = (z - g0) < self._fall_height_m or tilt > FALL_TILT_RAD or not math.isfinite(x + y + z)
         direction = None
@@ -409,14 +434,16 @@ class Walk3DEnv(gym.Env):
                 "pose": R.pose_reward(q[:N_SAGITTAL], q_ref[:N_SAGITTAL], w.pose, w.k_pose_per_rad2),
                 "frontal_pose": R.pose_reward(q[N_SAGITTAL:], q_ref[N_SAGITTAL:], w.frontal_pose,
                                               w.k_frontal_pose_per_rad2),
+                "pelvic_obliquity": R.pelvic_obliquity_reward(float(obliquity), ref.obliquity[i], w.pelvic_obliquity,
+                                                              w.k_pelvic_obliquity_per_rad2),
                 "joint_velocity": R.joint_velocity_reward(qd[:N_SAGITTAL], ref.qd[i, :N_SAGITTAL], w.joint_velocity,
                                                           w.k_joint_velocity_s2_per_rad2),
                 "feet": R.feet_reward(feet, ref.feet_3d[i], w.feet, w.k_feet_per_m2),
                 "com_height": R.com_height_reward(float(com[2]) - g0, ref.com_height[i], w.com_height,
                                                   w.k_com_height_per_m2),
                 "speed": R.speed_reward(vx, self._target_vx_m_s, w.speed, w.k_speed_s2_per_m2),
-                "upright": R.upright_reward(math.hypot(tilt_fwd - ref.trunk_pitch_rad, tilt_right), w.upright,
-                                            w.k_upright_per_rad2),
+                "upright": R.upright_reward(math.hypot(tilt_fwd - ref.trunk_pitch_rad, tilt_right - ref.trunk_roll_rad[i]),
+                                            w.upright, w.k_upright_per_rad2),
                 "heading": R.upright_reward(yaw, w.heading, w.k_heading_per_rad2),
                 "step_length": R.step_length_reward(step_m, ref.step_length_m, w.step_length * self._steps_per_touchdown,
                                                     w.k_step_length_per_m2),
@@ -427,7 +454,6 @@ class Walk3DEnv(gym.Env):
         reward = sum(terms.values())
         distance = x - self._x_start
         truncated = (not fell) and self._t >= self.episode_duration_s - 1e-9
-        obliquity, pelvic_tilt = pelvic_obliquity_tilt_rad(d.xmat[lay.pelvis_body].reshape(3, 3))
         info = {f"reward_{k}": v for k, v in terms.items()}
         info.update(
             fell=fell, fall_direction=direction, lagged=False, retreated=False, distance_m=distance,

@@ -3,7 +3,9 @@
 The model (:class:`ImpairmentModel`) describes hemiparetic gait patterns from the stroke literature
 (Perry & Burnfield 2010; Olney & Richards 1996) as changes to the atlas curves: reduced paretic knee
 flexion in swing, reduced paretic push-off, a longer non-paretic and shorter paretic stance, slower
-walking. Two users: the bundled synthetic sample patient (:mod:`rl_gait.pipeline.sample_patient`
+walking; in the frontal plane (3D body) hip hiking (the paretic side of the pelvis raised through its swing) and
+circumduction (the paretic hip abducted in swing; Kerrigan et al. 2000, Am J Phys Med Rehabil 79:247; Chen et al.
+2005, Gait Posture 22:51). Two users: the bundled synthetic sample patient (:mod:`rl_gait.pipeline.sample_patient`
 renders it to raw IMU) and population priors (:func:`impaired_reference`: tracking targets of a
 hemiparetic gait, for training a warm start that already covers the gaits it will be personalized to).
 """
@@ -15,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from rl_gait.atlas.model import HealthyAtlas, load_atlas
-from rl_gait.joints import JOINT_NAMES, N_CURVE_POINTS
-from rl_gait.reference.healthy import side_curves_to_samples
+from rl_gait.joints import FRONTAL_REFERENCE_NAMES, JOINT_NAMES, N_CURVE_POINTS
+from rl_gait.reference.healthy import frontal_samples, healthy_frontal_curves, side_curves_to_samples
 from rl_gait.reference.motion import ReferenceMotion
 from rl_gait.tasks import Task
 
@@ -36,6 +38,9 @@ class ImpairmentModel:
         paretic_rom_scale: ``s`` (0…1]: the paretic knee and ankle curves scaled about their value at
             initial contact, ``c' = c(0) + s·(c − c(0))`` (stiff-knee gait, a rigid ankle: the StrokeAvatar
             patients' paretic knees move through 8–9° and ankles 4°, ``s ≈ 0.15``); 1 = no change.
+        hip_hiking_deg: peak rise (degrees of pelvic obliquity) of the paretic side of the pelvis over its swing,
+            added to the healthy obliquity curve (raised-cosine window over the paretic swing); 0 = none.
+        circumduction_deg: peak extra abduction (degrees) of the paretic hip over its swing; 0 = none.
     """
 
     paretic_side: str = "left"
@@ -44,6 +49,8 @@ class ImpairmentModel:
     stance_shift_pct: float = 4.0
     speed_m_s: float = 0.6
     paretic_rom_scale: float = 1.0
+    hip_hiking_deg: float = 0.0
+    circumduction_deg: float = 0.0
 
     def __post_init__(self) -> None:
         if self.paretic_side not in ("left", "right"):
@@ -55,6 +62,9 @@ class ImpairmentModel:
             raise ValueError(f"stance_shift_pct must be in [0, 15), got {self.stance_shift_pct}")
         if not 0.0 < self.paretic_rom_scale <= 1.0:
             raise ValueError(f"paretic_rom_scale must be in (0, 1], got {self.paretic_rom_scale}")
+        for name in ("hip_hiking_deg", "circumduction_deg"):
+            if not 0.0 <= getattr(self, name) <= 20.0:
+                raise ValueError(f"{name} must be in [0, 20] degrees, got {getattr(self, name)}")
         if not 0.2 <= self.speed_m_s <= 2.0:
             raise ValueError(f"speed_m_s must be in [0.2, 2.0], got {self.speed_m_s}")
 
@@ -106,6 +116,29 @@ def impaired_curves(healthy_rad: dict[str, np.ndarray], stance_frac: float, mode
     return out
 
 
+def impaired_frontal_curves(healthy_rad: dict[str, np.ndarray], stance_end: dict[str, float], model: ImpairmentModel
+                            ) -> dict[str, np.ndarray]:
+    """Hip hiking and circumduction of ``model`` added to healthy frontal curves (``{name: [101]}`` rad, names of
+    :data:`~rl_gait.joints.FRONTAL_REFERENCE_NAMES`; a missing one counts as 0), in the walked phase: the hips at
+    their own contact, the pelvis over right strides (left contact at 0.5); ``stance_end`` (cycles) per side
+    ``"r"``/``"l"``. The paretic swing window runs from its stance end to the next contact (raised-cosine edges of
+    0.05 cycles); the obliquity bump raises the paretic side (left side up is positive); the obliquity curve is then
+    centred on its healthy mean, as a patient's measured curve is (:func:`rl_gait.reference.patient.patient_frontal_curves`)."""
+    s = model.side
+    phase = np.linspace(0.0, 1.0, N_CURVE_POINTS)
+    zero = np.zeros(N_CURVE_POINTS)
+    out = {n: np.array(healthy_rad.get(n, zero), dtype=np.float64) for n in FRONTAL_REFERENCE_NAMES}
+    own_swing = smooth_window(phase, stance_end[s] + 0.03, 0.97, 0.05)
+    out[f"hip_adduction_{s}"] = out[f"hip_adduction_{s}"] - np.radians(model.circumduction_deg) * own_swing
+    shift = 0.0 if s == "r" else 0.5  # the paretic swing in the right stride's phase
+    pelvis_swing = smooth_window(phase, (stance_end[s] + 0.03 + shift) % 1.0, (0.97 + shift) % 1.0, 0.05)
+    up = 1.0 if s == "l" else -1.0  # left side up is positive obliquity
+    base = out["pelvic_obliquity"]
+    hiked = base + up * np.radians(model.hip_hiking_deg) * pelvis_swing
+    out["pelvic_obliquity"] = hiked - hiked.mean() + base.mean()
+    return out
+
+
 def impaired_reference(model: ImpairmentModel, atlas: HealthyAtlas | None = None) -> ReferenceMotion:
     """Level-walking reference of the hemiparetic gait ``model`` describes.
 
@@ -127,10 +160,14 @@ def impaired_reference(model: ImpairmentModel, atlas: HealthyAtlas | None = None
         stance_to = model.stance_end(name.rsplit("_", 1)[1], stance)
         warped[j] = np.interp(stance_warp(phase, stance, stance_to), own, curves[name][:-1], period=1.0)
     stride_time = 120.0 / st["cadence_steps_per_min"]
+    frontal = impaired_frontal_curves(healthy_frontal_curves(atlas, v),
+                                      {side: model.stance_end(side, stance) for side in ("r", "l")}, model)
+    frontal_names, frontal_samples_rad = frontal_samples(frontal, 0.5)
     return ReferenceMotion(
         joint_names=JOINT_NAMES, joint_angles_rad=side_curves_to_samples(warped, 0.5),
         cycle_duration_s=stride_time, speed_m_s=v, stride_length_m=v * stride_time,
         task=Task("level", speed_m_s=v), paretic_side=model.paretic_side,
         source=f"impaired_reference({model}) on healthy atlas v{atlas.meta.get('version', '?')} (optical)",
         stance_fraction=(model.stance_end("r", stance), model.stance_end("l", stance)), left_contact_phase=0.5,
+        frontal_names=frontal_names, frontal_angles_rad=frontal_samples_rad,
     )

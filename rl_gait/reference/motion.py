@@ -15,7 +15,7 @@ import numpy as np
 
 from rl_gait.errors import InputFormatError
 from rl_gait.io.jsonio import read_json, sha256_bytes, to_jsonable, write_json
-from rl_gait.joints import JOINT_NAMES
+from rl_gait.joints import FRONTAL_REFERENCE_NAMES, JOINT_NAMES
 from rl_gait.tasks import Task
 
 FORMAT_VERSION = 1
@@ -55,6 +55,10 @@ class ReferenceMotion:
             and one riser on, the other foot beside it; :mod:`rl_gait.reference.step_to`). Level and slopes:
             ``"step_over_step"``.
         leading_side: ``"right"`` / ``"left"``: the leg that steps onto the next tread first (step-to only).
+        frontal_names: frontal-plane curves carried beside the sagittal joints, names from
+            :data:`rl_gait.joints.FRONTAL_REFERENCE_NAMES` (``()``: none; the 3D body then tracks 0 there).
+        frontal_angles_rad: ``[N, K]`` those curves (rad) at the same phases; evaluated like the joints
+            (:meth:`frontal_at`). The planar body ignores them.
     """
 
     joint_names: tuple[str, ...]
@@ -74,6 +78,8 @@ class ReferenceMotion:
     fidelity_weights: tuple[float, ...] | None = None
     stair_strategy: str = "step_over_step"
     leading_side: str | None = None
+    frontal_names: tuple[str, ...] = ()
+    frontal_angles_rad: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.stair_strategy not in STAIR_STRATEGIES:
@@ -121,6 +127,30 @@ class ReferenceMotion:
         coeffs[1:] *= 2.0
         object.__setattr__(self, "_coeffs", coeffs)
         object.__setattr__(self, "_harmonics", np.arange(self.n_harmonics + 1, dtype=np.float64))
+        self._check_frontal(q.shape[0])
+
+    def _check_frontal(self, n: int) -> None:
+        names = tuple(self.frontal_names)
+        unknown = set(names) - set(FRONTAL_REFERENCE_NAMES)
+        if unknown or len(set(names)) != len(names):
+            raise ValueError(f"frontal_names must be distinct names from {FRONTAL_REFERENCE_NAMES}, got {names}")
+        if not names:
+            if self.frontal_angles_rad is not None and np.asarray(self.frontal_angles_rad).size:
+                raise ValueError("frontal_angles_rad given without frontal_names")
+            f = np.zeros((n, 0))
+        else:
+            f = np.asarray(self.frontal_angles_rad, dtype=np.float64)
+            if f.shape != (n, len(names)):
+                raise ValueError(f"frontal_angles_rad must be [{n}, {len(names)}] (samples, frontal_names), got {f.shape}")
+            if not np.all(np.isfinite(f)) or np.abs(f).max() > np.pi / 2:
+                raise ValueError("frontal_angles_rad must be finite and within ±π/2 (radians, not degrees)")
+        f.setflags(write=False)
+        c = np.fft.rfft(f, axis=0) / n
+        c = c[: self.n_harmonics + 1].copy()
+        c[1:] *= 2.0
+        object.__setattr__(self, "frontal_names", names)
+        object.__setattr__(self, "frontal_angles_rad", f if names else None)
+        object.__setattr__(self, "_frontal_coeffs", c)
 
     # ---------------------------------------------------------------- evaluation
     @property
@@ -151,6 +181,17 @@ class ReferenceMotion:
         ph = np.asarray(phase, dtype=np.float64)[..., None] * w
         dq_dphase = -(np.sin(ph) * w) @ self._coeffs.real - (np.cos(ph) * w) @ self._coeffs.imag
         return dq_dphase / self.cycle_duration_s
+
+    def frontal_at(self, phase: float | np.ndarray) -> np.ndarray:
+        """Frontal curves (rad) at ``phase``, ``[..., K]`` over :attr:`frontal_names` (K = 0 without them)."""
+        ph = np.asarray(phase, dtype=np.float64)[..., None] * (2 * np.pi) * self._harmonics
+        return np.cos(ph) @ self._frontal_coeffs.real - np.sin(ph) @ self._frontal_coeffs.imag
+
+    def frontal_curve_at(self, name: str, phase: float | np.ndarray) -> np.ndarray | None:
+        """One frontal curve (rad) at ``phase`` (shape of ``phase``), ``None`` if the reference lacks it."""
+        if name not in self.frontal_names:
+            return None
+        return self.frontal_at(phase)[..., self.frontal_names.index(name)]
 
     def stance_at(self, phase: float | np.ndarray) -> np.ndarray:
         """``[..., 2]`` bool (right, left): the foot in stance at ``phase`` (cycles, wrapped): right from 0 to
@@ -207,7 +248,8 @@ class ReferenceMotion:
         """Inverse of :meth:`to_dict`."""
         if d.get("format") != "rl_gait.ReferenceMotion":
             raise ValueError("not a ReferenceMotion dict (format is not 'rl_gait.ReferenceMotion')")
-        arrays = {k: np.asarray(d[k], dtype=np.float64) for k in ("joint_angles_rad", "joint_angles_sd_rad") if k in d}
+        arrays = {k: np.asarray(d[k], dtype=np.float64)
+                  for k in ("joint_angles_rad", "joint_angles_sd_rad", "frontal_angles_rad") if k in d}
         approach = cls.from_dict(d["approach"]) if d.get("approach") is not None else None
         return cls._from(d, arrays, approach)
 
@@ -215,6 +257,8 @@ class ReferenceMotion:
         arrays = {"joint_angles_rad": self.joint_angles_rad}
         if self.joint_angles_sd_rad is not None:
             arrays["joint_angles_sd_rad"] = np.asarray(self.joint_angles_sd_rad)
+        if self.frontal_names:
+            arrays["frontal_angles_rad"] = self.frontal_angles_rad
         return arrays
 
     def _meta(self) -> dict:
@@ -237,6 +281,7 @@ class ReferenceMotion:
             "stair_strategy": self.stair_strategy,
             "leading_side": self.leading_side,
             "fidelity_weights": None if self.fidelity_weights is None else list(self.fidelity_weights),
+            "frontal_names": list(self.frontal_names),
         }
 
     @classmethod
@@ -278,6 +323,8 @@ class ReferenceMotion:
             # references saved before stair strategies existed are step-over-step
             stair_strategy=meta.get("stair_strategy", "step_over_step"), leading_side=meta.get("leading_side"),
             fidelity_weights=None if meta.get("fidelity_weights") is None else tuple(meta["fidelity_weights"]),
+            # references saved before frontal curves existed have none
+            frontal_names=tuple(meta.get("frontal_names", ())), frontal_angles_rad=arrays.get("frontal_angles_rad"),
         )
 
 
@@ -290,4 +337,7 @@ def _reference_summary(ref: ReferenceMotion) -> dict:
         "speed_m_s": ref.speed_m_s, "stride_length_m": ref.stride_length_m, "paretic_side": ref.paretic_side,
         "stance_fraction": ref.stance_fraction, "left_contact_phase": ref.left_contact_phase, "task": ref.task,
         "joint_angles_sha256": sha256_bytes(np.ascontiguousarray(ref.joint_angles_rad).tobytes()),
+        "frontal_names": ref.frontal_names,
+        "frontal_angles_sha256": (sha256_bytes(np.ascontiguousarray(ref.frontal_angles_rad).tobytes())
+                                  if ref.frontal_names else None),
     })

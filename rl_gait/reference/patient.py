@@ -23,6 +23,10 @@ so the personalization objective weight them by their uncertainty.
 Timing: the stride time is the trial's mean stride time (both sides), the stride length the trial's
 (or speed × stride time), both changed by the task's literature ratios; the left leg's curves are
 placed at the measured step phase (left contact within the right stride, from the trial's events).
+
+Frontal plane (3D body; :func:`patient_frontal_curves`): the trial's pelvic obliquity and hip ab/adduction curves
+where its sensors measured them (shape and range; the mean from the healthy atlas), the atlas' healthy curves
+where they did not; the same level pattern on every task (no task prior exists for them).
 On a slope or stairs the reference's ``approach`` is the patient's level reference (``reference_for(trial)``):
 the gait they walk up to the feature with.
 """
@@ -35,9 +39,14 @@ from rl_gait.atlas.gps import atlas_source_for
 from rl_gait.atlas.model import HealthyAtlas, load_atlas
 from rl_gait.atlas.priors import task_deviation
 from rl_gait.errors import DataQualityError
-from rl_gait.joints import JOINT_NAMES, N_CURVE_POINTS
+from rl_gait.joints import FRONTAL_REFERENCE_NAMES, JOINT_NAMES, N_CURVE_POINTS
 from rl_gait.metrics.fidelity import uncertainty_weights
-from rl_gait.reference.healthy import side_curves_to_samples, task_timing
+from rl_gait.reference.healthy import (
+    frontal_samples,
+    healthy_frontal_curves,
+    side_curves_to_samples,
+    task_timing,
+)
 from rl_gait.reference.motion import ReferenceMotion
 from rl_gait.tasks import Task
 
@@ -110,6 +119,24 @@ def estimate_weights(trial) -> tuple[float, ...]:
     return tuple(float(w) for w in uncertainty_weights(np.asarray(sd_deg)))
 
 
+def patient_frontal_curves(trial, healthy: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``{name: [101]}`` rad: the frontal reference curves of a patient (names of
+    :data:`~rl_gait.joints.FRONTAL_REFERENCE_NAMES`). A curve the trial measured keeps its shape and range, about
+    the healthy curve's mean (0 without one): wearable sensors cannot tell a mounting offset from a posture, so
+    the measured mean is not used. A curve the trial lacks is the healthy one (``healthy``, the atlas' at the
+    trial's speed) or absent."""
+    names = tuple(getattr(trial, "frontal_names", ()))
+    measured = dict(zip(names, trial.frontal_curves_mean_rad, strict=True)) if names else {}
+    out = {}
+    for name in FRONTAL_REFERENCE_NAMES:
+        if name in measured:
+            c = np.asarray(measured[name], dtype=np.float64)
+            out[name] = c - c.mean() + (float(np.mean(healthy[name])) if name in healthy else 0.0)
+        elif name in healthy:
+            out[name] = np.asarray(healthy[name], dtype=np.float64)
+    return out
+
+
 def reference_for(trial, task: Task = Task(), atlas: HealthyAtlas | None = None) -> ReferenceMotion:  # noqa: B008
     """The patient's reference motion for ``task`` (see the module docstring for the rule)."""
     atlas = atlas or load_atlas()
@@ -143,6 +170,7 @@ def reference_for(trial, task: Task = Task(), atlas: HealthyAtlas | None = None)
     missing = [n for n, h in zip(JOINT_NAMES, have, strict=True) if not h]
     estimated = tuple(getattr(trial, "estimated_joints", ()))
     phi_l = step_phase(trial)
+    frontal_names, frontal = frontal_samples(patient_frontal_curves(trial, healthy_frontal_curves(atlas, speed)), phi_l)
     source = (f"reference_for({trial.subject_id}, {task.name}): patient level curves, ROM ratio "
               + ", ".join(f"{n}={r:.2f}" for n, r in zip(JOINT_NAMES, rho, strict=True))
               + (f"; {', '.join(missing)} from the optical atlas scaled by the knee ratio" if missing else "")
@@ -155,6 +183,7 @@ def reference_for(trial, task: Task = Task(), atlas: HealthyAtlas | None = None)
         task=task.with_speed(stride_len / stride_time), paretic_side=trial.paretic_side, source=source,
         stance_fraction=stance_fractions(trial), left_contact_phase=phi_l,
         fidelity_weights=estimate_weights(trial) if estimated else None,
+        frontal_names=frontal_names, frontal_angles_rad=frontal,  # the level frontal pattern on every task
         # the patient's own level gait walks up to a slope or stairs
         approach=None if task.terrain == "level" else reference_for(trial, Task(), atlas),
     )

@@ -107,7 +107,7 @@ def test_the_3d_body_model_is_one_field_and_round_trips_with_its_reward_weights(
     assert cfg.reward_weights == Reward3DWeights() and cfg.env_id == "rl_gait/LevelWalk-v0"
     assert WalkEnvConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
     env = gym.make(cfg.env_id, config=cfg)
-    assert env.observation_space.shape == (101,)
+    assert env.observation_space.shape == (102,)
     env.close()
     with pytest.raises(ValueError, match="does not implement"):
         WalkEnvConfig(body_model="3d", max_retreat_m=0.5).walk3d_kwargs()

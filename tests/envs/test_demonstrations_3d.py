@@ -12,7 +12,7 @@ from rl_gait.envs.registration import make_walk_env
 def test_3d_demonstrations_are_the_reference_states_the_env_observes():
     env = make_walk_env(WalkEnvConfig(body_model="3d"))  # start noise 0.02 rad: not in demonstrations
     demos = make_demonstrations(env, n_samples=8, seed=3)
-    assert demos.obs.shape == demos.next_obs.shape == (8, 101) and demos.actions.shape == (8, 14)
+    assert demos.obs.shape == demos.next_obs.shape == (8, 102) and demos.actions.shape == (8, 14)
     assert env.init_noise_rad == 0.02  # restored
     phases = (np.arange(8) + np.random.default_rng(3).uniform(0, 1, 8)) / 8  # make_demonstrations' phases
     quiet = make_walk_env(WalkEnvConfig(body_model="3d", init_noise_rad=0.0))

@@ -133,7 +133,7 @@ def test_observation_dim_per_body_model_is_what_the_envs_emit(env):
     from rl_gait.envs.registration import observation_dim
     from rl_gait.envs.walk import WalkEnv
 
-    assert observation_dim("3d") == env.observation_space.shape[0] == 101
+    assert observation_dim("3d") == env.observation_space.shape[0] == 102
     assert observation_dim("planar") == WalkEnv().observation_space.shape[0]
     with pytest.raises(ValueError, match="body_model"):
         observation_dim("2d")

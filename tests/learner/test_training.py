@@ -195,7 +195,7 @@ def test_anchor_states_reach_the_learner_and_a_bad_file_is_refused(hybrid_run, t
 
 
 def test_the_3d_body_trains_reloads_and_resumes(ray_session, tmp_path):
-    """One tiny run on ``body_model="3d"``: its policy reloads (101 observations, checked against the 3D env's,
+    """One tiny run on ``body_model="3d"``: its policy reloads (102 observations, checked against the 3D env's,
     not the planar env's 67), and a second run resumed from it counts its env steps on."""
     from rl_gait.learner import build_config, load_policy, train
 
@@ -204,7 +204,7 @@ def test_the_3d_body_trains_reloads_and_resumes(ray_session, tmp_path):
 
     first = train(config(), budget=TINY_BUDGET, out_dir=tmp_path / "a", progress=False)
     policy = load_policy(tmp_path / "a")
-    assert policy.module.observation_space.shape == (101,)
+    assert policy.module.observation_space.shape == (102,)
     assert policy.act(np.zeros(101, np.float32)).shape == (14,)
     budget = Budget("tiny2", env_steps=first.steps + 256, wall_time_s=120.0, eval_every_iters=0, eval_rollouts=1,
                     eval_duration_s=1.0)
