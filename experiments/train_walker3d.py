@@ -10,6 +10,10 @@ seeded deterministic 10-s walks (``fall_rate``, sagittal ``rmse_deg_mean``) into
 script prints the learning curve as a Markdown table at the end (``docs/body3d.md`` holds the measured ones).
 
     PYTHONPATH=$PWD python experiments/train_walker3d.py --out /tmp/walker3d --minutes 20
+
+``--hemiparetic N --resume DIR`` goes on from a walker as the 3D level prior (:func:`level_prior_config`): the
+atlas' healthy level references at 0.8-1.4 m/s and a pool of N hemiparetic gaits with frontal-plane compensation
+on a one-side-weakened body.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ class Args:
     lumbar_locked: bool = True  # rigid trunk (the prototype's); False = the actuated 2-DOF lumbar joint
     initial_log_std: float | None = -1.0  # exploration log std at the start (std 0.37 = 0.18 rad; None = RLlib's 0)
     resume: Path | None = None  # go on from an earlier run's --out folder
+    hemiparetic: int = 0  # > 0: the 3D level prior: atlas level 0.8-1.4 m/s + this many hemiparetic gaits (pool)
+    weakness_range: tuple[float, float] = (0.6, 1.0)  # with --hemiparetic: one side's PD weakened on those episodes
 
 
 def learning_curve_table(csv_path: Path) -> str:
@@ -61,16 +67,39 @@ def train_walker3d(args: Args, command: str = "python experiments/train_walker3d
     from rl_gait.reference import healthy_reference
     from rl_gait.tasks import Task
 
-    env = WalkEnvConfig(body_model="3d", reference=healthy_reference(Task("level"), speed_m_s=args.reference_speed_m_s),
-                        lumbar_locked=args.lumbar_locked)
-    config = build_config(mode="physics-only", env=env, warm_start=None, seed=args.seed,
-                          num_env_runners=args.runners, num_envs_per_env_runner=args.envs_per_runner,
-                          minibatch_size=args.minibatch, initial_log_std=args.initial_log_std)
+    ppo = dict(num_env_runners=args.runners, num_envs_per_env_runner=args.envs_per_runner,
+               minibatch_size=args.minibatch, initial_log_std=args.initial_log_std)
+    if args.hemiparetic > 0:
+        config = level_prior_config(args, ppo)
+    else:
+        env = WalkEnvConfig(body_model="3d", lumbar_locked=args.lumbar_locked,
+                            reference=healthy_reference(Task("level"), speed_m_s=args.reference_speed_m_s))
+        config = build_config(mode="physics-only", env=env, warm_start=None, seed=args.seed, **ppo)
     config.training(vf_clip_param=1e4)
     budget = Budget("walker3d", env_steps=args.max_steps, wall_time_s=60.0 * args.minutes,
                     eval_every_iters=args.eval_every, eval_rollouts=3, eval_duration_s=10.0)
     return train(config, budget=budget, out_dir=args.out, progress=False, patient_id="atlas_healthy_level",
                  command=command, resume_from=args.resume)
+
+
+def level_prior_config(args: Args, ppo: dict):
+    """The 3D level prior's config: ``rl_gait/MultiTaskWalk-v0`` on the 3D body with the atlas curriculum's level
+    family (healthy references at 0.8-1.4 m/s, advanced by success) and its ``hemiparetic`` family (a pool of
+    ``args.hemiparetic`` impaired gaits with hip hiking and circumduction, on a body weakened on one side by a
+    factor in ``args.weakness_range``), equal weights; slopes and stairs are not trained."""
+    from rl_gait.curriculum.atlas_setup import HEMIPARETIC, atlas_curriculum
+    from rl_gait.curriculum.env import MultiTaskEnvConfig
+    from rl_gait.curriculum.training import multitask_config
+    from rl_gait.envs.config import WalkEnvConfig
+
+    weights = {"level": 1.0, "slope_up": 0.0, "slope_down": 0.0, "stairs_up": 0.0, "stairs_down": 0.0,
+               HEMIPARETIC: 1.0}
+    cfg, refs = atlas_curriculum(weights, args.hemiparetic)
+    walk = WalkEnvConfig(body_model="3d", lumbar_locked=args.lumbar_locked, weakness_range=args.weakness_range)
+    env = MultiTaskEnvConfig(walk=walk, curriculum=cfg, references=refs, weakness_families=(HEMIPARETIC,))
+    config, _ = multitask_config(env=env, out_dir=args.out, mode="physics-only", warm_start=None, seed=args.seed,
+                                 **ppo)
+    return config
 
 
 def main() -> None:

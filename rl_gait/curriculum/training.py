@@ -61,7 +61,7 @@ def multitask_config(
     from rl_gait.curriculum.env import reference_pool
     from rl_gait.envs.config import WalkEnvConfig
     from rl_gait.envs.demonstrations import make_task_demonstrations
-    from rl_gait.envs.registration import make_walk_env
+    from rl_gait.envs.registration import make_walk_env, observation_dim
     from rl_gait.envs.walk import HEIGHT_SAMPLES_X_M
     from rl_gait.learner import build_config
 
@@ -77,7 +77,7 @@ def multitask_config(
                     HEIGHT_SAMPLES_X_M.tolist()))  # they hold observations: their layout too
         key += "" if walk.trunk_pitch == "upright" else f", trunk pitch {walk.trunk_pitch}"  # upright: as before
         key += ", stairs fitted to the treads" if walk.stair_fit else ""
-        key += "" if walk.body_model == "planar" else f", {walk.body_model} body"  # planar: as before
+        key += "" if walk.body_model == "planar" else f", {walk.body_model} body, {observation_dim('3d')} observations"
         demos = Path(out_dir) / f"demonstrations-{hashlib.sha256(key.encode()).hexdigest()[:12]}.npz"
         if not demos.exists():  # made of what the key names only
             demo_env = make_walk_env(WalkEnvConfig(reference=tasks[0][1], body=walk.body, pd=walk.pd,

@@ -210,10 +210,12 @@ def demo_cache_dir() -> Path:
 
 
 def _demo_cache_path(env: WalkEnvConfig, n_samples: int, seed: int) -> Path:
+    from rl_gait.envs.registration import observation_dim
     from rl_gait.envs.walk import HEIGHT_SAMPLES_X_M
 
     # demonstrations hold observations: their layout is part of the key
-    key = hashlib.sha256(json.dumps([env.to_dict(), n_samples, seed, HEIGHT_SAMPLES_X_M.tolist()]).encode())
+    key = hashlib.sha256(json.dumps([env.to_dict(), n_samples, seed, HEIGHT_SAMPLES_X_M.tolist(),
+                                     observation_dim(env.body_model)]).encode())
     return demo_cache_dir() / f"{key.hexdigest()[:16]}.npz"
 
 
