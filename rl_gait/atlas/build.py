@@ -17,6 +17,14 @@ kept, one constant per joint and side is removed):
   the RMS cross-check reported in the sidecar).
 - hip: kept as recorded (already in the clinical range, ~35° at contact, ~−10° at terminal stance).
 
+Frontal curves (:data:`rl_gait.atlas.model.FRONTAL_REFERENCE_NAMES`) come from the IMU clips' segment
+orientations (:func:`rl_gait.ingest.frontal.strokeavatar_segment_to_world`, the same angles a StrokeAvatar
+trial gets), cut at the same contacts as the sagittal curves (pelvic obliquity at the right one) and fitted with
+the same speed regression. Each clip's cycle mean of pelvic obliquity is removed: a healthy walker's pelvis is
+level on average over a stride (left and right halves mirror each other), while the clips' means are
++0.7 ± 0.6° (left side up in 42 of the 44 clips, across recordings) — an offset of the suit's calibration, not
+of gait. Hip adduction is kept as recorded (its mean, ~3° adducted, is in the healthy range).
+
 The Schwartz cross-check maps the dimensionless speed categories to adult speeds with
 ``v = v̂·sqrt(g·L)``, ``L = 0.90 m`` leg length, and category centres ``v̂`` listed in
 :data:`SCHWARTZ_DIMLESS_SPEED` (approximate centres of the categories of Schwartz et al. 2008,
@@ -34,9 +42,15 @@ import numpy as np
 
 from rl_gait._version import __version__
 from rl_gait.atlas.cycles import detect_initial_contact_phase, periodic_samples, resample_cycle
-from rl_gait.atlas.model import SPATIOTEMPORAL_KEYS, HealthyAtlas, fit_speed_regression
+from rl_gait.atlas.model import (
+    FRONTAL_REFERENCE_NAMES,
+    SPATIOTEMPORAL_KEYS,
+    HealthyAtlas,
+    fit_speed_regression,
+)
 from rl_gait.errors import InputFormatError
 from rl_gait.ingest.formats.strokeavatar import StrokeAvatarClip, read_strokeavatar_clips
+from rl_gait.ingest.frontal import frontal_angles_rad, strokeavatar_segment_to_world
 from rl_gait.io.jsonio import sha256_file
 from rl_gait.joints import JOINT_NAMES, JOINT_TYPES, N_CURVE_POINTS, SIDES
 
@@ -56,6 +70,8 @@ class ClipCycles:
         stance_pct: ``[n]`` left stance % where measurable (IMU: the clip starts at left foot-off), else nan.
         n_ic_fallback: sides whose contact came from the other side + 0.5 cycle.
         paths: the clips.
+        frontal_rad: ``[n, F, 101]`` over ``FRONTAL_REFERENCE_NAMES`` as recorded (no offset removed), or
+            ``None`` for clips without segment orientations (mocap).
     """
 
     curves_rad: np.ndarray
@@ -65,6 +81,7 @@ class ClipCycles:
     stance_pct: np.ndarray
     n_ic_fallback: int
     paths: tuple[Path, ...]
+    frontal_rad: np.ndarray | None = None
 
 
 def side_contact_phases(clip: StrokeAvatarClip) -> tuple[dict[str, float], int]:
@@ -97,11 +114,29 @@ def clip_curves(clip: StrokeAvatarClip) -> tuple[np.ndarray, dict[str, float], i
     return out, ic, n_fb
 
 
+def clip_frontal_curves(clip: StrokeAvatarClip, ic: dict[str, float]) -> np.ndarray | None:
+    """``[F, 101]`` frontal curves (rad) over ``FRONTAL_REFERENCE_NAMES`` of an IMU clip, ``None`` without
+    segment orientations: pelvic obliquity from the right contact ``ic["r"]``, each hip from its own."""
+    if not clip.segment_names:
+        return None
+    segments = {s: strokeavatar_segment_to_world(clip.segment_quat_wxyz[:, i]) for i, s in enumerate(clip.segment_names)}
+    angles = frontal_angles_rad(segments, common_heading=True)
+    return np.stack([resample_cycle(periodic_samples(angles[n]), ic[n[-1] if n.startswith("hip") else "r"])
+                     for n in FRONTAL_REFERENCE_NAMES])
+
+
+def remove_cycle_mean(curves: np.ndarray) -> np.ndarray:
+    """``[..., 101]`` cycle curves (first point == last) minus their mean over the cycle's 100 unique points."""
+    c = np.asarray(curves, dtype=np.float64)
+    return c - c[..., :-1].mean(axis=-1, keepdims=True)
+
+
 def cycles_from_clips(clips: list[StrokeAvatarClip]) -> ClipCycles:
-    curves, stance, n_fb = [], [], 0
+    curves, frontal, stance, n_fb = [], [], [], 0
     for c in clips:
         cur, ic, fb = clip_curves(c)
         curves.append(cur)
+        frontal.append(clip_frontal_curves(c, ic))
         n_fb += fb
         # IMU clips start at left foot-off, so left stance = from left contact to the clip's end
         stance.append(100.0 * (1.0 - ic["l"]) if c.phase_zero == "left_foot_off" else np.nan)
@@ -111,6 +146,7 @@ def cycles_from_clips(clips: list[StrokeAvatarClip]) -> ClipCycles:
         stride_length_m=np.array([c.stride_length_m for c in clips]),
         cadence_steps_per_min=np.array([120.0 / c.cycle_duration_s for c in clips]),
         stance_pct=np.array(stance), n_ic_fallback=n_fb, paths=tuple(c.path for c in clips),
+        frontal_rad=np.stack(frontal) if all(f is not None for f in frontal) else None,
     )
 
 
@@ -188,6 +224,20 @@ def build_atlas(source_dir: str | Path, command: str = "") -> HealthyAtlas:
     opt_curves = cyc["optical"].curves_rad + offsets[None, :, None]
     curves = {"optical": fit_speed_regression(opt_curves, cyc["optical"].speed_m_s), "imu": fit_raw["imu"]}
 
+    # ---- frontal curves (sources with segment orientations; pelvic obliquity's per-clip mean removed)
+    frontal, frontal_meta = {}, {}
+    i_po = FRONTAL_REFERENCE_NAMES.index("pelvic_obliquity")
+    for k, c in cyc.items():
+        if c.frontal_rad is None:
+            continue
+        y = c.frontal_rad.copy()
+        po_mean_deg = np.rad2deg(y[:, i_po, :-1].mean(axis=-1))
+        y[:, i_po] = remove_cycle_mean(y[:, i_po])
+        frontal[k] = fit_speed_regression(y, c.speed_m_s)
+        frontal_meta[k] = {"strides": int(len(y)),
+                           "pelvic_obliquity_clip_mean_removed_deg": {"mean": round(float(po_mean_deg.mean()), 2),
+                                                                      "sd": round(float(po_mean_deg.std()), 2)}}
+
     # ---- spatio-temporal norms (all clips pooled; stance % only where measurable)
     st_y = {
         "cadence_steps_per_min": np.concatenate([c.cadence_steps_per_min for c in cyc.values()]),
@@ -243,5 +293,10 @@ def build_atlas(source_dir: str | Path, command: str = "") -> HealthyAtlas:
                         "rule": "knee: min to IMU mean knee min; ankle: mean to Schwartz2008 " + cat + " mean; hip: none"},
         "speed_model": "linear regression on speed per phase point; queries clamped to the data's speed range",
         "schwartz2008_crosscheck": cross,
+        "frontal": frontal_meta | {
+            "rule": "segment orientations of the IMU clips (rl_gait.ingest.frontal.strokeavatar_segment_to_world); "
+                    "pelvic obliquity over right strides with each clip's cycle mean removed (suit calibration "
+                    "offset); hip adduction as recorded, each from its own initial contact"},
     }
-    return HealthyAtlas(JOINT_NAMES, curves, spatiotemporal, meta)
+    return HealthyAtlas(JOINT_NAMES, curves, spatiotemporal, meta, frontal,
+                        FRONTAL_REFERENCE_NAMES if frontal else ())

@@ -19,6 +19,12 @@ Two sources are kept separately because they differ by device, not by people:
 
 Arrays are ``[J, 101]`` in radians over :data:`rl_gait.joints.JOINT_NAMES`, each side with phase 0 at
 its own initial contact.
+
+Frontal-plane curves (:data:`FRONTAL_REFERENCE_NAMES`, names and signs of :mod:`rl_gait.ingest.frontal`) are
+``[F, 101]`` radians per source that has segment orientations — the IMU clips only (the optical clips hold BVH
+Euler angles whose channel order is not published): ``pelvic_obliquity`` over right strides (phase 0 = right
+initial contact, each clip's cycle mean removed: see :mod:`rl_gait.atlas.build`), each ``hip_adduction_*``
+from its own initial contact. Same speed regression as the sagittal curves. Atlases built before them have none.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ from rl_gait.joints import JOINT_NAMES, N_CURVE_POINTS
 SOURCES: tuple[str, ...] = ("optical", "imu")
 DEFAULT_ATLAS_PATH = Path(__file__).resolve().parents[1] / "data" / "atlas" / "atlas_v1.npz"
 SPATIOTEMPORAL_KEYS: tuple[str, ...] = ("cadence_steps_per_min", "stride_length_m", "stance_pct")
+FRONTAL_REFERENCE_NAMES: tuple[str, ...] = ("pelvic_obliquity", "hip_adduction_r", "hip_adduction_l")
+"""Frontal curves of the atlas (rad; left side up / adduction positive, :mod:`rl_gait.ingest.frontal`)."""
 
 
 @dataclass(frozen=True)
@@ -105,12 +113,17 @@ class HealthyAtlas:
         curves: ``{source: SpeedRegression}`` with arrays ``[J, 101]`` (radians).
         spatiotemporal: ``{key: SpeedRegression}`` with scalar arrays, keys :data:`SPATIOTEMPORAL_KEYS`.
         meta: the JSON sidecar (command, sources with hashes, counts, offsets, cross-check, version).
+        frontal: ``{source: SpeedRegression}`` with arrays ``[F, 101]`` (radians) over ``frontal_names``;
+            empty for an atlas built before frontal curves, and without a source that lacks segment orientations.
+        frontal_names: :data:`FRONTAL_REFERENCE_NAMES` (``()`` without frontal curves).
     """
 
     joint_names: tuple[str, ...]
     curves: dict[str, SpeedRegression]
     spatiotemporal: dict[str, SpeedRegression]
     meta: dict = field(default_factory=dict)
+    frontal: dict[str, SpeedRegression] = field(default_factory=dict)
+    frontal_names: tuple[str, ...] = ()
 
     def source_for(self, source: str) -> SpeedRegression:
         if source not in self.curves:
@@ -124,6 +137,18 @@ class HealthyAtlas:
     def sd_curves(self, source: str = "optical") -> np.ndarray:
         """``[J, 101]`` between-stride SD (rad), speed-independent."""
         return self.source_for(source).sd
+
+    def frontal_mean_curves(self, speed_m_s: float, source: str = "optical") -> dict[str, np.ndarray]:
+        """``{name: [101]}`` healthy frontal mean curves (rad) at ``speed_m_s`` (clamped to the source's speed
+        range); ``{}`` for an atlas built before frontal curves. Raises :class:`RlGaitError` naming the sources
+        that have them when ``source`` has none (the shipped atlas: ``"imu"`` only)."""
+        if not self.frontal:
+            return {}
+        if source not in self.frontal:
+            raise RlGaitError(f"atlas has frontal curves for source {', '.join(map(repr, self.frontal))} only, not "
+                              f"{source!r} (the optical clips carry no segment orientations); pass source='imu'")
+        mean = self.frontal[source].at(speed_m_s)[0]
+        return {name: mean[i] for i, name in enumerate(self.frontal_names)}
 
     def spatiotemporal_at(self, speed_m_s: float) -> dict[str, float]:
         """Norms at ``speed_m_s``: ``{key: mean}`` plus ``{key + "_sd": sd}``."""
@@ -145,7 +170,7 @@ class HealthyAtlas:
         path.parent.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {}
         regs: dict[str, dict] = {}
-        for group, d in (("curves", self.curves), ("st", self.spatiotemporal)):
+        for group, d in (("curves", self.curves), ("st", self.spatiotemporal), ("frontal", self.frontal)):
             for name, reg in d.items():
                 key = f"{group}__{name}"
                 arrays[f"{key}__intercept"] = np.asarray(reg.intercept, dtype=np.float32)
@@ -154,11 +179,12 @@ class HealthyAtlas:
                 arrays[f"{key}__n"] = np.asarray(reg.n, dtype=np.int32)
                 regs[key] = {"speed_ref_m_s": reg.speed_ref_m_s, "speed_range_m_s": list(reg.speed_range_m_s)}
         np.savez_compressed(path, **arrays)
-        meta = {k: v for k, v in self.meta.items() if k not in ("format", "format_version", "schema")}
+        meta = {k: v for k, v in self.meta.items() if k not in ("format", "format_version", "schema", "frontal_names")}
         meta.update({
             "joint_names": list(self.joint_names), "n_curve_points": N_CURVE_POINTS,
             "units": {"curves": "rad", "slope": "per m/s", "cadence": "steps/min", "stance_pct": "%"},
             "regressions": regs,
+            **({"frontal_names": list(self.frontal_names)} if self.frontal else {}),
             "npz_sha256": sha256_file(path),
         })
         write_document(path.with_suffix(".json"), "atlas", meta)
@@ -177,7 +203,7 @@ def load_atlas(path: str | Path | None = None) -> HealthyAtlas:
         raise InputFormatError("atlas .npz does not match the hash in its sidecar (altered?)", path=path, fix=fix)
     with np.load(path, allow_pickle=False) as z:
         arrays = {k: z[k].astype(np.float64) if z[k].dtype.kind == "f" else z[k] for k in z.files}
-    groups: dict[str, dict[str, SpeedRegression]] = {"curves": {}, "st": {}}
+    groups: dict[str, dict[str, SpeedRegression]] = {"curves": {}, "st": {}, "frontal": {}}
     for key, info in meta["regressions"].items():
         group, name = key.split("__", 1)
         groups[group][name] = SpeedRegression(
@@ -185,7 +211,8 @@ def load_atlas(path: str | Path | None = None) -> HealthyAtlas:
             sd=arrays[f"{key}__sd"], speed_ref_m_s=float(info["speed_ref_m_s"]),
             speed_range_m_s=tuple(info["speed_range_m_s"]), n=arrays[f"{key}__n"],
         )
-    return HealthyAtlas(tuple(meta["joint_names"]), groups["curves"], groups["st"], meta)
+    return HealthyAtlas(tuple(meta["joint_names"]), groups["curves"], groups["st"], meta, groups["frontal"],
+                        tuple(meta.get("frontal_names", ())))
 
 
-__all__ = ["HealthyAtlas", "SpeedRegression", "fit_speed_regression", "load_atlas", "JOINT_NAMES"]
+__all__ = ["FRONTAL_REFERENCE_NAMES", "HealthyAtlas", "SpeedRegression", "fit_speed_regression", "load_atlas", "JOINT_NAMES"]

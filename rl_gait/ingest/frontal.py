@@ -23,7 +23,7 @@ healthy gaittoolbox subject (``docs/body3d.md``).
 Sensors sit on segments in any orientation: :func:`segment_frame_from_axes` turns the functional axes of
 :mod:`rl_gait.ingest.alignment` (long axis from gravity, flexion axis from the gyroscope) into the rotation
 from the segment's anatomical frame to the sensor's; StrokeAvatar clips carry segment orientations whose
-calibration pose is the identity (:data:`STROKEAVATAR_SEGMENT_FRAME`). :func:`frontal_angles_rad` gives every
+calibration pose is the identity (:func:`strokeavatar_segment_to_world`). :func:`frontal_angles_rad` gives every
 angle the segments present allow.
 
 All functions are pure numpy over ``[..., 3, 3]`` rotation matrices (segment → world, columns are the
@@ -55,6 +55,20 @@ STROKEAVATAR_SEGMENT_FRAME = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0
 """Columns: a StrokeAvatar segment's forward (+z), left (+x) and up (+y) axes in its own coordinates (the
 reader's right-handed, y-up frame; calibration pose = identity). Checked on the clips: the knee moves along
 +z in hip flexion (up to 0.36 of the thigh length ahead, 0.14 behind, in the patients)."""
+STROKEAVATAR_UNMIRROR = np.diag([-1.0, 1.0, 1.0])
+"""Undoes the reader's Unity x-mirror (:mod:`rl_gait.ingest.formats.strokeavatar`) for frontal angles: ``M·R·M``.
+The mirror leaves flexion unchanged but swaps left and right, and the frontal angles of the 44 healthy IMU clips
+say the stored quaternions are right-handed already: with it, the hip was most adducted in swing (~65 % of the
+cycle) and most abducted at 20 % (loading response), and the pelvis' left side was highest at right loading
+response; without it all three peak where healthy gait has them (hip adduction peak in loading response,
+abduction in initial swing, the swing side's pelvis dropping, Perry & Burnfield 2010). Pelvic tilt is the same
+either way."""
+
+
+def strokeavatar_segment_to_world(quat_wxyz: np.ndarray) -> np.ndarray:
+    """``[..., 3, 3]`` segment → world rotations (z-up world; columns: the segment's forward, left, up axes) of
+    StrokeAvatar segment quaternions ``[..., 4]`` as the reader returns them (:attr:`StrokeAvatarClip.segment_quat_wxyz`)."""
+    return Y_UP_TO_Z_UP @ STROKEAVATAR_UNMIRROR @ quat_to_matrix(quat_wxyz) @ STROKEAVATAR_UNMIRROR @ STROKEAVATAR_SEGMENT_FRAME
 
 
 def segment_roll_rad(segment_to_world: np.ndarray) -> np.ndarray:

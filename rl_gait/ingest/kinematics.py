@@ -294,9 +294,8 @@ def strokeavatar_kinematics(clips: list[StrokeAvatarClip], opts: IngestOptions) 
     speeds = [c.ave_velocity_m_s for c in clips]
     notes.append(f"{len(clips)} clips in {len(runs)} continuous run(s); speed = mean aveVelocity of the clips")
     # segment orientations (calibration pose = identity) in one fused heading: the exact hip angle applies
-    frontal = fr.frontal_angles_rad(
-        {s: fr.Y_UP_TO_Z_UP @ fr.quat_to_matrix(quat[:, i]) @ fr.STROKEAVATAR_SEGMENT_FRAME for i, s in enumerate(segs)},
-        common_heading=True)
+    frontal = fr.frontal_angles_rad({s: fr.strokeavatar_segment_to_world(quat[:, i]) for i, s in enumerate(segs)},
+                                    common_heading=True)
     if repeated:
         notes.append(f"short run(s) repeated periodically to {REPEATED_RUN_CYCLES}+ cycles (clips → cycles: "
                      f"{', '.join(repeated)}): their strides are copies, stride-to-stride SD is not measured")

@@ -12,7 +12,7 @@ from rl_gait.atlas import fit_speed_regression, load_atlas, task_deviation
 from rl_gait.atlas.cycles import resample_cycle
 from rl_gait.atlas.model import DEFAULT_ATLAS_PATH
 from rl_gait.atlas.priors import periodic_knots_to_curve
-from rl_gait.errors import InputFormatError
+from rl_gait.errors import InputFormatError, RlGaitError
 from rl_gait.joints import JOINT_NAMES
 from rl_gait.tasks import Task
 
@@ -123,3 +123,61 @@ def test_rebuild_matches_shipped_atlas_and_schwartz_crosscheck(tmp_path):
     free = built.meta["schwartz2008_crosscheck"]["optical/Free"]
     for jt in ("hip", "knee", "ankle"):
         assert free[f"{jt}_rms_deg"] < 6.0  # adult optical atlas vs children's norms at ~1.28 m/s
+
+
+# ------------------------------------------------------------------ frontal curves
+def test_frontal_regression_on_hand_made_clips_removes_each_clips_obliquity_mean():
+    from rl_gait.atlas.build import remove_cycle_mean
+    from rl_gait.atlas.model import FRONTAL_REFERENCE_NAMES, HealthyAtlas
+
+    # three clips at 0.8, 1.0, 1.2 m/s; obliquity = offset_i + A(v)·sin(2πφ) with A = 1°, 2°, 3° and per-clip
+    # offsets 0.5°, −1°, 2° (mounting): after removing each clip's cycle mean the fit is exactly A(v)·sin, so
+    # at 1.1 m/s (v̄ = 1.0, slope 5°/(m/s)) the amplitude is 2.5°, and the offsets are gone.
+    phi = np.linspace(0.0, 1.0, 101)
+    v = np.array([0.8, 1.0, 1.2])
+    po = np.stack([np.deg2rad(off + amp * np.sin(2 * np.pi * phi)) for off, amp in ((0.5, 1.0), (-1.0, 2.0), (2.0, 3.0))])
+    np.testing.assert_allclose(remove_cycle_mean(po)[1], np.deg2rad(2.0 * np.sin(2 * np.pi * phi)), atol=1e-12)
+    hip = np.deg2rad(4.0) * np.ones((3, 2, 101))  # constant 4° adduction both sides
+    y = np.concatenate([remove_cycle_mean(po)[:, None], hip], axis=1)
+    reg = fit_speed_regression(y, v)
+    atlas = HealthyAtlas(JOINT_NAMES, {}, {}, frontal={"imu": reg}, frontal_names=FRONTAL_REFERENCE_NAMES)
+    f = atlas.frontal_mean_curves(1.1, "imu")
+    assert tuple(f) == FRONTAL_REFERENCE_NAMES
+    np.testing.assert_allclose(np.rad2deg(f["pelvic_obliquity"]), 2.5 * np.sin(2 * np.pi * phi), atol=1e-9)
+    np.testing.assert_allclose(np.rad2deg(f["hip_adduction_r"]), 4.0, atol=1e-9)
+    with pytest.raises(RlGaitError, match="imu"):
+        atlas.frontal_mean_curves(1.1, "optical")
+
+
+def test_shipped_atlas_frontal_ranges_and_timing_are_healthy():
+    """Measured 2026-12 (IMU clips): pelvic obliquity range 2.2° / 2.9° at 1.0 / 1.3 m/s (literature 2–6°); hip
+    adduction 6.1° r, 7.6° l / 6.6° r, 7.9° l (literature ~10–15° optically; the Noitom suit's hip amplitude is
+    ~30 % smaller than optical mocap's in the sagittal plane too)."""
+    atlas = load_atlas()
+    assert atlas.frontal_names == ("pelvic_obliquity", "hip_adduction_r", "hip_adduction_l")
+    for v in (1.0, 1.3):
+        f = {n: np.rad2deg(c) for n, c in atlas.frontal_mean_curves(v, "imu").items()}
+        po = f["pelvic_obliquity"]
+        assert 1.5 <= np.ptp(po) <= 8.0 and abs(po.mean()) < 0.2
+        assert 5 <= po.argmin() <= 30 and 55 <= po.argmax() <= 80  # swing side drops: left in right stance
+        for s in ("r", "l"):
+            hip = f[f"hip_adduction_{s}"]
+            assert 5.0 <= np.ptp(hip) <= 18.0
+            assert hip.argmax() < 50 and 55 <= hip.argmin() <= 90  # adducted in stance, abducted in swing
+    assert np.ptp(atlas.frontal_mean_curves(1.3, "imu")["pelvic_obliquity"]) > np.ptp(
+        atlas.frontal_mean_curves(1.0, "imu")["pelvic_obliquity"])
+    with pytest.raises(RlGaitError, match="source='imu'"):
+        atlas.frontal_mean_curves(1.0)
+
+
+def test_atlas_without_frontal_curves_still_loads(tmp_path):
+    import dataclasses
+    import json
+
+    old = dataclasses.replace(load_atlas(), frontal={}, frontal_names=())
+    path = old.save(tmp_path / "old.npz")
+    doc = json.loads(path.with_suffix(".json").read_text())
+    assert "frontal_names" not in doc and not any(k.startswith("frontal__") for k in doc["regressions"])
+    back = load_atlas(path)
+    assert back.frontal_mean_curves(1.0) == {} and back.frontal_mean_curves(1.0, "imu") == {}
+    np.testing.assert_array_equal(back.mean_curves(1.0), load_atlas().mean_curves(1.0))
