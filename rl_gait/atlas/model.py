@@ -37,12 +37,11 @@ import numpy as np
 from rl_gait.errors import InputFormatError, RlGaitError
 from rl_gait.io.documents import load_document, write_document
 from rl_gait.io.jsonio import sha256_file
-from rl_gait.joints import JOINT_NAMES, N_CURVE_POINTS
+from rl_gait.joints import FRONTAL_REFERENCE_NAMES, JOINT_NAMES, N_CURVE_POINTS
 
 SOURCES: tuple[str, ...] = ("optical", "imu")
 DEFAULT_ATLAS_PATH = Path(__file__).resolve().parents[1] / "data" / "atlas" / "atlas_v1.npz"
 SPATIOTEMPORAL_KEYS: tuple[str, ...] = ("cadence_steps_per_min", "stride_length_m", "stance_pct")
-FRONTAL_REFERENCE_NAMES: tuple[str, ...] = ("pelvic_obliquity", "hip_adduction_r", "hip_adduction_l")
 """Frontal curves of the atlas (rad; left side up / adduction positive, :mod:`rl_gait.ingest.frontal`)."""
 
 

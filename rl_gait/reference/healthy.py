@@ -35,10 +35,15 @@ def side_curves_to_samples(curves_rad: np.ndarray, left_ic_phase: float, n_sampl
     return out
 
 
+FRONTAL_SOURCE = "imu"
+"""The atlas source of the healthy frontal curves: the IMU clips (the optical clips' Euler channel order is not
+published, so the atlas has no optical frontal curves)."""
+
+
 def healthy_frontal_curves(atlas: HealthyAtlas, speed_m_s: float) -> dict[str, np.ndarray]:
     """The atlas' healthy frontal curves at ``speed_m_s`` (``{name: [101]}`` rad over
-    :data:`~rl_gait.joints.FRONTAL_REFERENCE_NAMES`, optical source; ``{}`` for an atlas without them)."""
-    return dict(atlas.frontal_mean_curves(speed_m_s, "optical")) if hasattr(atlas, "frontal_mean_curves") else {}
+    :data:`~rl_gait.joints.FRONTAL_REFERENCE_NAMES`, :data:`FRONTAL_SOURCE`; ``{}`` for an atlas without them)."""
+    return dict(atlas.frontal_mean_curves(speed_m_s, FRONTAL_SOURCE)) if atlas.frontal_names else {}
 
 
 def frontal_samples(curves: dict[str, np.ndarray], left_ic_phase: float) -> tuple[tuple[str, ...], np.ndarray | None]:
