@@ -44,6 +44,14 @@ class Args:
     resume: Path | None = None  # go on from an earlier run's --out folder
     hemiparetic: int = 0  # > 0: the 3D level prior: atlas level 0.8-1.4 m/s + this many hemiparetic gaits (pool)
     weakness_range: tuple[float, float] = (0.6, 1.0)  # with --hemiparetic: one side's PD weakened on those episodes
+    ship: bool = False  # with --hemiparetic: evaluate and ship the policy as rl_gait/data/atlas_policy_3d
+    eval_seeds: int = 10  # --ship: deterministic 10-s rollouts per cell and body
+
+
+PRIOR_FAMILY_WEIGHTS = {"level": 1.0, "slope_up": 0.0, "slope_down": 0.0, "stairs_up": 0.0, "stairs_down": 0.0,
+                        "hemiparetic": 1.0}
+"""The 3D level prior's curriculum families (:func:`rl_gait.curriculum.atlas_setup.atlas_curriculum`): level and
+hemiparetic trained, slopes and stairs evaluated only."""
 
 
 def learning_curve_table(csv_path: Path) -> str:
@@ -92,9 +100,7 @@ def level_prior_config(args: Args, ppo: dict):
     from rl_gait.curriculum.training import multitask_config
     from rl_gait.envs.config import WalkEnvConfig
 
-    weights = {"level": 1.0, "slope_up": 0.0, "slope_down": 0.0, "stairs_up": 0.0, "stairs_down": 0.0,
-               HEMIPARETIC: 1.0}
-    cfg, refs = atlas_curriculum(weights, args.hemiparetic)
+    cfg, refs = atlas_curriculum(PRIOR_FAMILY_WEIGHTS, args.hemiparetic)
     walk = WalkEnvConfig(body_model="3d", lumbar_locked=args.lumbar_locked, weakness_range=args.weakness_range)
     env = MultiTaskEnvConfig(walk=walk, curriculum=cfg, references=refs, weakness_families=(HEMIPARETIC,))
     config, _ = multitask_config(env=env, out_dir=args.out, mode="physics-only", warm_start=None, seed=args.seed,
@@ -102,15 +108,83 @@ def level_prior_config(args: Args, ppo: dict):
     return config
 
 
+def ship_level_prior(args: Args, checkpoint: Path, command: str) -> Path:
+    """Ship ``checkpoint``'s policy as the 3D prior (``rl_gait/data/atlas_policy_3d``) under the planar prior's rule:
+    every cell of the curriculum (slopes and stairs too, untrained: evaluated) on the whole body and on each side
+    weakened to 0.6, ``args.eval_seeds`` seeded deterministic rollouts each; shipped only if no cell is worse than
+    the shipped 3D prior's on the same rollouts (:func:`rl_gait.curriculum.ship.ship_regressions`). The sidecar
+    records the success per cell and body, the command and the training's steps."""
+    import shutil
+
+    from rl_gait.curriculum.atlas_setup import HEMIPARETIC, atlas_curriculum
+    from rl_gait.curriculum.evaluation import BODIES, WEAK_EVAL_FACTOR, EvaluationGrid
+    from rl_gait.curriculum.ship import ship_regressions
+    from rl_gait.learner import load_policy
+    from rl_gait.learner.checkpoint import (
+        ATLAS_POLICY_DIRS,
+        POLICY_SUBDIR,
+        env_config_from_sidecar,
+        read_sidecar,
+        write_sidecar,
+    )
+
+    ship_dir = ATLAS_POLICY_DIRS["3d"]
+    cfg, refs = atlas_curriculum(PRIOR_FAMILY_WEIGHTS, args.hemiparetic)
+    meta = read_sidecar(checkpoint, verify=True)
+    walk = env_config_from_sidecar(meta)
+    grid = EvaluationGrid(cfg, refs, walk, duration_s=10.0)
+    policies = {"candidate": load_policy(checkpoint)}
+    if (ship_dir / "rl_gait.json").is_file():
+        policies["shipped"] = load_policy(ship_dir)
+    ev = grid.evaluate_policies(policies, [(p, b, args.eval_seeds, None) for p in policies for b in BODIES])
+    new, old = ev["candidate"], ev.get("shipped", {})
+    for k, v in new["healthy"].items():
+        print(f"{k:16s} {v['task']:22s} success {v['success_rate']:.2f} | {WEAK_EVAL_FACTOR:g}-weak l "
+              f"{new['l'][k]['success_rate']:.2f} r {new['r'][k]['success_rate']:.2f}")
+    regressions = ship_regressions(new, old, None)
+    if regressions:
+        raise SystemExit(f"not shipped: worse than the shipped 3D prior on {'; '.join(regressions)}")
+    if ship_dir.exists():
+        shutil.rmtree(ship_dir)
+    shutil.copytree(checkpoint / POLICY_SUBDIR, ship_dir / POLICY_SUBDIR)
+    write_sidecar(ship_dir, {
+        "patient_id": "healthy-atlas-3d",
+        "command": command,
+        "mode": meta.get("mode"),
+        "env_id": meta.get("env_id"),
+        "env_version": meta.get("env_version"),
+        "env_config": walk.to_dict(),
+        "curriculum_tasks": {f: [t.name for t in cfg.levels[f]] for f in cfg.families},
+        "trained_families": ["level", HEMIPARETIC],
+        "steps": meta.get("steps"),
+        "iterations": meta.get("iterations"),
+        "wall_s": meta.get("wall_s"),
+        "success_per_task_and_level": new["healthy"],
+        "success_per_task_and_level_weak_side": {"factor": WEAK_EVAL_FACTOR, "l": new["l"], "r": new["r"]},
+        "evaluation": {"seeds": args.eval_seeds, "duration_s": 10.0, "deterministic": True},
+        "fidelity": meta.get("fidelity"),
+    })
+    print(f"shipped → {ship_dir}")
+    return ship_dir
+
+
 def main() -> None:
     args = tyro.cli(Args, description=__doc__.splitlines()[0])
     t0 = time.perf_counter()
-    result = train_walker3d(args, "python experiments/train_walker3d.py " + " ".join(sys.argv[1:]))
+    command = "python experiments/train_walker3d.py " + " ".join(sys.argv[1:])
+    if args.ship and args.hemiparetic <= 0:
+        raise SystemExit("--ship ships the 3D level prior: give --hemiparetic N too")
+    if args.ship and args.minutes <= 0:  # ship an earlier run's checkpoint
+        ship_level_prior(args, Path(args.out) / "checkpoint", command)
+        return
+    result = train_walker3d(args, command)
     print(f"trained {result.steps} env steps in {result.wall_s / 60:.1f} min ({time.perf_counter() - t0:.0f} s total)")
     print(learning_curve_table(result.training_csv))
     f = result.fidelity
     print(f"final (3 × 10 s): fall_rate {f['fall_rate']:.2f}, rmse_deg_mean {f['rmse_deg_mean']:.2f}, "
           f"speed {f['speed_m_s_sim']:.2f} m/s (target {f['speed_m_s_ref']:.2f})")
+    if args.ship:
+        ship_level_prior(args, result.checkpoint_dir, command)
 
 
 if __name__ == "__main__":

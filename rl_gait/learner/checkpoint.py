@@ -250,11 +250,14 @@ def env_config_from_sidecar(meta: dict[str, Any]):
 ATLAS_WARM_START = "atlas"
 """The ``warm_start`` that names the shipped healthy atlas policy."""
 ATLAS_POLICY_DIR = Path(__file__).resolve().parents[1] / "data" / "atlas_policy"
+ATLAS_POLICY_DIRS: dict[str, Path] = {"planar": ATLAS_POLICY_DIR, "3d": ATLAS_POLICY_DIR.with_name("atlas_policy_3d")}
+"""The shipped prior of each body model: the planar healthy multi-task policy, the 3D level prior."""
 
 
-def atlas_policy_dir() -> Path | None:
-    """The shipped healthy atlas policy (``rl_gait/data/atlas_policy``), or ``None`` if not shipped."""
-    return ATLAS_POLICY_DIR if (ATLAS_POLICY_DIR / "rl_gait.json").is_file() else None
+def atlas_policy_dir(body_model: str = "planar") -> Path | None:
+    """The shipped prior of ``body_model`` (:data:`ATLAS_POLICY_DIRS`), or ``None`` if none is shipped."""
+    d = ATLAS_POLICY_DIRS.get(body_model)
+    return d if d is not None and (d / "rl_gait.json").is_file() else None
 
 
 def check_warm_start_body(warm_start: str | Path | None, body_model: str) -> None:
@@ -265,12 +268,15 @@ def check_warm_start_body(warm_start: str | Path | None, body_model: str) -> Non
     if warm_start is None:
         return
     if str(warm_start) == ATLAS_WARM_START:
-        atlas = atlas_policy_dir()
-        trained = env_config_from_sidecar(read_sidecar(atlas, verify=False)).body_model if atlas else "planar"
+        atlas = atlas_policy_dir(body_model)
+        if atlas is None:
+            shipped = [b for b in ATLAS_POLICY_DIRS if atlas_policy_dir(b) is not None]
+            raise CheckpointError(f"there is no shipped {body_model} healthy prior (shipped: {', '.join(shipped) or 'none'})",
+                                  fix="pass --warm-start none (random initialisation) or --mode physics-only")
+        trained = env_config_from_sidecar(read_sidecar(atlas, verify=False)).body_model
         if trained != body_model:
-            raise CheckpointError(f"there is no shipped {body_model} healthy prior yet: the 'atlas' warm start is a "
-                                  f"{trained} policy", fix="pass --warm-start none (random initialisation) or "
-                                                           "--mode physics-only")
+            raise CheckpointError(f"the shipped {body_model} prior was trained on the {trained} body", path=atlas,
+                                  fix="reinstall rl_gait")
         return
     ckpt = resolve_checkpoint_dir(warm_start)
     trained = env_config_from_sidecar(read_sidecar(ckpt, verify=False)).body_model

@@ -329,7 +329,7 @@ def build_config(
     if mode == "hybrid" and warm_start is not None:
         check_warm_start_body(warm_start, env.walk.body_model)  # one line naming both bodies, before the weights
     if warm_start == ATLAS_WARM_START:  # the shipped healthy atlas policy: hybrid only, when present
-        warm_start = atlas_policy_dir() if mode == "hybrid" else None
+        warm_start = atlas_policy_dir(env.walk.body_model) if mode == "hybrid" else None
     if mode == "physics-only" and (imitation is not None or warm_start is not None or demos is not None):
         raise RlGaitError("physics-only mode takes no imitation weights, demonstrations or warm start")
     ppo = dict(PPO_DEFAULTS)
