@@ -65,9 +65,17 @@ def test_run_and_demo_pass_the_body_model_as_the_env_config_field(monkeypatch, t
     assert [e.body_model for e in seen] == ["3d", "planar"]
 
 
-def test_train_3d_with_the_atlas_warm_start_says_there_is_no_3d_prior(tmp_path, capsys):
-    """Hybrid mode warm-starts from the shipped prior by default; it is planar: one line with the fix, before the
-    (missing) trial is even looked at."""
+@pytest.fixture
+def no_3d_prior(monkeypatch, tmp_path):
+    """A package without the shipped 3D prior."""
+    import rl_gait.learner.checkpoint as ckpt
+
+    monkeypatch.setitem(ckpt.ATLAS_POLICY_DIRS, "3d", tmp_path / "not_shipped")
+
+
+def test_train_3d_with_the_atlas_warm_start_says_there_is_no_3d_prior(tmp_path, capsys, no_3d_prior):
+    """Hybrid mode warm-starts from the body's shipped prior by default; without a 3D one: one line with the fix,
+    before the (missing) trial is even looked at."""
     code = main(["train", "--trial", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o"),
                  "--body-model", "3d"])
     err = _one_line_error(capsys)
@@ -91,7 +99,14 @@ def test_warm_start_of_another_body_names_the_checkpoint_and_both_bodies(tmp_pat
     assert not _ray_started()
 
 
-def test_personalize_3d_refuses_the_planar_prior_before_reading_the_cohort(tmp_path, capsys, checkpoint_3d):
+def test_train_3d_takes_the_shipped_3d_prior_as_its_atlas_warm_start(tmp_path, capsys):
+    """With the 3D prior shipped, the body check passes and the (missing) trial is what is refused."""
+    code = main(["train", "--trial", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o"), "--body-model", "3d"])
+    assert code == 2 and "missing.csv" in _one_line_error(capsys)
+
+
+def test_personalize_3d_refuses_the_planar_prior_before_reading_the_cohort(tmp_path, capsys, checkpoint_3d,
+                                                                          no_3d_prior):
     code = main(["personalize", "--trial", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o"),
                  "--body-model", "3d"])
     err = _one_line_error(capsys)

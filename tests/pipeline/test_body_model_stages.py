@@ -1,5 +1,5 @@
-"""``rl-gait run --body-model 3d``: the personalization trains the 3D body from random weights (no 3D prior is
-shipped) and says so; the planar one from the shipped prior, as before. (The whole 3D job on the smoke budget:
+"""``rl-gait run --body-model 3d``: the personalization warm-starts each body from its own shipped prior (the 3D
+level prior, ``rl_gait/data/atlas_policy_3d``); without one it trains the 3D body from random weights and says so. (The whole 3D job on the smoke budget:
 `rl-gait demo --budget smoke --body-model 3d`, about a minute of stages.)"""
 
 from __future__ import annotations
@@ -23,7 +23,20 @@ def _fake_sweep(monkeypatch, seen):
     monkeypatch.setattr(patients, "load_patient", lambda d: SimpleNamespace(patient_id="p"))
 
 
-def test_a_3d_personalization_starts_from_random_weights_and_says_why(monkeypatch, tmp_path, capsys):
+def test_each_body_is_personalized_from_its_own_shipped_prior(monkeypatch, tmp_path):
+    seen = []
+    _fake_sweep(monkeypatch, seen)
+    budget = PipelineBudget.preset("smoke")
+    personalize_stage(tmp_path, budget, tmp_path / "o", 0, "cmd", env=WalkEnvConfig(body_model="3d"))
+    personalize_stage(tmp_path, budget, tmp_path / "o", 0, "cmd")
+    assert [(b.trial.env.body_model, b.trial.warm_start) for b in seen] == [("3d", "atlas"), ("planar", "atlas")]
+
+
+def test_without_a_3d_prior_a_3d_personalization_starts_from_random_weights_and_says_why(monkeypatch, tmp_path,
+                                                                                        capsys):
+    import rl_gait.learner.checkpoint as ckpt
+
+    monkeypatch.setitem(ckpt.ATLAS_POLICY_DIRS, "3d", tmp_path / "not_shipped")
     seen = []
     _fake_sweep(monkeypatch, seen)
     budget = PipelineBudget.preset("smoke")
