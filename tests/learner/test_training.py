@@ -205,7 +205,7 @@ def test_the_3d_body_trains_reloads_and_resumes(ray_session, tmp_path):
     first = train(config(), budget=TINY_BUDGET, out_dir=tmp_path / "a", progress=False)
     policy = load_policy(tmp_path / "a")
     assert policy.module.observation_space.shape == (102,)
-    assert policy.act(np.zeros(101, np.float32)).shape == (14,)
+    assert policy.act(np.zeros(102, np.float32)).shape == (14,)
     budget = Budget("tiny2", env_steps=first.steps + 256, wall_time_s=120.0, eval_every_iters=0, eval_rollouts=1,
                     eval_duration_s=1.0)
     second = train(config(), budget=budget, out_dir=tmp_path / "b", progress=False, resume_from=tmp_path / "a")
