@@ -169,5 +169,5 @@ def hip_adduction_figure(measured_rad: dict[str, np.ndarray], simulated_rad: dic
         ax.set_title(f"hip ab/adduction ({SIDE_NAMES[side]})", fontsize=9)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("hip adduction (°, adduction +)")
-    fig.suptitle("Hip ab/adduction, level walk")
+    fig.suptitle("Hip ab/adduction, level walk", y=1.03)
     return _png(fig)
