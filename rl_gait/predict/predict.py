@@ -18,7 +18,7 @@ import numpy as np
 from rl_gait._version import __version__
 from rl_gait.io.documents import KINDS, load_document, write_document
 from rl_gait.io.jsonio import to_jsonable
-from rl_gait.joints import JOINT_NAMES, N_CURVE_POINTS
+from rl_gait.joints import JOINT_NAMES, N_CURVE_POINTS, SIDES
 from rl_gait.metrics import fidelity as F
 from rl_gait.predict import metrics as M
 from rl_gait.predict.plausibility import extrapolation
@@ -125,6 +125,23 @@ def mean_stride_obliquity(records: list[RolloutRecord]) -> np.ndarray | None:
     return np.concatenate(strides).mean(axis=0) if strides else None
 
 
+def mean_stride_hip_adduction(records: list[RolloutRecord]) -> dict[str, np.ndarray]:
+    """Per side (``"r"``, ``"l"``) the ``[101]`` mean hip adduction curve (rad, adduction positive) over all of that
+    side's own initial-contact-to-initial-contact strides of ``records`` — phase 0 = that side's initial contact, as
+    the trial's ``frontal_curves_mean_rad`` holds the hips (:mod:`rl_gait.ingest.pipeline`). A side without a whole
+    stride is left out; ``{}`` where no record has hip adduction (the planar body)."""
+    out: dict[str, np.ndarray] = {}
+    for k, side in enumerate(SIDES):  # the (r, l) columns of stance and hip_adduction_rad
+        strides = []
+        for r in records:
+            ic = F.initial_contact_indices(r.stance[:, k])
+            if r.hip_adduction_rad is not None and ic.size >= 2:
+                strides.append(F.stride_curves(r.hip_adduction_rad[:, k], ic))  # [S, 101]
+        if strides:
+            out[side] = np.concatenate(strides).mean(axis=0)
+    return out
+
+
 def curve_range_deg(curve_rad: np.ndarray | None) -> float | None:
     """Range (max − min) of a stride-mean curve, degrees, as ``trial.json``'s ``pelvic_obliquity_range_deg``;
     ``None`` without a curve."""
@@ -164,6 +181,9 @@ def summarise_level(task: Task, records: list[RolloutRecord], thresholds: Verdic
     frontal = {}
     if any(r.pelvic_obliquity_rad is not None for r in records):  # a body with frontal-plane motion
         frontal["pelvic_obliquity_range_deg"] = curve_range_deg(mean_stride_obliquity(records))
+    if any(r.hip_adduction_rad is not None for r in records):  # ... and frontal joints: as trial.json's
+        hips = mean_stride_hip_adduction(records)
+        frontal["hip_abduction_range_deg"] = {s: curve_range_deg(hips.get(s)) for s in ("l", "r")}
     return {
         "task": task.name, "task_spec": task.to_dict(), "difficulty": difficulty_value(task),
         "difficulty_label": difficulty_label(task), "n_rollouts": n, "successes": int(k), "falls": int(falls),
@@ -332,6 +352,8 @@ def predict_tasks(
                     obliquity = mean_stride_obliquity(records)
                     if obliquity is not None:
                         curves[f"{key}__pelvic_obliquity_sim_rad"] = obliquity
+                    for side, hip in mean_stride_hip_adduction(records).items():  # each at its own contact
+                        curves[f"{key}__hip_adduction_{side}_sim_rad"] = hip
                 best = best_strategy(strategies)
                 entry = evaluated[best]
                 if task.terrain == "stairs":  # the level's numbers and verdict are its best strategy's

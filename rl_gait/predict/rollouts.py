@@ -1,8 +1,8 @@
 """One recorded rollout of a policy in the walking env (planar or 3D), with seeded perturbations.
 
 Body-agnostic: what is recorded comes from the env's infos (joint angles, torques, contacts, distance, fall and
-its direction, pelvic obliquity where the body has one) and its layout (pelvis, trunk and foot bodies, the contact
-spheres named ``toe…``), never from indices of one body model's state vector.
+its direction, pelvic obliquity and hip ab/adduction where the body has them) and its layout (pelvis, trunk and
+foot bodies, the contact spheres named ``toe…``), never from indices of one body model's state vector.
 """
 
 from __future__ import annotations
@@ -12,11 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rl_gait.joints import JOINT_NAMES
+from rl_gait.joints import JOINT_NAMES, JOINT_NAMES_3D
 from rl_gait.metrics.fidelity import stance_mask
 from rl_gait.predict.settings import Perturbations
 from rl_gait.terrain.terrain import ground_height_m
 
+HIP_ADDUCTION_INDICES_3D: tuple[int, int] = (JOINT_NAMES_3D.index("hip_adduction_r"),
+                                             JOINT_NAMES_3D.index("hip_adduction_l"))
+"""Columns (r, l) of the 3D env's ``info["joint_angles_3d_rad"]`` (:data:`rl_gait.joints.JOINT_NAMES_3D` order)
+holding hip adduction."""
 FALL_DIRECTIONS: tuple[str, ...] = ("forward", "backward", "left", "right")
 """Directions a fall is counted in (``info["fall_direction"]`` of the 3D env, :mod:`rl_gait.envs.walk3d`)."""
 SAGITTAL_FALL_DIRECTIONS: tuple[str, ...] = ("forward", "backward")
@@ -49,6 +53,9 @@ class RolloutRecord:
             by the same rule in the sagittal plane (:func:`sagittal_fall_direction`).
         pelvic_obliquity_rad: ``[T]`` pelvic obliquity (rad, left side up positive,
             :mod:`rl_gait.ingest.frontal`), ``None`` for a body without one (the planar body).
+        hip_adduction_rad: ``[T, 2]`` hip adduction (r, l; rad, adduction positive, the 3D body's
+            ``hip_adduction_r``/``_l`` joints, :data:`HIP_ADDUCTION_INDICES_3D`), ``None`` for a body without frontal
+            joints (the planar body).
     """
 
     dt_s: float
@@ -71,6 +78,7 @@ class RolloutRecord:
     fall_direction: str | None = None
     pelvic_obliquity_rad: np.ndarray | None = None
     push_direction_rad: float = 0.0
+    hip_adduction_rad: np.ndarray | None = None
 
     @property
     def stance(self) -> np.ndarray:
@@ -150,7 +158,7 @@ def record_rollout(policy, env, *, seed: int, perturb: Perturbations, duration_s
     n_sagittal = len(JOINT_NAMES)  # the sagittal joints come first in every body's actuator order
     n_steps = int(round(duration_s / u.control_dt))
     rec: dict[str, list] = {k: [] for k in ("phase", "pitch", "q", "tau", "contact", "foot_x", "toe_x", "toe_z",
-                                            "toe_clear", "obliquity")}
+                                            "toe_clear", "obliquity", "hip_add")}
     fell = success = False
     direction = None
     info: dict = {}
@@ -174,6 +182,9 @@ def record_rollout(policy, env, *, seed: int, perturb: Perturbations, duration_s
             rec["toe_z"].append(toe_z)
             rec["toe_clear"].append(toe_z - ground_height_m(u.task, u.terrain_layout, toe_x))
             rec["obliquity"].append(info.get("pelvic_obliquity_rad", np.nan))
+            q3 = info.get("joint_angles_3d_rad")  # absent on the planar body
+            rec["hip_add"].append(np.asarray(q3, float)[list(HIP_ADDUCTION_INDICES_3D)] if q3 is not None
+                                  else np.full(2, np.nan))
             fell, success = bool(info["fell"]), bool(info.get("success", False))
             if fell:
                 direction = info.get("fall_direction") or sagittal_fall_direction(
@@ -185,6 +196,7 @@ def record_rollout(policy, env, *, seed: int, perturb: Perturbations, duration_s
     a = {k: np.asarray(v) for k, v in rec.items()}
     n = len(a["phase"])
     obliquity = a["obliquity"].reshape(n).astype(float)
+    hip_add = a["hip_add"].reshape(n, 2).astype(float)
     return RolloutRecord(
         dt_s=u.control_dt, phase=a["phase"].reshape(n), trunk_pitch_rad=a["pitch"].reshape(n),
         q_rad=a["q"].reshape(n, 6), torque_nm=a["tau"].reshape(n, 6), contact=a["contact"].reshape(n, 2).astype(bool),
@@ -195,6 +207,7 @@ def record_rollout(policy, env, *, seed: int, perturb: Perturbations, duration_s
         push_time_s=float(push_t), push_force_n=float(push_f), push_direction_rad=math.atan2(push_xy[1], push_xy[0]),
         fall_direction=direction if fell else None,
         pelvic_obliquity_rad=obliquity if n and np.isfinite(obliquity).all() else None,
+        hip_adduction_rad=hip_add if n and np.isfinite(hip_add).all() else None,
     )
 
 

@@ -148,3 +148,26 @@ def pelvic_obliquity_figure(measured_rad: np.ndarray | None, simulated_rad: np.n
     ax.set_title("Pelvic obliquity, level walk")
     ax.grid(alpha=0.3)
     return _png(fig)
+
+
+def hip_adduction_figure(measured_rad: dict[str, np.ndarray], simulated_rad: dict[str, np.ndarray]) -> bytes:
+    """Level walk: hip ab/adduction (adduction positive, :mod:`rl_gait.ingest.frontal`) per side, each over that
+    side's own stride (phase 0 = its initial contact), the patient's measured stride-mean curve vs the 3D twin's
+    (``{"r": [101], "l": [101]}`` each; a side left out or not finite is not drawn)."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(9, 2.8), sharey=True)
+    pct = np.arange(101)
+    for ax, side in zip(axes, ("r", "l"), strict=True):
+        for curves, colour, label in ((measured_rad, "k", "measured"), (simulated_rad, "#e65100", "simulated (3D)")):
+            curve = curves.get(side)
+            if curve is not None and np.isfinite(curve).all():
+                c = np.degrees(curve)
+                ax.plot(pct, c, color=colour, lw=1.5, label=f"{label}: range {c.max() - c.min():.1f}°")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+        ax.set_xlabel(f"{SIDE_NAMES[side]} stride (%)")
+        ax.set_title(f"hip ab/adduction ({SIDE_NAMES[side]})", fontsize=9)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("hip adduction (°, adduction +)")
+    fig.suptitle("Hip ab/adduction, level walk", y=1.03)
+    return _png(fig)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from rl_gait._version import __version__
+from rl_gait.joints import SIDE_NAMES
 
 TEMPLATE = "report.html.j2"
 """The page's markup and style: ``rl_gait/report/templates/`` (package data), rendered by jinja2 with
@@ -55,7 +56,7 @@ def render_report(trial_json: dict[str, Any], predictions: dict[str, Any], *, gp
                   healthy: dict[str, Any] | None = None) -> str:
     """The report page: ``trial_json`` (the validated ``trial.json``), ``predictions`` (``predictions.json``),
     ``gps`` (:func:`rl_gait.atlas.gait_profile_score` of the trial, JSON-able; ``{}``: none), ``figures`` (``fidelity``,
-    ``success`` and optionally ``gps`` and ``pelvic_obliquity``: data URIs), ``task_figures``
+    ``success`` and optionally ``gps``, ``pelvic_obliquity`` and ``hip_adduction``: data URIs), ``task_figures``
     (``{"task", "src"}``), ``gifs`` (``{"family", "task", "level", "verdict", "src"}``; ``None``: no section)
     and the healthy control's predictions (``None``: no comparison)."""
     from rl_gait.predict.table import evidence_line
@@ -80,8 +81,10 @@ def body_summary(doc: dict[str, Any], trial_json: dict[str, Any], healthy: dict[
                  ) -> dict[str, Any]:
     """The simulated body of ``doc`` (a ``predictions.json``; planar where it does not say, as every file from before
     the 3D body): its label, whether it can fall sideways, the sideways falls over all levels, the healthy control's
-    body where it differs, and — for the 3D body where the trial measured it — the level walk's pelvic obliquity
-    range, measured (``trial.json``) vs simulated (the level's stride-mean curve), degrees."""
+    body where it differs, and — for the 3D body where the trial measured them — the level walk's pelvic obliquity
+    range and each side's hip ab/adduction range, measured (``trial.json``) vs simulated (the level's stride-mean
+    curves), degrees (``hip_adduction``: ``[{"side", "measured_deg", "simulated_deg"}]``, right then left, the sides
+    the trial measured)."""
     model = doc.get("body_model", "planar")
     levels = [lv for f in doc["families"].values() for lv in f["levels"]]
     sideways = sum(int((lv.get("falls_by_direction") or {}).get(d) or 0) for lv in levels for d in ("left", "right"))
@@ -91,10 +94,16 @@ def body_summary(doc: dict[str, Any], trial_json: dict[str, Any], healthy: dict[
     if model == "3d" and measured is not None:
         obliquity = {"measured_deg": measured,
                      "simulated_deg": ((level or {}).get("metrics") or {}).get("pelvic_obliquity_range_deg")}
+    hip_adduction = []
+    if model == "3d":
+        measured_hip = trial_json.get("hip_abduction_range_deg") or {}
+        simulated_hip = ((level or {}).get("metrics") or {}).get("hip_abduction_range_deg") or {}
+        hip_adduction = [{"side": SIDE_NAMES[s], "measured_deg": measured_hip[s], "simulated_deg": simulated_hip.get(s)}
+                         for s in ("r", "l") if measured_hip.get(s) is not None]
     other = (healthy or {}).get("body_model", "planar") if healthy is not None else model
     return {"model": model, "name": BODY_NAMES.get(model, model), "label": BODY_LABELS.get(model, model),
             "frontal": model == "3d", "sideways_falls": sideways if model == "3d" else None, "obliquity": obliquity,
-            "healthy_model": BODY_NAMES.get(other, other) if other != model else None}
+            "hip_adduction": hip_adduction, "healthy_model": BODY_NAMES.get(other, other) if other != model else None}
 
 
 def fall_directions(level: dict[str, Any]) -> str:
@@ -180,10 +189,7 @@ def build_report(run_dir: str | Path, out_path: str | Path | None = None, *, che
                "success": data_uri(fig.success_figure(doc), png)}
     if gps.get("gvs"):
         figures["gps"] = data_uri(fig.gps_figure(gps["gvs"], gps), png)
-    if doc.get("body_model") == "3d" and "pelvic_obliquity" in trial.frontal_names:  # measured vs the 3D twin
-        measured_obliquity = trial.frontal_curves_mean_rad[trial.frontal_names.index("pelvic_obliquity")]
-        figures["pelvic_obliquity"] = data_uri(fig.pelvic_obliquity_figure(
-            measured_obliquity, curves.get("level__pelvic_obliquity_sim_rad")), png)
+    figures |= frontal_figures(doc, trial, curves)
     shown = [(fam, _shown_level(f)) for fam, f in doc["families"].items()]
     task_figures = [
         {"task": lv["task"], "src": data_uri(fig.task_curves_figure(
@@ -196,6 +202,30 @@ def build_report(run_dir: str | Path, out_path: str | Path | None = None, *, che
                          healthy=healthy)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
+    return out
+
+
+def frontal_figures(doc: dict[str, Any], trial, curves: dict[str, np.ndarray]) -> dict[str, str]:
+    """The level walk's frontal-plane figures (data URIs), measured vs the 3D twin, for a ``doc`` on the 3D body only:
+    ``pelvic_obliquity`` where ``trial`` (a :class:`~rl_gait.ingest.GaitTrial`) measured it, ``hip_adduction`` where
+    it measured a hip (``trial.frontal_curves_mean_rad``: each hip over its own strides); the simulated curves are
+    ``curves``' (``curves.npz``) ``level__pelvic_obliquity_sim_rad`` and ``level__hip_adduction_{r,l}_sim_rad``,
+    not drawn where missing (the twin completed no stride). ``{}`` for the planar body."""
+    from rl_gait.report import figures as fig
+
+    if doc.get("body_model") != "3d":
+        return {}
+    names = tuple(getattr(trial, "frontal_names", ()) or ())
+    measured = {n: trial.frontal_curves_mean_rad[names.index(n)] for n in names}
+    out = {}
+    if "pelvic_obliquity" in measured:
+        out["pelvic_obliquity"] = data_uri(fig.pelvic_obliquity_figure(
+            measured["pelvic_obliquity"], curves.get("level__pelvic_obliquity_sim_rad")), "image/png")
+    hips = {s: measured[f"hip_adduction_{s}"] for s in ("r", "l") if f"hip_adduction_{s}" in measured}
+    if hips:
+        simulated = {s: curves[f"level__hip_adduction_{s}_sim_rad"] for s in ("r", "l")
+                     if f"level__hip_adduction_{s}_sim_rad" in curves}
+        out["hip_adduction"] = data_uri(fig.hip_adduction_figure(hips, simulated), "image/png")
     return out
 
 
