@@ -83,7 +83,6 @@ def train_walker3d(args: Args, command: str = "python experiments/train_walker3d
         env = WalkEnvConfig(body_model="3d", lumbar_locked=args.lumbar_locked,
                             reference=healthy_reference(Task("level"), speed_m_s=args.reference_speed_m_s))
         config = build_config(mode="physics-only", env=env, warm_start=None, seed=args.seed, **ppo)
-    config.training(vf_clip_param=1e4)
     budget = Budget("walker3d", env_steps=args.max_steps, wall_time_s=60.0 * args.minutes,
                     eval_every_iters=args.eval_every, eval_rollouts=3, eval_duration_s=10.0)
     return train(config, budget=budget, out_dir=args.out, progress=False, patient_id="atlas_healthy_level",

@@ -54,6 +54,10 @@ PPO_DEFAULTS: dict[str, Any] = dict(
     train_batch_size_per_learner=4000, minibatch_size=1000, num_epochs=5, gamma=0.98, lambda_=0.95,
     clip_param=0.2, vf_clip_param=10.0,
 )
+PPO_DEFAULTS_3D: dict[str, Any] = {**PPO_DEFAULTS, "minibatch_size": 500, "vf_clip_param": 1e4}
+"""The 3D body's: the recipe its walker and its shipped prior were trained with (docs/body3d.md): minibatch 500 and
+a value clip that does not bind (returns of 20-50 per episode; 10 clamps the squared value error of a critic that
+meets a new reference, a patient's, far below what it must learn)."""
 
 
 POLICY_MODEL: dict[str, Any] = dict(fcnet_hiddens=[256, 256], fcnet_activation="tanh",
@@ -332,7 +336,7 @@ def build_config(
         warm_start = atlas_policy_dir(env.walk.body_model) if mode == "hybrid" else None
     if mode == "physics-only" and (imitation is not None or warm_start is not None or demos is not None):
         raise RlGaitError("physics-only mode takes no imitation weights, demonstrations or warm start")
-    ppo = dict(PPO_DEFAULTS)
+    ppo = dict(PPO_DEFAULTS if env.walk.body_model == "planar" else PPO_DEFAULTS_3D)
     if train_batch_size is not None:
         ppo["train_batch_size_per_learner"] = int(train_batch_size)
     if minibatch_size is not None:

@@ -90,3 +90,16 @@ def test_progress_bar_shows_fidelity_only_where_the_budget_measures_it():
     assert "RMSE" in column_texts(dataclasses.replace(smoke, eval_every_iters=5))
     assert "RMSE" not in column_texts(dataclasses.replace(smoke, eval_every_iters=0))
     assert _progress_bar(False, smoke) is None
+
+
+def test_each_body_model_gets_the_ppo_settings_it_was_trained_with():
+    """Planar: RLlib's value clip and minibatch 1000 (the shipped planar prior's); 3D: the 3D walker's recipe
+    (minibatch 500, an unbinding value clip); an explicit minibatch wins on both."""
+    from rl_gait.learner.config import build_config
+
+    planar = build_config(mode="physics-only", env=WalkEnvConfig(), warm_start=None)
+    three_d = build_config(mode="physics-only", env=WalkEnvConfig(body_model="3d"), warm_start=None)
+    assert (planar.minibatch_size, planar.vf_clip_param) == (1000, 10.0)
+    assert (three_d.minibatch_size, three_d.vf_clip_param) == (500, 1e4)
+    assert build_config(mode="physics-only", env=WalkEnvConfig(body_model="3d"), warm_start=None,
+                        minibatch_size=250).minibatch_size == 250
