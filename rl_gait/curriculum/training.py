@@ -77,7 +77,7 @@ def multitask_config(
                     HEIGHT_SAMPLES_X_M.tolist()))  # they hold observations: their layout too
         key += "" if walk.trunk_pitch == "upright" else f", trunk pitch {walk.trunk_pitch}"  # upright: as before
         key += ", stairs fitted to the treads" if walk.stair_fit else ""
-        key += "" if walk.body_model == "planar" else f", {walk.body_model} body, {observation_dim('3d')} observations"
+        key += "" if walk.body_model == "planar" else f", {walk.body_model} body, {observation_dim(walk.body_model)} observations"
         demos = Path(out_dir) / f"demonstrations-{hashlib.sha256(key.encode()).hexdigest()[:12]}.npz"
         if not demos.exists():  # made of what the key names only
             demo_env = make_walk_env(WalkEnvConfig(reference=tasks[0][1], body=walk.body, pd=walk.pd,

@@ -160,9 +160,7 @@ class Reference3DTables:
         for j, name in enumerate(JOINT_NAMES_3D):
             if name in ref.joint_names:
                 self.q[:, j], self.qd[:, j] = angles[:, ref.column(name)], vel[:, ref.column(name)]
-        frontal = ref.frontal_at(phase)
-        dfrontal = (np.roll(frontal, -1, axis=0) - np.roll(frontal, 1, axis=0)) / (2 * ref.cycle_duration_s
-                                                                                 / PHASE_TABLE_SIZE)
+        frontal, dfrontal = ref.frontal_at(phase), ref.frontal_velocities_at(phase)
         for k, name in enumerate(ref.frontal_names):
             if name in JOINT_NAMES_3D:
                 j = JOINT_NAMES_3D.index(name)

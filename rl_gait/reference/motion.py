@@ -23,6 +23,28 @@ STAIR_STRATEGIES: tuple[str, ...] = ("step_over_step", "step_to")
 """How stairs are walked: reciprocal (one foot per tread) or non-reciprocal (both feet on every tread)."""
 
 
+def fourier_coefficients(samples: np.ndarray, n_harmonics: int) -> np.ndarray:
+    """``[H+1, C]`` complex coefficients of the truncated Fourier series of ``[N, C]`` samples at phases ``k/N``
+    (``H = n_harmonics``; the constant term as is, the others doubled: a one-sided series)."""
+    c = np.fft.rfft(samples, axis=0) / samples.shape[0]
+    c = c[: n_harmonics + 1].copy()
+    c[1:] *= 2.0
+    return c
+
+
+def fourier_values(coeffs: np.ndarray, phase: float | np.ndarray) -> np.ndarray:
+    """``[..., C]`` values of the series ``coeffs`` (:func:`fourier_coefficients`) at ``phase`` (cycles)."""
+    ph = np.asarray(phase, dtype=np.float64)[..., None] * (2 * np.pi) * np.arange(coeffs.shape[0])  # [..., H+1]
+    return np.cos(ph) @ coeffs.real - np.sin(ph) @ coeffs.imag
+
+
+def fourier_phase_rates(coeffs: np.ndarray, phase: float | np.ndarray) -> np.ndarray:
+    """``[..., C]`` derivatives per cycle (units per cycle) of the series ``coeffs`` at ``phase``."""
+    w = 2 * np.pi * np.arange(coeffs.shape[0])
+    ph = np.asarray(phase, dtype=np.float64)[..., None] * w
+    return -(np.sin(ph) * w) @ coeffs.real - (np.cos(ph) * w) @ coeffs.imag
+
+
 @dataclass(frozen=True)
 class ReferenceMotion:
     """A periodic joint-angle target over one gait cycle.
@@ -122,11 +144,7 @@ class ReferenceMotion:
         q.setflags(write=False)
         object.__setattr__(self, "joint_angles_rad", q)
         object.__setattr__(self, "joint_names", tuple(self.joint_names))
-        coeffs = np.fft.rfft(q, axis=0) / q.shape[0]  # [N//2+1, J]
-        coeffs = coeffs[: self.n_harmonics + 1].copy()
-        coeffs[1:] *= 2.0
-        object.__setattr__(self, "_coeffs", coeffs)
-        object.__setattr__(self, "_harmonics", np.arange(self.n_harmonics + 1, dtype=np.float64))
+        object.__setattr__(self, "_coeffs", fourier_coefficients(q, self.n_harmonics))
         self._check_frontal(q.shape[0])
 
     def _check_frontal(self, n: int) -> None:
@@ -145,12 +163,9 @@ class ReferenceMotion:
             if not np.all(np.isfinite(f)) or np.abs(f).max() > np.pi / 2:
                 raise ValueError("frontal_angles_rad must be finite and within ±π/2 (radians, not degrees)")
         f.setflags(write=False)
-        c = np.fft.rfft(f, axis=0) / n
-        c = c[: self.n_harmonics + 1].copy()
-        c[1:] *= 2.0
         object.__setattr__(self, "frontal_names", names)
         object.__setattr__(self, "frontal_angles_rad", f if names else None)
-        object.__setattr__(self, "_frontal_coeffs", c)
+        object.__setattr__(self, "_frontal_coeffs", fourier_coefficients(f, self.n_harmonics))
 
     # ---------------------------------------------------------------- evaluation
     @property
@@ -172,20 +187,19 @@ class ReferenceMotion:
 
     def angles_at(self, phase: float | np.ndarray) -> np.ndarray:
         """Joint angles (rad) at ``phase`` (cycles; any real, wrapped). Shape ``[..., J]``."""
-        ph = np.asarray(phase, dtype=np.float64)[..., None] * (2 * np.pi) * self._harmonics  # [..., H]
-        return np.cos(ph) @ self._coeffs.real - np.sin(ph) @ self._coeffs.imag
+        return fourier_values(self._coeffs, phase)
 
     def velocities_at(self, phase: float | np.ndarray) -> np.ndarray:
         """Joint angular velocities (rad/s) at ``phase``. Shape ``[..., J]``."""
-        w = 2 * np.pi * self._harmonics  # d(angle)/d(phase) factors
-        ph = np.asarray(phase, dtype=np.float64)[..., None] * w
-        dq_dphase = -(np.sin(ph) * w) @ self._coeffs.real - (np.cos(ph) * w) @ self._coeffs.imag
-        return dq_dphase / self.cycle_duration_s
+        return fourier_phase_rates(self._coeffs, phase) / self.cycle_duration_s
 
     def frontal_at(self, phase: float | np.ndarray) -> np.ndarray:
         """Frontal curves (rad) at ``phase``, ``[..., K]`` over :attr:`frontal_names` (K = 0 without them)."""
-        ph = np.asarray(phase, dtype=np.float64)[..., None] * (2 * np.pi) * self._harmonics
-        return np.cos(ph) @ self._frontal_coeffs.real - np.sin(ph) @ self._frontal_coeffs.imag
+        return fourier_values(self._frontal_coeffs, phase)
+
+    def frontal_velocities_at(self, phase: float | np.ndarray) -> np.ndarray:
+        """Rates of the frontal curves (rad/s) at ``phase``, ``[..., K]``."""
+        return fourier_phase_rates(self._frontal_coeffs, phase) / self.cycle_duration_s
 
     def frontal_curve_at(self, name: str, phase: float | np.ndarray) -> np.ndarray | None:
         """One frontal curve (rad) at ``phase`` (shape of ``phase``), ``None`` if the reference lacks it."""

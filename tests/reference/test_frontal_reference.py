@@ -37,6 +37,8 @@ def test_frontal_curves_evaluate_at_their_samples_and_round_trip(tmp_path):
     np.testing.assert_allclose(ref.frontal_at(PHASE), ref.frontal_angles_rad, atol=1e-12)
     assert ref.frontal_curve_at("pelvic_obliquity", 0.25) == pytest.approx(0.05)
     assert ref.frontal_curve_at("hip_adduction_l", 0.25) is None
+    # d/dt of 0.05·sin(2πφ) and 0.1·cos(2πφ) over a 1-s cycle, at φ = 0: 0.05·2π and 0 rad/s
+    np.testing.assert_allclose(ref.frontal_velocities_at(0.0), [0.05 * 2 * np.pi, 0.0], atol=1e-12)
     for back in (ReferenceMotion.load(ref.save(tmp_path / "r")), ReferenceMotion.from_dict(ref.to_dict())):
         assert back.frontal_names == ref.frontal_names
         np.testing.assert_array_equal(back.frontal_angles_rad, ref.frontal_angles_rad)
