@@ -48,6 +48,10 @@ def main() -> None:
     ap.add_argument("--disc-num-epochs", type=float, default=None,
                     help="hybrid: the discriminator's passes over each batch (ImitationParams.disc_num_epochs)")
     ap.add_argument("--disc-lr", type=float, default=None, help="hybrid: the discriminator's Adam learning rate")
+    ap.add_argument("--pipelined", action="store_true", help="sample the next batch during the update (policy lag 1)")
+    ap.add_argument("--envs-per-runner", type=int, default=None, help="override `rl-gait train`'s default")
+    ap.add_argument("--num-epochs", type=int, default=None, help="override PPO's passes over each batch")
+    ap.add_argument("--kl-coeff", type=float, default=None, help="PPO's initial KL coefficient (0 = no KL term)")
     args = ap.parse_args()
 
     from rl_gait.body import BodyParams, PDParams
@@ -68,8 +72,12 @@ def main() -> None:
                                     **({"disc_lr": args.disc_lr} if args.disc_lr is not None else {}))
     config = build_config(mode=args.mode, env=env, seed=args.seed, imitation=imitation,
                           warm_start="atlas" if args.mode == "hybrid" else None, lean_sampling=not args.rllib_runner,
-                          discriminator_thread=not args.joint_discriminator,
-                          **_train_cli_sampling_defaults())
+                          discriminator_thread=not args.joint_discriminator, pipelined=args.pipelined,
+                          **{**_train_cli_sampling_defaults(),
+                             **({"num_envs_per_env_runner": args.envs_per_runner} if args.envs_per_runner else {})},
+                          **({"num_epochs": args.num_epochs} if args.num_epochs else {}))
+    if args.kl_coeff is not None:
+        config.training(kl_coeff=args.kl_coeff, use_kl_loss=args.kl_coeff > 0)
     budget = Budget("curve", env_steps=args.env_steps, wall_time_s=args.wall_s, eval_every_iters=args.eval_every,
                     eval_rollouts=3, eval_duration_s=10.0)
     result = train(config, budget=budget, out_dir=args.out, progress=False, patient_id=trial.subject_id,

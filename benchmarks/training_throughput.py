@@ -69,15 +69,19 @@ def _runners_cpu_s(algo) -> float:
 
 def training_rate(mode: str, iters: int, env_runners: int, envs_per_runner: int,
                   pipelined: bool = False, lean_sampling: bool = True,
-                  discriminator_thread: bool = True) -> dict[str, float]:
+                  discriminator_thread: bool = True, disc_num_epochs: float | None = None,
+                  disc_lr: float | None = None) -> dict[str, float]:
     from rl_gait.envs.config import WalkEnvConfig
-    from rl_gait.learner import build_config
+    from rl_gait.learner import ImitationParams, build_config
     from rl_gait.learner.ray_session import start_ray
 
     start_ray()
+    imitation = None
+    if mode == "hybrid" and (disc_num_epochs is not None or disc_lr is not None):
+        imitation = ImitationParams(disc_num_epochs=disc_num_epochs, **({"disc_lr": disc_lr} if disc_lr else {}))
     cfg = build_config(mode=mode, env=WalkEnvConfig(), num_env_runners=env_runners,
                        num_envs_per_env_runner=envs_per_runner, pipelined=pipelined, lean_sampling=lean_sampling,
-                       discriminator_thread=discriminator_thread)
+                       discriminator_thread=discriminator_thread, imitation=imitation)
     algo = cfg.build_algo()
     try:
         for _ in range(2):  # warm-up: actors, first weights sync, the pipeline's first batch
@@ -128,6 +132,8 @@ def main() -> None:
                     help="sample with RLlib's SingleAgentEnvRunner instead of rl_gait's LeanEnvRunner (the default)")
     ap.add_argument("--joint-discriminator", action="store_true",
                     help="step the hybrid discriminator in RLlib's joint minibatch step, not on its own thread (default)")
+    ap.add_argument("--disc-num-epochs", type=float, default=None, help="hybrid: ImitationParams.disc_num_epochs")
+    ap.add_argument("--disc-lr", type=float, default=None, help="hybrid: the discriminator's learning rate")
     ap.add_argument("--trial", type=Path, default=None, help="an ingested trial: also time `rl-gait train --budget quick`")
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "training_throughput.json")
     args = ap.parse_args()
@@ -137,7 +143,8 @@ def main() -> None:
     lean = not args.rllib_runner
     plain = training_rate("physics-only", args.iters, args.env_runners, args.envs_per_runner, args.pipelined, lean)
     hybrid = training_rate("hybrid", args.iters, args.env_runners, args.envs_per_runner, args.pipelined, lean,
-                           discriminator_thread=not args.joint_discriminator)
+                           discriminator_thread=not args.joint_discriminator, disc_num_epochs=args.disc_num_epochs,
+                           disc_lr=args.disc_lr)
     quick = cli_quick_rate(args.trial) if args.trial else None
     bare1 = bare_env_steps_per_s()
     bare = 0.5 * (bare0 + bare1)

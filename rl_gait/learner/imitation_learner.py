@@ -119,17 +119,21 @@ def load_anchor_states(path: str | Path) -> np.ndarray:
         return np.asarray(z["obs"], dtype=np.float32)
 
 
-def mean_actions(module, obs: torch.Tensor) -> torch.Tensor:
-    """``[B, A]`` the Gaussian means of a policy ``RLModule`` at ``obs [B, D]``: the first ``A`` (action
-    size) of its action-distribution inputs (``[mean, log_std]``).
+def actor_dist_inputs(module, obs: torch.Tensor) -> torch.Tensor:
+    """``[B, 2A]`` a policy ``RLModule``'s action-distribution inputs (``[mean, log_std]``) at ``obs [B, D]``.
 
     Runs only the actor (its encoder and ``pi`` head, as the module's own forward does for actions):
     ``forward_train`` would also run the critic's encoder, whose output no action loss uses."""
-    encoder = module.encoder
-    actor = getattr(encoder, "actor_encoder", None)
+    actor = getattr(module.encoder, "actor_encoder", None)
     if actor is None:  # a shared encoder: the module's own forward
-        return module.forward_train({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS][..., : module.action_space.shape[0]]
-    return module.pi(actor({Columns.OBS: obs})[ENCODER_OUT])[..., : module.action_space.shape[0]]
+        return module.forward_train({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS]
+    return module.pi(actor({Columns.OBS: obs})[ENCODER_OUT])
+
+
+def mean_actions(module, obs: torch.Tensor) -> torch.Tensor:
+    """``[B, A]`` the Gaussian means of a policy ``RLModule`` at ``obs [B, D]``: the first ``A`` (action
+    size) of its action-distribution inputs (:func:`actor_dist_inputs`)."""
+    return actor_dist_inputs(module, obs)[..., : module.action_space.shape[0]]
 
 
 class _DiscStep(NamedTuple):
@@ -197,6 +201,11 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
         # with two when the CPUs are shared (OpenMP threads spin against the env runners).
         torch.set_num_threads(max(1, int(getattr(self.config, "rl_gait_torch_threads", 1))))
         super().build()
+        if (getattr(self.config, "rl_gait_pipelined", False) and self.config.num_env_runners > 0
+                and self._learner_connector is not None and self.config.add_default_connectors_to_learner_pipeline):
+            from rl_gait.learner.pipelined import ProximalPolicyConnector
+
+            self._learner_connector.append(ProximalPolicyConnector())  # after GAE: decoupled PPO (its module doc)
         params: ImitationParams | None = getattr(self.config, "imitation_params", None)
         self._imitation = params
         self._anchor = None

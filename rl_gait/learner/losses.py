@@ -131,3 +131,28 @@ def anchor_mse_loss(policy_mean_actions: torch.Tensor, anchor_mean_actions: torc
     """
     per_sample = torch.sum((policy_mean_actions - anchor_mean_actions) ** 2, dim=-1)
     return torch.sum(weights * per_sample) / torch.clamp(torch.count_nonzero(weights), min=1)
+
+
+def decoupled_ppo_weights(logp_proximal: torch.Tensor, logp_behaviour: torch.Tensor,
+                          max_weight: float) -> torch.Tensor:
+    """Importance weights of decoupled PPO (Hilton et al. 2022, "Batch size-invariance for policy
+    optimization"): ``min(π_prox(a|s) / π_behaviour(a|s), max_weight)``.
+
+    When a batch was sampled by an older policy ``π_behaviour`` than the one the update starts from,
+    ``π_prox``, the clipped surrogate is taken about ``π_prox`` (ratio ``π_θ / π_prox``, clip and KL about the
+    update's start, as in synchronous PPO) and each sample is re-weighted by this weight, so that the
+    expectation is over ``π_prox``'s actions again. Because PPO's surrogate ``min(r·A, clip(r)·A)`` is linear in
+    the advantage for a positive weight ``w``, ``w · min(r·A, clip(r)·A) = min(r·(w·A), clip(r)·(w·A))``: the
+    weight is applied by scaling the advantages.
+
+    Args:
+        logp_proximal: ``[B]`` log-probability (nats) of each sampled action under the policy at the update's
+            start.
+        logp_behaviour: ``[B]`` log-probability (nats) of the same actions under the policy that sampled them.
+        max_weight: upper bound of a weight (> 0): truncation, as V-trace's ρ̄, bounds the variance a rare
+            action that the newer policy much prefers would add.
+
+    Returns:
+        ``[B]`` weights in ``[0, max_weight]``; all 1 when the two policies agree.
+    """
+    return torch.exp(logp_proximal - logp_behaviour).clamp(max=max_weight)

@@ -16,9 +16,17 @@ iteration, which PPO's clipped importance ratio (``π_new / π_behaviour``, with
 log-probabilities recorded at sampling) accounts for, as in asynchronous PPO samplers (Sample Factory's
 APPO). Without remote EnvRunners (``num_env_runners=0``: a Tune trial on one CPU) it is RLlib's PPO.
 
-Opt-in (``build_config(pipelined=True)``, ``rl-gait train --pipelined``): measured on the hybrid learner, the
-lag raised the BC loss from ~0.01 to 0.23–0.31 and brought falls back, so every training path keeps RLlib's
-synchronous iteration by default; the class is the algorithm either way (``rl_gait_pipelined`` decides).
+The lag and PPO's adaptive KL term: RLlib's KL penalty compares the policy with the one that *sampled* the batch.
+With a lag, that distance is already one update's worth when the update starts, so the KL coefficient rose by
+×1.5 per iteration (0.3 → 5.1 in 15 iterations, measured) and the penalty pulled the policy back towards the
+old one, against BC (whose loss rose from ~0.01 to 0.23–0.31) and the task. :class:`ProximalPolicyConnector`
+fixes it the way decoupled PPO does (Hilton et al. 2022): before the update the learner computes the
+batch's action distribution under the weights it starts from (``π_prox``); the ratio, its clip and the KL term
+are taken about ``π_prox`` — exactly synchronous PPO's — and each sample is weighted by
+``π_prox / π_behaviour`` (truncated at :data:`MAX_IMPORTANCE_WEIGHT`) so the expectation is over ``π_prox``'s
+actions (:func:`rl_gait.learner.losses.decoupled_ppo_weights`).
+
+``build_config(pipelined=...)``; the class is the algorithm either way (``rl_gait_pipelined`` decides).
 Side effects of the lag: anything the driver pushes into the EnvRunners (curriculum levels) reaches the
 batch after the one in flight.
 """
@@ -27,7 +35,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from ray.rllib.algorithms.ppo import PPO
+from ray.rllib.connectors.connector_v2 import ConnectorV2
+from ray.rllib.core.columns import Columns
 from ray.rllib.execution.rollout_ops import synchronous_parallel_sample
 from ray.rllib.utils.metrics import (
     ALL_MODULES,
@@ -42,7 +53,54 @@ from ray.rllib.utils.metrics import (
     TIMERS,
 )
 
+from rl_gait.learner.imitation_learner import actor_dist_inputs
+from rl_gait.learner.losses import decoupled_ppo_weights
+
 SAMPLE_TAG = "rl_gait_pipelined_sample"
+MAX_IMPORTANCE_WEIGHT = 2.0
+"""Truncation of the decoupled-PPO weight ``π_prox / π_behaviour``: with a one-update lag (KL ~0.015 between the
+two) weights above 2 are rare; they would only add variance."""
+IMPORTANCE_WEIGHT_MEAN = "proximal_importance_weight_mean"
+IMPORTANCE_WEIGHT_TRUNCATED = "proximal_importance_weight_truncated"
+
+
+class ProximalPolicyConnector(ConnectorV2):
+    """Learner connector piece, after GAE: decoupled PPO for batches sampled by an older policy (module doc).
+
+    For every module whose batch has sampled actions and advantages: the action-distribution inputs and
+    log-probabilities of the module as it is now (the weights the update starts from) replace the behaviour
+    ones, and the advantages are multiplied by ``min(π_prox / π_behaviour, max_weight)``. Logs the weights' mean
+    and truncated share under the module id.
+    """
+
+    def __init__(self, input_observation_space=None, input_action_space=None, *,
+                 max_weight: float = MAX_IMPORTANCE_WEIGHT, **kwargs):
+        super().__init__(input_observation_space, input_action_space, **kwargs)
+        self.max_weight = float(max_weight)
+
+    def __call__(self, *, rl_module, batch: dict[str, Any], episodes, explore=None, shared_data=None,
+                 metrics=None, **kwargs) -> Any:
+        for module_id, module_batch in batch.items():
+            if Columns.ADVANTAGES not in module_batch or Columns.ACTION_LOGP not in module_batch:
+                continue
+            module = rl_module[module_id].unwrapped()
+            with torch.no_grad():
+                dist_inputs = actor_dist_inputs(module, module_batch[Columns.OBS])
+                dist = module.get_exploration_action_dist_cls().from_logits(dist_inputs)
+                logp = dist.logp(module_batch[Columns.ACTIONS])
+            behaviour = module_batch[Columns.ACTION_LOGP]
+            w = decoupled_ppo_weights(logp, behaviour, self.max_weight)
+            module_batch[Columns.ADVANTAGES] = module_batch[Columns.ADVANTAGES] * w.to(
+                module_batch[Columns.ADVANTAGES].dtype)
+            module_batch[Columns.ACTION_LOGP] = logp.to(behaviour.dtype)
+            module_batch[Columns.ACTION_DIST_INPUTS] = dist_inputs.to(module_batch[Columns.ACTION_DIST_INPUTS].dtype)
+            if metrics is not None:
+                mask = module_batch.get(Columns.LOSS_MASK)
+                valid = w[mask] if mask is not None else w
+                metrics.log_value((module_id, IMPORTANCE_WEIGHT_MEAN), float(valid.mean()), window=1)
+                metrics.log_value((module_id, IMPORTANCE_WEIGHT_TRUNCATED),
+                                  float((valid >= self.max_weight).float().mean()), window=1)
+        return batch
 
 
 def _sample_with_metrics(runner: Any) -> tuple[Any, Any]:

@@ -37,7 +37,7 @@ from rl_gait.learner.ray_session import start_ray
 
 CSV_COLUMNS: tuple[str, ...] = (
     "iteration", "env_steps", "wall_s", "episode_return_mean", "episode_len_mean",
-    "policy_loss", "vf_loss", "entropy", BC_LOSS, ENV_REWARD_MEAN, STYLE_REWARD_MEAN,
+    "policy_loss", "vf_loss", "entropy", "mean_kl_loss", "curr_kl_coeff", BC_LOSS, ENV_REWARD_MEAN, STYLE_REWARD_MEAN,
     DISC_LOSS, DISC_ACC_EXPERT, DISC_ACC_POLICY, "rmse_deg_mean", "fall_rate", "endpoint_error_cm",
 )
 
@@ -81,6 +81,7 @@ def _row(it: int, steps: int, wall_s: float, result: dict[str, Any]) -> dict[str
         "iteration": it, "env_steps": steps, "wall_s": round(wall_s, 3),
         "episode_return_mean": _get(er, "episode_return_mean"), "episode_len_mean": _get(er, "episode_len_mean"),
         "policy_loss": _get(pol, "policy_loss"), "vf_loss": _get(pol, "vf_loss"), "entropy": _get(pol, "entropy"),
+        "mean_kl_loss": _get(pol, "mean_kl_loss"), "curr_kl_coeff": _get(pol, "curr_kl_coeff"),
         BC_LOSS: _get(pol, BC_LOSS), ENV_REWARD_MEAN: _get(pol, ENV_REWARD_MEAN),
         STYLE_REWARD_MEAN: _get(pol, STYLE_REWARD_MEAN), DISC_LOSS: _get(disc, DISC_LOSS),
         DISC_ACC_EXPERT: _get(disc, DISC_ACC_EXPERT), DISC_ACC_POLICY: _get(disc, DISC_ACC_POLICY),

@@ -51,7 +51,10 @@ def test_same_episodes_columns_and_metrics_as_rllibs_runner():
                 Columns.ACTION_DIST_INPUTS, Columns.ACTION_LOGP, "weights_seq_no"}
             for k in e.extra_model_outputs:
                 np.testing.assert_array_equal(e.get_extra_model_outputs(k), r.get_extra_model_outputs(k))
-            assert [dict(i) for i in e.get_infos()] == [dict(i) for i in r.get_infos()]
+            # only the last step's info travels to the learner (drop_step_infos); the runner's callbacks saw them all
+            infos_l, infos_r = e.get_infos(), r.get_infos()
+            assert dict(infos_l[-1]) == dict(infos_r[-1]) and len(infos_l) == len(infos_r)
+            assert all(dict(i) == {} for i in infos_l[:-1])
             n_steps += len(e)
             n_done += int(e.is_done)
     assert n_steps >= 20 + 70 + 45 + 12 and n_done >= 6  # autoresets and cut episodes were exercised
@@ -119,3 +122,24 @@ def test_random_actions_and_episode_sampling_are_rllibs_and_the_lean_loop_goes_o
     assert len(calls) == 2 and sum(e.is_done for e in episodes) >= 2
     after = runner.sample(num_timesteps=20)  # lean again, from a fresh reset
     assert len(calls) == 2 and sum(len(e) for e in after) >= 20
+
+
+def test_callbacks_see_every_step_info_the_returned_chunks_only_their_last():
+    seen = []
+
+    def on_episode_end(*, episode, **kwargs):
+        seen.append([dict(i) for i in episode.get_infos()])
+
+    cfg = _config()
+    cfg.callbacks(on_episode_end=on_episode_end)
+    runner = LeanEnvRunner(config=cfg)
+    episodes = runner.sample(num_timesteps=60, explore=True)
+    # the reset's info, then every step's reward terms
+    assert seen and all(len(infos) > 1 and "phase" in infos[0] and all("reward_pose" in i for i in infos[1:])
+                        for infos in seen)
+    done = [e for e in episodes if e.is_done]
+    assert done
+    for e in episodes:
+        infos = e.get_infos()
+        assert "reward_pose" in infos[-1] and all(dict(i) == {} for i in infos[:-1])
+    assert seen[0][-1] == dict(done[0].get_infos()[-1])

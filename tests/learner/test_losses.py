@@ -149,3 +149,18 @@ def test_terrain_class_codes_read_the_env_task_block_of_every_family():
             code = L.terrain_class_codes(torch.as_tensor(obs[None, task_block])).item()
             assert FAMILIES[code] == family, task.name
     env.close()
+
+
+def test_decoupled_ppo_weights_hand_example():
+    # π_prox / π_behaviour: 0.5 / 0.25 = 2, 0.2 / 0.4 = 0.5, 0.9 / 0.3 = 3 -> truncated at 2; equal policies -> 1
+    prox = torch.log(torch.tensor([0.5, 0.2, 0.9, 0.7]))
+    behaviour = torch.log(torch.tensor([0.25, 0.4, 0.3, 0.7]))
+    w = L.decoupled_ppo_weights(prox, behaviour, max_weight=2.0)
+    np.testing.assert_allclose(w.numpy(), [2.0, 0.5, 2.0, 1.0], rtol=1e-6)
+    # scaling the advantage by w > 0 is the weighted clipped surrogate: w·min(r·A, clip(r)·A) = min(r·wA, clip(r)·wA)
+    r, a = torch.tensor([1.5, 0.6, 1.1, 1.0]), torch.tensor([1.0, -2.0, 0.5, -1.0])
+
+    def surrogate(adv):
+        return torch.minimum(r * adv, r.clamp(0.8, 1.2) * adv)
+
+    torch.testing.assert_close(w * surrogate(a), surrogate(w * a))

@@ -99,3 +99,46 @@ def test_a_warm_start_reaches_the_remote_env_runners_before_they_sample(ray_sess
             np.testing.assert_array_equal(np.asarray(runner[key]), np.asarray(value), err_msg=key)
     finally:
         algo.stop()
+
+
+def test_the_proximal_connector_takes_ratio_and_kl_about_the_update_start_and_reweights_advantages():
+    """Decoupled PPO: behaviour log-probabilities and distribution inputs are replaced by the module's own (the
+    weights the update starts from), the advantages scaled by min(π_prox / π_behaviour, 2)."""
+    import gymnasium as gym
+    import numpy as np
+    import torch
+    from ray.rllib.algorithms.ppo.torch.default_ppo_torch_rl_module import DefaultPPOTorchRLModule
+    from ray.rllib.core import DEFAULT_MODULE_ID
+    from ray.rllib.core.columns import Columns
+
+    from rl_gait.learner.pipelined import IMPORTANCE_WEIGHT_MEAN, ProximalPolicyConnector
+
+    torch.manual_seed(0)
+    module = DefaultPPOTorchRLModule(observation_space=gym.spaces.Box(-np.inf, np.inf, (4,), np.float32),
+                                     action_space=gym.spaces.Box(-1.0, 1.0, (2,), np.float32),
+                                     model_config={"fcnet_hiddens": [8], "fcnet_activation": "tanh",
+                                                   "vf_share_layers": False, "free_log_std": True})
+    obs, actions = torch.randn(5, 4), torch.rand(5, 2) * 2 - 1
+    with torch.no_grad():
+        inputs = module.forward_train({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS]
+        logp = module.get_exploration_action_dist_cls().from_logits(inputs).logp(actions)
+    offsets = torch.tensor([0.0, np.log(2.0), -np.log(4.0), np.log(3.0), 0.5], dtype=torch.float32)  # log π_prox − log π_behaviour
+    batch = {DEFAULT_MODULE_ID: {Columns.OBS: obs, Columns.ACTIONS: actions, Columns.ACTION_LOGP: logp - offsets,
+                                 Columns.ACTION_DIST_INPUTS: torch.zeros_like(inputs),
+                                 Columns.ADVANTAGES: torch.tensor([1.0, -1.0, 2.0, 1.0, -0.5])}}
+
+    class Metrics:
+        logged: dict = {}
+
+        def log_value(self, key, value, window=None):
+            self.logged[key] = value
+
+    metrics = Metrics()
+    out = ProximalPolicyConnector()(rl_module={DEFAULT_MODULE_ID: module}, batch=batch, episodes=[], metrics=metrics)
+    b = out[DEFAULT_MODULE_ID]
+    weights = [1.0, 2.0, 0.25, 2.0, float(np.exp(0.5))]  # exp(offsets), truncated at 2
+    np.testing.assert_allclose(b[Columns.ADVANTAGES].numpy(), np.array([1.0, -1.0, 2.0, 1.0, -0.5]) * weights,
+                               rtol=1e-5)
+    torch.testing.assert_close(b[Columns.ACTION_LOGP], logp)
+    torch.testing.assert_close(b[Columns.ACTION_DIST_INPUTS], inputs)
+    assert metrics.logged[(DEFAULT_MODULE_ID, IMPORTANCE_WEIGHT_MEAN)] == pytest.approx(np.mean(weights), rel=1e-5)
