@@ -422,7 +422,9 @@ def _module_classes() -> dict[str, type]:
 def _catalog_classes() -> dict[str, type]:
     from ray.rllib.algorithms.ppo.ppo_catalog import PPOCatalog
 
-    return {"PPOCatalog": PPOCatalog}
+    from rl_gait.learner.activations import GaitPPOCatalog
+
+    return {"PPOCatalog": PPOCatalog, "GaitPPOCatalog": GaitPPOCatalog}
 
 
 def _box_to_json(box: Any) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 from rl_gait.envs.config import WalkEnvConfig
 from rl_gait.errors import CheckpointError, InputFormatError, RlGaitError
+from rl_gait.learner.activations import GaitPPOCatalog
 from rl_gait.learner.checkpoint import (  # noqa: F401 (ATLAS_*, atlas_policy_dir: importable from here too)
     ATLAS_POLICY_DIR,
     ATLAS_WARM_START,
@@ -376,7 +377,7 @@ def build_config(
     if initial_log_std is not None and warm_start is not None:
         raise RlGaitError("initial_log_std is for a random init; a warm start brings its own exploration noise")
     config.rl_gait_initial_std = None if initial_log_std is None else math.exp(float(initial_log_std))
-    policy_spec = RLModuleSpec(model_config=dict(POLICY_MODEL))
+    policy_spec = RLModuleSpec(model_config=dict(POLICY_MODEL), catalog_class=GaitPPOCatalog)
     if warm_start is not None:  # verified here (one line, before anything is built), loaded by _load_warm_start
         arch, state, _ = read_policy(warm_start)  # hashes, schema and format checked; nothing unpickled
         check_policy_format(arch, warm_start, env.walk.body_model)  # and it fits this env
