@@ -45,10 +45,11 @@ def main() -> None:
                     help="sample with RLlib's SingleAgentEnvRunner instead of rl_gait's LeanEnvRunner (the default)")
     ap.add_argument("--joint-discriminator", action="store_true",
                     help="step the discriminator in RLlib's joint minibatch step, not on its own thread (the default)")
-    ap.add_argument("--disc-num-epochs", type=float, default=None,
-                    help="hybrid: the discriminator's passes over each batch (ImitationParams.disc_num_epochs)")
+    ap.add_argument("--disc-num-epochs", default=None,
+                    help="hybrid: the discriminator's passes over each batch (ImitationParams.disc_num_epochs; "
+                         "'all' = a step on every minibatch)")
     ap.add_argument("--disc-lr", type=float, default=None, help="hybrid: the discriminator's Adam learning rate")
-    ap.add_argument("--pipelined", action="store_true", help="sample the next batch during the update (policy lag 1)")
+    ap.add_argument("--synchronous", action="store_true", help="RLlib's synchronous iteration (no policy lag)")
     ap.add_argument("--envs-per-runner", type=int, default=None, help="override `rl-gait train`'s default")
     ap.add_argument("--num-epochs", type=int, default=None, help="override PPO's passes over each batch")
     ap.add_argument("--kl-coeff", type=float, default=None, help="PPO's initial KL coefficient (0 = no KL term)")
@@ -68,11 +69,12 @@ def main() -> None:
     env = WalkEnvConfig(task=task, reference=reference_for(trial, task), body=body, pd=PDParams.default_for(body))
     imitation = None
     if args.mode == "hybrid" and (args.disc_num_epochs is not None or args.disc_lr is not None):
-        imitation = ImitationParams(disc_num_epochs=args.disc_num_epochs,
-                                    **({"disc_lr": args.disc_lr} if args.disc_lr is not None else {}))
+        epochs = {} if args.disc_num_epochs is None else {
+            "disc_num_epochs": None if args.disc_num_epochs == "all" else float(args.disc_num_epochs)}
+        imitation = ImitationParams(**epochs, **({"disc_lr": args.disc_lr} if args.disc_lr is not None else {}))
     config = build_config(mode=args.mode, env=env, seed=args.seed, imitation=imitation,
                           warm_start="atlas" if args.mode == "hybrid" else None, lean_sampling=not args.rllib_runner,
-                          discriminator_thread=not args.joint_discriminator, pipelined=args.pipelined,
+                          discriminator_thread=not args.joint_discriminator, pipelined=not args.synchronous,
                           **{**_train_cli_sampling_defaults(),
                              **({"num_envs_per_env_runner": args.envs_per_runner} if args.envs_per_runner else {})},
                           **({"num_epochs": args.num_epochs} if args.num_epochs else {}))

@@ -9,7 +9,7 @@ Measured in one run on the same machine, back to back: (1) the bare ``rl_gait/Le
 process (small random actions, resets), before and after the training runs (their mean is the reference);
 (2) ``physics-only`` PPO and (3) ``hybrid`` (PPO + BC + GAIL), each for ``--iters`` iterations with the
 project's defaults (``rl_gait.learner.params.SAMPLING``: EnvRunners and envs per runner; PPO batch 4000,
-5 epochs, minibatch 1000), after two warm-up iterations (actor start-up; with ``--pipelined``, the
+5 epochs, minibatch 1000), after two warm-up iterations (actor start-up; pipelined (the default), the
 sampler's first batch). Prints env steps/s end to end and its ratio to the bare loop (targets: hybrid >= 0.5,
 physics-only >= 0.6), and per iteration the learner phase (update on the batch) and the sampling wait (the
 time the driver waits for the batch: with remote EnvRunners they sample while the learner updates, so it
@@ -68,9 +68,11 @@ def _runners_cpu_s(algo) -> float:
 
 
 def training_rate(mode: str, iters: int, env_runners: int, envs_per_runner: int,
-                  pipelined: bool = False, lean_sampling: bool = True,
+                  pipelined: bool = True, lean_sampling: bool = True,
                   discriminator_thread: bool = True, disc_num_epochs: float | None = None,
                   disc_lr: float | None = None) -> dict[str, float]:
+    """End-to-end rates of ``mode`` (``disc_num_epochs``: ``None`` = ImitationParams' default, ``"all"`` = a
+    discriminator step on every minibatch)."""
     from rl_gait.envs.config import WalkEnvConfig
     from rl_gait.learner import ImitationParams, build_config
     from rl_gait.learner.ray_session import start_ray
@@ -78,7 +80,9 @@ def training_rate(mode: str, iters: int, env_runners: int, envs_per_runner: int,
     start_ray()
     imitation = None
     if mode == "hybrid" and (disc_num_epochs is not None or disc_lr is not None):
-        imitation = ImitationParams(disc_num_epochs=disc_num_epochs, **({"disc_lr": disc_lr} if disc_lr else {}))
+        epochs = {} if disc_num_epochs is None else {
+            "disc_num_epochs": None if disc_num_epochs == "all" else float(disc_num_epochs)}
+        imitation = ImitationParams(**epochs, **({"disc_lr": disc_lr} if disc_lr else {}))
     cfg = build_config(mode=mode, env=WalkEnvConfig(), num_env_runners=env_runners,
                        num_envs_per_env_runner=envs_per_runner, pipelined=pipelined, lean_sampling=lean_sampling,
                        discriminator_thread=discriminator_thread, imitation=imitation)
@@ -127,12 +131,13 @@ def main() -> None:
     ap.add_argument("--iters", type=int, default=8)
     ap.add_argument("--env-runners", type=int, default=SAMPLING.num_env_runners)
     ap.add_argument("--envs-per-runner", type=int, default=SAMPLING.num_envs_per_env_runner)
-    ap.add_argument("--pipelined", action="store_true", help="overlap sampling with the update (opt-in)")
+    ap.add_argument("--synchronous", action="store_true", help="RLlib's synchronous iteration (default: pipelined)")
     ap.add_argument("--rllib-runner", action="store_true",
                     help="sample with RLlib's SingleAgentEnvRunner instead of rl_gait's LeanEnvRunner (the default)")
     ap.add_argument("--joint-discriminator", action="store_true",
                     help="step the hybrid discriminator in RLlib's joint minibatch step, not on its own thread (default)")
-    ap.add_argument("--disc-num-epochs", type=float, default=None, help="hybrid: ImitationParams.disc_num_epochs")
+    ap.add_argument("--disc-num-epochs", default=None,
+                    help="hybrid: ImitationParams.disc_num_epochs ('all' = a step on every minibatch)")
     ap.add_argument("--disc-lr", type=float, default=None, help="hybrid: the discriminator's learning rate")
     ap.add_argument("--trial", type=Path, default=None, help="an ingested trial: also time `rl-gait train --budget quick`")
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "training_throughput.json")
@@ -141,8 +146,8 @@ def main() -> None:
     load0 = os.getloadavg()[0]
     bare0 = bare_env_steps_per_s()
     lean = not args.rllib_runner
-    plain = training_rate("physics-only", args.iters, args.env_runners, args.envs_per_runner, args.pipelined, lean)
-    hybrid = training_rate("hybrid", args.iters, args.env_runners, args.envs_per_runner, args.pipelined, lean,
+    plain = training_rate("physics-only", args.iters, args.env_runners, args.envs_per_runner, not args.synchronous, lean)
+    hybrid = training_rate("hybrid", args.iters, args.env_runners, args.envs_per_runner, not args.synchronous, lean,
                            discriminator_thread=not args.joint_discriminator, disc_num_epochs=args.disc_num_epochs,
                            disc_lr=args.disc_lr)
     quick = cli_quick_rate(args.trial) if args.trial else None

@@ -28,8 +28,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--env-runners", type=int, default=SAMPLING.num_env_runners,
                    help="RLlib EnvRunner actors (0 = sample in-process)")
     p.add_argument("--envs-per-runner", type=int, default=SAMPLING.num_envs_per_env_runner)
-    p.add_argument("--pipelined", action="store_true",
-                   help="EnvRunners sample the next batch while the learner updates (faster; one-update policy lag)")
+    p.add_argument("--synchronous", action="store_true",
+                   help="RLlib's synchronous iteration: the EnvRunners wait for each update (slower; by default they "
+                        "sample the next batch during it, a one-update policy lag that decoupled PPO corrects)")
     p.add_argument("--joint-discriminator", action="store_true",
                    help="hybrid: step the discriminator in RLlib's joint minibatch step instead of on a second thread "
                         "beside the policy (the same learning; the thread is faster where a core is free)")
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     budget = Budget.preset(args.budget)
     config = build_config(mode=args.mode, env=env, seed=args.seed, num_env_runners=args.env_runners,
                           num_envs_per_env_runner=args.envs_per_runner, num_learners=args.learners,
-                          warm_start=warm_start, pipelined=args.pipelined,
+                          warm_start=warm_start, pipelined=not args.synchronous,
                           discriminator_thread=not args.joint_discriminator)
     result = train(config, budget=budget, out_dir=args.out, progress=not args.no_progress,
                    patient_id=trial.subject_id, command=recorded_command(args.argv, args.trial),

@@ -111,7 +111,7 @@ class ImitationPPOConfig(PPOConfig):
         self.rl_gait_anchor_dir: str | None = None
         self.rl_gait_task_slice: tuple[int, int] | None = None
         self.rl_gait_anchor_states: str | None = None
-        self.rl_gait_pipelined: bool = False  # overlap sampling with the update (rl_gait.learner.pipelined)
+        self.rl_gait_pipelined: bool = True  # overlap sampling with the update (rl_gait.learner.pipelined)
         # step the discriminator on a second thread beside the policy (rl_gait.learner.imitation_learner)
         self.rl_gait_discriminator_thread: bool = True
         self.learners(learner_class=ImitationPPOTorchLearner)
@@ -290,7 +290,7 @@ def build_config(
     num_epochs: int | None = None,
     anchor_states: str | Path | None = None,
     num_gpus_per_learner: float | None = None,
-    pipelined: bool = False,
+    pipelined: bool = True,
     lean_sampling: bool = True,
     initial_log_std: float | None = None,
     discriminator_thread: bool = True,
@@ -316,8 +316,9 @@ def build_config(
             policy is also kept near its warm start (e.g. the warm start's rollouts on every task and body).
         num_gpus_per_learner: GPUs of each learner; ``None`` (default) = :func:`default_gpus_per_learner`
             (1 where the learner can have one, else 0: the CPU).
-        pipelined: sample the next batch while the learner updates on the last (:mod:`rl_gait.learner.pipelined`;
-            faster, but a one-update policy lag that the hybrid losses measurably suffer from: off by default).
+        pipelined: with remote EnvRunners, sample the next batch while the learner updates on the last
+            (default; :mod:`rl_gait.learner.pipelined`: decoupled PPO over a one-update policy lag, docs/throughput.md);
+            ``False`` = RLlib's synchronous iteration.
         lean_sampling: sample with :class:`~rl_gait.learner.env_runner.LeanEnvRunner` (default: one torch forward
             per vector step, no per-step connector pipelines; the same episodes as RLlib's runner for the same
             seed and weights); ``False`` = RLlib's ``SingleAgentEnvRunner``.

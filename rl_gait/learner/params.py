@@ -41,14 +41,17 @@ class ImitationParams:
     bc_coeff: float = 0.5
     style_reward_weight: float = 0.5
     task_reward_weight: float = 1.0
-    # AMP's settings (Peng et al. 2021: gradient penalty 10, a slow discriminator): with 1e-4 / 5 the
-    # discriminator separated policy from demonstrations within a few iterations (accuracy 0.98–1.0) and
-    # the style reward vanished (~0.04 per step) in a quick-budget run on a stroke clip.
-    disc_lr: float = 3e-5
+    # AMP's settings (Peng et al. 2021: gradient penalty 10, a slow discriminator): with 1e-4 / 5 and a step
+    # on every minibatch the discriminator separated policy from demonstrations within a few iterations
+    # (accuracy 0.98–1.0) and the style reward vanished (~0.04 per step) in a quick-budget run on a stroke clip.
+    # One pass over each batch (4 steps of 1,000 instead of 20) at 5 × 3e-5: the same learning rate × steps per
+    # update, a quarter of the discriminator's CPU; learning curves on two recordings and two seeds in
+    # docs/throughput.md.
+    disc_lr: float = 1.5e-4
     grad_penalty: float = 10.0
     bc_batch_size: int = 512
     disc_hidden: tuple[int, ...] = (256, 256)
-    disc_num_epochs: float | None = None
+    disc_num_epochs: float | None = 1.0
     anchor_coeff: float = 0.0
     anchor_class_weights: tuple[tuple[str, float], ...] = ()
 
@@ -140,16 +143,14 @@ class Budget:
 class SamplingDefaults:
     """EnvRunners and envs per EnvRunner of every training path (``rl-gait train``, the task training of
     ``rl-gait run``, ``experiments/train_atlas_policy.py``), chosen by measurement on 2 idle cores
-    (``benchmarks/training_throughput.py --iters 4``, synchronous PPO iteration): 2 runners × 8 envs
-    4,543 (physics-only) / 3,279 (hybrid) env steps/s end to end vs 3,733 / 2,881 for 1 runner × 16 envs
-    (bare env loop 13.0 k). Both runners sample at once on the two cores, then the learner updates; 8 envs
-    per runner spread RLlib's per-step connector and inference cost over 8 env steps. Those figures are RLlib's
-    ``SingleAgentEnvRunner``; the default is now :class:`~rl_gait.learner.env_runner.LeanEnvRunner`, a third less
-    EnvRunner CPU per step (docs/throughput.md), where 16 envs per runner cost ~15 % less EnvRunner CPU than 8
-    (measured on a loaded box): not adopted before a learning-curve comparison."""
+    (``benchmarks/training_throughput.py --iters 8``, the pipelined iteration, docs/throughput.md): 2 runners × 16
+    envs 8,691 (physics-only) / 7,052 (hybrid) env steps/s end to end, ratios 0.66 / 0.54 of the bare env loop,
+    against 0.56 / 0.49 with 2 × 8 and 0.60 / 0.51 with 1 × 16 (16 envs per runner spread the module's forward
+    and the loop over more env steps: ~15 % less EnvRunner CPU per step). Learning per env step checked on two
+    recordings and two seeds (docs/throughput.md)."""
 
     num_env_runners: int = 2
-    num_envs_per_env_runner: int = 8
+    num_envs_per_env_runner: int = 16
 
 
 SAMPLING = SamplingDefaults()

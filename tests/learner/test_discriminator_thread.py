@@ -24,7 +24,7 @@ from rl_gait.learner.params import ImitationParams
 from rl_gait.learner.serial_worker import SerialWorker
 
 BATCH, MINIBATCH, EPOCHS = 384, 128, 2  # 6 minibatch steps per update, the batch reshuffled between epochs
-SMALL = ImitationParams(bc_batch_size=48, disc_hidden=(32, 32))
+SMALL = ImitationParams(bc_batch_size=48, disc_hidden=(32, 32), disc_num_epochs=None)  # a step on every minibatch
 
 
 def test_serial_worker_runs_in_order_and_raises_the_first_error_after_all_finished():

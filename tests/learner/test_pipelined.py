@@ -22,7 +22,7 @@ def test_the_runner_samples_the_next_batch_with_the_weights_one_update_behind(ra
     from ray.rllib.utils.metrics import WEIGHTS_SEQ_NO
 
     from rl_gait.learner import build_config
-    from rl_gait.learner.pipelined import PipelinedPPO
+    from rl_gait.learner.pipelined import IMPORTANCE_WEIGHT_MEAN, PipelinedPPO
 
     cfg = build_config(mode="physics-only", env=WalkEnvConfig(episode_duration_s=1.0), num_env_runners=1,
                        num_envs_per_env_runner=2, train_batch_size=256, minibatch_size=128, num_epochs=1,
@@ -30,9 +30,13 @@ def test_the_runner_samples_the_next_batch_with_the_weights_one_update_behind(ra
     algo = cfg.build_algo()
     try:
         assert isinstance(algo, PipelinedPPO)
-        lifetime = []
+        lifetime, weights = [], []
         for _ in range(3):
-            lifetime.append(algo.train()["env_runners"]["num_env_steps_sampled_lifetime"])
+            result = algo.train()
+            lifetime.append(result["env_runners"]["num_env_steps_sampled_lifetime"])
+            weights.append(result["learners"]["default_policy"].get(IMPORTANCE_WEIGHT_MEAN))
+        # decoupled PPO ran on every lagged batch: weights of a policy one small update away, near 1
+        assert all(w is not None and 0.5 < float(w) <= 2.0 for w in weights[1:]), weights
         # one batch of 256 per iteration (the first one sampled before the pipeline starts)
         assert [b - a for a, b in zip(lifetime, lifetime[1:], strict=False)] == [pytest.approx(256, abs=2)] * 2
         episodes, _ = algo._collect_batch()  # the batch in flight, for the next update
@@ -44,15 +48,16 @@ def test_the_runner_samples_the_next_batch_with_the_weights_one_update_behind(ra
         algo.stop()
 
 
-def test_by_default_the_iteration_is_synchronous(ray_session):
-    """Off by default: a remote runner's batch is sampled by the weights of the last update (no lag)."""
+def test_the_synchronous_iteration_has_no_lag(ray_session):
+    """``pipelined=False``: a remote runner's batch is sampled by the weights of the last update (no lag)."""
     from ray.rllib.utils.metrics import WEIGHTS_SEQ_NO
 
     from rl_gait.learner import build_config
 
     cfg = build_config(mode="physics-only", env=WalkEnvConfig(episode_duration_s=1.0), num_env_runners=1,
-                       num_envs_per_env_runner=2, train_batch_size=256, minibatch_size=128, num_epochs=1)
-    assert cfg.rl_gait_pipelined is False
+                       num_envs_per_env_runner=2, train_batch_size=256, minibatch_size=128, num_epochs=1,
+                       pipelined=False)
+    assert cfg.rl_gait_pipelined is False and build_config(mode="physics-only", env=WalkEnvConfig()).rl_gait_pipelined
     algo = cfg.build_algo()
     try:
         for _ in range(2):
