@@ -86,7 +86,41 @@ def library_logs_to(path: str | Path) -> Path:
     _log_file = handler
     _route(handler)
     quiet_rllib_internal_deprecations()
+    native_stderr_to(path)
     return path
+
+
+_console_stderr = None  # Python's sys.stderr on the console once native_stderr_to moved file descriptor 2
+
+
+def native_stderr_to(path: str | Path) -> bool:
+    """Send what native code writes to file descriptor 2 (Ray's C++ core worker: "core_worker.cc: Actor ... has
+    constructor arguments in the object store and max_restarts > 0", at every EnvRunner's creation) to ``path``
+    (appended), while Python's ``sys.stderr`` — the one-line errors, tracebacks — stays on the console (a
+    duplicate of the original descriptor). Child processes started afterwards (Ray's raylet, GCS) inherit the file.
+
+    Acts only where ``sys.stderr`` is the process's descriptor 2 (a terminal or a pipe: not under a test's
+    capture); a later call points descriptor 2 at its own ``path``. Returns whether descriptor 2 now goes to
+    ``path``."""
+    global _console_stderr
+    import sys
+
+    if _console_stderr is None:
+        try:
+            if sys.stderr is None or sys.stderr.fileno() != 2:
+                return False
+        except (AttributeError, OSError, ValueError):  # a capture object without a real descriptor
+            return False
+    sys.stderr.flush()
+    log_fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    if _console_stderr is None:
+        console_fd = os.dup(2)
+        _console_stderr = os.fdopen(console_fd, "w", buffering=1, encoding=sys.stderr.encoding or "utf-8",
+                                    errors="backslashreplace")
+        sys.stderr = _console_stderr
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    return True
 
 
 def _route(handler: logging.Handler) -> None:

@@ -89,3 +89,36 @@ def test_the_rllib_deprecation_marked_as_said_is_still_rllibs_own():
 
     assert "self.config = RLModuleConfig(" in inspect.getsource(RLModule.__init__)
     assert RLLIB_INTERNAL_DEPRECATIONS == ("RLModule(config=[RLModuleConfig object])",)
+
+
+def test_native_writes_to_fd_2_go_to_the_log_python_errors_stay_on_the_console(tmp_path):
+    """In a fresh process (no test capture): what C code writes to descriptor 2 (Ray's core worker) lands in the
+    library log; print(..., file=sys.stderr) (our one-line errors) still reaches the console."""
+    import subprocess
+    import sys
+    import textwrap
+
+    log = tmp_path / "logs" / "libraries.log"
+    code = textwrap.dedent(f"""
+        import os, sys
+        from rl_gait.learner.ray_session import library_logs_to
+        library_logs_to({str(log)!r})
+        os.write(2, b"[E core_worker.cc:2465] native line\\\\n")
+        print("error: python line", file=sys.stderr)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert "error: python line" in out.stderr and "native line" not in out.stderr
+    assert "native line" in log.read_text() and "python line" not in log.read_text()
+
+
+def test_under_a_capture_the_descriptor_is_left_alone(tmp_path):
+    import sys
+
+    from rl_gait.learner.ray_session import native_stderr_to
+
+    try:
+        if sys.stderr.fileno() == 2:
+            pytest.skip("pytest runs without capture (-s): sys.stderr is descriptor 2")
+    except (AttributeError, OSError, ValueError):
+        pass
+    assert native_stderr_to(tmp_path / "x.log") is False  # pytest's capture: sys.stderr is not descriptor 2
