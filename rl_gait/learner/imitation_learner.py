@@ -201,10 +201,10 @@ class ImitationPPOTorchLearner(PPOTorchLearner):
         # with two when the CPUs are shared (OpenMP threads spin against the env runners).
         torch.set_num_threads(max(1, int(getattr(self.config, "rl_gait_torch_threads", 1))))
         super().build()
-        if (getattr(self.config, "rl_gait_pipelined", False) and self.config.num_env_runners > 0
-                and self._learner_connector is not None and self.config.add_default_connectors_to_learner_pipeline):
-            from rl_gait.learner.pipelined import ProximalPolicyConnector
+        from rl_gait.learner.pipelined import ProximalPolicyConnector, samples_ahead
 
+        if (samples_ahead(self.config) and self._learner_connector is not None
+                and self.config.add_default_connectors_to_learner_pipeline):
             self._learner_connector.append(ProximalPolicyConnector())  # after GAE: decoupled PPO (its module doc)
         params: ImitationParams | None = getattr(self.config, "imitation_params", None)
         self._imitation = params

@@ -103,6 +103,14 @@ class ProximalPolicyConnector(ConnectorV2):
         return batch
 
 
+def samples_ahead(config: Any) -> bool:
+    """Whether ``config`` trains with the pipelined iteration: ``rl_gait_pipelined`` set, remote EnvRunners, RLlib's
+    new stack. The one test both :class:`PipelinedPPO` (the iteration) and the learner (which then appends
+    :class:`ProximalPolicyConnector`) apply."""
+    return (bool(getattr(config, "rl_gait_pipelined", False)) and (config.num_env_runners or 0) > 0
+            and bool(config.enable_env_runner_and_connector_v2))
+
+
 def _sample_with_metrics(runner: Any) -> tuple[Any, Any]:
     return runner.sample(), runner.get_metrics()
 
@@ -114,8 +122,7 @@ class PipelinedPPO(PPO):
 
     def training_step(self) -> None:
         group = self.env_runner_group
-        if (not getattr(self.config, "rl_gait_pipelined", False) or group is None
-                or group.num_remote_env_runners() == 0 or not self.config.enable_env_runner_and_connector_v2):
+        if not samples_ahead(self.config) or group is None or group.num_remote_env_runners() == 0:
             return super().training_step()
         with self.metrics.log_time((TIMERS, ENV_RUNNER_SAMPLING_TIMER)):
             episodes, runner_metrics = self._collect_batch()

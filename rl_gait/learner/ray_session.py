@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 
 LIBRARY_LOGGERS: tuple[str, ...] = ("ray", "optuna", "py.warnings")
@@ -103,8 +104,6 @@ def native_stderr_to(path: str | Path) -> bool:
     capture); a later call points descriptor 2 at its own ``path``. Returns whether descriptor 2 now goes to
     ``path``."""
     global _console_stderr
-    import sys
-
     if _console_stderr is None:
         try:
             if sys.stderr is None or sys.stderr.fileno() != 2:
