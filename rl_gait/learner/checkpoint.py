@@ -365,11 +365,15 @@ class Policy:
     """A trained walking policy: the RLlib policy ``RLModule`` restored without Ray.
 
     ``act(obs)`` returns the env action (``[6]`` or ``[B, 6]``, float32 in [−1, 1]); the deterministic
-    action is the Gaussian's mean, clipped to the action box (as RLlib's EnvRunner does).
+    action is the Gaussian's mean, clipped to the action box (as RLlib's EnvRunner does). The deterministic
+    action is computed in numpy (:mod:`rl_gait.learner.numpy_actor`, from a snapshot of the weights taken here)
+    where the module's actor is an MLP it knows; otherwise, and for stochastic actions, through torch.
     """
 
     def __init__(self, module: Any, meta: dict[str, Any] | None = None):
         import torch
+
+        from rl_gait.learner.numpy_actor import numpy_actor
 
         self._torch = torch
         self.module = module
@@ -378,6 +382,7 @@ class Policy:
         self.action_dim = int(module.action_space.shape[0])
         self._low = np.asarray(module.action_space.low, dtype=np.float32)
         self._high = np.asarray(module.action_space.high, dtype=np.float32)
+        self._numpy_actor = numpy_actor(module, self.action_dim)
 
     def act(self, obs: np.ndarray, deterministic: bool = True, rng: np.random.Generator | None = None) -> np.ndarray:
         """Action for ``obs`` (``[D]`` or ``[B, D]``); stochastic sampling needs ``rng``."""
@@ -386,6 +391,9 @@ class Policy:
         torch = self._torch
         x = np.asarray(obs, dtype=np.float32)
         single = x.ndim == 1
+        if deterministic and self._numpy_actor is not None:
+            a = np.clip(self._numpy_actor.mean(x[None] if single else x), self._low, self._high)
+            return a[0] if single else a
         batch = {Columns.OBS: torch.from_numpy(x[None] if single else x)}
         with torch.no_grad():
             # RLlib's public forward_inference calls eval() on every submodule around every call (~30 % of a

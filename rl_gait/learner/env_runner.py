@@ -45,9 +45,11 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import torch
+from ray.rllib.algorithms.ppo.torch.default_ppo_torch_rl_module import DefaultPPOTorchRLModule
 from ray.rllib.callbacks.callbacks import RLlibCallback
 from ray.rllib.callbacks.utils import make_callback
 from ray.rllib.core.columns import Columns
+from ray.rllib.core.distribution.torch.torch_distribution import TorchDiagGaussian
 from ray.rllib.core.rl_module.torch.torch_rl_module import TorchRLModule
 from ray.rllib.env.env_errors import StepFailedRecreateEnvError
 from ray.rllib.env.env_runner import ENV_STEP_FAILURE, NUM_ENV_STEP_FAILURES_LIFETIME
@@ -60,7 +62,25 @@ from ray.rllib.utils.metrics import (
     WEIGHTS_SEQ_NO,
 )
 
+from rl_gait.learner.numpy_actor import NumpyActor, diag_gaussian_logp, numpy_actor
+
 logger = logging.getLogger(__name__)
+_PPO_FORWARDS = (DefaultPPOTorchRLModule._forward, DefaultPPOTorchRLModule._forward_exploration)
+
+
+def gaussian_actions(actor: NumpyActor, obs: np.ndarray) -> dict[str, np.ndarray]:
+    """RLlib's exploring PPO forward and ``GetActions`` for a diagonal Gaussian, with the network in numpy:
+    ``ACTION_DIST_INPUTS`` ``[N, 2A]``, ``ACTIONS`` ``[N, A]`` = mean + σ·ε and their ``ACTION_LOGP`` ``[N]``
+    (float32). ε ``[N, A]`` is drawn from torch's global generator exactly as ``TorchDiagGaussian.sample``
+    draws it (``torch.normal`` fills standard normals, then scales and shifts them), so the seeded runner draws
+    the same noise in the same order as RLlib's."""
+    inputs = actor.dist_inputs(obs)
+    a = actor.action_dim
+    mean, log_std = inputs[:, :a], inputs[:, a:]
+    noise = torch.randn(mean.shape).numpy()
+    actions = (noise * np.exp(log_std) + mean).astype(np.float32)
+    return {Columns.ACTION_DIST_INPUTS: inputs, Columns.ACTIONS: actions,
+            Columns.ACTION_LOGP: diag_gaussian_logp(actions, mean, log_std).astype(np.float32)}
 
 
 # RLlib 2.60's default pipelines for a single-agent, stateless module: what the lean loop does by hand
@@ -106,6 +126,7 @@ class LeanEnvRunner(SingleAgentEnvRunner):
     """``SingleAgentEnvRunner`` whose ``_sample`` steps the vector env with one forward per step (module doc)."""
 
     _lean_blocker: str | None | bool = False  # False: not checked yet; None: lean; str: why RLlib samples
+    numpy_forward: bool = False  # whether the last lean sample() ran the actor in numpy (gaussian_actions)
 
     def _sample(self, *, num_timesteps: int | None = None, num_episodes: int | None = None, explore: bool,
                 random_actions: bool = False, force_reset: bool = False) -> list[SingleAgentEpisode]:
@@ -185,23 +206,31 @@ class LeanEnvRunner(SingleAgentEnvRunner):
         step = self._env_step_fn()
         ts, n_vector_steps, t_env, t_module = 0, 0, 0.0, 0.0
         done_episodes: list[SingleAgentEpisode] = []
+        # the exploring forward of an MLP actor with a diagonal Gaussian, in numpy from this call's weights
+        np_actor = (numpy_actor(module, self.env.single_action_space.shape[0])
+                    if explore and torch_module and on_cpu and dist_cls is TorchDiagGaussian
+                    and (type(module)._forward, type(module)._forward_exploration) == _PPO_FORWARDS else None)
+        self.numpy_forward = np_actor is not None
         while ts < num_timesteps:
             t0 = time.perf_counter()
-            with torch.no_grad():
-                batch = {Columns.OBS: torch.from_numpy(obs) if on_cpu else torch.from_numpy(obs).to(self._device)}
-                if explore:
-                    t_global = (self.num_env_steps_sampled_lifetime // n_runners + ts) * n_runners
-                    out = forward_exploration(batch, t=t_global)
-                else:
-                    out = forward_inference(batch)
-                if Columns.ACTIONS not in out:  # RLlib's GetActions
-                    dist = dist_cls.from_logits(out[Columns.ACTION_DIST_INPUTS])
-                    if not explore:
-                        dist = dist.to_deterministic()
-                    out[Columns.ACTIONS] = dist.sample()
-                    if Columns.ACTION_LOGP not in out:
-                        out[Columns.ACTION_LOGP] = dist.logp(out[Columns.ACTIONS])
-            out = {k: v.cpu().numpy() for k, v in out.items()}
+            if np_actor is not None:
+                out = gaussian_actions(np_actor, obs)
+            else:
+                with torch.no_grad():
+                    batch = {Columns.OBS: torch.from_numpy(obs) if on_cpu else torch.from_numpy(obs).to(self._device)}
+                    if explore:
+                        t_global = (self.num_env_steps_sampled_lifetime // n_runners + ts) * n_runners
+                        out = forward_exploration(batch, t=t_global)
+                    else:
+                        out = forward_inference(batch)
+                    if Columns.ACTIONS not in out:  # RLlib's GetActions
+                        dist = dist_cls.from_logits(out[Columns.ACTION_DIST_INPUTS])
+                        if not explore:
+                            dist = dist.to_deterministic()
+                        out[Columns.ACTIONS] = dist.sample()
+                        if Columns.ACTION_LOGP not in out:
+                            out[Columns.ACTION_LOGP] = dist.logp(out[Columns.ACTIONS])
+                out = {k: v.cpu().numpy() for k, v in out.items()}
             actions = out.pop(Columns.ACTIONS)
             out.pop(Columns.ACTIONS_FOR_ENV, None)
             t1 = time.perf_counter()
