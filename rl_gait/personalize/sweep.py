@@ -231,7 +231,10 @@ def run_sweep(
             tune_config=tune.TuneConfig(
                 search_alg=ClusterConcurrencyLimiter(searcher, cpus, cap=max_concurrent), scheduler=scheduler,
                 num_samples=searcher.total_samples, trial_dirname_creator=_trial_dirname,
-                trial_name_creator=_trial_dirname, reuse_actors=False,
+                trial_name_creator=_trial_dirname,
+                # a finished trial's actor runs the next one (same resources): no new process, no second import
+                # of torch, RLlib and MuJoCo per trial (the trainable stops its algorithm when it ends)
+                reuse_actors=True,
             ),
             run_config=tune.RunConfig(
                 name=experiment_name, storage_path=storage, verbose=0,
