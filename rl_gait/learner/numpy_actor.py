@@ -22,13 +22,18 @@ LayerFn = Callable[[np.ndarray], np.ndarray]
 
 
 def tanh_f32(x: np.ndarray) -> np.ndarray:
-    """Elementwise tanh of a float32 array (any shape), in place where possible."""
-    return np.tanh(x, out=x) if x.flags.writeable else np.tanh(x)
+    """Elementwise tanh of a float32 array (any shape), written into ``x`` (the actor's own activations)."""
+    return np.tanh(x, out=x)
 
 
 def relu_f32(x: np.ndarray) -> np.ndarray:
-    """Elementwise max(x, 0) of a float32 array (any shape), in place where possible."""
-    return np.maximum(x, 0.0, out=x) if x.flags.writeable else np.maximum(x, 0.0)
+    """Elementwise max(x, 0) of a float32 array (any shape), written into ``x`` (the actor's own activations)."""
+    return np.maximum(x, 0.0, out=x)
+
+
+def identity(x: np.ndarray) -> np.ndarray:
+    """The identity activation."""
+    return x
 
 
 def _activation(layer: Any) -> LayerFn | None:
@@ -65,11 +70,6 @@ def _compile_mlp(seq: Any) -> list[tuple[np.ndarray, np.ndarray] | LayerFn] | No
                 return None
             layers.append(fn)
     return layers
-
-
-def identity(x: np.ndarray) -> np.ndarray:
-    """The identity activation."""
-    return x
 
 
 class NumpyActor:

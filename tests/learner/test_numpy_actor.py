@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from rl_gait.learner.activations import SigmoidTanh
-from rl_gait.learner.numpy_actor import NumpyActor, _compile_mlp, numpy_actor
+from rl_gait.learner.numpy_actor import NumpyActor, _compile_mlp, diag_gaussian_logp, numpy_actor
 
 
 def _linear(w: list[list[float]], b: list[float]) -> torch.nn.Linear:
@@ -57,3 +57,11 @@ def test_the_shipped_policies_mean_matches_torch(which):
     expected = np.clip(dist.numpy()[:, : policy.action_dim], -1, 1)
     np.testing.assert_allclose(policy.act(obs), expected, atol=2e-6)
     np.testing.assert_allclose(policy.act(obs[3]), expected[3], atol=2e-6)
+
+
+def test_diag_gaussian_logp_by_hand():
+    # action 1 at mean 0, σ = 1: −1/2 − 0 − log √(2π) = −1.418939; action 0 at mean 0, σ = 2: −0 − ln 2 − 0.918939
+    # = −1.612086; the sum −3.031025 nats
+    logp = diag_gaussian_logp(np.array([[1.0, 0.0]], np.float32), np.zeros((1, 2), np.float32),
+                              np.array([[0.0, np.log(2.0)]], np.float32))
+    assert logp.shape == (1,) and logp[0] == pytest.approx(-3.031025, abs=1e-5)
