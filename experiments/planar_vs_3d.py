@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +42,7 @@ class Args:
     budget: str = "quick"  # the learner budget of each twin (rl_gait.learner.Budget presets)
     eval_rollouts: int = 3
     seed: int = 0
+    contact_reward: float | None = None  # weight of the contact-timing reward term; None = the body's default
 
 
 def twin_metrics(trial, body_model: str, args: Args, out_dir: Path) -> dict[str, float]:
@@ -56,6 +57,8 @@ def twin_metrics(trial, body_model: str, args: Args, out_dir: Path) -> dict[str,
     body = BodyParams(height_m=trial.height_m or 1.70, mass_kg=trial.mass_kg or 70.0)
     env = WalkEnvConfig(task=Task(), reference=reference_for(trial, Task()), body=body, body_model=body_model)
     env = env.replace(pd=env.pd_params)
+    if args.contact_reward is not None:
+        env = env.replace(reward_weights=replace(env.reward_weights, contact=args.contact_reward))
     config = build_config(mode="hybrid", env=env, seed=args.seed, warm_start="atlas")
     result = train(config, budget=Budget.preset(args.budget), out_dir=out_dir, progress=False,
                    patient_id=trial.subject_id, command="python experiments/planar_vs_3d.py")
