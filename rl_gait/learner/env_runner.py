@@ -128,11 +128,22 @@ def _overrides(callback: Any, name: str) -> bool:
     return getattr(type(callback), name, None) is not getattr(RLlibCallback, name)
 
 
+RLLIB_ENV_ID = "rllib-single-agent-env-v0"
+"""The id ``SingleAgentEnvRunner.make_env`` registers the env creator under (RLlib 2.60)."""
+
+
 class LeanEnvRunner(SingleAgentEnvRunner):
     """``SingleAgentEnvRunner`` whose ``_sample`` steps the vector env with one forward per step (module doc)."""
 
     _lean_blocker: str | None | bool = False  # False: not checked yet; None: lean; str: why RLlib samples
     numpy_forward: bool = False  # whether the last lean sample() ran the actor in numpy (gaussian_actions)
+
+    def make_env(self) -> None:
+        """RLlib's ``make_env``, minus gymnasium's "Overriding environment rllib-single-agent-env-v0" warning: RLlib
+        registers that id on every ``make_env`` and only reads it while making the vector env, so a second runner in
+        one process (a second training, a recreated env) drops the old entry first."""
+        gym.envs.registry.pop(RLLIB_ENV_ID, None)
+        super().make_env()
 
     def _sample(self, *, num_timesteps: int | None = None, num_episodes: int | None = None, explore: bool,
                 random_actions: bool = False, force_reset: bool = False) -> list[SingleAgentEpisode]:

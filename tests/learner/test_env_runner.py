@@ -164,3 +164,18 @@ def test_callbacks_see_every_step_info_the_returned_chunks_only_their_last():
         infos = e.get_infos()
         assert "reward_pose" in infos[-1] and all(dict(i) == {} for i in infos[:-1])
     assert seen[0][-1] == dict(done[0].get_infos()[-1])
+
+
+def test_a_second_runner_in_one_process_makes_its_env_without_gymnasiums_override_warning(recwarn):
+    """RLlib re-registers its env id on every make_env; gymnasium warns on the second (a second training, e.g.
+    ``rl-gait run``'s twin then its tasks, or a recreated env). The lean runner drops the old entry first."""
+    import warnings
+
+    first = LeanEnvRunner(config=_config())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning while making the second runner's env fails the test
+        second = LeanEnvRunner(config=_config())
+        first.make_env()
+    assert second.env is not None and first.env is not None
+    first.stop()
+    second.stop()
