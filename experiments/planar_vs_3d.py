@@ -43,6 +43,7 @@ class Args:
     eval_rollouts: int = 3
     seed: int = 0
     contact_reward: float | None = None  # weight of the contact-timing reward term; None = the body's default
+    swing_clearance_m: float | None = None  # planar: track the reference fitted to lift the swing feet this far
 
 
 def twin_metrics(trial, body_model: str, args: Args, out_dir: Path) -> dict[str, float]:
@@ -57,6 +58,8 @@ def twin_metrics(trial, body_model: str, args: Args, out_dir: Path) -> dict[str,
     body = BodyParams(height_m=trial.height_m or 1.70, mass_kg=trial.mass_kg or 70.0)
     env = WalkEnvConfig(task=Task(), reference=reference_for(trial, Task()), body=body, body_model=body_model)
     env = env.replace(pd=env.pd_params)
+    if args.swing_clearance_m is not None:
+        env = env.replace(swing_clearance_m=args.swing_clearance_m)
     if args.contact_reward is not None:
         env = env.replace(reward_weights=replace(env.reward_weights, contact=args.contact_reward))
     config = build_config(mode="hybrid", env=env, seed=args.seed, warm_start="atlas")

@@ -30,7 +30,7 @@ TrunkPitch = Literal["upright", "reference"]
 TRUNK_PITCHES: tuple[str, ...] = ("upright", "reference")
 BodyModel = Literal["planar", "3d"]
 PLANAR_ONLY_OPTIONS: dict[str, Any] = {"trunk_pitch": "upright", "feature_start_prob": 0.0, "max_lag_m": None,
-                                       "max_retreat_m": None}
+                                       "max_retreat_m": None, "swing_clearance_m": None}
 """Options the 3D env does not implement, at the value it behaves as (the stair fit and the level approach are
 planar-only too: the 3D body tracks the task's reference from the first step, :mod:`rl_gait.envs.walk3d`)."""
 
@@ -69,6 +69,9 @@ class WalkEnvConfig:
             :mod:`rl_gait.envs.trunk_pitch`).
         stair_fit: on stairs, track the reference fitted to the treads (:mod:`rl_gait.envs.stair_fit`).
         level_approach: walk the level approach of slopes and stairs with the reference's level gait.
+        swing_clearance_m: on level ground, track the reference fitted so that each swing foot's lowest point stays
+            this far (m) above the stance foot's over the middle of the swing (:mod:`rl_gait.envs.swing_fit`);
+            ``None`` = the reference as given.
         body_model: ``"planar"`` (:class:`~rl_gait.envs.walk.WalkEnv`) or ``"3d"`` (experimental,
             :class:`~rl_gait.envs.walk3d.Walk3DEnv`; ``reward_weights`` then a ``Reward3DWeights``: the default
             ``RewardWeights()`` becomes the 3D default).
@@ -93,6 +96,7 @@ class WalkEnvConfig:
     trunk_pitch: TrunkPitch = "upright"
     stair_fit: bool = True
     level_approach: bool = True
+    swing_clearance_m: float | None = None
     body_model: BodyModel = "planar"
     lumbar_locked: bool = True
 
@@ -104,7 +108,7 @@ class WalkEnvConfig:
                              f"{self.episode_duration_s}, {self.action_scale_rad}, {self.init_noise_rad}")
         if not 0.0 <= self.feature_start_prob <= 1.0:
             raise ValueError(f"feature_start_prob must be within [0, 1], got {self.feature_start_prob}")
-        for name in ("max_lag_m", "max_retreat_m"):
+        for name in ("max_lag_m", "max_retreat_m", "swing_clearance_m"):
             value = getattr(self, name)
             if value is not None and not value > 0:
                 raise ValueError(f"{name} must be > 0 or None, got {value}")
@@ -219,7 +223,7 @@ class WalkEnvConfig:
 
 _SCALAR_FIELDS: tuple[str, ...] = ("episode_duration_s", "action_scale_rad", "init_noise_rad", "feature_start_prob",
                                    "max_lag_m", "max_retreat_m", "weakness_range", "trunk_pitch", "stair_fit",
-                                   "level_approach", "body_model", "lumbar_locked")
+                                   "level_approach", "swing_clearance_m", "body_model", "lumbar_locked")
 
 
 def _plain(value: Any) -> Any:

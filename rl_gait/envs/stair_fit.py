@@ -71,9 +71,17 @@ def placement_residuals_m(points_xz_m: np.ndarray, pitch_rad: float, depth_m: fl
     """
     c, s = np.cos(pitch_rad), np.sin(pitch_rad)
     toe_x = points_xz_m[:, 1, 0] * c + points_xz_m[:, 1, 1] * s
-    z = -points_xz_m[..., 0] * s + points_xz_m[..., 1] * c  # [2 feet, 2 points]
-    low = -SOFT_MIN_M * np.logaddexp(-z[:, 0] / SOFT_MIN_M, -z[:, 1] / SOFT_MIN_M)  # smooth min over heel / toe
+    low = soft_lowest_z_m(points_xz_m, pitch_rad)
     return np.array([toe_x[0] - toe_x[1] - depth_m, low[0] - low[1] - rise_m])
+
+
+def soft_lowest_z_m(points_xz_m: np.ndarray, pitch_rad: float) -> np.ndarray:
+    """``[2]`` m: each foot's lowest point (a smooth minimum over heel and toe, :data:`SOFT_MIN_M`) in the world's
+    vertical, from ``points_xz_m`` ``[2 feet, 2 heel/toe, 2 (x, z)]`` relative to the hip with the trunk upright and
+    the trunk pitched by ``pitch_rad`` (forward lean positive)."""
+    c, s = np.cos(pitch_rad), np.sin(pitch_rad)
+    z = -points_xz_m[..., 0] * s + points_xz_m[..., 1] * c  # [2 feet, 2 points]
+    return -SOFT_MIN_M * np.logaddexp(-z[:, 0] / SOFT_MIN_M, -z[:, 1] / SOFT_MIN_M)
 
 
 def fit_stair_corrections(
@@ -135,10 +143,12 @@ def fit_stair_corrections(
 
 def corrections_on_grid(coef: np.ndarray, phase: np.ndarray, left_contact_phase: float,
                         cycle_duration_s: float) -> tuple[np.ndarray, np.ndarray]:
-    """``(dq [P, 6] rad, dqd [P, 6] rad/s)``: the fitted corrections at right-cycle ``phase``, both sides."""
+    """``(dq [P, 6] rad, dqd [P, 6] rad/s)``: the fitted corrections ``coef`` ``[2 sides, 2n+1, 3]`` (any number
+    of harmonics n) at right-cycle ``phase``, both sides."""
+    n = (coef.shape[1] - 1) // 2
     dq, dqd = [], []
     for s, shift in enumerate((0.0, left_contact_phase)):
         own = (np.asarray(phase) - shift) % 1.0
-        dq.append(fourier_basis(own) @ coef[s])
-        dqd.append(fourier_basis_rate(own) @ coef[s] / cycle_duration_s)
+        dq.append(fourier_basis(own, n) @ coef[s])
+        dqd.append(fourier_basis_rate(own, n) @ coef[s] / cycle_duration_s)
     return np.concatenate(dq, axis=1), np.concatenate(dqd, axis=1)

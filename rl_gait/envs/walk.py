@@ -86,6 +86,7 @@ v0: initial release.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import replace
 from typing import Any
@@ -99,6 +100,7 @@ from rl_gait.body.planar import FRAME_SKIP, apply_pd, body_layout, build_planar_
 from rl_gait.envs import rewards as R
 from rl_gait.envs.config import WalkEnvConfig, env_config
 from rl_gait.envs.stair_fit import corrections_on_grid, fit_stair_corrections
+from rl_gait.envs.swing_fit import fit_swing_clearance
 from rl_gait.envs.trunk_pitch import (
     consistent_trunk_pitch_rad,
     lowest_point_heights_m,
@@ -138,6 +140,25 @@ def _compile(body: BodyParams, pd: PDParams) -> mujoco.MjModel:
     spec = build_planar_spec(body, pd)
     add_terrain(spec)
     return spec.compile()
+
+
+_SWING_FIT_CACHE: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+"""This process's swing fits by what determines them (every env of a runner tracks the same reference)."""
+
+
+def swing_fit_cached(contact_points, q_at, sd_rad: np.ndarray, stance_fraction: tuple[float, float],
+                     left_contact_phase: float, pitch_rad: float, min_clearance_m: float, model: mujoco.MjModel):
+    """:func:`rl_gait.envs.swing_fit.fit_swing_clearance`, computed once per process for the same reference
+    (its angles on a phase grid), gait events, SD, pitch, clearance and body geometry."""
+    key = hashlib.sha256()
+    for a in (q_at(np.arange(64) / 64.0), sd_rad, stance_fraction, left_contact_phase, pitch_rad, min_clearance_m,
+              model.body_pos, model.body_quat, model.geom_pos, model.geom_size, model.jnt_pos):
+        key.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+    digest = key.hexdigest()
+    if digest not in _SWING_FIT_CACHE:
+        _SWING_FIT_CACHE[digest] = fit_swing_clearance(contact_points, q_at, sd_rad, stance_fraction,
+                                                       left_contact_phase, pitch_rad, min_clearance_m)
+    return _SWING_FIT_CACHE[digest]
 
 
 class ReferenceTables:
@@ -199,13 +220,25 @@ class ReferenceTables:
             dq, dqd = corrections_on_grid(coef, phase, ref.left_contact_phase, ref.cycle_duration_s)
             self.q, self.qd = self.q + dq, self.qd + dqd
             points, self.feet, com = kinematics(self.q)
+        self.swing_clearance_m = None
+        speed_feet = self.feet  # the walking speed is the reference's own: the swing fit only lifts the feet
+        if task.terrain == "level" and env.swing_clearance_m is not None:  # lift the swing feet (envs.swing_fit)
+            sd = (np.mean(ref.joint_angles_sd_rad, axis=0)[cols] if ref.joint_angles_sd_rad is not None
+                  else np.full(len(cols), DEFAULT_REFERENCE_SD_RAD))
+            coef, before, after = swing_fit_cached(
+                contact_points, lambda ph: ref.angles_at(ph)[:, cols], sd, ref.stance_fraction,
+                ref.left_contact_phase, self.trunk_pitch_rad, env.swing_clearance_m, model)
+            self.swing_clearance_m = (before, after)
+            dq, dqd = corrections_on_grid(coef, phase, ref.left_contact_phase, ref.cycle_duration_s)
+            self.q, self.qd = self.q + dq, self.qd + dqd
+            points, self.feet, com = kinematics(self.q)
         self.contact_points_xz_m = points  # [P, 2, 2, 2] relative to the hip, trunk upright
         c, s_ = math.cos(self.trunk_pitch_rad), math.sin(self.trunk_pitch_rad)
         low_z = lowest_point_heights_m(points, self.trunk_pitch_rad).min(axis=1) - env._contact_radius
         self.pelvis_height = -low_z
         self.com_height = -com[:, 0] * s_ + com[:, 1] * c + self.pelvis_height
         dt_phase = ref.cycle_duration_s / PHASE_TABLE_SIZE
-        ankle_x = self.feet[:, (0, 2)] * c + self.feet[:, (1, 3)] * s_  # [P, 2] world-horizontal, r and l
+        ankle_x = speed_feet[:, (0, 2)] * c + speed_feet[:, (1, 3)] * s_  # [P, 2] world-horizontal, r and l
         vel = (np.roll(ankle_x, -1, axis=0) - np.roll(ankle_x, 1, axis=0)) / (2 * dt_phase)  # periodic
         # the stance foot moves backward relative to the pelvis at the walking speed, the swing foot forward
         self.natural_speed_m_s = float(np.mean(np.max(-vel, axis=1)))
@@ -262,6 +295,7 @@ class WalkEnv(gym.Env):
         self.trunk_pitch = cfg.trunk_pitch
         self.stair_fit = cfg.stair_fit
         self.level_approach = cfg.level_approach
+        self.swing_clearance_m = cfg.swing_clearance_m
         self._approach_tables: ReferenceTables | None = None
         self._blend_steps_left = 0
         self._weak_side, self._weakness = None, 1.0

@@ -26,7 +26,8 @@ def _full_config() -> WalkEnvConfig:
                          pd=PDParams.default_for(body).scaled("l", kp=0.6, torque=0.5),
                          reward_weights=RewardWeights(contact=0.1), terrain_layout=TerrainLayout(n_steps=4),
                          episode_duration_s=4.0, feature_start_prob=0.3, max_lag_m=1.5, max_retreat_m=0.5,
-                         weakness_range=(0.5, 0.9), trunk_pitch="reference", stair_fit=False, level_approach=False)
+                         weakness_range=(0.5, 0.9), trunk_pitch="reference", stair_fit=False, level_approach=False,
+                         swing_clearance_m=0.015)
 
 
 def test_to_dict_is_json_and_from_dict_inverts_it_exactly():
@@ -46,6 +47,8 @@ def test_bad_values_and_unknown_or_newer_dicts_are_refused():
         WalkEnvConfig(weakness_range=(0.9, 0.5))
     with pytest.raises(ValueError, match="trunk_pitch"):
         WalkEnvConfig(trunk_pitch="forward")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="swing_clearance_m"):
+        WalkEnvConfig(swing_clearance_m=0.0)
     with pytest.raises(ValueError, match="unknown env config fields"):
         WalkEnvConfig.from_dict({"stair_fitt": True})
     with pytest.raises(ValueError, match="newer"):
@@ -111,6 +114,8 @@ def test_the_3d_body_model_is_one_field_and_round_trips_with_its_reward_weights(
     env.close()
     with pytest.raises(ValueError, match="does not implement"):
         WalkEnvConfig(body_model="3d", max_retreat_m=0.5).walk3d_kwargs()
+    with pytest.raises(ValueError, match="swing_clearance_m"):  # the swing fit is planar-only (for now)
+        WalkEnvConfig(body_model="3d", swing_clearance_m=0.015).walk3d_kwargs()
     assert cfg.lumbar_locked and env.unwrapped.model.neq == 2  # a rigid trunk by default: two joint equalities
     free = cfg.replace(lumbar_locked=False)
     assert WalkEnvConfig.from_dict(json.loads(json.dumps(free.to_dict()))) == free
