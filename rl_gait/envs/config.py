@@ -30,7 +30,7 @@ TrunkPitch = Literal["upright", "reference"]
 TRUNK_PITCHES: tuple[str, ...] = ("upright", "reference")
 BodyModel = Literal["planar", "3d"]
 PLANAR_ONLY_OPTIONS: dict[str, Any] = {"trunk_pitch": "upright", "feature_start_prob": 0.0, "max_lag_m": None,
-                                       "max_retreat_m": None, "swing_clearance_m": None}
+                                       "max_retreat_m": None}
 """Options the 3D env does not implement, at the value it behaves as (the stair fit and the level approach are
 planar-only too: the 3D body tracks the task's reference from the first step, :mod:`rl_gait.envs.walk3d`)."""
 
@@ -159,7 +159,8 @@ class WalkEnvConfig:
                     reward_weights=self.reward_weights,
                     terrain_layout=self.terrain_layout, episode_duration_s=self.episode_duration_s,
                     action_scale_rad=self.action_scale_rad, init_noise_rad=self.init_noise_rad,
-                    weakness_range=self.weakness_range, lumbar_locked=self.lumbar_locked)
+                    weakness_range=self.weakness_range, lumbar_locked=self.lumbar_locked,
+                    swing_clearance_m=self.swing_clearance_m)
 
     def replace(self, **changes: Any) -> WalkEnvConfig:
         """A copy with ``changes`` (field names of this class)."""

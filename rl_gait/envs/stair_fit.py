@@ -76,12 +76,12 @@ def placement_residuals_m(points_xz_m: np.ndarray, pitch_rad: float, depth_m: fl
 
 
 def soft_lowest_z_m(points_xz_m: np.ndarray, pitch_rad: float) -> np.ndarray:
-    """``[2]`` m: each foot's lowest point (a smooth minimum over heel and toe, :data:`SOFT_MIN_M`) in the world's
-    vertical, from ``points_xz_m`` ``[2 feet, 2 heel/toe, 2 (x, z)]`` relative to the hip with the trunk upright and
-    the trunk pitched by ``pitch_rad`` (forward lean positive)."""
+    """``[2]`` m: each foot's lowest point (a smooth minimum over its contact points, :data:`SOFT_MIN_M`) in the
+    world's vertical, from ``points_xz_m`` ``[2 feet, K points (heel, toe …), 2 (x, z)]`` relative to the hip with the
+    trunk upright and the trunk pitched by ``pitch_rad`` (forward lean positive)."""
     c, s = np.cos(pitch_rad), np.sin(pitch_rad)
-    z = -points_xz_m[..., 0] * s + points_xz_m[..., 1] * c  # [2 feet, 2 points]
-    return -SOFT_MIN_M * np.logaddexp(-z[:, 0] / SOFT_MIN_M, -z[:, 1] / SOFT_MIN_M)
+    z = -points_xz_m[..., 0] * s + points_xz_m[..., 1] * c  # [2 feet, K points]
+    return -SOFT_MIN_M * np.logaddexp.reduce(-z / SOFT_MIN_M, axis=-1)
 
 
 def fit_stair_corrections(

@@ -3,7 +3,7 @@
 Replayed on the planar body (trunk upright, both legs on one hip axis), the references' swing feet go through the
 floor: over the middle 60 % of each swing (:data:`SWING_WINDOW`) the swing foot's lowest point dips 2.2–6.1 cm
 below the stance foot's on the four multi-clip StrokeAvatar patients (the paretic side for most of its swing)
-and 3.8 cm on the healthy atlas reference (``docs/body3d.md``, "The swing foot goes through the floor"). People
+and 3.8 cm on the healthy atlas reference (``docs/planar_vs_3d.md``, "Why the twins stand so long"). People
 clear the ground with motion this body lacks — pelvic list and hiking, circumduction, a pelvis that rises and
 falls — and the joint angles carry measurement offsets. A policy tracking such a reference is paid to drag the
 swing foot; the simulated foot then touches down early and slides, and the twin's stance reads 78–92 % where the
@@ -13,13 +13,15 @@ patients' is 42–69 %.
 correction with :data:`N_HARMONICS` harmonics of that leg's own phase, the one of least mean square size in units of
 the reference's between-stride SD, such that over :data:`SWING_WINDOW` of each swing the swing foot's lowest point
 is at least ``c`` above the stance foot's, while at both initial contacts the feet are placed exactly as the
-reference places them (the step length and the foot heights there are kept). Solved by SLSQP
+reference places them (the step length and the foot heights there are kept). The 3D body (``Walk3DEnv``) fits the
+same sagittal joints with the reference's frontal joints and pelvic obliquity in the pose. Solved by SLSQP
 (:func:`scipy.optimize.minimize`) on :data:`N_SAMPLES_PER_SWING` phases per swing. A reference that already clears
 is left unchanged.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import numpy as np
@@ -58,9 +60,11 @@ def fit_swing_clearance(
     """Fit the corrections; returns ``(coef [2, 2n+1, 3], clearance_before_m [2], clearance_after_m [2])``.
 
     Args:
-        contact_points: ``q [6] → [2 feet r/l, 2 heel/toe, 2 (x, z)]`` forward kinematics of this body (m, relative
-            to the hip, trunk upright), joints in :data:`rl_gait.joints.JOINT_NAMES` order.
-        q_at: right-cycle phases ``[K]`` (cycles) → the reference's joint angles ``[K, 6]`` (rad).
+        contact_points: ``q [D] → [2 feet r/l, K points, 2 (x, z)]`` forward kinematics of this body (m, relative
+            to the hip, trunk upright); ``q``'s first 6 entries are the joints of :data:`rl_gait.joints.JOINT_NAMES`
+            (the ones corrected), the rest whatever else the pose needs (the 3D body's frontal joints and pelvic
+            obliquity), left as they are.
+        q_at: right-cycle phases ``[N]`` (cycles) → the reference's pose ``[N, D]`` (rad).
         sd_rad: ``[6]`` per-joint scale of the corrections (rad), floored at ``MIN_SD_RAD``.
         stance_fraction: (right, left) stance share of each leg's cycle.
         left_contact_phase: left initial contact within the right cycle (cycles).
@@ -78,21 +82,22 @@ def fit_swing_clearance(
     rows = [(swing_samples(stance_fraction[k]) + shifts[k]) % 1.0 for k in range(2)]
     contacts = np.array([0.0, shifts[1] % 1.0])
     phases = np.concatenate([*rows, contacts])
-    q0 = q_at(phases)  # [K, 6]
-    own = np.stack([(phases - s) % 1.0 for s in shifts], axis=1)  # [K, 2] each side's own phase
-    basis = [fourier_basis(own[:, s], N_HARMONICS) for s in range(2)]  # [K, n_coef] per side
+    q0 = np.asarray(q_at(phases), dtype=np.float64)  # [N, D]
+    own = np.stack([(phases - s) % 1.0 for s in shifts], axis=1)  # [N, 2] each side's own phase
+    basis = [fourier_basis(own[:, s], N_HARMONICS) for s in range(2)]  # [N, n_coef] per side
     sd = np.maximum(np.asarray(sd_rad, dtype=np.float64), MIN_SD_RAD).reshape(2, 1, 3)
     unwhiten = sd / np.sqrt(mean_square_weights(N_HARMONICS))[None, :, None]  # |u|² = Σ cycle-mean (dq / SD)²
     n_rows = [len(r) for r in rows]
 
     def lowest(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``([K, 2] lowest z per foot, [2 contacts, 2 feet] toe x at the contacts)``."""
+        """``([N, 2] lowest z per foot, [2 contacts, 2 feet] foot x (mean of its points) at the contacts)``."""
         coef = u.reshape(2, n_coef, 3) * unwhiten
-        q = q0 + np.concatenate([basis[s] @ coef[s] for s in range(2)], axis=1)
+        q = q0.copy()
+        q[:, :6] += np.concatenate([basis[s] @ coef[s] for s in range(2)], axis=1)
         pts = [contact_points(qk) for qk in q]
         c, s_ = np.cos(pitch_rad), np.sin(pitch_rad)
-        toe_x = np.array([p[:, 1, 0] * c + p[:, 1, 1] * s_ for p in pts[-2:]])
-        return np.array([soft_lowest_z_m(p, pitch_rad) for p in pts]), toe_x
+        foot_x = np.array([(p[..., 0] * c + p[..., 1] * s_).mean(axis=1) for p in pts[-2:]])
+        return np.array([soft_lowest_z_m(p, pitch_rad) for p in pts]), foot_x
 
     def clearances(low: np.ndarray) -> list[np.ndarray]:
         """Per side ``[n]`` m: the swing foot's lowest point above the stance foot's at its samples."""
@@ -103,10 +108,11 @@ def fit_swing_clearance(
             start += n_rows[k]
         return out
 
-    def placements(low: np.ndarray, toe_x: np.ndarray) -> np.ndarray:
-        """``[4]`` m: at the right and left contact, landing toe ahead of the other and landing foot above it."""
+    def placements(low: np.ndarray, foot_x: np.ndarray) -> np.ndarray:
+        """``[4]`` m: at the right and left contact, landing foot ahead of the other and above it."""
         lc = low[-2:]
-        return np.array([toe_x[0, 0] - toe_x[0, 1], lc[0, 0] - lc[0, 1], toe_x[1, 1] - toe_x[1, 0], lc[1, 1] - lc[1, 0]])
+        return np.array([foot_x[0, 0] - foot_x[0, 1], lc[0, 0] - lc[0, 1],
+                         foot_x[1, 1] - foot_x[1, 0], lc[1, 1] - lc[1, 0]])
 
     u0 = np.zeros(2 * n_coef * 3)
     low0, toe0 = lowest(u0)
@@ -123,3 +129,24 @@ def fit_swing_clearance(
     after = clearances(lowest(res.x)[0])
     return res.x.reshape(2, n_coef, 3) * unwhiten, np.array([b.min() for b in before]), \
         np.array([a.min() for a in after])
+
+
+_CACHE: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+"""This process's swing fits by what determines them (every env of a runner tracks the same reference)."""
+
+
+def fit_swing_clearance_cached(contact_points: Callable[[np.ndarray], np.ndarray],
+                               q_at: Callable[[np.ndarray], np.ndarray], sd_rad: np.ndarray,
+                               stance_fraction: tuple[float, float], left_contact_phase: float, pitch_rad: float,
+                               min_clearance_m: float, model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`fit_swing_clearance`, computed once per process for the same reference pose (on a phase grid), gait
+    events, SD, pitch, clearance and body (``model``: a ``mujoco.MjModel``, its geometry hashed)."""
+    key = hashlib.sha256()
+    for a in (q_at(np.arange(64) / 64.0), sd_rad, stance_fraction, left_contact_phase, pitch_rad, min_clearance_m,
+              model.nq, model.body_pos, model.body_quat, model.geom_pos, model.geom_size, model.jnt_pos):
+        key.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+    digest = key.hexdigest()
+    if digest not in _CACHE:
+        _CACHE[digest] = fit_swing_clearance(contact_points, q_at, sd_rad, stance_fraction, left_contact_phase,
+                                             pitch_rad, min_clearance_m)
+    return _CACHE[digest]

@@ -86,7 +86,6 @@ v0: initial release.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import replace
 from typing import Any
@@ -100,7 +99,7 @@ from rl_gait.body.planar import FRAME_SKIP, apply_pd, body_layout, build_planar_
 from rl_gait.envs import rewards as R
 from rl_gait.envs.config import WalkEnvConfig, env_config
 from rl_gait.envs.stair_fit import corrections_on_grid, fit_stair_corrections
-from rl_gait.envs.swing_fit import fit_swing_clearance
+from rl_gait.envs.swing_fit import fit_swing_clearance_cached
 from rl_gait.envs.trunk_pitch import (
     consistent_trunk_pitch_rad,
     lowest_point_heights_m,
@@ -140,25 +139,6 @@ def _compile(body: BodyParams, pd: PDParams) -> mujoco.MjModel:
     spec = build_planar_spec(body, pd)
     add_terrain(spec)
     return spec.compile()
-
-
-_SWING_FIT_CACHE: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-"""This process's swing fits by what determines them (every env of a runner tracks the same reference)."""
-
-
-def swing_fit_cached(contact_points, q_at, sd_rad: np.ndarray, stance_fraction: tuple[float, float],
-                     left_contact_phase: float, pitch_rad: float, min_clearance_m: float, model: mujoco.MjModel):
-    """:func:`rl_gait.envs.swing_fit.fit_swing_clearance`, computed once per process for the same reference
-    (its angles on a phase grid), gait events, SD, pitch, clearance and body geometry."""
-    key = hashlib.sha256()
-    for a in (q_at(np.arange(64) / 64.0), sd_rad, stance_fraction, left_contact_phase, pitch_rad, min_clearance_m,
-              model.body_pos, model.body_quat, model.geom_pos, model.geom_size, model.jnt_pos):
-        key.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
-    digest = key.hexdigest()
-    if digest not in _SWING_FIT_CACHE:
-        _SWING_FIT_CACHE[digest] = fit_swing_clearance(contact_points, q_at, sd_rad, stance_fraction,
-                                                       left_contact_phase, pitch_rad, min_clearance_m)
-    return _SWING_FIT_CACHE[digest]
 
 
 class ReferenceTables:
@@ -225,7 +205,7 @@ class ReferenceTables:
         if task.terrain == "level" and env.swing_clearance_m is not None:  # lift the swing feet (envs.swing_fit)
             sd = (np.mean(ref.joint_angles_sd_rad, axis=0)[cols] if ref.joint_angles_sd_rad is not None
                   else np.full(len(cols), DEFAULT_REFERENCE_SD_RAD))
-            coef, before, after = swing_fit_cached(
+            coef, before, after = fit_swing_clearance_cached(
                 contact_points, lambda ph: ref.angles_at(ph)[:, cols], sd, ref.stance_fraction,
                 ref.left_contact_phase, self.trunk_pitch_rad, env.swing_clearance_m, model)
             self.swing_clearance_m = (before, after)

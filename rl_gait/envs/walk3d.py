@@ -68,8 +68,11 @@ from rl_gait.body.body3d import LUMBAR_JOINTS, body3d_layout, build_3d_spec
 from rl_gait.body.params import BodyParams, PDParams
 from rl_gait.body.planar import FRAME_SKIP, apply_pd
 from rl_gait.envs import rewards as R
+from rl_gait.envs.stair_fit import corrections_on_grid
+from rl_gait.envs.swing_fit import fit_swing_clearance_cached
 from rl_gait.envs.walk import (
     CONTACT_TOL_M,
+    DEFAULT_REFERENCE_SD_RAD,
     FALL_HEIGHT_FRAC,
     HEIGHT_SAMPLES_X_M,
     PHASE_TABLE_SIZE,
@@ -170,23 +173,52 @@ class Reference3DTables:
         self.trunk_roll_rad = self.obliquity if env.lumbar_locked else np.zeros(PHASE_TABLE_SIZE)
         self.stance = ref.stance_at(phase)
         lay, data = env.layout, mujoco.MjData(model)
-        feet, low, com = [], [], []
-        for q, roll in zip(self.q, self.obliquity, strict=True):
+
+        def pose(q: np.ndarray, roll: float) -> None:  # pelvis at the origin, rolled by the obliquity
             data.qpos[:] = 0.0
-            data.qpos[lay.root_qpos[3:7]] = roll_quaternion(roll)  # pelvis at the origin, rolled by the obliquity
+            data.qpos[lay.root_qpos[3:7]] = roll_quaternion(roll)
             data.qpos[lay.joint_qpos] = q
             mujoco.mj_kinematics(model, data)
-            mujoco.mj_comPos(model, data)
-            feet.append((data.xpos[lay.foot_bodies] - data.xpos[lay.pelvis_body]).reshape(-1))
-            low.append(data.geom_xpos[lay.contact_geoms][..., 2].min() - env._contact_radius)
-            com.append(data.subtree_com[lay.pelvis_body, 2])
-        self.feet_3d = np.asarray(feet)
+
+        def kinematics() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            feet, low, com = [], [], []
+            for q, roll in zip(self.q, self.obliquity, strict=True):
+                pose(q, roll)
+                mujoco.mj_comPos(model, data)
+                feet.append((data.xpos[lay.foot_bodies] - data.xpos[lay.pelvis_body]).reshape(-1))
+                low.append(data.geom_xpos[lay.contact_geoms][..., 2].min() - env._contact_radius)
+                com.append(data.subtree_com[lay.pelvis_body, 2])
+            return np.asarray(feet), np.asarray(low), np.asarray(com)
+
+        feet, low, com = kinematics()
+        speed_feet = feet  # the walking speed is the reference's own: the swing fit only lifts the feet
+        self.swing_clearance_m = None
+        if ref.task.terrain == "level" and env.swing_clearance_m is not None:  # lift the swing feet (envs.swing_fit)
+            sag = [ref.column(n) for n in JOINT_NAMES_3D[:N_SAGITTAL]]
+            sd = (np.mean(ref.joint_angles_sd_rad, axis=0)[sag] if ref.joint_angles_sd_rad is not None
+                  else np.full(N_SAGITTAL, DEFAULT_REFERENCE_SD_RAD))
+            table = np.concatenate([self.q, self.obliquity[:, None]], axis=1)  # [P, 14 joints + obliquity]
+
+            def contact_points(q: np.ndarray) -> np.ndarray:  # [2 feet, 4 points, (x, z)] relative to the pelvis
+                pose(q[:-1], q[-1])
+                return data.geom_xpos[lay.contact_geoms][..., (0, 2)].copy()
+
+            coef, before, after = fit_swing_clearance_cached(
+                contact_points, lambda ph: table[np.round(np.asarray(ph) * PHASE_TABLE_SIZE).astype(int)
+                                                 % PHASE_TABLE_SIZE], sd, ref.stance_fraction,
+                ref.left_contact_phase, 0.0, env.swing_clearance_m, model)
+            self.swing_clearance_m = (before, after)
+            dq, dqd = corrections_on_grid(coef, phase, ref.left_contact_phase, ref.cycle_duration_s)
+            self.q[:, :N_SAGITTAL] += dq
+            self.qd[:, :N_SAGITTAL] += dqd
+            feet, low, com = kinematics()
+        self.feet_3d = feet
         self.feet = self.feet_3d[:, [0, 2, 3, 5]]
-        self.pelvis_height = -np.asarray(low)
-        self.com_height = np.asarray(com) + self.pelvis_height
+        self.pelvis_height = -low
+        self.com_height = com + self.pelvis_height
         self.trunk_pitch_rad = 0.0
         dt_phase = ref.cycle_duration_s / PHASE_TABLE_SIZE
-        ankle_x = self.feet_3d[:, [0, 3]]
+        ankle_x = speed_feet[:, [0, 3]]
         v = (np.roll(ankle_x, -1, axis=0) - np.roll(ankle_x, 1, axis=0)) / (2 * dt_phase)
         self.natural_speed_m_s = float(np.mean(np.max(-v, axis=1)))
         self.step_length_m = 0.5 * self.natural_speed_m_s * ref.cycle_duration_s
@@ -208,6 +240,7 @@ class Walk3DEnv(gym.Env):
         init_noise_rad: float = 0.02,
         weakness_range: tuple[float, float] | None = None,
         lumbar_locked: bool = True,
+        swing_clearance_m: float | None = None,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (240, 320),
     ):
@@ -228,6 +261,7 @@ class Walk3DEnv(gym.Env):
             weakness_range = (lo, hi)
         self.weakness_range = weakness_range
         self.lumbar_locked = bool(lumbar_locked)
+        self.swing_clearance_m = swing_clearance_m
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self.render_mode, self.render_size, self._renderer = render_mode, render_size, None

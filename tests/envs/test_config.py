@@ -114,8 +114,7 @@ def test_the_3d_body_model_is_one_field_and_round_trips_with_its_reward_weights(
     env.close()
     with pytest.raises(ValueError, match="does not implement"):
         WalkEnvConfig(body_model="3d", max_retreat_m=0.5).walk3d_kwargs()
-    with pytest.raises(ValueError, match="swing_clearance_m"):  # the swing fit is planar-only (for now)
-        WalkEnvConfig(body_model="3d", swing_clearance_m=0.015).walk3d_kwargs()
+    assert WalkEnvConfig(body_model="3d", swing_clearance_m=0.015).walk3d_kwargs()["swing_clearance_m"] == 0.015
     assert cfg.lumbar_locked and env.unwrapped.model.neq == 2  # a rigid trunk by default: two joint equalities
     free = cfg.replace(lumbar_locked=False)
     assert WalkEnvConfig.from_dict(json.loads(json.dumps(free.to_dict()))) == free

@@ -22,11 +22,14 @@ def test_swing_samples_by_hand():
 
 
 def test_soft_lowest_point_by_hand():
-    # right foot flat at z = -0.80 (smooth min: SOFT_MIN_M ln 2 below), left on its heel at -0.85, toe 5 cm higher
+    # right foot flat at z = -0.80 (smooth min: SOFT_MIN_M ln 2 below), left on its heel at -0.85, toe 5 cm higher;
+    # any number of points per foot (the 3D body has four)
     pts = np.array([[[0.0, -0.80], [0.15, -0.80]], [[-0.1, -0.85], [0.05, -0.80]]])
     np.testing.assert_allclose(soft_lowest_z_m(pts, 0.0), [-0.80 - SOFT_MIN_M * np.log(2.0), -0.85], atol=1e-9)
     p = np.radians(10.0)  # pitched forward: z' = -x sin p + z cos p; right: the toe (x 0.15) is lower
     assert soft_lowest_z_m(pts, p)[0] == pytest.approx(-0.15 * np.sin(p) - 0.80 * np.cos(p), abs=1e-6)
+    four = np.array([[[0.0, -0.80], [0.15, -0.70], [0.0, -0.75], [0.1, -0.90]]] * 2)  # lowest: the 4th, by 10 cm
+    np.testing.assert_allclose(soft_lowest_z_m(four, 0.0), -0.90, atol=1e-9)
 
 
 def _toy_q_at(q_table: np.ndarray):
@@ -60,11 +63,10 @@ def test_fit_lifts_the_toy_swing_feet_and_keeps_the_contacts():
         assert fitted[inside, k].min() > 0.03 - 2e-3  # between the samples too, within 2 mm
     for i, lead in ((0, 0), (100, 1)):  # at both initial contacts the landing foot is placed as before
         before_pts, after_pts = two_link_points(q[i]), two_link_points(q[i] + dq[i])
-        for pts0, pts1 in ((before_pts, after_pts),):
-            np.testing.assert_allclose(pts1[lead, 1, 0] - pts1[1 - lead, 1, 0], pts0[lead, 1, 0] - pts0[1 - lead, 1, 0],
-                                       atol=1e-5)
-            low0, low1 = soft_lowest_z_m(pts0, 0.0), soft_lowest_z_m(pts1, 0.0)
-            assert low1[lead] - low1[1 - lead] == pytest.approx(low0[lead] - low0[1 - lead], abs=1e-5)
+        x0, x1 = before_pts[..., 0].mean(axis=1), after_pts[..., 0].mean(axis=1)  # each foot's mean x
+        assert x1[lead] - x1[1 - lead] == pytest.approx(x0[lead] - x0[1 - lead], abs=1e-5)
+        low0, low1 = soft_lowest_z_m(before_pts, 0.0), soft_lowest_z_m(after_pts, 0.0)
+        assert low1[lead] - low1[1 - lead] == pytest.approx(low0[lead] - low0[1 - lead], abs=1e-5)
 
 
 def test_fit_changes_nothing_where_the_swing_foot_already_clears():
@@ -98,3 +100,19 @@ def test_env_tables_lift_the_atlas_swing_feet_and_keep_the_walking_speed():
     sref = healthy_reference(slope)
     ts = ReferenceTables(sref, fitted.model, WalkEnv(task=slope, reference=sref, swing_clearance_m=0.015))
     assert ts.swing_clearance_m is None
+
+
+def test_3d_env_tables_lift_the_swing_feet_with_the_frontal_pose_kept():
+    from rl_gait.envs.walk3d import Reference3DTables, Walk3DEnv
+
+    ref = healthy_reference(Task())
+    plain = Walk3DEnv(task=Task(), reference=ref)
+    fitted = Walk3DEnv(task=Task(), reference=ref, swing_clearance_m=0.015)
+    t0, t1 = Reference3DTables(ref, plain.model, plain), Reference3DTables(ref, fitted.model, fitted)
+    assert t0.swing_clearance_m is None
+    before, after = t1.swing_clearance_m
+    assert before.min() < 0.0  # replayed with its frontal curves, the atlas swing foot still dips into the floor
+    np.testing.assert_allclose(after, 0.015, atol=1e-4)
+    np.testing.assert_array_equal(t1.q[:, 6:], t0.q[:, 6:])  # frontal and lumbar joints untouched
+    assert np.abs(t1.q[:, :6] - t0.q[:, :6]).max() > 0.0
+    assert t1.natural_speed_m_s == pytest.approx(t0.natural_speed_m_s)
