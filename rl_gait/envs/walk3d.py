@@ -48,7 +48,8 @@ force to the pelvis for a while (perturbation tests, fall-risk probes).
 :meth:`~rl_gait.body.PDParams.extended_3d`), ``reward_weights`` (:class:`Reward3DWeights`), ``terrain_layout``,
 ``episode_duration_s``, ``action_scale_rad``, ``init_noise_rad``, ``weakness_range`` (as the planar env),
 ``lumbar_locked`` (default: a rigid trunk, both lumbar joints held at 0 — their two actions then do nothing),
-``render_mode``, ``render_size``.
+``swing_clearance_m`` (level references fitted so that the swing feet clear the ground, as the planar env's, with the
+frontal pose in place; :mod:`rl_gait.envs.swing_fit`), ``render_mode``, ``render_size``.
 
 ## Version History
 v0: initial release (experimental: not the default body anywhere).
@@ -68,6 +69,7 @@ from rl_gait.body.body3d import LUMBAR_JOINTS, body3d_layout, build_3d_spec
 from rl_gait.body.params import BodyParams, PDParams
 from rl_gait.body.planar import FRAME_SKIP, apply_pd
 from rl_gait.envs import rewards as R
+from rl_gait.envs.config import SWING_CLEARANCE_M
 from rl_gait.envs.stair_fit import corrections_on_grid
 from rl_gait.envs.swing_fit import fit_swing_clearance_cached
 from rl_gait.envs.walk import (
@@ -240,7 +242,7 @@ class Walk3DEnv(gym.Env):
         init_noise_rad: float = 0.02,
         weakness_range: tuple[float, float] | None = None,
         lumbar_locked: bool = True,
-        swing_clearance_m: float | None = None,
+        swing_clearance_m: float | None = SWING_CLEARANCE_M,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (240, 320),
     ):

@@ -79,7 +79,7 @@ def test_fit_changes_nothing_where_the_swing_foot_already_clears():
 
 def test_env_tables_lift_the_atlas_swing_feet_and_keep_the_walking_speed():
     ref = healthy_reference(Task())
-    plain = WalkEnv(task=Task(), reference=ref)
+    plain = WalkEnv(task=Task(), reference=ref, swing_clearance_m=None)
     fitted = WalkEnv(task=Task(), reference=ref, swing_clearance_m=0.015)
     t0, t1 = ReferenceTables(ref, plain.model, plain), ReferenceTables(ref, fitted.model, fitted)
     assert t0.swing_clearance_m is None
@@ -106,7 +106,7 @@ def test_3d_env_tables_lift_the_swing_feet_with_the_frontal_pose_kept():
     from rl_gait.envs.walk3d import Reference3DTables, Walk3DEnv
 
     ref = healthy_reference(Task())
-    plain = Walk3DEnv(task=Task(), reference=ref)
+    plain = Walk3DEnv(task=Task(), reference=ref, swing_clearance_m=None)
     fitted = Walk3DEnv(task=Task(), reference=ref, swing_clearance_m=0.015)
     t0, t1 = Reference3DTables(ref, plain.model, plain), Reference3DTables(ref, fitted.model, fitted)
     assert t0.swing_clearance_m is None
