@@ -3,7 +3,7 @@
 Replayed on the planar body (trunk upright, both legs on one hip axis), the references' swing feet go through the
 floor: over the middle 60 % of each swing (:data:`SWING_WINDOW`) the swing foot's lowest point dips 2.2–6.1 cm
 below the stance foot's on the four multi-clip StrokeAvatar patients (the paretic side for most of its swing)
-and 3.8 cm on the healthy atlas reference (``docs/planar_vs_3d.md``, "Why the twins stand so long"). People
+and 3.8 cm on the healthy atlas reference (``docs/planar_vs_3d.md``, run 4). People
 clear the ground with motion this body lacks — pelvic list and hiking, circumduction, a pelvis that rises and
 falls — and the joint angles carry measurement offsets. A policy tracking such a reference is paid to drag the
 swing foot; the simulated foot then touches down early and slides, and the twin's stance reads 78–92 % where the
