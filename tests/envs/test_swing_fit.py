@@ -77,23 +77,28 @@ def test_fit_changes_nothing_where_the_swing_foot_already_clears():
     np.testing.assert_allclose(before, after)
 
 
-def test_env_tables_lift_the_atlas_swing_feet_and_keep_the_walking_speed():
+def _plain_and_fitted_tables(env_cls, tables_cls):
+    """The healthy atlas level reference's tables without and with a 1.5-cm swing fit, and the fit's clearances."""
     ref = healthy_reference(Task())
-    plain = WalkEnv(task=Task(), reference=ref, swing_clearance_m=None)
-    fitted = WalkEnv(task=Task(), reference=ref, swing_clearance_m=0.015)
-    t0, t1 = ReferenceTables(ref, plain.model, plain), ReferenceTables(ref, fitted.model, fitted)
+    plain = env_cls(task=Task(), reference=ref, swing_clearance_m=None)
+    fitted = env_cls(task=Task(), reference=ref, swing_clearance_m=0.015)
+    t0, t1 = tables_cls(ref, plain.model, plain), tables_cls(ref, fitted.model, fitted)
     assert t0.swing_clearance_m is None
     before, after = t1.swing_clearance_m
-    assert before.min() < -0.02  # the atlas reference replayed upright puts a swing foot ~4 cm into the floor
     np.testing.assert_allclose(after, 0.015, atol=1e-4)
+    assert t1.natural_speed_m_s == pytest.approx(t0.natural_speed_m_s)  # the speed the reference walks at is kept
+    return ref, t0, t1, fitted, before
+
+
+def test_env_tables_lift_the_atlas_swing_feet_and_keep_the_walking_speed():
+    ref, t0, t1, fitted, before = _plain_and_fitted_tables(WalkEnv, ReferenceTables)
+    assert before.min() < -0.02  # the atlas reference replayed upright puts a swing foot ~4 cm into the floor
     h = lowest_point_heights_m(t1.contact_points_xz_m, t1.trunk_pitch_rad)
     phase = np.arange(h.shape[0]) / h.shape[0]
     for k, shift in enumerate((0.0, ref.left_contact_phase)):
         rel = (((phase - shift) % 1.0) - ref.stance_fraction[k]) / (1 - ref.stance_fraction[k])
         mid = (rel > 0.25) & (rel < 0.75)
         assert (h[mid, k] - h[mid, 1 - k]).min() > 0.01
-    # what the fit leaves alone: the speed and step length the reference walks at
-    assert t1.natural_speed_m_s == pytest.approx(t0.natural_speed_m_s)
     assert t1.step_length_m == pytest.approx(t0.step_length_m)
     # off level ground the fit does nothing
     slope = Task("slope", grade_deg=5.0)
@@ -105,14 +110,7 @@ def test_env_tables_lift_the_atlas_swing_feet_and_keep_the_walking_speed():
 def test_3d_env_tables_lift_the_swing_feet_with_the_frontal_pose_kept():
     from rl_gait.envs.walk3d import Reference3DTables, Walk3DEnv
 
-    ref = healthy_reference(Task())
-    plain = Walk3DEnv(task=Task(), reference=ref, swing_clearance_m=None)
-    fitted = Walk3DEnv(task=Task(), reference=ref, swing_clearance_m=0.015)
-    t0, t1 = Reference3DTables(ref, plain.model, plain), Reference3DTables(ref, fitted.model, fitted)
-    assert t0.swing_clearance_m is None
-    before, after = t1.swing_clearance_m
+    _, t0, t1, _, before = _plain_and_fitted_tables(Walk3DEnv, Reference3DTables)
     assert before.min() < 0.0  # replayed with its frontal curves, the atlas swing foot still dips into the floor
-    np.testing.assert_allclose(after, 0.015, atol=1e-4)
     np.testing.assert_array_equal(t1.q[:, 6:], t0.q[:, 6:])  # frontal and lumbar joints untouched
     assert np.abs(t1.q[:, :6] - t0.q[:, :6]).max() > 0.0
-    assert t1.natural_speed_m_s == pytest.approx(t0.natural_speed_m_s)
