@@ -153,7 +153,9 @@ class ReferenceTables:
     apart) at its initial contacts (:mod:`rl_gait.envs.trunk_pitch`). On stairs with ``stair_fit=True``
     ``q``/``qd`` are the reference plus the smallest smooth correction that puts the feet one tread apart at
     those contacts (:mod:`rl_gait.envs.stair_fit`; ``stair_fit_residuals_m`` [2 contacts, (x, z)] what is left,
-    else ``None``); ``pelvis_height`` [P] hip height above the
+    else ``None``); on level ground with ``swing_clearance_m`` they are the reference plus the swing fit
+    (:mod:`rl_gait.envs.swing_fit`; ``swing_fit_clearances_m`` ([2] before, [2] after) each side's smallest mid-swing
+    clearance in m, else ``None``); ``pelvis_height`` [P] hip height above the
     lowest foot point and ``com_height`` [P] at that pitch; ``natural_speed_m_s``: the no-slip forward
     speed that the reference kinematics imply on this body (mean over the cycle of the faster backward
     ankle speed relative to the pelvis: the stance foot's).
@@ -202,7 +204,7 @@ class ReferenceTables:
             dq, dqd = corrections_on_grid(coef, phase, ref.left_contact_phase, ref.cycle_duration_s)
             self.q, self.qd = self.q + dq, self.qd + dqd
             points, self.feet, com = kinematics(self.q)
-        self.swing_clearance_m = None
+        self.swing_fit_clearances_m = None
         speed_feet = self.feet  # the walking speed is the reference's own: the swing fit only lifts the feet
         if task.terrain == "level" and env.swing_clearance_m is not None:  # lift the swing feet (envs.swing_fit)
             sd = (np.mean(ref.joint_angles_sd_rad, axis=0)[cols] if ref.joint_angles_sd_rad is not None
@@ -210,7 +212,7 @@ class ReferenceTables:
             coef, before, after = fit_swing_clearance_cached(
                 contact_points, lambda ph: ref.angles_at(ph)[:, cols], sd, ref.stance_fraction,
                 ref.left_contact_phase, self.trunk_pitch_rad, env.swing_clearance_m, model)
-            self.swing_clearance_m = (before, after)
+            self.swing_fit_clearances_m = (before, after)
             dq, dqd = corrections_on_grid(coef, phase, ref.left_contact_phase, ref.cycle_duration_s)
             self.q, self.qd = self.q + dq, self.qd + dqd
             points, self.feet, com = kinematics(self.q)

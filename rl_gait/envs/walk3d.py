@@ -153,7 +153,8 @@ class Reference3DTables:
     ``feet_3d`` [P, 6] ankle x/y/z in the heading frame; ``stance`` [P, 2]; ``com_height`` [P] above the lowest
     foot point; ``pelvis_height`` [P]; ``natural_speed_m_s`` and ``step_length_m`` as the planar env's
     ``ReferenceTables``; ``trunk_pitch_rad`` 0; ``trunk_roll_rad`` [P] the trunk's sideways tilt target (the
-    obliquity when the trunk is locked to the pelvis, else 0).
+    obliquity when the trunk is locked to the pelvis, else 0); ``swing_fit_clearances_m`` as the planar
+    ``ReferenceTables``' (the sagittal joints fitted with the frontal pose in place; ``None`` without the fit).
     """
 
     def __init__(self, ref: ReferenceMotion, model: mujoco.MjModel, env: Walk3DEnv):
@@ -193,7 +194,7 @@ class Reference3DTables:
 
         feet, low, com = kinematics()
         speed_feet = feet  # the walking speed is the reference's own: the swing fit only lifts the feet
-        self.swing_clearance_m = None
+        self.swing_fit_clearances_m = None
         if ref.task.terrain == "level" and env.swing_clearance_m is not None:  # lift the swing feet (envs.swing_fit)
             sag = [ref.column(n) for n in JOINT_NAMES_3D[:N_SAGITTAL]]
             sd = (np.mean(ref.joint_angles_sd_rad, axis=0)[sag] if ref.joint_angles_sd_rad is not None
@@ -208,7 +209,7 @@ class Reference3DTables:
                 contact_points, lambda ph: table[np.round(np.asarray(ph) * PHASE_TABLE_SIZE).astype(int)
                                                  % PHASE_TABLE_SIZE], sd, ref.stance_fraction,
                 ref.left_contact_phase, 0.0, env.swing_clearance_m, model)
-            self.swing_clearance_m = (before, after)
+            self.swing_fit_clearances_m = (before, after)
             dq, dqd = corrections_on_grid(coef, phase, ref.left_contact_phase, ref.cycle_duration_s)
             self.q[:, :N_SAGITTAL] += dq
             self.qd[:, :N_SAGITTAL] += dqd

@@ -83,8 +83,8 @@ def _plain_and_fitted_tables(env_cls, tables_cls):
     plain = env_cls(task=Task(), reference=ref, swing_clearance_m=None)
     fitted = env_cls(task=Task(), reference=ref, swing_clearance_m=0.015)
     t0, t1 = tables_cls(ref, plain.model, plain), tables_cls(ref, fitted.model, fitted)
-    assert t0.swing_clearance_m is None
-    before, after = t1.swing_clearance_m
+    assert t0.swing_fit_clearances_m is None
+    before, after = t1.swing_fit_clearances_m
     np.testing.assert_allclose(after, 0.015, atol=1e-4)
     assert t1.natural_speed_m_s == pytest.approx(t0.natural_speed_m_s)  # the speed the reference walks at is kept
     return ref, t0, t1, fitted, before
@@ -104,7 +104,7 @@ def test_env_tables_lift_the_atlas_swing_feet_and_keep_the_walking_speed():
     slope = Task("slope", grade_deg=5.0)
     sref = healthy_reference(slope)
     ts = ReferenceTables(sref, fitted.model, WalkEnv(task=slope, reference=sref, swing_clearance_m=0.015))
-    assert ts.swing_clearance_m is None
+    assert ts.swing_fit_clearances_m is None
 
 
 def test_3d_env_tables_lift_the_swing_feet_with_the_frontal_pose_kept():
