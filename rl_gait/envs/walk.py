@@ -143,6 +143,14 @@ def _compile(body: BodyParams, pd: PDParams) -> mujoco.MjModel:
     return spec.compile()
 
 
+def reference_sd_rad(ref: ReferenceMotion, cols: list[int]) -> np.ndarray:
+    """``[len(cols)]`` rad: the reference's between-stride SD of those joint columns, averaged over the cycle
+    (:data:`DEFAULT_REFERENCE_SD_RAD` for a reference without one): the scale of the stair and swing fits."""
+    if ref.joint_angles_sd_rad is None:
+        return np.full(len(cols), DEFAULT_REFERENCE_SD_RAD)
+    return np.mean(ref.joint_angles_sd_rad, axis=0)[cols]
+
+
 class ReferenceTables:
     """The reference evaluated once on a fine phase grid, in this body's kinematics.
 
@@ -197,8 +205,7 @@ class ReferenceTables:
                                 if env.trunk_pitch == "reference" else 0.0)
         self.stair_fit_residuals_m = None
         if task.terrain == "stairs" and env.stair_fit:  # put the feet on the treads (rl_gait.envs.stair_fit)
-            sd = (np.mean(ref.joint_angles_sd_rad, axis=0)[cols] if ref.joint_angles_sd_rad is not None
-                  else np.full(len(cols), DEFAULT_REFERENCE_SD_RAD))
+            sd = reference_sd_rad(ref, cols)
             coef, self.stair_fit_residuals_m = fit_stair_corrections(
                 contact_points, self.q, sd, ref.left_contact_phase, self.trunk_pitch_rad, placements)
             dq, dqd = corrections_on_grid(coef, phase, ref.left_contact_phase, ref.cycle_duration_s)
@@ -207,8 +214,7 @@ class ReferenceTables:
         self.swing_fit_clearances_m = None
         speed_feet = self.feet  # the walking speed is the reference's own: the swing fit only lifts the feet
         if task.terrain == "level" and env.swing_clearance_m is not None:  # lift the swing feet (envs.swing_fit)
-            sd = (np.mean(ref.joint_angles_sd_rad, axis=0)[cols] if ref.joint_angles_sd_rad is not None
-                  else np.full(len(cols), DEFAULT_REFERENCE_SD_RAD))
+            sd = reference_sd_rad(ref, cols)
             coef, before, after = fit_swing_clearance_cached(
                 contact_points, lambda ph: ref.angles_at(ph)[:, cols], sd, ref.stance_fraction,
                 ref.left_contact_phase, self.trunk_pitch_rad, env.swing_clearance_m, model)

@@ -73,12 +73,12 @@ from rl_gait.envs.stair_fit import corrections_on_grid
 from rl_gait.envs.swing_fit import fit_swing_clearance_cached
 from rl_gait.envs.walk import (
     CONTACT_TOL_M,
-    DEFAULT_REFERENCE_SD_RAD,
     FALL_HEIGHT_FRAC,
     HEIGHT_SAMPLES_X_M,
     PHASE_TABLE_SIZE,
     WalkEnv,
     _default_reference,
+    reference_sd_rad,
 )
 from rl_gait.ingest.frontal import pelvic_obliquity_tilt_rad
 from rl_gait.joints import JOINT_NAMES, JOINT_NAMES_3D
@@ -196,9 +196,7 @@ class Reference3DTables:
         speed_feet = feet  # the walking speed is the reference's own: the swing fit only lifts the feet
         self.swing_fit_clearances_m = None
         if ref.task.terrain == "level" and env.swing_clearance_m is not None:  # lift the swing feet (envs.swing_fit)
-            sag = [ref.column(n) for n in JOINT_NAMES_3D[:N_SAGITTAL]]
-            sd = (np.mean(ref.joint_angles_sd_rad, axis=0)[sag] if ref.joint_angles_sd_rad is not None
-                  else np.full(N_SAGITTAL, DEFAULT_REFERENCE_SD_RAD))
+            sd = reference_sd_rad(ref, [ref.column(n) for n in JOINT_NAMES_3D[:N_SAGITTAL]])
             table = np.concatenate([self.q, self.obliquity[:, None]], axis=1)  # [P, 14 joints + obliquity]
 
             def contact_points(q: np.ndarray) -> np.ndarray:  # [2 feet, 4 points, (x, z)] relative to the pelvis
