@@ -89,8 +89,19 @@ def fit_swing_clearance(
     unwhiten = sd / np.sqrt(mean_square_weights(N_HARMONICS))[None, :, None]  # |u|² = Σ cycle-mean (dq / SD)²
     n_rows = [len(r) for r in rows]
 
+    last: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+
     def lowest(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``([N, 2] lowest z per foot, [2 contacts, 2 feet] foot x (mean of its points) at the contacts)``."""
+        """``([N, 2] lowest z per foot, [2 contacts, 2 feet] foot x (mean of its points) at the contacts)``; the
+        last ``u``'s kept, since SLSQP evaluates the two constraints (and their finite differences) at the same
+        points."""
+        key = u.tobytes()
+        if key not in last:
+            last.clear()
+            last[key] = _lowest(u)
+        return last[key]
+
+    def _lowest(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         coef = u.reshape(2, n_coef, 3) * unwhiten
         q = q0.copy()
         q[:, :6] += np.concatenate([basis[s] @ coef[s] for s in range(2)], axis=1)
@@ -115,20 +126,18 @@ def fit_swing_clearance(
                          foot_x[1, 1] - foot_x[1, 0], lc[1, 1] - lc[1, 0]])
 
     u0 = np.zeros(2 * n_coef * 3)
-    low0, toe0 = lowest(u0)
-    before = clearances(low0)
-    placed0 = placements(low0, toe0)
-    if min(b.min() for b in before) >= min_clearance_m:
-        return u0.reshape(2, n_coef, 3) * unwhiten, np.array([b.min() for b in before]), \
-            np.array([b.min() for b in before])
+    low0, foot_x0 = lowest(u0)
+    before = np.array([b.min() for b in clearances(low0)])
+    placed0 = placements(low0, foot_x0)
+    if before.min() >= min_clearance_m:
+        return u0.reshape(2, n_coef, 3) * unwhiten, before, before.copy()
     res = minimize(
         lambda u: float(u @ u), u0, jac=lambda u: 2.0 * u, method="SLSQP",
         constraints=[{"type": "ineq", "fun": lambda u: np.concatenate(clearances(lowest(u)[0])) - min_clearance_m},
                      {"type": "eq", "fun": lambda u: placements(*lowest(u)) - placed0}],
         options={"maxiter": MAX_ITERATIONS})
-    after = clearances(lowest(res.x)[0])
-    return res.x.reshape(2, n_coef, 3) * unwhiten, np.array([b.min() for b in before]), \
-        np.array([a.min() for a in after])
+    after = np.array([a.min() for a in clearances(lowest(res.x)[0])])
+    return res.x.reshape(2, n_coef, 3) * unwhiten, before, after
 
 
 _CACHE: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
