@@ -166,7 +166,7 @@ def test_callbacks_see_every_step_info_the_returned_chunks_only_their_last():
     assert seen[0][-1] == dict(done[0].get_infos()[-1])
 
 
-def test_a_second_runner_in_one_process_makes_its_env_without_gymnasiums_override_warning(recwarn):
+def test_a_second_runner_in_one_process_makes_its_env_without_gymnasiums_override_warning():
     """RLlib re-registers its env id on every make_env; gymnasium warns on the second (a second training, e.g.
     ``rl-gait run``'s twin then its tasks, or a recreated env). The lean runner drops the old entry first."""
     import warnings
