@@ -30,11 +30,12 @@ TrunkPitch = Literal["upright", "reference"]
 TRUNK_PITCHES: tuple[str, ...] = ("upright", "reference")
 BodyModel = Literal["planar", "3d"]
 PLANAR_ONLY_OPTIONS: dict[str, Any] = {"trunk_pitch": "upright", "feature_start_prob": 0.0, "max_lag_m": None,
-                                       "max_retreat_m": None}
+                                       "max_retreat_m": None, "max_lead_m": None}
 """Options the 3D env does not implement, at the value it behaves as (the stair fit and the level approach are
 planar-only too: the 3D body tracks the task's reference from the first step, :mod:`rl_gait.envs.walk3d`)."""
 
-TRAINING_ONLY_FIELDS: tuple[str, ...] = ("feature_start_prob", "max_lag_m", "max_retreat_m", "weakness_range")
+TRAINING_ONLY_FIELDS: tuple[str, ...] = ("feature_start_prob", "max_lag_m", "max_retreat_m", "max_lead_m",
+                                         "weakness_range")
 """Options that shape training episodes (where they start, when they end, a body weakened per episode); a
 policy is rolled out for predictions and evaluations without them (:meth:`WalkEnvConfig.for_rollouts`)."""
 
@@ -63,6 +64,8 @@ class WalkEnvConfig:
             (training only).
         max_lag_m: end an episode this far behind the target speed's schedule, m; ``None`` = never (training).
         max_retreat_m: end an episode this far behind the farthest point reached, m; ``None`` = never (training).
+        max_lead_m: end an episode this far ahead of the target speed's schedule, m; ``None`` = never (training:
+            a walker that runs down a slope or stairs loses the rest of its episode, issue 30's speed regulation).
         weakness_range: ``(lo, hi)``, ``0 < lo <= hi <= 1``: weaken one side's PD gains and torque limits by a
             factor drawn per episode; ``None`` = the body as given (training of population priors).
         trunk_pitch: ``"upright"`` (pitch 0) or ``"reference"`` (the reference's consistent pitch,
@@ -92,6 +95,7 @@ class WalkEnvConfig:
     feature_start_prob: float = 0.0
     max_lag_m: float | None = None
     max_retreat_m: float | None = None
+    max_lead_m: float | None = None
     weakness_range: tuple[float, float] | None = None
     trunk_pitch: TrunkPitch = "upright"
     stair_fit: bool = True
@@ -108,7 +112,7 @@ class WalkEnvConfig:
                              f"{self.episode_duration_s}, {self.action_scale_rad}, {self.init_noise_rad}")
         if not 0.0 <= self.feature_start_prob <= 1.0:
             raise ValueError(f"feature_start_prob must be within [0, 1], got {self.feature_start_prob}")
-        for name in ("max_lag_m", "max_retreat_m", "swing_clearance_m"):
+        for name in ("max_lag_m", "max_retreat_m", "max_lead_m", "swing_clearance_m"):
             value = getattr(self, name)
             if value is not None and not value > 0:
                 raise ValueError(f"{name} must be > 0 or None, got {value}")
@@ -223,7 +227,7 @@ class WalkEnvConfig:
 
 
 _SCALAR_FIELDS: tuple[str, ...] = ("episode_duration_s", "action_scale_rad", "init_noise_rad", "feature_start_prob",
-                                   "max_lag_m", "max_retreat_m", "weakness_range", "trunk_pitch", "stair_fit",
+                                   "max_lag_m", "max_retreat_m", "max_lead_m", "weakness_range", "trunk_pitch", "stair_fit",
                                    "level_approach", "swing_clearance_m", "body_model", "lumbar_locked")
 
 

@@ -62,7 +62,10 @@ pitch beyond ``FALL_PITCH_RAD``); with ``max_lag_m`` set (training), also when t
 backing away from a stair is not a way to collect reward); with ``max_retreat_m`` set (training), also
 when the pelvis is more than ``max_retreat_m`` behind the farthest point it reached (``info["retreated"]``:
 the atlas policy climbed one to five stairs and then walked back down them, still tracking the reference's
-joint angles, rather than fail at the next step); truncated after ``episode_duration_s``.
+joint angles, rather than fail at the next step); with ``max_lead_m`` set (training), also when the pelvis is
+more than ``max_lead_m`` ahead of where the target speed would have taken it (``info["ran_ahead"]``: issue 30's
+speed regulation — a walker that tracks a descent's joint angles while running down it loses the rest of its
+episode, the one signal of the reward that outweighs what running collects); truncated after ``episode_duration_s``.
 ``info["success"]`` (final step): no fall and the goal reached (level: ``LEVEL_GOAL_DISTANCE_M`` covered; slope and stairs: past
 the end of the feature + ``FEATURE_GOAL_MARGIN_M``). ``info["full_course"]``: the episode started on the
 approach (what evaluations and the curriculum count).
@@ -72,7 +75,7 @@ One :class:`~rl_gait.envs.config.WalkEnvConfig` (``WalkEnv(config)``, ``gym.make
 fields as keywords (``WalkEnv(stair_fit=False)``; with a config too, they replace its fields): ``task``,
 ``reference`` (default: the healthy atlas reference for the task), ``body``, ``pd``, ``reward_weights``,
 ``terrain_layout``, ``episode_duration_s``, ``action_scale_rad``, ``init_noise_rad``, ``feature_start_prob``,
-``max_lag_m``, ``max_retreat_m``, ``weakness_range``, ``trunk_pitch`` (``"upright"``: the ``upright`` reward
+``max_lag_m``, ``max_retreat_m``, ``max_lead_m``, ``weakness_range``, ``trunk_pitch`` (``"upright"``: the ``upright`` reward
 and the start state ask for pitch 0; ``"reference"``: for the reference's consistent pitch), ``stair_fit``
 (default ``True``: on stairs track the reference fitted to the treads, :mod:`rl_gait.envs.stair_fit`),
 ``level_approach`` (default ``True``: the level approach is walked with the reference's level gait, see
@@ -281,6 +284,7 @@ class WalkEnv(gym.Env):
         self.feature_start_prob = cfg.feature_start_prob
         self.max_lag_m = cfg.max_lag_m
         self.max_retreat_m = cfg.max_retreat_m
+        self.max_lead_m = cfg.max_lead_m
         self.weakness_range = cfg.weakness_range
         self.trunk_pitch = cfg.trunk_pitch
         self.stair_fit = cfg.stair_fit
@@ -612,11 +616,14 @@ class WalkEnv(gym.Env):
         self._x_max = max(self._x_max, x)
         retreated = (not fell and not lagged and self.max_retreat_m is not None
                      and self._x_max - x > self.max_retreat_m)
-        ended = fell or lagged or retreated
+        ran_ahead = (not (fell or lagged or retreated) and self.max_lead_m is not None
+                     and distance - self._target_vx_m_s * self._t > self.max_lead_m)
+        ended = fell or lagged or retreated or ran_ahead
         truncated = (not ended) and self._t >= self.episode_duration_s - 1e-9
         info = {f"reward_{k}": v for k, v in terms.items()}
         info.update(
-            fell=fell, lagged=lagged, retreated=retreated, distance_m=distance, speed_m_s=vx, phase=self._phase,
+            fell=fell, lagged=lagged, retreated=retreated, ran_ahead=ran_ahead, distance_m=distance, speed_m_s=vx,
+            phase=self._phase,
             joint_angles_rad=q.copy(), foot_contact=contacts, torques_nm=d.actuator_force[self._act].copy(),
             foot_pos_rel_pelvis_m=feet.reshape(2, 2), time_s=self._t,
             success=bool(truncated and distance >= self.goal_distance_m), full_course=self._x_start <= 0.0,

@@ -488,7 +488,8 @@ class Walk3DEnv(gym.Env):
         truncated = (not fell) and self._t >= self.episode_duration_s - 1e-9
         info = {f"reward_{k}": v for k, v in terms.items()}
         info.update(
-            fell=fell, fall_direction=direction, lagged=False, retreated=False, distance_m=distance,
+            fell=fell, fall_direction=direction, lagged=False, retreated=False, ran_ahead=False,
+            distance_m=distance,
             lateral_m=y - self._y_start, speed_m_s=vx, phase=self._phase,
             joint_angles_rad=q[:N_SAGITTAL].copy(), joint_angles_3d_rad=q.copy(),
             pelvic_obliquity_rad=float(obliquity), pelvic_tilt_rad=float(pelvic_tilt), heading_rad=yaw,

@@ -241,3 +241,25 @@ def test_walking_back_from_the_farthest_point_ends_the_episode_only_when_asked()
         assert not info["fell"] and not info["lagged"] and not truncated and not info["success"]
     with pytest.raises(ValueError, match="max_retreat_m"):
         WalkEnv(max_retreat_m=-1.0)
+
+
+def test_running_ahead_of_the_target_schedule_ends_the_episode_only_when_asked():
+    """max_lead_m: a walker put 0.8 m ahead of where the target speed takes it in one control step is terminated
+    (ran_ahead, not fallen, lagged or retreated) with max_lead_m=0.5, not with 1.0 or None; 0.8 m behind never
+    runs ahead; the option is training-only (dropped for rollouts) and the 3D env refuses it."""
+    from rl_gait.envs.config import WalkEnvConfig
+    from rl_gait.envs.walk import WalkEnv
+
+    for max_lead, ahead_m, expect_end in ((0.5, 0.8, True), (1.0, 0.8, False), (None, 0.8, False),
+                                          (0.5, -0.8, False)):
+        env = WalkEnv(max_lead_m=max_lead)
+        env.reset(seed=0)
+        env.data.qpos[env.layout.root_qpos[0]] += ahead_m
+        _, _, terminated, truncated, info = env.step(np.zeros(6, np.float32))
+        assert terminated is expect_end and info["ran_ahead"] is expect_end
+        assert not info["fell"] and not info["lagged"] and not info["retreated"] and not truncated
+    with pytest.raises(ValueError, match="max_lead_m"):
+        WalkEnv(max_lead_m=0.0)
+    assert WalkEnvConfig(max_lead_m=0.5).for_rollouts().max_lead_m is None
+    with pytest.raises(ValueError, match="max_lead_m"):
+        WalkEnvConfig(max_lead_m=0.5, body_model="3d").walk3d_kwargs()
