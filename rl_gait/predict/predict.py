@@ -35,6 +35,7 @@ from rl_gait.predict.verdict import (
     SUPERVISED,
     VERDICTS,
     VerdictThresholds,
+    cap_at_level_walk,
     evidence,
     family_verdict,
     highest_level,
@@ -222,6 +223,27 @@ def add_speed_checks(families: dict[str, Any], limit: float) -> None:
                                  "within": None if not np.isfinite(ratio) else bool(ratio <= limit)}
 
 
+def summarise_families(levels_per_family: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Per family its levels (easiest first), every slope and stair level capped at the level walk's verdict
+    (:func:`~rl_gait.predict.verdict.cap_at_level_walk`), then the family's verdict and its highest safe and
+    recommended levels."""
+    level_walk = levels_per_family.get("level") or []
+    cap = family_verdict([lv["verdict"] for lv in level_walk]) if level_walk else None
+    out: dict[str, Any] = {}
+    for fam, levels in levels_per_family.items():
+        if cap is not None and fam != "level":
+            cap_at_level_walk(levels, cap)
+            for lv in levels:  # and each stair strategy's own verdict, as the strategies table shows them
+                cap_at_level_walk([st for st in (lv.get("strategies") or {}).values() if "verdict" in st], cap)
+        verdicts = [lv["verdict"] for lv in levels]
+        labels = [lv["difficulty_label"] for lv in levels]
+        out[fam] = {"verdict": family_verdict(verdicts),
+                    "highest_safe_level": highest_level(verdicts, labels, SAFE),
+                    "highest_recommended_level": highest_level(verdicts, labels, SUPERVISED),
+                    "levels": levels}
+    return out
+
+
 UNTRAINED_NOTE = ("not evaluated: the checkpoint was not trained on step-to references (its sidecar's "
                   "stair_strategies); rl-gait predict --evaluate-untrained-strategies rolls it out anyway")
 STRATEGY_KEYS = ("n_rollouts", "successes", "falls", "success_rate", "success_ci95", "fall_rate", "verdict", "metrics",
@@ -367,16 +389,10 @@ def predict_tasks(
                 done += 1
                 if progress is not None:
                     progress(task.name, done, total)
-            verdicts = [lv["verdict"] for lv in levels]
-            labels = [lv["difficulty_label"] for lv in levels]
-            out_families[fam] = {
-                "verdict": family_verdict(verdicts),
-                "highest_safe_level": highest_level(verdicts, labels, SAFE),
-                "highest_recommended_level": highest_level(verdicts, labels, SUPERVISED),
-                "levels": levels,
-            }
+            out_families[fam] = levels
     finally:
         env.close()
+    out_families = summarise_families(out_families)
     add_speed_checks(out_families, SPEED_RATIO_LIMITS[subject])
     doc = to_jsonable({
         "schema": KINDS["predictions"].tag,

@@ -9,12 +9,15 @@ _STYLE = {"safe": "green", "supervised": "yellow", "not recommended": "red"}
 
 def predictions_table(doc: dict[str, Any]):
     """A ``rich.table.Table``: per family its verdict, highest safe / recommended level, and per level
-    ``success % [CI] falls``."""
+    ``success % [CI] falls`` (``≤level``: its verdict lowered to the level walk's, :func:`rl_gait.predict.verdict.cap_at_level_walk`)."""
     from rich.table import Table
 
     body = {"3d": "3D"}.get(doc.get("body_model", "planar"), doc.get("body_model", "planar"))
+    capped = any(lv.get("verdict_capped_by_level_walk") for f in doc["families"].values() for lv in f["levels"])
+    caption = evidence_line(doc) + (" ≤level: verdict lowered to the level walk's (no slope or stair level is rated "
+                                     "safer than walking on the flat)." if capped else "")
     t = Table(title=f"Predicted task outcomes — {doc['patient_id']} ({body} body, "
-                    f"{doc['settings']['n_rollouts']} perturbed rollouts per level)", caption=evidence_line(doc))
+                    f"{doc['settings']['n_rollouts']} perturbed rollouts per level)", caption=caption.strip())
     t.add_column("task")
     t.add_column("verdict")
     t.add_column("highest safe")
@@ -25,8 +28,9 @@ def predictions_table(doc: dict[str, Any]):
         for lv in f["levels"]:
             lo, hi = lv["success_ci95"]
             style = _STYLE[lv["verdict"]]
+            capped = " ≤level" if lv.get("verdict_capped_by_level_walk") else ""
             cells.append(f"[{style}]{lv['difficulty_label']}: {100 * lv['success_rate']:.0f}% "
-                         f"[{100 * lo:.0f}–{100 * hi:.0f}] ({lv['falls']})[/]")
+                         f"[{100 * lo:.0f}–{100 * hi:.0f}] ({lv['falls']}){capped}[/]")
         t.add_row(fam.replace("_", " "), f"[{_STYLE[f['verdict']]}]{f['verdict']}[/]",
                   f["highest_safe_level"] or "—", f["highest_recommended_level"] or "—", "\n".join(cells))
     return t

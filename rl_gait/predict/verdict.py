@@ -20,6 +20,11 @@ report gives verdicts rolls out at least that many (:class:`rl_gait.pipeline.run
 The highest recommended level of a family is the hardest level such that it and every easier level
 reach the verdict asked for (difficulty is monotone: a safe 10° slope above an unsafe 7.5° one is
 treated as noise, not as a recommendation).
+
+No slope or stair level is rated better than the level walk (:func:`cap_at_level_walk`): every slope and stair
+course starts and ends on level ground, so a body that is "not recommended" on the flat cannot be "safe" on a
+10° descent — where the rollouts say otherwise (a task-trained policy that descends better than it walks), the
+level keeps its own verdict as ``verdict_own`` and ``verdict_capped_by_level_walk`` says it was lowered.
 """
 
 from __future__ import annotations
@@ -119,3 +124,25 @@ def highest_level(verdicts: Sequence[str], labels: Sequence[str], at_least: str)
 def family_verdict(verdicts: Sequence[str]) -> str:
     """A family's headline verdict: the verdict of its easiest level (can the patient do it at all?)."""
     return verdicts[0] if verdicts else NOT_RECOMMENDED
+
+
+def worse_verdict(a: str, b: str) -> str:
+    """The less permissive of two verdicts (``not recommended`` < ``supervised`` < ``safe``)."""
+    return a if _RANK[a] >= _RANK[b] else b
+
+
+def cap_at_level_walk(levels: list[dict], level_walk_verdict: str) -> int:
+    """Lower every level (``{"verdict": ...}``) rated better than ``level_walk_verdict`` to it, in place: its own
+    verdict kept as ``verdict_own``, ``verdict_capped_by_level_walk`` ``True`` (``False`` on the others).
+    Idempotent (a level's own verdict is ``verdict_own`` where set); returns how many are lowered."""
+    lowered = 0
+    for lv in levels:
+        own = lv.get("verdict_own", lv["verdict"])
+        capped = worse_verdict(own, level_walk_verdict)
+        lv["verdict"], lv["verdict_capped_by_level_walk"] = capped, capped != own
+        if capped != own:
+            lv["verdict_own"] = own
+            lowered += 1
+        else:
+            lv.pop("verdict_own", None)
+    return lowered

@@ -182,6 +182,46 @@ def test_every_verdict_budget_can_certify_safe():
         replace(PipelineBudget.preset("demo"), n_rollouts=10)
 
 
+def test_no_slope_or_stair_level_is_rated_safer_than_the_level_walk():
+    """The demo's real case: level walk 'not recommended' (10/16, 6 falls), slope down 'safe' at 16/16 — the slope
+    levels are lowered to 'not recommended' with their own verdicts kept; a worse level keeps its own; a stair
+    level's strategies are capped too; the family summary (verdict, highest levels) uses the capped verdicts."""
+    from rl_gait.predict.predict import summarise_families
+    from rl_gait.predict.verdict import cap_at_level_walk, worse_verdict
+
+    assert worse_verdict(SAFE, SUPERVISED) == SUPERVISED and worse_verdict(NOT_RECOMMENDED, SAFE) == NOT_RECOMMENDED
+    levels = [{"verdict": SAFE}, {"verdict": SUPERVISED}, {"verdict": NOT_RECOMMENDED}]
+    assert cap_at_level_walk(levels, SUPERVISED) == 1
+    assert [lv["verdict"] for lv in levels] == [SUPERVISED, SUPERVISED, NOT_RECOMMENDED]
+    assert levels[0]["verdict_own"] == SAFE and levels[0]["verdict_capped_by_level_walk"] is True
+    assert "verdict_own" not in levels[1] and levels[1]["verdict_capped_by_level_walk"] is False
+    assert cap_at_level_walk(levels, SUPERVISED) == 1 and levels[0]["verdict_own"] == SAFE  # idempotent
+    assert cap_at_level_walk(levels, SAFE) == 0 and levels[0]["verdict"] == SAFE  # a better cap: its own back
+
+    def lv(label, v, **kw):
+        return {"difficulty_label": label, "verdict": v, **kw}
+
+    fams = summarise_families({
+        "level": [lv("level", verdict(10, 6, 16, 0.02))],
+        "slope_down": [lv("5°", verdict(16, 0, 16, 0.02)), lv("10°", verdict(16, 0, 16, 0.02))],
+        "stairs_up": [lv("8 cm", SUPERVISED, strategies={"step_over_step": {"verdict": SUPERVISED},
+                                                        "step_to": {"evaluated": False}})]})
+    assert fams["level"]["verdict"] == NOT_RECOMMENDED and "verdict_capped_by_level_walk" not in fams["level"]["levels"][0]
+    down = fams["slope_down"]
+    assert [x["verdict"] for x in down["levels"]] == [NOT_RECOMMENDED] * 2
+    assert [x["verdict_own"] for x in down["levels"]] == [SAFE] * 2
+    assert down["verdict"] == NOT_RECOMMENDED and down["highest_safe_level"] is None
+    assert down["highest_recommended_level"] is None
+    stairs = fams["stairs_up"]["levels"][0]
+    assert stairs["verdict"] == NOT_RECOMMENDED and stairs["strategies"]["step_over_step"]["verdict"] == NOT_RECOMMENDED
+    assert stairs["strategies"]["step_over_step"]["verdict_own"] == SUPERVISED
+    assert "verdict_capped_by_level_walk" not in stairs["strategies"]["step_to"]  # not evaluated: no verdict
+    # a safe level walk caps nothing; without a level family nothing is capped either
+    fams = summarise_families({"level": [lv("level", SAFE)], "slope_up": [lv("5°", SAFE), lv("10°", SUPERVISED)]})
+    assert fams["slope_up"]["highest_safe_level"] == "5°" and fams["slope_up"]["highest_recommended_level"] == "10°"
+    assert summarise_families({"slope_up": [lv("5°", SAFE)]})["slope_up"]["verdict"] == SAFE
+
+
 def test_speed_ratio_and_speed_checks():
     from rl_gait.predict.predict import add_speed_checks
 
