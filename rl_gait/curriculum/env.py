@@ -3,7 +3,10 @@
 Each reset samples (family, level, task) with :func:`sample_task` from the env's own seeded generator
 and switches the WalkEnv's terrain and reference in place (references are precomputed per task:
 the patient's own, or the healthy atlas's). A task may have a pool of references (a tuple, e.g. several
-hemiparetic gaits for a population prior): one is drawn per episode from the same generator. The driver moves the curriculum on; it pushes the new
+hemiparetic gaits for a population prior, or a staircase's step-over-step and step-to references): one is drawn per
+episode from the same generator; a step-to reference gets the episode length stretched as its predictions do
+(:func:`rl_gait.reference.step_to.strategy_duration_s`: the same course in as many gait cycles as the pool's first,
+step-over-step, reference). The driver moves the curriculum on; it pushes the new
 levels into every env with :meth:`MultiTaskWalk.set_levels` (see :mod:`rl_gait.curriculum.callbacks`).
 ``info`` carries ``task_family`` and ``task_level`` so episode outcomes can be attributed.
 With ``weakness_families`` (and a WalkEnv with ``weakness_range``) only episodes of those families run on
@@ -22,6 +25,7 @@ import numpy as np
 from rl_gait.curriculum.curriculum import MULTITASK_ENV_ID, CurriculumConfig, sample_task
 from rl_gait.envs.config import WalkEnvConfig, env_config
 from rl_gait.reference.motion import ReferenceMotion
+from rl_gait.reference.step_to import strategy_duration_s
 
 References = dict[str, ReferenceMotion | tuple[ReferenceMotion, ...]]
 
@@ -64,6 +68,7 @@ class MultiTaskWalk(gym.Wrapper):
         self.review_weights: dict[str, list[float]] | None = None
         self._rng = np.random.default_rng(0)
         self.family, self.level = "level", 0
+        self._duration_s = float(self.env.unwrapped.episode_duration_s)
 
     def set_levels(self, levels: dict[str, int], review_weights: dict[str, list[float]] | None = None) -> None:
         """The driver's curriculum levels, and (``review_by_failure``) its review weights per passed level."""
@@ -75,11 +80,15 @@ class MultiTaskWalk(gym.Wrapper):
         if seed is not None:
             self._rng = np.random.default_rng(seed)
         options = dict(options or {})
+        duration = self._duration_s
         if "task" not in options:
             self.family, self.level, task = sample_task(self.curriculum, self.levels, self._rng, self.review_weights)
             options["task"] = task
             pool = self.references[task.name]  # a pool of one draws nothing: single-reference streams unchanged
-            options["reference"] = pool[int(self._rng.integers(len(pool)))] if len(pool) > 1 else pool[0]
+            ref = options["reference"] = pool[int(self._rng.integers(len(pool)))] if len(pool) > 1 else pool[0]
+            if ref.stair_strategy == "step_to":
+                duration = strategy_duration_s(self._duration_s, pool[0].speed_m_s, ref.speed_m_s)
+        self.env.unwrapped.episode_duration_s = duration
         if self.weakness_families is not None:
             options.setdefault("weaken", self.family in self.weakness_families)
         obs, info = self.env.reset(seed=seed, options=options)

@@ -64,8 +64,7 @@ class WalkEnvConfig:
             (training only).
         max_lag_m: end an episode this far behind the target speed's schedule, m; ``None`` = never (training).
         max_retreat_m: end an episode this far behind the farthest point reached, m; ``None`` = never (training).
-        max_lead_m: end an episode this far ahead of the target speed's schedule, m; ``None`` = never (training:
-            a walker that runs down a slope or stairs loses the rest of its episode, issue 30's speed regulation).
+        max_lead_m: end an episode this far ahead of the target speed's schedule, m; ``None`` = never (training).
         weakness_range: ``(lo, hi)``, ``0 < lo <= hi <= 1``: weaken one side's PD gains and torque limits by a
             factor drawn per episode; ``None`` = the body as given (training of population priors).
         trunk_pitch: ``"upright"`` (pitch 0) or ``"reference"`` (the reference's consistent pitch,

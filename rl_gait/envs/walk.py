@@ -63,9 +63,9 @@ backing away from a stair is not a way to collect reward); with ``max_retreat_m`
 when the pelvis is more than ``max_retreat_m`` behind the farthest point it reached (``info["retreated"]``:
 the atlas policy climbed one to five stairs and then walked back down them, still tracking the reference's
 joint angles, rather than fail at the next step); with ``max_lead_m`` set (training), also when the pelvis is
-more than ``max_lead_m`` ahead of where the target speed would have taken it (``info["ran_ahead"]``: issue 30's
-speed regulation — a walker that tracks a descent's joint angles while running down it loses the rest of its
-episode, the one signal of the reward that outweighs what running collects); truncated after ``episode_duration_s``.
+more than ``max_lead_m`` ahead of where the target speed would have taken it (``info["ran_ahead"]``: a walker
+that runs down a descent loses the rest of its episode; in the pipeline's task training at 0.6 m it made descents
+faster, not slower, docs/task_plausibility.md); truncated after ``episode_duration_s``.
 ``info["success"]`` (final step): no fall and the goal reached (level: ``LEVEL_GOAL_DISTANCE_M`` covered; slope and stairs: past
 the end of the feature + ``FEATURE_GOAL_MARGIN_M``). ``info["full_course"]``: the episode started on the
 approach (what evaluations and the curriculum count).

@@ -74,10 +74,13 @@ class PipelineBudget:
         presets = {
             "smoke": cls("smoke", "smoke", fams, 2_000, 20.0, 1_000, n_rollouts=2, rollout_s=3.0, gif_s=2.0,
                          certify_safe=False),
-            "demo": cls("demo", "custom", fams, 60_000, 240.0, 2_000, n_rollouts=16, rollout_s=8.0,
+            # task steps sized by measurement (docs/task_plausibility.md, speed regulation): on 2 cores the task
+            # training runs ~6,400 steps/s; at quick's former 400 k its curriculum stopped at slope 5–7.5° and the
+            # rare successful steep descents ran at 1.3–1.5 × the level speed, at 2 M (~5 min) it reached 12.5°
+            "demo": cls("demo", "custom", fams, 300_000, 240.0, 2_000, n_rollouts=16, rollout_s=8.0,
                         sweep_samples=2, sweep_iterations=6),
-            "quick": cls("quick", "quick", fams, 400_000, 900.0, 4_000, n_rollouts=20, rollout_s=10.0),
-            "standard": cls("standard", "standard", fams, 3_000_000, 3600.0, 4_000, n_rollouts=30, rollout_s=10.0),
+            "quick": cls("quick", "quick", fams, 2_000_000, 900.0, 4_000, n_rollouts=20, rollout_s=10.0),
+            "standard": cls("standard", "standard", fams, 10_000_000, 3600.0, 4_000, n_rollouts=30, rollout_s=10.0),
         }
         if name not in presets:
             raise RlGaitError(f"unknown budget {name!r}", fix=f"choose one of {', '.join(presets)}")
@@ -203,6 +206,21 @@ TASK_EPISODE_S = 10.0
 shorter)."""
 
 
+TASK_STAIR_STRATEGIES = ("step_over_step", "step_to")
+"""The stair strategies the task training draws a reference from, one per episode (issue 30: step-to — up with the
+non-paretic leg, down with the paretic leg first — is how many stroke survivors take stairs); the predictions roll
+each out per stair level and take the verdict from the better (``predictions.json`` ``strategies``)."""
+
+
+def stair_strategy_pool(reference):
+    """A task's reference pool for the task training: on stairs the step-over-step reference and its step-to
+    variant (:func:`rl_gait.reference.step_to.step_to_reference`, drawn per episode with a stretched episode,
+    :class:`rl_gait.curriculum.env.MultiTaskWalk`); elsewhere the reference alone."""
+    from rl_gait.reference.step_to import step_to_reference
+
+    return (reference, step_to_reference(reference)) if reference.task.terrain == "stairs" else reference
+
+
 def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: PipelineBudget, out: Path,
                         seed: int, command: str, address: str | None = None) -> dict[str, Any]:
     """Goal-conditioned multi-task training of the patient (:mod:`rl_gait.curriculum`): the personalized
@@ -230,7 +248,7 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
     imitation = ImitationParams(**{k: v for k, v in cand.items() if k in ("bc_coeff", "style_reward_weight")})
     trial = GaitTrial.load(trial_dir)
     curriculum = CurriculumConfig(levels=default_levels(), family_weights=dict(budget.family_weights))
-    references = task_references(curriculum, lambda task: reference_for(trial, task))
+    references = task_references(curriculum, lambda task: stair_strategy_pool(reference_for(trial, task)))
     # the personalized body, PD and reward weights (the searched pose kernel); walking back down the stairs it
     # climbed must not pay (docs/atlas_training.md, atlas_s9)
     # the 3D env does not end an episode on a retreat yet (rl_gait.envs.config.PLANAR_ONLY_OPTIONS). No max_lead_m:
@@ -251,7 +269,8 @@ def task_training_stage(personalized_ckpt: Path, trial_dir: Path, budget: Pipeli
     res = train(config, budget=lb, out_dir=out / "multitask", progress=True,
                 patient_id=str(meta.get("patient_id", "anonymous")), command=command,
                 extra_sidecar={"warm_start": str(personalized_ckpt), "pipeline_stage": "task_training"})
-    update_sidecar(res.checkpoint_dir, curriculum_levels_reached=dict(cur.levels))
+    update_sidecar(res.checkpoint_dir, curriculum_levels_reached=dict(cur.levels),
+                   stair_strategies=list(TASK_STAIR_STRATEGIES))
     final = out / "final"
     if final.exists():
         shutil.rmtree(final)

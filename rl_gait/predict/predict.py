@@ -41,7 +41,7 @@ from rl_gait.predict.verdict import (
     highest_level,
     verdict,
 )
-from rl_gait.reference.step_to import step_to_reference
+from rl_gait.reference.step_to import step_to_reference, strategy_duration_s
 from rl_gait.tasks import Task
 
 if TYPE_CHECKING:
@@ -248,13 +248,6 @@ UNTRAINED_NOTE = ("not evaluated: the checkpoint was not trained on step-to refe
                   "stair_strategies); rl-gait predict --evaluate-untrained-strategies rolls it out anyway")
 STRATEGY_KEYS = ("n_rollouts", "successes", "falls", "success_rate", "success_ci95", "fall_rate", "verdict", "metrics",
                  "speed_m_s_successful", "toe_clearance_for_verdict_m")
-
-
-def strategy_duration_s(duration_s: float, step_over_step_speed_m_s: float, strategy_speed_m_s: float) -> float:
-    """Rollout length (s) of a stair strategy: ``duration_s`` stretched by how much slower the strategy's reference
-    walks than step-over-step (step-to: two steps per tread, half the speed, twice the time) — the same course in
-    the same number of gait cycles, so that a slower strategy is not failed for the clock."""
-    return float(duration_s) * max(1.0, step_over_step_speed_m_s / strategy_speed_m_s)
 
 
 def trained_stair_strategies(meta: dict[str, Any]) -> tuple[str, ...]:

@@ -62,3 +62,10 @@ def step_to_reference(stairs: ReferenceMotion) -> ReferenceMotion:
     return replace(stairs, stride_length_m=length, speed_m_s=speed, task=task.with_speed(speed),
                    stair_strategy="step_to", leading_side=lead,
                    source=f"{stairs.source}; step-to, {lead} leg first (rl_gait.reference.step_to, Reid 2007)")
+
+
+def strategy_duration_s(duration_s: float, step_over_step_speed_m_s: float, strategy_speed_m_s: float) -> float:
+    """Episode length (s) of a stair strategy: ``duration_s`` stretched by how much slower the strategy's reference
+    walks than step-over-step (step-to: two steps per tread, about half the speed, twice the time) — the same course
+    in the same number of gait cycles, so that a slower strategy is not failed for the clock."""
+    return float(duration_s) * max(1.0, step_over_step_speed_m_s / strategy_speed_m_s)

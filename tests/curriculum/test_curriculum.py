@@ -189,6 +189,37 @@ def test_a_task_with_a_reference_pool_draws_every_reference_and_weakens_its_pare
         make_multitask(curriculum=cfg, references={task.name: ()})
 
 
+def test_a_step_to_reference_in_a_stairs_pool_gets_a_stretched_episode():
+    """The pipeline's stairs pool (step-over-step, step-to): an episode that draws the step-to reference runs
+    ``duration × sos speed / step-to speed`` (the same course in as many cycles), one that draws step-over-step or
+    another task the plain duration; both references are drawn."""
+    from rl_gait.curriculum.env import make_multitask
+    from rl_gait.pipeline.run import stair_strategy_pool
+    from rl_gait.reference import healthy_reference
+    from rl_gait.reference.step_to import strategy_duration_s
+    from rl_gait.tasks import Task
+
+    stairs, level = Task("stairs", step_height_m=0.12), Task("level")
+    pool = stair_strategy_pool(healthy_reference(stairs))
+    assert [r.stair_strategy for r in pool] == ["step_over_step", "step_to"]
+    alone = healthy_reference(level)
+    assert stair_strategy_pool(alone) is alone  # not stairs: the reference alone
+    cfg = CurriculumConfig(levels={"stairs_up": (stairs,), "level": (level,)},
+                           family_weights={"stairs_up": 1.0, "level": 1.0})
+    env = make_multitask(curriculum=cfg, references={stairs.name: pool, level.name: healthy_reference(level)},
+                         episode_duration_s=10.0)
+    stretched = strategy_duration_s(10.0, pool[0].speed_m_s, pool[1].speed_m_s)
+    assert stretched > 15.0  # step-to walks about half as fast
+    seen = set()
+    for seed in range(40):
+        env.reset(seed=seed)
+        ref = env.unwrapped.reference
+        seen.add(ref.stair_strategy if ref.task.terrain == "stairs" else "level")
+        expect = stretched if ref.stair_strategy == "step_to" else 10.0
+        assert env.unwrapped.episode_duration_s == pytest.approx(expect)
+    assert seen == {"step_over_step", "step_to", "level"}
+
+
 def test_weakness_families_weaken_only_their_episodes_and_restore_the_whole_body():
     """weakness_families=("level",): level episodes run on a weakened side (factor in the range, the
     model's gains scaled), stairs episodes on the whole body (factor 1, the model's gains back to

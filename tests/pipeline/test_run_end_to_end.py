@@ -117,11 +117,15 @@ def test_run_produces_predictions_for_every_task_and_a_report(smoke_run):
     assert healthy["subject"] == "healthy_control" and healthy["body"] == {"height_m": 1.7, "mass_kg": 72.0}
     assert set(healthy["families"]) == FAMILIES and healthy["settings"] == doc["settings"]
     assert "Patient beside a healthy control" in page and "cannot certify" in page  # smoke: 2 rollouts
-    # every stair level lists both strategies; the pipeline's policy is trained on step-over-step references only
+    # every stair level lists both strategies, each rolled out: the task training draws step-over-step and step-to
+    assert side["stair_strategies"] == ["step_over_step", "step_to"]
     for fam in ("stairs_up", "stairs_down"):
         for lv in doc["families"][fam]["levels"]:
-            assert set(lv["strategies"]) == {"step_over_step", "step_to"} and lv["best_strategy"] == "step_over_step"
-            assert lv["strategies"]["step_to"]["evaluated"] is False
+            assert set(lv["strategies"]) == {"step_over_step", "step_to"}
+            assert lv["best_strategy"] in lv["strategies"]
+            assert all(st["evaluated"] and st["trained"] for st in lv["strategies"].values())
+    up = doc["families"]["stairs_up"]["levels"][0]["strategies"]["step_to"]
+    assert up["leading_side"] == "right"  # the sample patient's paretic side is left: up with the right leg first
     assert "Stair strategies" in page and "(extrapolation)" in page
 
 

@@ -240,7 +240,7 @@ def test_speed_ratio_and_speed_checks():
 
 
 def test_strategy_duration_stretches_a_slower_strategy():
-    from rl_gait.predict.predict import strategy_duration_s
+    from rl_gait.reference.step_to import strategy_duration_s
 
     assert strategy_duration_s(10.0, 0.56, 0.28) == pytest.approx(20.0)  # step-to: half the speed, twice the time
     assert strategy_duration_s(10.0, 0.56, 0.56) == 10.0
