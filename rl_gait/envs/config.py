@@ -39,8 +39,14 @@ TRAINING_ONLY_FIELDS: tuple[str, ...] = ("feature_start_prob", "max_lag_m", "max
 """Options that shape training episodes (where they start, when they end, a body weakened per episode); a
 policy is rolled out for predictions and evaluations without them (:meth:`WalkEnvConfig.for_rollouts`)."""
 
+SWING_CLEARANCE_M = 0.015
+"""Default swing-foot clearance of level references (m): a healthy adult's minimum toe clearance in mid-swing is
+1.3 ± 0.6 cm (Winter 1992, "Foot trajectory in human gait"); with it and the contact-timing term the level twins' joint
+curves correlated better on 7 of 8 recording × seed pairs, and the pipeline's twins step at the patients' cadence
+(docs/planar_vs_3d.md, run 4)."""
+
 FIELDS_BEFORE_RECORDED: dict[str, Any] = {"trunk_pitch": "upright", "stair_fit": False, "level_approach": False,
-                                          "lumbar_locked": False}
+                                          "lumbar_locked": False, "swing_clearance_m": None}
 """Options that change what a reference asks of the body, at the values every checkpoint trained before they
 were recorded had (their defaults now differ). A migrated sidecar that does not record one gets this value."""
 
@@ -72,8 +78,9 @@ class WalkEnvConfig:
         stair_fit: on stairs, track the reference fitted to the treads (:mod:`rl_gait.envs.stair_fit`).
         level_approach: walk the level approach of slopes and stairs with the reference's level gait.
         swing_clearance_m: on level ground, track the reference fitted so that each swing foot's lowest point stays
-            this far (m) above the stance foot's over the middle of the swing (:mod:`rl_gait.envs.swing_fit`; 0.015
-            is a healthy adult's minimum toe clearance, Winter 1992); ``None`` (default) = the reference as given.
+            this far (m) above the stance foot's over the middle of the swing (:mod:`rl_gait.envs.swing_fit`;
+            default :data:`SWING_CLEARANCE_M`); ``None`` = the reference as given (what checkpoints before
+            2026-12-06 saw).
         body_model: ``"planar"`` (:class:`~rl_gait.envs.walk.WalkEnv`) or ``"3d"`` (experimental,
             :class:`~rl_gait.envs.walk3d.Walk3DEnv`; ``reward_weights`` then a ``Reward3DWeights``: the default
             ``RewardWeights()`` becomes the 3D default).
@@ -99,7 +106,7 @@ class WalkEnvConfig:
     trunk_pitch: TrunkPitch = "upright"
     stair_fit: bool = True
     level_approach: bool = True
-    swing_clearance_m: float | None = None
+    swing_clearance_m: float | None = SWING_CLEARANCE_M
     body_model: BodyModel = "planar"
     lumbar_locked: bool = True
 

@@ -29,10 +29,10 @@ class RewardWeights:
     speed: float = 0.20
     upright: float = 0.05
     step_length: float = 0.05
-    # contact timing, on top of the weights that sum to 1. Off by default: at 0.5 the level twins' paretic stance fell
-    # by 8–30 points (8 of 8 recording × seed pairs), but in `rl-gait run --budget quick` the task predictions on
-    # slopes got worse (docs/planar_vs_3d.md, run 4)
-    contact: float = 0.0
+    # contact timing, on top of the weights that sum to 1: at 0.5 the level twins' paretic stance fell by 8–30 points
+    # (8 of 8 recording × seed pairs), and with 2 M task-training steps the pipeline's twins step at the patients'
+    # cadence instead of shuffling (docs/planar_vs_3d.md, run 4); 0.0 before 2026-12-06
+    contact: float = 0.5
     speed_excess: float = 0.2  # a penalty in [−w, 0], not counted in the weights that sum to 1
     k_pose_per_rad2: float = 2.0
     k_joint_velocity_s2_per_rad2: float = 0.05

@@ -79,9 +79,9 @@ fields as keywords (``WalkEnv(stair_fit=False)``; with a config too, they replac
 and the start state ask for pitch 0; ``"reference"``: for the reference's consistent pitch), ``stair_fit``
 (default ``True``: on stairs track the reference fitted to the treads, :mod:`rl_gait.envs.stair_fit`),
 ``level_approach`` (default ``True``: the level approach is walked with the reference's level gait, see
-Starting State) — ``False`` for either is what older policies saw; ``swing_clearance_m`` (default ``None``; e.g.
-0.015: on level ground track the reference fitted so that each swing foot clears the stance foot by that much in
-mid-swing, :mod:`rl_gait.envs.swing_fit`)
+Starting State), ``swing_clearance_m`` (default 1.5 cm: on level ground track the reference fitted so that each
+swing foot clears the stance foot by that much in mid-swing, :mod:`rl_gait.envs.swing_fit`) — ``False`` / ``None``
+for any of them is what older policies saw
 (:func:`rl_gait.learner.checkpoint.env_config_from_sidecar` gives a checkpoint's config). Rendering only:
 ``render_mode`` (``"rgb_array"``), ``render_size``.
 

@@ -69,6 +69,7 @@ from rl_gait.body.body3d import LUMBAR_JOINTS, body3d_layout, build_3d_spec
 from rl_gait.body.params import BodyParams, PDParams
 from rl_gait.body.planar import FRAME_SKIP, apply_pd
 from rl_gait.envs import rewards as R
+from rl_gait.envs.config import SWING_CLEARANCE_M
 from rl_gait.envs.stair_fit import corrections_on_grid
 from rl_gait.envs.swing_fit import fit_swing_clearance_cached
 from rl_gait.envs.walk import (
@@ -240,7 +241,7 @@ class Walk3DEnv(gym.Env):
         init_noise_rad: float = 0.02,
         weakness_range: tuple[float, float] | None = None,
         lumbar_locked: bool = True,
-        swing_clearance_m: float | None = None,
+        swing_clearance_m: float | None = SWING_CLEARANCE_M,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (240, 320),
     ):

@@ -87,9 +87,10 @@ def test_older_sidecars_are_migrated_in_one_place():
     from rl_gait.learner.checkpoint import env_config_from_sidecar
 
     assert FIELDS_BEFORE_RECORDED == {"trunk_pitch": "upright", "stair_fit": False, "level_approach": False,
-                                      "lumbar_locked": False}
+                                      "lumbar_locked": False, "swing_clearance_m": None}
     old = env_config_from_sidecar({})
     assert (old.trunk_pitch, old.stair_fit, old.level_approach, old.lumbar_locked) == ("upright", False, False, False)
+    assert old.swing_clearance_m is None and WalkEnvConfig().swing_clearance_m == 0.015
     before_swing_fit = {k: v for k, v in WalkEnvConfig().to_dict().items() if k != "swing_clearance_m"}
     assert WalkEnvConfig.from_dict(before_swing_fit).swing_clearance_m is None  # a typed sidecar from before it
     atlas = env_config_from_sidecar({"env_options": {"trunk_pitch": "upright", "stair_fit": True}})

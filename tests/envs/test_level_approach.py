@@ -46,7 +46,7 @@ def _grid(ref):
 
 def test_the_approach_is_walked_with_the_level_gait_and_the_feature_with_the_task_reference():
     ref = healthy_reference(STAIRS)
-    env = WalkEnv(task=STAIRS, reference=ref, level_approach=True)
+    env = WalkEnv(task=STAIRS, reference=ref, level_approach=True, swing_clearance_m=None)  # the raw approach
     edge = env.terrain_layout.approach_end_x_m
     env.reset(seed=0, options={"x_m": 0.0})
     assert env.on_approach_reference
@@ -81,7 +81,7 @@ def _step_until_left_contact(env, x_m: float, start_phase: float) -> list[dict]:
 
 def test_the_switch_comes_at_the_contact_before_the_step_onto_the_feature_and_blends_over_one_step():
     ref = healthy_reference(STAIRS)
-    env = WalkEnv(task=STAIRS, reference=ref, level_approach=True)
+    env = WalkEnv(task=STAIRS, reference=ref, level_approach=True, swing_clearance_m=None)  # the raw approach
     edge, step = env.terrain_layout.approach_end_x_m, env._task_tables.step_length_m
     # far from the edge: the left contact passes and the walker stays on the level gait
     infos = _step_until_left_contact(env, 0.0, 0.45)

@@ -62,4 +62,4 @@ def test_contact_timing_counts_the_feet_that_match_the_reference():
     assert R.contact_timing_reward(np.array([True, True]), np.array([True, False]), 0.2) == pytest.approx(0.1)
     assert R.contact_timing_reward(np.array([False, True]), np.array([False, True]), 0.2) == pytest.approx(0.2)
     assert R.contact_timing_reward(np.array([True, False]), np.array([False, True]), 0.2) == 0.0
-    assert R.RewardWeights().contact == 0.0  # off unless asked for (docs/planar_vs_3d.md, run 4)
+    assert R.RewardWeights().contact == 0.5  # on by default since 2026-12-06 (docs/planar_vs_3d.md, run 4)

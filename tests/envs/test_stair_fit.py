@@ -152,7 +152,7 @@ def test_env_stair_tables_put_the_feet_on_the_treads(task):
                          ids=["level", "stairs_without_fit"])
 def test_env_tables_are_the_reference_off_the_stairs_or_without_the_fit(task, stair_fit):
     ref = healthy_reference(task)
-    env = WalkEnv(task=task, reference=ref, stair_fit=stair_fit)
+    env = WalkEnv(task=task, reference=ref, stair_fit=stair_fit, swing_clearance_m=None)
     assert env.ref.stair_fit_residuals_m is None
     cols = [ref.column(n) for n in ("hip_r", "knee_r", "ankle_r", "hip_l", "knee_l", "ankle_l")]
     np.testing.assert_array_equal(env.ref.q, ref.angles_at(np.arange(PHASE_TABLE_SIZE) / PHASE_TABLE_SIZE)[:, cols])

@@ -36,12 +36,12 @@ def test_env_trunk_pitch_reference_vs_upright():
     """The healthy atlas reference (optical hips, against a forward-tilted pelvis) wants the trunk ~14°
     forward; the env starts there and pays the full upright reward there; "upright" keeps pitch 0."""
     ref = healthy_reference(Task())
-    env = WalkEnv(reference=ref, trunk_pitch="reference")
+    env = WalkEnv(reference=ref, trunk_pitch="reference", swing_clearance_m=None)
     pitch = env.ref.trunk_pitch_rad
     assert 10.0 <= np.degrees(pitch) <= 18.0
     env.reset(seed=0)
     assert env.data.qpos[env.layout.root_qpos[2]] == pytest.approx(pitch)
-    upright = WalkEnv(reference=ref)
+    upright = WalkEnv(reference=ref, swing_clearance_m=None)
     assert upright.ref.trunk_pitch_rad == 0.0
     np.testing.assert_allclose(env.ref.feet, upright.ref.feet)  # pelvis-frame features do not depend on it
     # at the reference's right heel strike (phase 0) upright leaves the right heel > 10 cm above the left foot
